@@ -1,0 +1,289 @@
+#pragma once
+/// \file
+/// `Task<T>`: the async function type. A coroutine returning `Task<T>` is an async function.
+
+#include <cassert>
+#include <coroutine>
+#include <exception>
+#include <new>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "weft/detail/chain.hpp"
+#include "weft/detail/task_header.hpp"
+#include "weft/future/future.hpp"
+
+namespace weft {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+template <class T>
+struct is_task : std::false_type {};
+template <class T>
+struct is_task<Task<T>> : std::true_type {};
+template <class T>
+inline constexpr bool is_task_v = is_task<std::remove_cvref_t<T>>::value;
+
+// Awaits any Future inside a Task. `F` is a value type (the awaiter owns the future, which
+// therefore lives in the coroutine frame: pinned) or an lvalue reference (the future lives
+// where the caller put it).
+template <class F>
+class FutureAwaiter : public LeafAwaiter {
+    using Out = output_t<F>;
+
+  public:
+    explicit FutureAwaiter(F&& f) : fut_(std::forward<F>(f)) {}
+
+    // The first poll happens here, so a future that is ready at once never suspends.
+    bool await_ready() {
+        auto p = fut_.poll(*current_scope->cx);
+        if (p.is_pending()) return false;
+        store(std::move(p));
+        return true;
+    }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+        repoll = &FutureAwaiter::do_repoll;
+        coro = h;
+        promise = &h.promise();
+        current_scope->parked = this;
+    }
+    Out await_resume() {
+        if (promise != nullptr && promise->error)
+            std::rethrow_exception(std::exchange(promise->error, {}));
+        if constexpr (!std::is_void_v<Out>) return std::move(*value_);
+    }
+
+  private:
+    void store(Poll<Out>&& p) {
+        if constexpr (!std::is_void_v<Out>) value_.emplace(std::move(p).value());
+    }
+    // A throwing poll is the future's outcome: it is parked in the promise and rethrown by
+    // await_resume inside the coroutine, as if the coroutine itself had thrown it.
+    static bool do_repoll(LeafAwaiter* self, Context& cx) {
+        auto* me = static_cast<FutureAwaiter*>(self);
+        try {
+            auto p = me->fut_.poll(cx);
+            if (p.is_pending()) return false;
+            me->store(std::move(p));
+        } catch (...) {
+            me->promise->error = std::current_exception();
+        }
+        return true;
+    }
+
+    F fut_;
+    [[no_unique_address]] std::conditional_t<std::is_void_v<Out>, std::monostate,
+                                             std::optional<value_or_monostate_t<Out>>>
+        value_;
+};
+
+template <class T>
+class Promise;
+
+// Awaits a child Task: links it under the awaiting coroutine and lets the trampoline run it.
+template <class U>
+class TaskAwaiter : public ChildLink {
+  public:
+    explicit TaskAwaiter(std::coroutine_handle<Promise<U>> h) noexcept { child = h; }
+    TaskAwaiter(const TaskAwaiter&) = delete;
+    ~TaskAwaiter() {
+        if (child) child.destroy();
+    }
+
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    void await_suspend(std::coroutine_handle<P> h) noexcept {
+        parent = h;
+        parent_promise = &h.promise();
+        typed().promise().link = this;
+        current_scope->next = child;
+    }
+    U await_resume() { return typed().promise().take(); }
+
+  private:
+    std::coroutine_handle<Promise<U>> typed() const noexcept {
+        return std::coroutine_handle<Promise<U>>::from_address(child.address());
+    }
+};
+
+// Everything a Task's promise shares whatever its output type.
+class PromiseCommon : public PromiseBase {
+  public:
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+
+    struct FinalAwaiter {
+        bool await_ready() const noexcept { return false; }
+        void await_suspend(std::coroutine_handle<> h) noexcept {
+            // Hand control back to the parent through the trampoline (no nested resume).
+            if (ChildLink* l = self->link) current_scope->next = l->parent;
+            (void)h;
+        }
+        void await_resume() const noexcept {}
+        PromiseCommon* self;
+    };
+    FinalAwaiter final_suspend() noexcept { return {this}; }
+
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    template <class U>
+    TaskAwaiter<U> await_transform(Task<U>&& t) noexcept;
+    template <class U>
+    TaskAwaiter<U> await_transform(Task<U>& t) noexcept;
+
+    template <Future F>
+    requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f) {
+        return FutureAwaiter<F>(std::forward<F>(f));
+    }
+
+    // Every frame is allocated with a TaskHeader in front (see task_header.hpp).
+    static void* operator new(std::size_t size) {
+        void* mem = ::operator new(size + sizeof(TaskHeader));
+        return reinterpret_cast<char*>(::new (mem) TaskHeader()) + sizeof(TaskHeader);
+    }
+    static void operator delete(void* frame, std::size_t size) noexcept {
+        TaskHeader* h = TaskHeader::of_frame(frame);
+        if (h->state.load(std::memory_order_relaxed) & task_state::SPAWNED) {
+            release_ref(h);  // the frame's own reference; the header may outlive the frame
+        } else {
+            h->~TaskHeader();
+            (void)size;
+            ::operator delete(static_cast<void*>(h));
+        }
+    }
+};
+
+template <class T>
+class Promise : public PromiseCommon {
+  public:
+    Task<T> get_return_object() noexcept;
+    template <class V = T>
+    requires std::constructible_from<T, V&&>
+    void return_value(V&& v) { value_.emplace(std::forward<V>(v)); }
+    T take() {
+        if (error) std::rethrow_exception(std::exchange(error, {}));
+        return std::move(*value_);
+    }
+
+  private:
+    std::optional<T> value_;
+};
+
+template <>
+class Promise<void> : public PromiseCommon {
+  public:
+    Task<void> get_return_object() noexcept;
+    void return_void() noexcept {}
+    void take() {
+        if (error) std::rethrow_exception(std::exchange(error, {}));
+    }
+};
+
+}  // namespace detail
+
+/// The async function type: a coroutine returning `Task<T>` is an async function yielding `T`.
+///
+/// A `Task` is lazy: calling the coroutine allocates its frame and runs nothing. It runs when
+/// awaited (`co_await task`), polled (it is a `Future`), spawned, or given to `block_on`.
+/// Inside, `co_await` accepts any `Future` and any other `Task`; `co_return` gives the output;
+/// an exception escapes to whoever awaits, polls or joins the task.
+///
+/// ```cpp
+/// weft::Task<int> answer() { co_return 42; }
+/// weft::Task<int> twice() { co_return 2 * co_await answer(); }
+/// int main() { return weft::block_on(twice()) == 84 ? 0 : 1; }
+/// ```
+///
+/// **Cancellation.** Destroying a `Task` that has not finished cancels it: every coroutine in
+/// its await chain is destroyed, innermost first, so each local's destructor runs and every
+/// future it was awaiting (and the waker that future registered) is released.
+///
+/// **Pinning.** The frame never moves, so a `Task` object itself may be moved at any time, even
+/// between polls. Awaiting a task (`co_await t` or `co_await std::move(t)`) consumes it.
+///
+/// **Depth.** Awaiting a task costs no native stack: a chain of a million nested awaits runs,
+/// finishes and is cancelled in constant stack and linear time.
+///
+/// **Thread.** A task runs on whichever thread polls it; between polls it may move threads.
+template <class T>
+class [[nodiscard]] Task {
+  public:
+    using promise_type = detail::Promise<T>;
+    using Output = T;
+
+    Task() noexcept = default;
+    Task(Task&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+    Task& operator=(Task&& other) noexcept {
+        if (this != &other) {
+            reset();
+            h_ = std::exchange(other.h_, {});
+        }
+        return *this;
+    }
+    ~Task() { reset(); }
+
+    /// Runs the task until it suspends on a pending future or finishes. Throws the task's
+    /// exception. Once ready, the frame is freed at once; polling again throws `std::logic_error`.
+    Poll<T> poll(Context& cx) {
+        if (!h_) throw std::logic_error("weft::Task polled after completion or after a move");
+        if (!detail::poll_chain(h_, h_.promise(), cx)) return Pending;
+        auto h = std::exchange(h_, {});
+        struct Free {
+            std::coroutine_handle<promise_type> h;
+            ~Free() { h.destroy(); }
+        } free{h};
+        if constexpr (std::is_void_v<T>) {
+            h.promise().take();
+            return Ready;
+        } else {
+            return h.promise().take();
+        }
+    }
+
+    /// False once the task completed through `poll` (or for an empty, moved-from task).
+    bool valid() const noexcept { return static_cast<bool>(h_); }
+
+    /// Gives up ownership of the coroutine frame (used by executors).
+    std::coroutine_handle<promise_type> release() noexcept { return std::exchange(h_, {}); }
+
+  private:
+    friend class detail::Promise<T>;
+    friend class detail::PromiseCommon;
+    explicit Task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+
+    void reset() noexcept {
+        if (auto h = std::exchange(h_, {})) detail::destroy_chain(h, h.promise());
+    }
+
+    std::coroutine_handle<promise_type> h_;
+};
+
+namespace detail {
+
+template <class T>
+Task<T> Promise<T>::get_return_object() noexcept {
+    return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+}
+inline Task<void> Promise<void>::get_return_object() noexcept {
+    return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+}
+
+template <class U>
+TaskAwaiter<U> PromiseCommon::await_transform(Task<U>&& t) noexcept {
+    auto h = t.release();
+    assert(h && "weft: awaiting an empty (moved-from or finished) Task");
+    return TaskAwaiter<U>(h);
+}
+template <class U>
+TaskAwaiter<U> PromiseCommon::await_transform(Task<U>& t) noexcept {
+    return await_transform(std::move(t));
+}
+
+}  // namespace detail
+
+}  // namespace weft

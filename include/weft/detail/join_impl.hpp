@@ -1,0 +1,78 @@
+#pragma once
+// Internal: the one implementation behind join() and try_join().
+
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+#include "weft/future/future.hpp"
+#include "weft/future/pin_check.hpp"
+
+namespace weft::detail {
+
+// Polls every unfinished child on each poll (all children share the task's waker, as Rust's
+// futures::join does); a finished child is destroyed at once so its resources go early.
+// FailFast = false (join): a child's exception is kept, the others run to completion, then the
+//   first exception is rethrown.
+// FailFast = true (try_join): the first exception destroys (cancels) the others at once and is
+//   rethrown.
+template <bool FailFast, class... Fs>
+class JoinImpl {
+  public:
+    using Output = std::tuple<value_or_monostate_t<output_t<Fs>>...>;
+
+    explicit JoinImpl(Fs... fs) : futs_(std::move(fs)...) {}
+
+    Poll<Output> poll(Context& cx) {
+        pin_.pin();
+        bool all_done = true;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (poll_one<I>(cx, all_done), ...);
+        }
+        (std::index_sequence_for<Fs...>{});
+        if (error_) {
+            if (FailFast) {
+                cancel_all(std::index_sequence_for<Fs...>{});
+                std::rethrow_exception(std::exchange(error_, {}));
+            }
+            if (all_done) std::rethrow_exception(std::exchange(error_, {}));
+        }
+        if (!all_done) return Pending;
+        return std::apply([](auto&... out) { return Output(std::move(*out)...); }, outs_);
+    }
+
+  private:
+    template <std::size_t I>
+    void poll_one(Context& cx, bool& all_done) {
+        auto& fut = std::get<I>(futs_);
+        if (!fut || (FailFast && error_)) return;
+        try {
+            auto p = fut->poll(cx);
+            if (p.is_pending()) {
+                all_done = false;
+                return;
+            }
+            if constexpr (std::is_void_v<output_t<decltype(*fut)>>) {
+                std::get<I>(outs_).emplace();
+            } else {
+                std::get<I>(outs_).emplace(std::move(p).value());
+            }
+        } catch (...) {
+            if (!error_) error_ = std::current_exception();
+        }
+        fut.reset();
+    }
+    template <std::size_t... I>
+    void cancel_all(std::index_sequence<I...>) noexcept {
+        (std::get<I>(futs_).reset(), ...);
+    }
+
+    std::tuple<std::optional<Fs>...> futs_;
+    std::tuple<std::optional<value_or_monostate_t<output_t<Fs>>>...> outs_;
+    std::exception_ptr error_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,38 @@
+#pragma once
+// Internal: a thread parker (Rust's thread::park / unpark) that wakers can point at.
+
+#include <atomic>
+#include <cstdint>
+
+#include "weft/task/waker.hpp"
+
+namespace weft::detail {
+
+// A one-token parker on a futex word (through std::atomic wait/notify).
+//   park():   consumes the token if present, else sleeps until unpark() gives one.
+//   unpark(): gives the token (at most one is kept) and wakes a sleeping park().
+// An unpark before park is never lost, which is what makes "check for work, then park" safe.
+// Refcounted, because a waker handed to another thread may outlive the parking thread.
+class Parker {
+  public:
+    static Parker* create();  // refcount 1
+    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept;
+
+    void park() noexcept;
+    void unpark() noexcept;
+
+    /// A waker that unparks this parker (takes one new reference).
+    Waker waker() noexcept;
+
+    /// The calling thread's parker, created on first use.
+    static Parker& current();
+
+  private:
+    Parker() = default;
+    static constexpr std::int32_t kEmpty = 0, kNotified = 1, kParked = -1;
+    std::atomic<std::int32_t> state_{kEmpty};
+    std::atomic<std::uint32_t> refs_{1};
+};
+
+}  // namespace weft::detail

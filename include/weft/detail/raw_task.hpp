@@ -1,0 +1,48 @@
+#pragma once
+// Internal: the life cycle of a spawned task, shared by every executor.
+//
+// References to a spawned task's header: the coroutine frame (while it exists), the JoinHandle,
+// each cloned Waker, and one for being in a run queue (or being polled). The state word's
+// NOTIFIED bit decides who queues a woken task:
+//   - idle task: the waker sets NOTIFIED, adds a reference and queues it;
+//   - running task: the waker only sets NOTIFIED; when the poll ends, the executor sees it and
+//     re-queues the task with the reference it already holds (exactly once, never lost);
+//   - queued or finished task: the wake is a no-op.
+
+#include "weft/detail/chain.hpp"
+#include "weft/detail/task_header.hpp"
+
+namespace weft::detail {
+
+extern const RawWakerVTable task_waker_vtable;
+
+/// Schedules `t` if it is idle (see above). Safe from any thread.
+void wake_task(TaskHeader* t) noexcept;
+
+/// Requests cancellation: the task's executor destroys its future the next time it handles it.
+void abort_task(TaskHeader* t) noexcept;
+
+enum class RunResult {
+    Idle,      // pending, not woken: the queue's reference was dropped
+    Requeue,   // woken while running: push it back (the caller keeps the reference)
+    Finished,  // completed or cancelled: unregister it, then release_ref (the caller's reference)
+};
+
+/// Polls a task taken off a run queue (the caller owns the queue's reference).
+RunResult run_task(TaskHeader* t) noexcept;
+
+/// Cancels a task that is not running now: destroys its future (innermost coroutine first),
+/// marks it complete and wakes its JoinHandle. The caller holds a reference.
+void cancel_task(TaskHeader* t) noexcept;
+
+/// Initialises the header of a frame being spawned: queued, JoinHandle alive, three references
+/// (the frame, the JoinHandle, the run queue).
+inline void init_spawned(TaskHeader* t, PromiseBase* root, Scheduler* s) noexcept {
+    t->root = root;
+    t->scheduler = s;
+    t->state.store(task_state::SPAWNED | task_state::NOTIFIED | task_state::JOIN_INTEREST |
+                       3 * task_state::REF_ONE,
+                   std::memory_order_relaxed);
+}
+
+}  // namespace weft::detail

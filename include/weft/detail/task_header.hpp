@@ -1,0 +1,94 @@
+#pragma once
+// Internal: the header in front of every coroutine frame, used when the frame is spawned.
+//
+// Every `Task` frame is allocated with a `TaskHeader` in front of it (see Promise's operator
+// new). A task that is never spawned leaves the header idle; a spawned task uses it as its
+// scheduler header, so spawning a `Task` costs no allocation beyond the coroutine frame itself:
+// one allocation per spawned task, header and future together. The header outlives the frame:
+// cancelling a task destroys its frame (running every destructor) while wakers and the
+// JoinHandle may still point at the header; the block is freed when the last reference goes.
+
+#include <atomic>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+#include "weft/task/waker.hpp"
+
+namespace weft::detail {
+
+struct PromiseBase;
+struct TaskHeader;
+
+/// Where a woken task goes: implemented by each executor.
+class Scheduler {
+  public:
+    /// Queues `task`, taking over one reference to it.
+    virtual void schedule(TaskHeader* task) noexcept = 0;
+    /// A task of this scheduler was freed (each spawned task keeps its scheduler alive).
+    virtual void task_released() noexcept = 0;
+
+  protected:
+    ~Scheduler() = default;
+};
+
+// State word layout (one atomic, so a wake racing with a poll is decided by one RMW):
+//   bit 0 NOTIFIED      queued, or must be re-queued when the running poll ends
+//   bit 1 RUNNING       an executor is polling it
+//   bit 2 COMPLETE      the future finished (output stored) or was cancelled
+//   bit 3 CANCELLED     abort was requested / the task ended by cancellation
+//   bit 4 JOIN_INTEREST the JoinHandle is alive
+//   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
+//   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference)
+//   bits 7.. reference count (25 bits: 33 million references to one task)
+namespace task_state {
+inline constexpr std::uint32_t NOTIFIED = 1u << 0;
+inline constexpr std::uint32_t RUNNING = 1u << 1;
+inline constexpr std::uint32_t COMPLETE = 1u << 2;
+inline constexpr std::uint32_t CANCELLED = 1u << 3;
+inline constexpr std::uint32_t JOIN_INTEREST = 1u << 4;
+inline constexpr std::uint32_t JOIN_WAKER = 1u << 5;
+inline constexpr std::uint32_t SPAWNED = 1u << 6;
+inline constexpr std::uint32_t REF_ONE = 1u << 7;
+inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
+}  // namespace task_state
+
+struct TaskHeader {
+    std::atomic<std::uint32_t> state{0};
+    std::uint32_t slot = 0;          // index in the executor's task registry
+    Scheduler* scheduler = nullptr;  // where wakes go
+    TaskHeader* next = nullptr;      // intrusive run-queue link
+    PromiseBase* root = nullptr;     // the root coroutine's promise
+    Waker join_waker;                // guarded by JOIN_WAKER (see join_handle.hpp)
+
+    std::coroutine_handle<> frame() const noexcept {
+        return std::coroutine_handle<>::from_address(
+            const_cast<char*>(reinterpret_cast<const char*>(this)) + sizeof(TaskHeader));
+    }
+    static TaskHeader* of_frame(void* frame) noexcept {
+        return reinterpret_cast<TaskHeader*>(static_cast<char*>(frame) - sizeof(TaskHeader));
+    }
+};
+
+// The frame that follows the header must keep operator new's alignment.
+static_assert(sizeof(TaskHeader) % __STDCPP_DEFAULT_NEW_ALIGNMENT__ == 0);
+
+/// Drops one reference; frees the block (header + already destroyed frame) on the last one.
+inline void release_ref(TaskHeader* t) noexcept {
+    // acq_rel: the last owner must see every write other owners made before their release.
+    std::uint32_t prev = t->state.fetch_sub(task_state::REF_ONE, std::memory_order_acq_rel);
+    if ((prev & task_state::REF_MASK) == task_state::REF_ONE) {
+        Scheduler* s = t->scheduler;
+        t->~TaskHeader();
+        ::operator delete(static_cast<void*>(t));
+        if (s != nullptr) s->task_released();
+    }
+}
+
+inline void add_ref(TaskHeader* t) noexcept {
+    // relaxed: a new reference is made from an existing one, which keeps the task alive.
+    t->state.fetch_add(task_state::REF_ONE, std::memory_order_relaxed);
+}
+
+}  // namespace weft::detail

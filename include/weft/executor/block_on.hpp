@@ -1,0 +1,52 @@
+#pragma once
+/// \file
+/// `block_on`: run a future to completion on the calling thread.
+
+#include <type_traits>
+#include <utility>
+
+#include "weft/detail/parker.hpp"
+#include "weft/future/future.hpp"
+
+namespace weft {
+
+/// Runs `future` to completion on the calling thread and returns its output.
+///
+/// Between polls the thread sleeps (parks) until the future's waker is woken, from this or any
+/// other thread. An rvalue future is moved into `block_on`'s frame first; an lvalue future is
+/// polled where it is. The future's exception propagates out of `block_on`.
+///
+/// ```cpp
+/// weft::Task<int> add(int a, int b) { co_return a + b; }
+/// int main() { return weft::block_on(add(1, 2)) == 3 ? 0 : 1; }
+/// ```
+///
+/// `block_on` runs no other tasks: a future that waits for a spawned task needs that task's
+/// executor to be running (for `LocalExecutor`, use `LocalExecutor::run`).
+template <Future F>
+output_t<F> block_on(F&& future) {
+    std::remove_cvref_t<F>& fut = future;  // polled in place: the caller's object or our copy
+    detail::Parker& parker = detail::Parker::current();
+    Waker waker = parker.waker();
+    Context cx(waker);
+    for (;;) {
+        auto p = fut.poll(cx);
+        if (p.is_ready()) {
+            if constexpr (std::is_void_v<output_t<F>>) {
+                return;
+            } else {
+                return std::move(p).value();
+            }
+        }
+        parker.park();
+    }
+}
+
+/// Overload for rvalues: moves the future into this call first (then polls it in place).
+template <Future F>
+requires(!std::is_lvalue_reference_v<F>) output_t<F> block_on(F&& future) {
+    std::remove_cvref_t<F> owned(std::move(future));
+    return block_on(owned);
+}
+
+}  // namespace weft

@@ -1,0 +1,125 @@
+#pragma once
+/// \file
+/// `LocalExecutor`: a single-threaded executor.
+
+#include <cassert>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "weft/detail/into_task.hpp"
+#include "weft/detail/local_core.hpp"
+#include "weft/task/join_handle.hpp"
+
+namespace weft {
+
+/// A single-threaded executor: spawned tasks run on the thread that calls `run`, interleaved at
+/// their `co_await` points. In the spirit of smol's `LocalExecutor` and Tokio's `LocalSet`.
+///
+/// ```cpp
+/// weft::LocalExecutor ex;
+/// int sum = ex.run([&]() -> weft::Task<int> {
+///     auto a = ex.spawn(work(1));
+///     auto b = ex.spawn(work(2));
+///     co_return co_await a + co_await b;
+/// });
+/// ```
+///
+/// - `spawn` may be called before `run` and from tasks running on the executor, on the
+///   executor's thread. Wakes may come from any thread: a wake from another thread queues the
+///   task and wakes a parked `run`.
+/// - One allocation per spawned `Task` (its frame, with the task header in front); waking and
+///   re-queueing allocate nothing.
+/// - A task that throws stores its exception for its `JoinHandle`; the executor runs on.
+/// - Destroying the executor cancels every unfinished task: their futures are destroyed
+///   (destructors run) on the destroying thread, and their handles throw `JoinError`.
+///
+/// Fairness: `run` polls the main future at least once every 128 task polls, and takes wakes
+/// from other threads at least once every 61 (numbers chosen as Tokio's; not a guarantee).
+class LocalExecutor {
+  public:
+    LocalExecutor() : core_(detail::LocalCore::create()) {}
+    LocalExecutor(const LocalExecutor&) = delete;
+    LocalExecutor& operator=(const LocalExecutor&) = delete;
+    ~LocalExecutor() {
+        core_->shutdown();
+        core_->release();
+    }
+
+    /// Spawns a task and returns its `JoinHandle`. Accepts a `Task`, any other `Future`, or a
+    /// callable returning a future. A callable is kept alive inside the task for as long as the
+    /// future it returned runs: the safe way to spawn a coroutine lambda that captures:
+    ///
+    /// ```cpp
+    /// ex.spawn([conn = std::move(conn)]() -> weft::Task<void> { co_await serve(conn); });
+    /// ```
+    ///
+    /// (Spawning `lambda()` instead would keep only the coroutine, whose captures live in the
+    /// temporary lambda object: they would dangle. See docs/lambdas.md.)
+    template <class F>
+    requires Future<F> || detail::FutureFactory<std::decay_t<F>>
+    auto spawn(F&& f) { return spawn_task(detail::to_task(std::forward<F>(f))); }
+
+    /// Runs the executor on this thread until `main` completes, and returns `main`'s output
+    /// (rethrowing its exception). `main` is a future or a callable returning one.
+    /// Tasks still pending when `main` finishes stay in the executor (run it again, or drop it
+    /// to cancel them).
+    template <class F>
+    requires Future<F> || detail::FutureFactory<std::decay_t<F>>
+    decltype(auto) run(F&& main) {
+        if constexpr (Future<F>) {
+            std::remove_cvref_t<F> fut(std::forward<F>(main));
+            return drive(fut);
+        } else {
+            auto task = detail::to_task(std::forward<F>(main));
+            return drive(task);
+        }
+    }
+
+    /// Runs one ready task, if there is one. Returns whether a task ran.
+    bool try_tick() {
+        detail::LocalCore::Enter enter(core_);
+        return core_->run_ready(1) > 0;
+    }
+
+    /// Number of spawned tasks that have not finished.
+    std::size_t task_count() const noexcept { return core_->task_count(); }
+
+  private:
+    static constexpr std::size_t kMainPollInterval = 128;
+
+    template <class T>
+    JoinHandle<T> spawn_task(Task<T> task) {
+        auto h = task.release();
+        assert(h && "weft: spawning an empty Task");
+        detail::TaskHeader* t = detail::TaskHeader::of_frame(h.address());
+        detail::init_spawned(t, &h.promise(), core_);
+        core_->spawn(t);
+        return JoinHandle<T>(t);
+    }
+
+    template <class F>
+    output_t<F> drive(F& fut) {
+        detail::LocalCore::Enter enter(core_);
+        Waker waker = core_->main_waker();
+        Context cx(waker);
+        core_->set_main_woken();
+        for (;;) {
+            if (core_->take_main_wake()) {
+                auto p = fut.poll(cx);
+                if (p.is_ready()) {
+                    if constexpr (std::is_void_v<output_t<F>>) {
+                        return;
+                    } else {
+                        return std::move(p).value();
+                    }
+                }
+            }
+            if (core_->run_ready(kMainPollInterval) == 0) core_->park();
+        }
+    }
+
+    detail::LocalCore* core_;
+};
+
+}  // namespace weft

@@ -1,0 +1,137 @@
+#pragma once
+/// \file
+/// `JoinHandle<T>`: an owned permission to await (or abort) a spawned task.
+
+#include <coroutine>
+#include <stdexcept>
+#include <utility>
+
+#include "weft/coro/task.hpp"
+#include "weft/detail/raw_task.hpp"
+#include "weft/task/join_error.hpp"
+
+namespace weft {
+
+/// The handle `spawn` returns: a future for the task's output. Tokio's `JoinHandle`.
+///
+/// `co_await handle` gives the task's output, rethrows the exception the task threw, or throws
+/// `JoinError` if the task was cancelled. Destroying the handle (or `detach()`) does **not**
+/// cancel the task: it runs on, unobserved, and its output is dropped. `abort()` cancels it.
+///
+/// ```cpp
+/// weft::LocalExecutor ex;
+/// ex.run([&]() -> weft::Task<void> {
+///     auto h = ex.spawn(compute());
+///     int v = co_await h;
+/// });
+/// ```
+///
+/// **Thread.** The awaiting task is woken from the thread that runs the spawned task; the
+/// handle may be awaited, aborted or dropped from any thread.
+template <class T>
+class [[nodiscard]] JoinHandle {
+  public:
+    using Output = T;
+
+    JoinHandle() noexcept = default;
+    explicit JoinHandle(detail::TaskHeader* t) noexcept : t_(t) {}
+    JoinHandle(JoinHandle&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+    JoinHandle& operator=(JoinHandle&& o) noexcept {
+        if (this != &o) {
+            detach();
+            t_ = std::exchange(o.t_, nullptr);
+        }
+        return *this;
+    }
+    ~JoinHandle() { detach(); }
+
+    /// Waits for the task: its output, its exception, or `JoinError` if it was cancelled.
+    Poll<T> poll(Context& cx) {
+        using namespace detail::task_state;
+        if (t_ == nullptr) throw std::logic_error("weft::JoinHandle polled after completion");
+        std::uint32_t s = t_->state.load(std::memory_order_acquire);
+        if (!(s & COMPLETE)) {
+            if (register_waker(cx, s)) return Pending;
+        }
+        return take_output();
+    }
+
+    /// Cancels the task. Its future is destroyed (every destructor runs) on its executor's
+    /// thread the next time the executor runs; awaiting the handle then throws `JoinError`.
+    /// No effect on a task that already finished.
+    void abort() noexcept {
+        if (t_ != nullptr) detail::abort_task(t_);
+    }
+
+    /// True once the task has completed or been cancelled.
+    bool is_finished() const noexcept {
+        return t_ != nullptr &&
+               (t_->state.load(std::memory_order_acquire) & detail::task_state::COMPLETE);
+    }
+
+    /// Lets the task run on unobserved; its output (or exception) will be dropped.
+    void detach() noexcept {
+        using namespace detail::task_state;
+        detail::TaskHeader* t = std::exchange(t_, nullptr);
+        if (t == nullptr) return;
+        // Clear JOIN_INTEREST. If the task already completed, its output is ours to drop.
+        std::uint32_t s = t->state.load(std::memory_order_acquire);
+        while (!t->state.compare_exchange_weak(s, s & ~(JOIN_INTEREST | JOIN_WAKER),
+                                               std::memory_order_acq_rel)) {
+        }
+        if ((s & COMPLETE) && !(s & CANCELLED)) t->frame().destroy();
+        detail::release_ref(t);
+    }
+
+  private:
+    // Stores the waker for the task to wake on completion. Returns false if the task completed
+    // meanwhile (the output can be read now). Protocol (the executor reads join_waker only while
+    // JOIN_WAKER is set, and the handle writes it only while JOIN_WAKER is clear):
+    bool register_waker(Context& cx, std::uint32_t s) {
+        using namespace detail::task_state;
+        if (s & JOIN_WAKER) {
+            if (t_->join_waker.will_wake(cx.waker())) return true;
+            // Take the slot back before replacing the waker.
+            while (!(s & COMPLETE)) {
+                if (t_->state.compare_exchange_weak(s, s & ~JOIN_WAKER, std::memory_order_acquire))
+                    break;
+            }
+            if (s & COMPLETE) return false;
+        }
+        t_->join_waker = cx.waker();
+        s = t_->state.load(std::memory_order_relaxed);
+        while (!(s & COMPLETE)) {
+            // release: publishes join_waker to the executor that completes the task.
+            if (t_->state.compare_exchange_weak(s, s | JOIN_WAKER, std::memory_order_acq_rel))
+                return true;
+        }
+        return false;
+    }
+
+    Poll<T> take_output() {
+        using namespace detail::task_state;
+        detail::TaskHeader* t = std::exchange(t_, nullptr);
+        struct Release {
+            detail::TaskHeader* t;
+            ~Release() { detail::release_ref(t); }
+        } release{t};
+        std::uint32_t s =
+            t->state.fetch_and(~(JOIN_INTEREST | JOIN_WAKER), std::memory_order_acq_rel);
+        if (s & CANCELLED) throw JoinError();
+        auto h = std::coroutine_handle<detail::Promise<T>>::from_address(t->frame().address());
+        struct Free {
+            std::coroutine_handle<> h;
+            ~Free() { h.destroy(); }
+        } free{h};
+        if constexpr (std::is_void_v<T>) {
+            h.promise().take();
+            return Ready;
+        } else {
+            return h.promise().take();
+        }
+    }
+
+    detail::TaskHeader* t_ = nullptr;
+};
+
+}  // namespace weft

@@ -1,0 +1,154 @@
+#include "weft/detail/local_core.hpp"
+
+namespace weft::detail {
+
+namespace {
+constinit thread_local LocalCore* current_core = nullptr;
+
+// How often run_ready takes the remote queue even when local work remains, so that wakes from
+// other threads are not starved by a busy local queue (Tokio's global-queue interval).
+constexpr std::size_t kRemoteInterval = 61;
+
+LocalCore* core_of(const void* p) {
+    return static_cast<LocalCore*>(const_cast<void*>(p));
+}
+RawWaker main_clone(const void* p);
+void main_wake_by_ref(const void* p) {
+    core_of(p)->wake_main();
+}
+void main_drop(const void* p) {
+    core_of(p)->release();
+}
+void main_wake(const void* p) {
+    main_wake_by_ref(p);
+    main_drop(p);
+}
+constexpr RawWakerVTable main_vtable{main_clone, main_wake, main_wake_by_ref, main_drop};
+RawWaker main_clone(const void* p) {
+    core_of(p)->add_ref();
+    return {p, &main_vtable};
+}
+}  // namespace
+
+LocalCore* LocalCore::create() {
+    return new LocalCore();
+}
+
+LocalCore::LocalCore() : parker_(Parker::create()) {}
+LocalCore::~LocalCore() {
+    parker_->release();
+}
+
+void LocalCore::release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+}
+
+LocalCore* LocalCore::current() noexcept {
+    return current_core;
+}
+LocalCore::Enter::Enter(LocalCore* c) noexcept : prev_(current_core) {
+    current_core = c;
+}
+LocalCore::Enter::~Enter() {
+    current_core = prev_;
+}
+
+Waker LocalCore::main_waker() noexcept {
+    add_ref();
+    return Waker::from_raw({this, &main_vtable});
+}
+
+void LocalCore::wake_main() noexcept {
+    // release: the main future's state written before the wake is visible to the poll that
+    // follows take_main_wake()'s acquire.
+    main_woken_.store(true, std::memory_order_release);
+    parker_->unpark();
+}
+
+void LocalCore::schedule(TaskHeader* t) noexcept {
+    if (current_core == this) {
+        local_.push(t);
+        return;
+    }
+    {
+        std::lock_guard lock(remote_mu_);
+        if (!closed_) {
+            remote_.push(t);
+            remote_pending_.store(true, std::memory_order_release);
+            t = nullptr;
+        }
+    }
+    if (t != nullptr) {
+        release_ref(t);  // the executor is gone: nobody will run it
+        return;
+    }
+    parker_->unpark();
+}
+
+void LocalCore::spawn(TaskHeader* t) {
+    add_ref();  // dropped by task_released() when the task's block is freed
+    t->slot = static_cast<std::uint32_t>(tasks_.size());
+    tasks_.push_back(t);
+    local_.push(t);
+}
+
+void LocalCore::unregister(TaskHeader* t) noexcept {
+    TaskHeader* last = tasks_.back();
+    tasks_[t->slot] = last;
+    last->slot = t->slot;
+    tasks_.pop_back();
+}
+
+void LocalCore::drain_remote() noexcept {
+    if (!remote_pending_.load(std::memory_order_acquire)) return;
+    std::lock_guard lock(remote_mu_);
+    remote_pending_.store(false, std::memory_order_relaxed);
+    local_.append(remote_);
+}
+
+std::size_t LocalCore::run_ready(std::size_t max) {
+    std::size_t n = 0;
+    while (n < max) {
+        if (local_.empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
+        TaskHeader* t = local_.pop();
+        if (t == nullptr) break;
+        ++n;
+        switch (run_task(t)) {
+            case RunResult::Idle:
+                break;
+            case RunResult::Requeue:
+                local_.push(t);
+                break;
+            case RunResult::Finished:
+                unregister(t);
+                release_ref(t);
+                break;
+        }
+    }
+    return n;
+}
+
+void LocalCore::shutdown() noexcept {
+    Enter enter(this);
+    TaskQueue orphans;
+    {
+        std::lock_guard lock(remote_mu_);
+        closed_ = true;
+        orphans.append(remote_);
+    }
+    orphans.append(local_);
+    // Cancel every unfinished task. A destructor may wake or even spawn tasks; they land in
+    // local_ or tasks_ and are handled by the loops below.
+    while (!tasks_.empty()) {
+        TaskHeader* t = tasks_.back();
+        detail::add_ref(t);
+        cancel_task(t);
+        unregister(t);
+        release_ref(t);
+    }
+    orphans.append(local_);
+    while (TaskHeader* t = orphans.pop())
+        release_ref(t);
+}
+
+}  // namespace weft::detail

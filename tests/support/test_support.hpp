@@ -1,0 +1,158 @@
+#pragma once
+// Helpers shared by weft's tests.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "weft/weft.hpp"
+
+namespace weft_test {
+
+// A waker whose vtable counts every call; `live()` is clones minus drops (+1 for the original).
+struct CountingWaker {
+    std::atomic<int> clones{0}, drops{0}, wakes{0}, wakes_by_ref{0};
+
+    weft::Waker make() {
+        clones++;  // the returned handle counts as one live reference
+        return weft::Waker::from_raw({this, &vtable});
+    }
+    int live() const { return clones - drops; }
+    int total_wakes() const { return wakes + wakes_by_ref; }
+
+    static CountingWaker* self(const void* p) {
+        return static_cast<CountingWaker*>(const_cast<void*>(p));
+    }
+    static weft::RawWaker clone(const void* p) {
+        self(p)->clones++;
+        return {p, &vtable};
+    }
+    static void wake(const void* p) {
+        self(p)->wakes++;
+        self(p)->drops++;
+    }
+    static void wake_by_ref(const void* p) { self(p)->wakes_by_ref++; }
+    static void drop(const void* p) { self(p)->drops++; }
+    static constexpr weft::RawWakerVTable vtable{clone, wake, wake_by_ref, drop};
+};
+
+// Counts constructions and destructions of objects placed in coroutine frames.
+struct Lifetimes {
+    int made = 0, destroyed = 0;
+    int alive() const { return made - destroyed; }
+};
+struct Tracked {
+    explicit Tracked(Lifetimes& l) : l_(&l) { l_->made++; }
+    Tracked(const Tracked&) = delete;
+    ~Tracked() { l_->destroyed++; }
+    Lifetimes* l_;
+};
+
+// A future completed by the test, from any thread: `complete()` sets the value and wakes.
+// Shared state, so the future may be dropped while the test still holds the trigger.
+struct Trigger {
+    std::mutex mu;
+    bool done = false;
+    int value = 0;
+    weft::Waker waker;
+    int polls = 0;
+    bool registered = false;
+
+    void complete(int v = 0) {
+        weft::Waker w;
+        {
+            std::lock_guard g(mu);
+            done = true;
+            value = v;
+            w = std::move(waker);
+        }
+        std::move(w).wake();
+    }
+    bool has_waker() {
+        std::lock_guard g(mu);
+        return registered && !waker.is_noop();
+    }
+};
+// (Not an aggregate on purpose: GCC 12 destroys a brace-initialised aggregate temporary twice
+// when it is the operand of a suspending co_await; see docs/pitfalls.md.)
+struct TriggerFuture {
+    using Output = int;
+    explicit TriggerFuture(std::shared_ptr<Trigger> trigger) : t(std::move(trigger)) {}
+    std::shared_ptr<Trigger> t;
+    weft::Poll<int> poll(weft::Context& cx) {
+        std::lock_guard g(t->mu);
+        t->polls++;
+        if (t->done) return t->value;
+        t->waker = cx.waker();
+        t->registered = true;
+        return weft::Pending;
+    }
+};
+
+// The async book's TimerFuture: a thread sleeps for `d`, then completes and wakes.
+class TimerFuture {
+  public:
+    using Output = void;
+    explicit TimerFuture(std::chrono::milliseconds d) : shared_(std::make_shared<Shared>()) {
+        std::thread([s = shared_, d] {
+            std::this_thread::sleep_for(d);
+            std::lock_guard g(s->mu);
+            s->completed = true;
+            s->waker.wake_by_ref();
+        }).detach();
+    }
+    weft::Poll<void> poll(weft::Context& cx) {
+        std::lock_guard g(shared_->mu);
+        if (shared_->completed) return weft::Ready;
+        shared_->waker = cx.waker();
+        return weft::Pending;
+    }
+
+  private:
+    struct Shared {
+        std::mutex mu;
+        bool completed = false;
+        weft::Waker waker;
+    };
+    std::shared_ptr<Shared> shared_;
+};
+
+// Fails the test (aborts the process with a message) if not disarmed within `limit`:
+// a lost wakeup makes the test fail instead of hang.
+class Watchdog {
+  public:
+    explicit Watchdog(std::chrono::seconds limit = std::chrono::seconds(30)) {
+        thread_ = std::thread([this, limit] {
+            std::unique_lock l(mu_);
+            if (!cv_.wait_for(l, limit, [this] { return disarmed_; })) {
+                std::fprintf(stderr,
+                             "weft test watchdog: no progress within %llds (lost wakeup?)\n",
+                             static_cast<long long>(limit.count()));
+                std::abort();
+            }
+        });
+    }
+    ~Watchdog() {
+        {
+            std::lock_guard l(mu_);
+            disarmed_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+
+  private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool disarmed_ = false;
+    std::thread thread_;
+};
+
+}  // namespace weft_test
