@@ -81,8 +81,14 @@ void wake_task(TaskHeader* t) noexcept {
 }
 
 void abort_task(TaskHeader* t) noexcept {
-    std::uint32_t s = t->state.fetch_or(CANCELLED, std::memory_order_acq_rel);
-    if (!(s & COMPLETE)) wake_task(t);
+    // A finished task keeps its output: CANCELLED is only set on an unfinished one.
+    std::uint32_t s = t->state.load(std::memory_order_relaxed);
+    while (!(s & (COMPLETE | CANCELLED))) {
+        if (t->state.compare_exchange_weak(s, s | CANCELLED, std::memory_order_acq_rel)) {
+            wake_task(t);
+            return;
+        }
+    }
 }
 
 void cancel_task(TaskHeader* t) noexcept {
