@@ -73,7 +73,7 @@ void LocalCore::schedule(TaskHeader* t) noexcept {
     {
         std::lock_guard lock(remote_mu_);
         if (!closed_) {
-            remote_.push(t);
+            remote_.push_back(t);
             remote_pending_.store(true, std::memory_order_release);
             t = nullptr;
         }
@@ -99,11 +99,16 @@ void LocalCore::unregister(TaskHeader* t) noexcept {
     tasks_.pop_back();
 }
 
-void LocalCore::drain_remote() noexcept {
+void LocalCore::drain_remote() {
     if (!remote_pending_.load(std::memory_order_acquire)) return;
-    std::lock_guard lock(remote_mu_);
-    remote_pending_.store(false, std::memory_order_relaxed);
-    local_.append(remote_);
+    {
+        std::lock_guard lock(remote_mu_);
+        remote_pending_.store(false, std::memory_order_relaxed);
+        remote_.swap(drained_);
+    }
+    for (TaskHeader* t : drained_)
+        local_.push(t);
+    drained_.clear();
 }
 
 std::size_t LocalCore::run_ready(std::size_t max) {
@@ -130,13 +135,11 @@ std::size_t LocalCore::run_ready(std::size_t max) {
 
 void LocalCore::shutdown() noexcept {
     Enter enter(this);
-    TaskQueue orphans;
     {
         std::lock_guard lock(remote_mu_);
-        closed_ = true;
-        orphans.append(remote_);
+        closed_ = true;  // from now on, wakes from other threads drop their reference at once
+        remote_.swap(drained_);
     }
-    orphans.append(local_);
     // Cancel every unfinished task. A destructor may wake or even spawn tasks; they land in
     // local_ or tasks_ and are handled by the loops below.
     while (!tasks_.empty()) {
@@ -146,8 +149,11 @@ void LocalCore::shutdown() noexcept {
         unregister(t);
         release_ref(t);
     }
-    orphans.append(local_);
-    while (TaskHeader* t = orphans.pop())
+    // Queued references to (now finished) tasks.
+    for (TaskHeader* t : drained_)
+        release_ref(t);
+    drained_.clear();
+    while (TaskHeader* t = local_.pop())
         release_ref(t);
 }
 

@@ -92,7 +92,7 @@ void abort_task(TaskHeader* t) noexcept {
 }
 
 void cancel_task(TaskHeader* t) noexcept {
-    destroy_chain(t->frame(), *t->root);
+    destroy_chain(t);
     finish(t, true);
 }
 
@@ -114,7 +114,7 @@ RunResult run_task(TaskHeader* t) noexcept {
 
     BorrowedWaker waker(t);
     Context cx(waker.get());
-    if (poll_chain(t->frame(), *t->root, cx)) {
+    if (poll_chain(t, cx)) {
         finish(t, false);
         return RunResult::Finished;
     }

@@ -8,7 +8,10 @@ using namespace weft_test;
 
 TEST(BlockOn, ReturnsTheOutputAndRethrows) {
     EXPECT_EQ(weft::block_on(weft::ready(5)), 5);
-    auto t = []() -> weft::Task<void> { throw std::out_of_range("x"); co_return; };
+    auto t = []() -> weft::Task<void> {
+        throw std::out_of_range("x");
+        co_return;
+    };
     EXPECT_THROW(weft::block_on(t()), std::out_of_range);
 }
 
@@ -26,7 +29,8 @@ TEST(BlockOn, CrossThreadWakeUnparks) {
     for (int round = 0; round < 2000; ++round) {
         auto trig = std::make_shared<Trigger>();
         std::thread waker([trig] {
-            while (!trig->has_waker()) std::this_thread::yield();
+            while (!trig->has_waker())
+                std::this_thread::yield();
             trig->complete(7);
         });
         EXPECT_EQ(weft::block_on(TriggerFuture(trig)), 7);

@@ -18,14 +18,18 @@ void* operator new(std::size_t n) {
     if (void* p = std::malloc(n ? n : 1)) return p;
     throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 namespace {
 
 weft::Task<int> square(int x) {
     co_await weft::yield_now();
-    co_return x * x;
+    co_return x* x;
 }
 
 weft::Task<int> hold(Lifetimes& l) {
@@ -47,9 +51,11 @@ TEST(LocalExecutor, SpawnAndAwaitHandles) {
     weft::LocalExecutor ex;
     int sum = ex.run([&]() -> weft::Task<int> {
         std::vector<weft::JoinHandle<int>> hs;
-        for (int i = 0; i < 10; ++i) hs.push_back(ex.spawn(square(i)));
+        for (int i = 0; i < 10; ++i)
+            hs.push_back(ex.spawn(square(i)));
         int s = 0;
-        for (auto& h : hs) s += co_await h;
+        for (auto& h : hs)
+            s += co_await h;
         co_return s;
     });
     EXPECT_EQ(sum, 285);
@@ -106,7 +112,8 @@ TEST(LocalExecutor, AbortOfAFinishedTaskKeepsItsOutput) {
     weft::LocalExecutor ex;
     auto h = ex.spawn(weft::ready(11));
     ex.run([&]() -> weft::Task<void> {
-        while (!h.is_finished()) co_await weft::yield_now();
+        while (!h.is_finished())
+            co_await weft::yield_now();
         h.abort();
         EXPECT_EQ(co_await h, 11);
     });
@@ -130,7 +137,8 @@ TEST(LocalExecutor, DetachedTaskRunsToCompletion) {
     ex.spawn(yielder(5, counter)).detach();
     { auto dropped = ex.spawn(yielder(5, counter)); }  // dropping the handle detaches too
     ex.run([&]() -> weft::Task<void> {
-        while (ex.task_count() > 0) co_await weft::yield_now();
+        while (ex.task_count() > 0)
+            co_await weft::yield_now();
     });
     EXPECT_EQ(counter, 10);
 }
@@ -140,7 +148,8 @@ TEST(LocalExecutor, DroppingTheExecutorCancelsEveryTask) {
     weft::JoinHandle<int> survivor;
     {
         weft::LocalExecutor ex;
-        for (int i = 0; i < 100; ++i) ex.spawn(hold(l)).detach();
+        for (int i = 0; i < 100; ++i)
+            ex.spawn(hold(l)).detach();
         survivor = ex.spawn(hold(l));
         ex.run(weft::yield_now());
         while (ex.try_tick()) {
@@ -186,7 +195,8 @@ TEST(LocalExecutor, ChainedSpawnDepth) {
     };
     ex.spawn(Chain::link(ex, 100000, reached)).detach();
     ex.run([&]() -> weft::Task<void> {
-        while (ex.task_count() > 0) co_await weft::yield_now();
+        while (ex.task_count() > 0)
+            co_await weft::yield_now();
     });
     EXPECT_EQ(reached, 100001);
 }
@@ -198,9 +208,11 @@ TEST(LocalExecutor, CrossThreadWakeWakesAParkedLoop) {
     weft::LocalExecutor ex;
     for (int round = 0; round < 500; ++round) {
         auto trig = std::make_shared<Trigger>();
-        auto h = ex.spawn([trig]() -> weft::Task<int> { co_return co_await TriggerFuture(trig) + 1; });
+        auto h =
+            ex.spawn([trig]() -> weft::Task<int> { co_return co_await TriggerFuture(trig) + 1; });
         std::thread t([trig, round] {
-            while (!trig->has_waker()) std::this_thread::yield();
+            while (!trig->has_waker())
+                std::this_thread::yield();
             trig->complete(round);
         });
         EXPECT_EQ(ex.run(std::move(h)), round + 1);
@@ -232,7 +244,8 @@ TEST(LocalExecutor, AbortFromAnotherThreadCancelsOnTheExecutorThread) {
 TEST(LocalExecutor, OneAllocationPerSpawnedTask) {
     weft::LocalExecutor ex;
     auto spawn_all = [&](int n) {
-        for (int i = 0; i < n; ++i) ex.spawn(square(i)).detach();
+        for (int i = 0; i < n; ++i)
+            ex.spawn(square(i)).detach();
     };
     spawn_all(1000);  // grows the registry once; later spawns reuse its capacity
     while (ex.try_tick()) {
@@ -248,7 +261,8 @@ TEST(LocalExecutor, OneAllocationPerSpawnedTask) {
 TEST(LocalExecutor, WakingAndRequeueingDoNotAllocate) {
     weft::LocalExecutor ex;
     int counter = 0;
-    for (int i = 0; i < 10; ++i) ex.spawn(yielder(1000, counter)).detach();
+    for (int i = 0; i < 10; ++i)
+        ex.spawn(yielder(1000, counter)).detach();
     long before = g_allocs;
     while (ex.try_tick()) {
     }

@@ -12,12 +12,14 @@ namespace {
 
 // Pending `n` times (waking itself each time), then ready with `v`.
 weft::Task<int> after(int n, int v) {
-    for (int i = 0; i < n; ++i) co_await weft::yield_now();
+    for (int i = 0; i < n; ++i)
+        co_await weft::yield_now();
     co_return v;
 }
 
 weft::Task<int> fail_after(int n) {
-    for (int i = 0; i < n; ++i) co_await weft::yield_now();
+    for (int i = 0; i < n; ++i)
+        co_await weft::yield_now();
     throw std::runtime_error("failed after " + std::to_string(n));
 }
 
@@ -38,7 +40,8 @@ TEST(Join, ReturnsEveryOutputInOrderAndRunsConcurrently) {
         }
         co_return id;
     };
-    auto [a, b, c] = weft::block_on(weft::join(step(1, 2), step(2, 2), weft::ready(std::string("x"))));
+    auto [a, b, c] =
+        weft::block_on(weft::join(step(1, 2), step(2, 2), weft::ready(std::string("x"))));
     EXPECT_EQ(a, 1);
     EXPECT_EQ(b, 2);
     EXPECT_EQ(c, "x");
@@ -82,10 +85,12 @@ TEST(TryJoin, AllSucceed) {
 
 TEST(JoinAll, OutputsInRangeOrder) {
     std::vector<weft::Task<int>> tasks;
-    for (int i = 0; i < 20; ++i) tasks.push_back(after(20 - i, i * i));
+    for (int i = 0; i < 20; ++i)
+        tasks.push_back(after(20 - i, i * i));
     std::vector<int> out = weft::block_on(weft::join_all(std::move(tasks)));
     ASSERT_EQ(out.size(), 20u);
-    for (int i = 0; i < 20; ++i) EXPECT_EQ(out[i], i * i);
+    for (int i = 0; i < 20; ++i)
+        EXPECT_EQ(out[i], i * i);
 }
 
 TEST(JoinAll, RethrowsAfterAllFinished) {
@@ -123,7 +128,8 @@ TEST(Select, TiesGoToTheEarlierArgument) {
 
 TEST(Select, WorksWithAHandWrittenTimer) {
     Watchdog dog;
-    auto r = weft::block_on(weft::select(weft::pending<int>(), TimerFuture(std::chrono::milliseconds(2))));
+    auto r = weft::block_on(
+        weft::select(weft::pending<int>(), TimerFuture(std::chrono::milliseconds(2))));
     EXPECT_EQ(r.index(), 1u);
 }
 
@@ -158,6 +164,11 @@ TEST(PinCheckDeathTest, MovingAPolledCombinatorAsserts) {
     auto j = weft::join(weft::pending<int>());
     weft::Context cx(weft::Waker::noop());
     EXPECT_TRUE(j.poll(cx).is_pending());
-    EXPECT_DEATH({ auto moved = std::move(j); (void)moved; }, "moved or copied after it was polled");
+    EXPECT_DEATH(
+        {
+            auto moved = std::move(j);
+            (void)moved;
+        },
+        "moved or copied after it was polled");
 }
 #endif

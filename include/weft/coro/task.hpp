@@ -29,15 +29,17 @@ struct is_task<Task<T>> : std::true_type {};
 template <class T>
 inline constexpr bool is_task_v = is_task<std::remove_cvref_t<T>>::value;
 
-// Awaits any Future inside a Task. `F` is a value type (the awaiter owns the future, which
-// therefore lives in the coroutine frame: pinned) or an lvalue reference (the future lives
-// where the caller put it).
+// Awaits any Future inside a Task. It refers to the future rather than owning it: an rvalue
+// operand of co_await is a temporary that lives until the end of the full-expression, that is
+// past await_resume, and it lives in the coroutine frame, so it is pinned either way. Copying
+// it into the awaiter would only store it twice.
 template <class F>
 class FutureAwaiter : public LeafAwaiter {
     using Out = output_t<F>;
 
   public:
-    explicit FutureAwaiter(F&& f) : fut_(std::forward<F>(f)) {}
+    explicit FutureAwaiter(std::remove_reference_t<F>& f) noexcept
+        : LeafAwaiter{&FutureAwaiter::do_repoll}, fut_(f) {}
 
     // The first poll happens here, so a future that is ready at once never suspends.
     bool await_ready() {
@@ -46,16 +48,11 @@ class FutureAwaiter : public LeafAwaiter {
         store(std::move(p));
         return true;
     }
-    template <class P>
-    void await_suspend(std::coroutine_handle<P> h) noexcept {
-        repoll = &FutureAwaiter::do_repoll;
-        coro = h;
-        promise = &h.promise();
-        current_scope->parked = this;
-    }
+    void await_suspend(std::coroutine_handle<>) noexcept { current_scope->parked = this; }
     Out await_resume() {
-        if (promise != nullptr && promise->error)
-            std::rethrow_exception(std::exchange(promise->error, {}));
+        if (PollScope* s = current_scope; s->leaf_error) {
+            std::rethrow_exception(std::exchange(s->leaf_error, {}));
+        }
         if constexpr (!std::is_void_v<Out>) return std::move(*value_);
     }
 
@@ -63,8 +60,8 @@ class FutureAwaiter : public LeafAwaiter {
     void store(Poll<Out>&& p) {
         if constexpr (!std::is_void_v<Out>) value_.emplace(std::move(p).value());
     }
-    // A throwing poll is the future's outcome: it is parked in the promise and rethrown by
-    // await_resume inside the coroutine, as if the coroutine itself had thrown it.
+    // A throwing poll is the future's outcome: poll_chain resumes the coroutine right away and
+    // await_resume rethrows it there, as if the coroutine itself had thrown it.
     static bool do_repoll(LeafAwaiter* self, Context& cx) {
         auto* me = static_cast<FutureAwaiter*>(self);
         try {
@@ -72,12 +69,12 @@ class FutureAwaiter : public LeafAwaiter {
             if (p.is_pending()) return false;
             me->store(std::move(p));
         } catch (...) {
-            me->promise->error = std::current_exception();
+            current_scope->leaf_error = std::current_exception();
         }
         return true;
     }
 
-    F fut_;
+    std::remove_reference_t<F>& fut_;
     [[no_unique_address]] std::conditional_t<std::is_void_v<Out>, std::monostate,
                                              std::optional<value_or_monostate_t<Out>>>
         value_;
@@ -97,39 +94,37 @@ class TaskAwaiter : public ChildLink {
     }
 
     bool await_ready() const noexcept { return false; }
-    template <class P>
-    void await_suspend(std::coroutine_handle<P> h) noexcept {
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+        PollScope* s = current_scope;
         parent = h;
-        parent_promise = &h.promise();
-        typed().promise().link = this;
-        current_scope->next = child;
+        outer = std::exchange(s->chain->innermost, this);
+        s->next = child;
     }
-    U await_resume() { return typed().promise().take(); }
-
-  private:
-    std::coroutine_handle<Promise<U>> typed() const noexcept {
-        return std::coroutine_handle<Promise<U>>::from_address(child.address());
+    U await_resume() {
+        return std::coroutine_handle<Promise<U>>::from_address(child.address()).promise().take();
     }
 };
 
-// Everything a Task's promise shares whatever its output type.
-class PromiseCommon : public PromiseBase {
-  public:
+// The part of a Task's promise shared whatever its output type. It holds no data: the
+// coroutine's exception is kept in the frame's TaskHeader (see set_error), which keeps a
+// parked `Task<void>` frame 8 bytes smaller.
+struct PromiseBase {
     std::suspend_always initial_suspend() const noexcept { return {}; }
 
     struct FinalAwaiter {
         bool await_ready() const noexcept { return false; }
-        void await_suspend(std::coroutine_handle<> h) noexcept {
-            // Hand control back to the parent through the trampoline (no nested resume).
-            if (ChildLink* l = self->link) current_scope->next = l->parent;
-            (void)h;
+        // The finishing coroutine is the innermost of its chain: hand control back to its
+        // parent through the trampoline (no nested resume); the root simply stays suspended.
+        void await_suspend(std::coroutine_handle<>) const noexcept {
+            PollScope* s = current_scope;
+            if (ChildLink* l = s->chain->innermost) {
+                s->chain->innermost = l->outer;
+                s->next = l->parent;
+            }
         }
         void await_resume() const noexcept {}
-        PromiseCommon* self;
     };
-    FinalAwaiter final_suspend() noexcept { return {this}; }
-
-    void unhandled_exception() noexcept { error = std::current_exception(); }
+    FinalAwaiter final_suspend() const noexcept { return {}; }
 
     template <class U>
     TaskAwaiter<U> await_transform(Task<U>&& t) noexcept;
@@ -137,50 +132,72 @@ class PromiseCommon : public PromiseBase {
     TaskAwaiter<U> await_transform(Task<U>& t) noexcept;
 
     template <Future F>
-    requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f) {
-        return FutureAwaiter<F>(std::forward<F>(f));
-    }
+    requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f)
+    noexcept { return FutureAwaiter<F>(f); }
 
     // Every frame is allocated with a TaskHeader in front (see task_header.hpp).
     static void* operator new(std::size_t size) {
         void* mem = ::operator new(size + sizeof(TaskHeader));
         return reinterpret_cast<char*>(::new (mem) TaskHeader()) + sizeof(TaskHeader);
     }
-    static void operator delete(void* frame, std::size_t size) noexcept {
+    static void operator delete(void* frame) noexcept {
         TaskHeader* h = TaskHeader::of_frame(frame);
         if (h->state.load(std::memory_order_relaxed) & task_state::SPAWNED) {
             release_ref(h);  // the frame's own reference; the header may outlive the frame
         } else {
             h->~TaskHeader();
-            (void)size;
             ::operator delete(static_cast<void*>(h));
         }
+    }
+
+  protected:
+    static TaskHeader* header_of(std::coroutine_handle<> h) noexcept {
+        return TaskHeader::of_frame(h.address());
+    }
+    // The header in front of the frame must exist, so the frame may not be elided into the
+    // caller's (Clang's CoroElide would do that to a Task created and destroyed in one
+    // function): let the frame address escape. GCC never elides coroutine frames.
+    static void keep_frame_on_heap([[maybe_unused]] void* frame) noexcept {
+#if defined(__clang__)
+        asm volatile("" : : "r"(frame) : "memory");
+#endif
     }
 };
 
 template <class T>
-class Promise : public PromiseCommon {
+class Promise : public PromiseBase {
   public:
     Task<T> get_return_object() noexcept;
+    void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
     template <class V = T>
     requires std::constructible_from<T, V&&>
     void return_value(V&& v) { value_.emplace(std::forward<V>(v)); }
+    // The output, or the coroutine's exception rethrown. Call once, after the coroutine ended.
     T take() {
-        if (error) std::rethrow_exception(std::exchange(error, {}));
+        if (auto e = header()->take_error()) std::rethrow_exception(e);
         return std::move(*value_);
     }
 
   private:
+    TaskHeader* header() noexcept {
+        return header_of(std::coroutine_handle<Promise>::from_promise(*this));
+    }
     std::optional<T> value_;
 };
 
 template <>
-class Promise<void> : public PromiseCommon {
+class Promise<void> : public PromiseBase {
   public:
     Task<void> get_return_object() noexcept;
+    void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
     void return_void() noexcept {}
     void take() {
-        if (error) std::rethrow_exception(std::exchange(error, {}));
+        if (auto e = header()->take_error()) std::rethrow_exception(e);
+    }
+
+  private:
+    TaskHeader* header() noexcept {
+        return header_of(std::coroutine_handle<Promise>::from_promise(*this));
     }
 };
 
@@ -231,7 +248,7 @@ class [[nodiscard]] Task {
     /// exception. Once ready, the frame is freed at once; polling again throws `std::logic_error`.
     Poll<T> poll(Context& cx) {
         if (!h_) throw std::logic_error("weft::Task polled after completion or after a move");
-        if (!detail::poll_chain(h_, h_.promise(), cx)) return Pending;
+        if (!detail::poll_chain(detail::TaskHeader::of_frame(h_.address()), cx)) return Pending;
         auto h = std::exchange(h_, {});
         struct Free {
             std::coroutine_handle<promise_type> h;
@@ -253,11 +270,12 @@ class [[nodiscard]] Task {
 
   private:
     friend class detail::Promise<T>;
-    friend class detail::PromiseCommon;
+    friend struct detail::PromiseBase;
     explicit Task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
 
     void reset() noexcept {
-        if (auto h = std::exchange(h_, {})) detail::destroy_chain(h, h.promise());
+        if (auto h = std::exchange(h_, {}))
+            detail::destroy_chain(detail::TaskHeader::of_frame(h.address()));
     }
 
     std::coroutine_handle<promise_type> h_;
@@ -267,20 +285,24 @@ namespace detail {
 
 template <class T>
 Task<T> Promise<T>::get_return_object() noexcept {
-    return Task<T>(std::coroutine_handle<Promise<T>>::from_promise(*this));
+    auto h = std::coroutine_handle<Promise<T>>::from_promise(*this);
+    keep_frame_on_heap(h.address());
+    return Task<T>(h);
 }
 inline Task<void> Promise<void>::get_return_object() noexcept {
-    return Task<void>(std::coroutine_handle<Promise<void>>::from_promise(*this));
+    auto h = std::coroutine_handle<Promise<void>>::from_promise(*this);
+    keep_frame_on_heap(h.address());
+    return Task<void>(h);
 }
 
 template <class U>
-TaskAwaiter<U> PromiseCommon::await_transform(Task<U>&& t) noexcept {
+TaskAwaiter<U> PromiseBase::await_transform(Task<U>&& t) noexcept {
     auto h = t.release();
     assert(h && "weft: awaiting an empty (moved-from or finished) Task");
     return TaskAwaiter<U>(h);
 }
 template <class U>
-TaskAwaiter<U> PromiseCommon::await_transform(Task<U>& t) noexcept {
+TaskAwaiter<U> PromiseBase::await_transform(Task<U>& t) noexcept {
     return await_transform(std::move(t));
 }
 

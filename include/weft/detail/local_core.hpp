@@ -11,39 +11,52 @@
 
 namespace weft::detail {
 
-// An intrusive FIFO of task headers (through TaskHeader::next); no allocation to push.
+// A FIFO of task pointers in a power-of-two ring. It grows to the largest number of tasks ready
+// at once, after which pushing and popping never allocate; when it drains after a burst larger
+// than kKeep it gives the memory back. (A ring rather than a link in every task header keeps
+// each task 8 bytes smaller.)
 class TaskQueue {
   public:
-    void push(TaskHeader* t) noexcept {
-        t->next = nullptr;
-        if (tail_)
-            tail_->next = t;
-        else
-            head_ = t;
-        tail_ = t;
+    TaskQueue() = default;
+    TaskQueue(const TaskQueue&) = delete;
+    ~TaskQueue() { delete[] buf_; }
+
+    void push(TaskHeader* t) {
+        if (len_ == cap_) grow();
+        buf_[(head_ + len_++) & (cap_ - 1)] = t;
     }
     TaskHeader* pop() noexcept {
-        TaskHeader* t = head_;
-        if (t) {
-            head_ = t->next;
-            if (!head_) tail_ = nullptr;
-        }
+        if (len_ == 0) return nullptr;
+        TaskHeader* t = buf_[head_];
+        head_ = (head_ + 1) & (cap_ - 1);
+        if (--len_ == 0 && cap_ > kKeep) release();
         return t;
     }
-    void append(TaskQueue& other) noexcept {
-        if (!other.head_) return;
-        if (tail_)
-            tail_->next = other.head_;
-        else
-            head_ = other.head_;
-        tail_ = other.tail_;
-        other.head_ = other.tail_ = nullptr;
-    }
-    bool empty() const noexcept { return head_ == nullptr; }
+    bool empty() const noexcept { return len_ == 0; }
+    std::size_t size() const noexcept { return len_; }
 
   private:
-    TaskHeader* head_ = nullptr;
-    TaskHeader* tail_ = nullptr;
+    // Entries kept after draining (32 KiB): covers every steady state seen in the benchmarks.
+    static constexpr std::size_t kKeep = 4096;
+
+    void release() noexcept {
+        delete[] buf_;
+        buf_ = nullptr;
+        cap_ = head_ = 0;
+    }
+    void grow() {
+        std::size_t cap = cap_ ? cap_ * 2 : 64;
+        auto* buf = new TaskHeader*[cap];
+        for (std::size_t i = 0; i < len_; ++i)
+            buf[i] = buf_[(head_ + i) & (cap_ - 1)];
+        delete[] buf_;
+        buf_ = buf;
+        cap_ = cap;
+        head_ = 0;
+    }
+
+    TaskHeader** buf_ = nullptr;
+    std::size_t cap_ = 0, head_ = 0, len_ = 0;
 };
 
 // Shared state of one LocalExecutor. Refcounted: every spawned task holds a reference, so a
@@ -90,7 +103,7 @@ class LocalCore final : public Scheduler {
     LocalCore();
     ~LocalCore();
     void unregister(TaskHeader* t) noexcept;
-    void drain_remote() noexcept;
+    void drain_remote();
 
     std::atomic<std::uint32_t> refs_{1};
     TaskQueue local_;                 // executor thread only
@@ -98,7 +111,8 @@ class LocalCore final : public Scheduler {
     std::size_t ticks_ = 0;
 
     std::mutex remote_mu_;
-    TaskQueue remote_;  // wakes from other threads, guarded by remote_mu_
+    std::vector<TaskHeader*> remote_;   // wakes from other threads, guarded by remote_mu_
+    std::vector<TaskHeader*> drained_;  // executor thread: remote_ swapped out (keeps capacity)
     bool closed_ = false;
     std::atomic<bool> remote_pending_{false};
     std::atomic<bool> main_woken_{true};

@@ -37,8 +37,7 @@ void cancel_task(TaskHeader* t) noexcept;
 
 /// Initialises the header of a frame being spawned: queued, JoinHandle alive, three references
 /// (the frame, the JoinHandle, the run queue).
-inline void init_spawned(TaskHeader* t, PromiseBase* root, Scheduler* s) noexcept {
-    t->root = root;
+inline void init_spawned(TaskHeader* t, Scheduler* s) noexcept {
     t->scheduler = s;
     t->state.store(task_state::SPAWNED | task_state::NOTIFIED | task_state::JOIN_INTEREST |
                        3 * task_state::REF_ONE,

@@ -12,13 +12,15 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <new>
 
 #include "weft/task/waker.hpp"
 
 namespace weft::detail {
 
-struct PromiseBase;
+struct LeafAwaiter;
+struct ChildLink;
 struct TaskHeader;
 
 /// Where a woken task goes: implemented by each executor.
@@ -41,7 +43,8 @@ class Scheduler {
 //   bit 4 JOIN_INTEREST the JoinHandle is alive
 //   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
 //   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference)
-//   bits 7.. reference count (25 bits: 33 million references to one task)
+//   bit 7 HAS_ERROR     `error` holds the coroutine's exception
+//   bits 8.. reference count (24 bits: 16 million references to one task)
 namespace task_state {
 inline constexpr std::uint32_t NOTIFIED = 1u << 0;
 inline constexpr std::uint32_t RUNNING = 1u << 1;
@@ -50,7 +53,8 @@ inline constexpr std::uint32_t CANCELLED = 1u << 3;
 inline constexpr std::uint32_t JOIN_INTEREST = 1u << 4;
 inline constexpr std::uint32_t JOIN_WAKER = 1u << 5;
 inline constexpr std::uint32_t SPAWNED = 1u << 6;
-inline constexpr std::uint32_t REF_ONE = 1u << 7;
+inline constexpr std::uint32_t HAS_ERROR = 1u << 7;
+inline constexpr std::uint32_t REF_ONE = 1u << 8;
 inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
 }  // namespace task_state
 
@@ -58,9 +62,34 @@ struct TaskHeader {
     std::atomic<std::uint32_t> state{0};
     std::uint32_t slot = 0;          // index in the executor's task registry
     Scheduler* scheduler = nullptr;  // where wakes go
-    TaskHeader* next = nullptr;      // intrusive run-queue link
-    PromiseBase* root = nullptr;     // the root coroutine's promise
+    // The await chain rooted at this frame (see chain.hpp): kept here rather than in each
+    // promise, so nested frames carry nothing for it.
+    union {
+        LeafAwaiter* leaf;         // the future the chain is parked on (while it runs)
+        std::exception_ptr error;  // the exception this frame's coroutine ended with
+    };  // (a coroutine only throws while running, when `leaf` is null: they never overlap)
+    ChildLink* innermost = nullptr;  // the deepest parent->child await, or null
     Waker join_waker;                // guarded by JOIN_WAKER (see join_handle.hpp)
+
+    TaskHeader() noexcept : leaf(nullptr) {}
+    TaskHeader(const TaskHeader&) = delete;
+    ~TaskHeader() {
+        if (state.load(std::memory_order_relaxed) & task_state::HAS_ERROR) error.~exception_ptr();
+    }
+
+    void set_error(std::exception_ptr e) noexcept {
+        ::new (&error) std::exception_ptr(std::move(e));
+        state.fetch_or(task_state::HAS_ERROR, std::memory_order_relaxed);
+    }
+    // Moves the exception out, if there is one (the frame's coroutine has finished).
+    std::exception_ptr take_error() noexcept {
+        if (!(state.load(std::memory_order_relaxed) & task_state::HAS_ERROR)) return {};
+        std::exception_ptr e = std::move(error);
+        error.~exception_ptr();
+        leaf = nullptr;
+        state.fetch_and(~task_state::HAS_ERROR, std::memory_order_relaxed);
+        return e;
+    }
 
     std::coroutine_handle<> frame() const noexcept {
         return std::coroutine_handle<>::from_address(

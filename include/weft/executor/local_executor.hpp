@@ -93,7 +93,7 @@ class LocalExecutor {
         auto h = task.release();
         assert(h && "weft: spawning an empty Task");
         detail::TaskHeader* t = detail::TaskHeader::of_frame(h.address());
-        detail::init_spawned(t, &h.promise(), core_);
+        detail::init_spawned(t, core_);
         core_->spawn(t);
         return JoinHandle<T>(t);
     }
