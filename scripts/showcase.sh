@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds weft (Release) and runs every example, saying what each one shows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh g++ cmake ninja-build
+cmake -S . -B build/showcase -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=ON
+cmake --build build/showcase
+run() { echo; echo "== $1: $2"; "build/showcase/examples/example_$1"; }
+run hello "an async function awaiting another, driven by weft::block_on"
+run timer_future "the async book's hand-written TimerFuture, co_awaited; then a task polled by hand with our own waker"
+run concurrency "concurrency is not parallelism: ten tasks on one thread each wait 100 ms, together"

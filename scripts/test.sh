@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds weft with -Werror and runs the whole test suite:
+#   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on);
+#   2. the executor tests (cross-thread wakes, aborts) again under ThreadSanitizer;
+#   3. the formatting check against .clang-format.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh g++ cmake ninja-build libgtest-dev libgmock-dev clang-format
+jobs=$(nproc)
+
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
+      -DWEFT_SANITIZE=address,undefined
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build/asan -j "$jobs" --output-on-failure
+
+cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
+      -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF
+cmake --build build/tsan -j "$jobs"
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan -L executor -j "$jobs" --output-on-failure
+
+files=$(git ls-files '*.hpp' '*.cpp')
+clang-format --dry-run --Werror $files
+echo "format: clean"
