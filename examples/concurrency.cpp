@@ -14,7 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 // A one-shot timer (a thread per timer, until weft's timer wheel arrives with the runtime).
 class Sleep {
-public:
+  public:
     using Output = void;
     explicit Sleep(std::chrono::milliseconds d) : s_(std::make_shared<State>()) {
         std::thread([s = s_, d] {
@@ -31,7 +31,7 @@ public:
         return weft::Pending;
     }
 
-private:
+  private:
     struct State {
         std::mutex mu;
         bool done = false;
@@ -53,9 +53,11 @@ int main() {
     auto start = Clock::now();
     int sum = ex.run([&]() -> weft::Task<int> {
         std::vector<weft::JoinHandle<int>> handles;
-        for (int i = 0; i < 10; ++i) handles.push_back(ex.spawn(worker(i, start)));
+        for (int i = 0; i < 10; ++i)
+            handles.push_back(ex.spawn(worker(i, start)));
         int s = 0;
-        for (auto& h : handles) s += co_await h;
+        for (auto& h : handles)
+            s += co_await h;
         co_return s;
     });
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();

@@ -4,7 +4,9 @@
 
 #include "weft/weft.hpp"
 
-weft::Task<std::string> greeting(std::string name) { co_return "hello, " + name; }
+weft::Task<std::string> greeting(std::string name) {
+    co_return "hello, " + name;
+}
 
 weft::Task<int> async_main() {
     std::string text = co_await greeting("weft");
@@ -12,4 +14,6 @@ weft::Task<int> async_main() {
     co_return 0;
 }
 
-int main() { return weft::block_on(async_main()); }
+int main() {
+    return weft::block_on(async_main());
+}

@@ -13,7 +13,7 @@
 using namespace std::chrono_literals;
 
 class TimerFuture {
-public:
+  public:
     using Output = void;
 
     explicit TimerFuture(std::chrono::milliseconds duration)
@@ -33,7 +33,7 @@ public:
         return weft::Pending;
     }
 
-private:
+  private:
     struct SharedState {
         std::mutex mutex;
         bool completed = false;
@@ -58,18 +58,22 @@ void flag_wake_by_ref(const void* p) {
     f->wakes.fetch_add(1);
     f->wakes.notify_one();
 }
-void flag_wake(const void* p) { flag_wake_by_ref(p); }
+void flag_wake(const void* p) {
+    flag_wake_by_ref(p);
+}
 void flag_drop(const void*) {}
 constexpr weft::RawWakerVTable flag_vtable{flag_clone, flag_wake, flag_wake_by_ref, flag_drop};
-weft::RawWaker flag_clone(const void* p) { return {p, &flag_vtable}; }
+weft::RawWaker flag_clone(const void* p) {
+    return {p, &flag_vtable};
+}
 
 int main() {
     // 1. co_await a hand-written future inside a coroutine, under block_on.
     auto t0 = std::chrono::steady_clock::now();
     weft::block_on([]() -> weft::Task<void> { co_await TimerFuture(30ms); }());
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - t0)
-                  .count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     std::printf("block_on(TimerFuture(30ms)) returned after %lld ms\n", static_cast<long long>(ms));
 
     // 2. Drive a coroutine by hand: poll, sleep until our waker fires, poll again.

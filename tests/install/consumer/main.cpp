@@ -1,8 +1,12 @@
 // Built against an installed weft through find_package(weft): proves the exported target works.
 #include <weft/weft.hpp>
 
-weft::Task<int> inner() { co_return 20; }
-weft::Task<int> outer() { co_return 1 + co_await inner(); }
+weft::Task<int> inner() {
+    co_return 20;
+}
+weft::Task<int> outer() {
+    co_return 1 + co_await inner();
+}
 
 int main() {
     weft::LocalExecutor ex;
