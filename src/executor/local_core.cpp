@@ -39,8 +39,17 @@ LocalCore::~LocalCore() {
     parker_->release();
 }
 
-void LocalCore::release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+void LocalCore::release(std::int64_t n) noexcept {
+    // acq_rel: whoever frees the core sees every other owner's last use of it.
+    if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
+}
+
+void LocalCore::task_released() noexcept {
+    if (current_core == this) {
+        --local_tasks_;
+    } else {
+        release(1);
+    }
 }
 
 LocalCore* LocalCore::current() noexcept {
@@ -86,7 +95,7 @@ void LocalCore::schedule(TaskHeader* t) noexcept {
 }
 
 void LocalCore::spawn(TaskHeader* t) {
-    add_ref();  // dropped by task_released() when the task's block is freed
+    ++local_tasks_;  // dropped by task_released() when the task's block is freed
     t->slot = static_cast<std::uint32_t>(tasks_.size());
     tasks_.push_back(t);
     local_.push(t);

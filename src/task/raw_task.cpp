@@ -125,9 +125,12 @@ RunResult run_task(TaskHeader* t) noexcept {
             cancel_task(t);
             return RunResult::Finished;
         }
+        // Woken during its own poll: back on the queue with the reference we hold. RUNNING
+        // stays set (run_task's first CAS tolerates it), which saves an RMW; NOTIFIED already
+        // keeps every other waker from queueing it a second time.
+        if (s & NOTIFIED) return RunResult::Requeue;
         if (t->state.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
     }
-    if (s & NOTIFIED) return RunResult::Requeue;
     release_ref(t);
     return RunResult::Idle;
 }

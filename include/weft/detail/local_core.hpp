@@ -59,16 +59,24 @@ class TaskQueue {
     std::size_t cap_ = 0, head_ = 0, len_ = 0;
 };
 
-// Shared state of one LocalExecutor. Refcounted: every spawned task holds a reference, so a
-// waker woken on another thread after the executor is gone still finds a live (closed) core.
+// Shared state of one LocalExecutor. It must outlive every task header that points at it (a
+// waker may fire on another thread after the executor is gone), so it is reference counted:
+// the executor, each main-future waker and each spawned task count. Tasks are counted without
+// an atomic operation when they are freed on the executor's thread (the common case):
+//   refs_        = 1 (executor) + kBias + waker clones - tasks freed on other threads
+//   local_tasks_ = tasks spawned - tasks freed on the executor's thread (plain integer)
+// The bias keeps refs_ above zero while the executor lives; its destructor folds local_tasks_
+// in and removes the bias, after which refs_ is the exact count of what is left.
 class LocalCore final : public Scheduler {
   public:
     static LocalCore* create();
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-    void release() noexcept;
+    void release() noexcept { release(1); }
+    // Drops the executor's own reference (call once, after shutdown()).
+    void release_executor() noexcept { release(kBias + 1 - local_tasks_); }
 
     void schedule(TaskHeader* t) noexcept override;
-    void task_released() noexcept override { release(); }
+    void task_released() noexcept override;
     void spawn(TaskHeader* t);
 
     // Runs up to `max` ready tasks; returns how many ran.
@@ -102,10 +110,13 @@ class LocalCore final : public Scheduler {
   private:
     LocalCore();
     ~LocalCore();
+    void release(std::int64_t n) noexcept;
     void unregister(TaskHeader* t) noexcept;
     void drain_remote();
 
-    std::atomic<std::uint32_t> refs_{1};
+    static constexpr std::int64_t kBias = std::int64_t{1} << 40;
+    std::atomic<std::int64_t> refs_{1 + kBias};
+    std::int64_t local_tasks_ = 0;
     TaskQueue local_;                 // executor thread only
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;

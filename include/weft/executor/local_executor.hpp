@@ -43,7 +43,7 @@ class LocalExecutor {
     LocalExecutor& operator=(const LocalExecutor&) = delete;
     ~LocalExecutor() {
         core_->shutdown();
-        core_->release();
+        core_->release_executor();
     }
 
     /// Spawns a task and returns its `JoinHandle`. Accepts a `Task`, any other `Future`, or a
