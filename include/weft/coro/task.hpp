@@ -34,12 +34,11 @@ inline constexpr bool is_task_v = is_task<std::remove_cvref_t<T>>::value;
 // past await_resume, and it lives in the coroutine frame, so it is pinned either way. Copying
 // it into the awaiter would only store it twice.
 template <class F>
-class FutureAwaiter : public LeafAwaiter {
+class FutureAwaiter {
     using Out = output_t<F>;
 
   public:
-    explicit FutureAwaiter(std::remove_reference_t<F>& f) noexcept
-        : LeafAwaiter{&FutureAwaiter::do_repoll}, fut_(f) {}
+    explicit FutureAwaiter(std::remove_reference_t<F>& f) noexcept : fut_(f) {}
 
     // The first poll happens here, so a future that is ready at once never suspends.
     bool await_ready() {
@@ -48,7 +47,9 @@ class FutureAwaiter : public LeafAwaiter {
         store(std::move(p));
         return true;
     }
-    void await_suspend(std::coroutine_handle<>) noexcept { current_scope->parked = this; }
+    void await_suspend(std::coroutine_handle<>) noexcept {
+        current_scope->parked = {&FutureAwaiter::do_repoll, this};
+    }
     Out await_resume() {
         if (PollScope* s = current_scope; s->leaf_error) {
             std::rethrow_exception(std::exchange(s->leaf_error, {}));
@@ -62,7 +63,7 @@ class FutureAwaiter : public LeafAwaiter {
     }
     // A throwing poll is the future's outcome: poll_chain resumes the coroutine right away and
     // await_resume rethrows it there, as if the coroutine itself had thrown it.
-    static bool do_repoll(LeafAwaiter* self, Context& cx) {
+    static bool do_repoll(void* self, Context& cx) {
         auto* me = static_cast<FutureAwaiter*>(self);
         try {
             auto p = me->fut_.poll(cx);
@@ -96,8 +97,10 @@ class TaskAwaiter : public ChildLink {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) noexcept {
         PollScope* s = current_scope;
+        ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
         parent = h;
-        outer = std::exchange(s->chain->innermost, this);
+        outer = static_cast<ChildLink*>(c.ptr);
+        c.ptr = static_cast<ChildLink*>(this);
         s->next = child;
     }
     U await_resume() {
@@ -117,8 +120,9 @@ struct PromiseBase {
         // parent through the trampoline (no nested resume); the root simply stays suspended.
         void await_suspend(std::coroutine_handle<>) const noexcept {
             PollScope* s = current_scope;
-            if (ChildLink* l = s->chain->innermost) {
-                s->chain->innermost = l->outer;
+            ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
+            if (auto* l = static_cast<ChildLink*>(c.ptr)) {
+                c.ptr = l->outer;
                 s->next = l->parent;
             }
         }

@@ -1,15 +1,22 @@
 #pragma once
 // Internal: how a chain of coroutines awaiting each other is polled and destroyed.
 //
-// A `Task` awaiting another `Task` forms a chain; only the innermost coroutine is ever parked,
-// on a *leaf*: a future that returned Pending. The chain's state lives in the root frame's
-// TaskHeader: the parked leaf, and the innermost parent->child link (each link points to the
-// one outside it). Polling the chain (poll_chain) re-polls the leaf and, when it is ready,
-// resumes the innermost coroutine. Control moves between coroutines through a trampoline
-// (PollScope::next) instead of nested resume() calls, so a chain 100,000 deep uses constant
-// native stack whatever the compiler does with symmetric transfer. Destroying a chain
-// (destroy_chain) walks the links from the innermost outwards, so destructors run in the order
-// a synchronous unwind would run them, again without recursion.
+// A `Task` awaiting another `Task` forms a chain. Only the innermost coroutine is ever parked,
+// on a *leaf*: a future that returned Pending. The chain's state is one ChainSlot in the root
+// frame's TaskHeader, in one of four states:
+//   {null, null}           running (or not started) with no child awaited
+//   {null, link}           a child is awaited; `link` is the innermost parent->child link and
+//                          each link points to the one outside it. When the chain is parked,
+//                          the innermost link holds the leaf.
+//   {repoll, leaf}         parked on a leaf in the root coroutine itself
+// Keeping the leaf's poll function here, not in the awaiter, keeps every awaiter one pointer.
+//
+// Polling the chain (poll_chain) re-polls the leaf and, when it is ready, resumes the innermost
+// coroutine. Control moves between coroutines through a trampoline (PollScope::next) instead of
+// nested resume() calls, so a chain 100,000 deep uses constant native stack whatever the
+// compiler does with symmetric transfer. Destroying a chain (destroy_chain) walks the links
+// from the innermost outwards, so destructors run in the order a synchronous unwind would run
+// them, again without recursion.
 
 #include <cassert>
 #include <coroutine>
@@ -21,67 +28,76 @@
 
 namespace weft::detail {
 
-// A future-awaiter the chain is parked on (it lives in the innermost frame).
-struct LeafAwaiter {
-    bool (*repoll)(LeafAwaiter* self, Context& cx);  // true: resume the innermost coroutine
-};
-
 // The awaiter through which a parent coroutine awaits a child task; lives in the parent frame.
 struct ChildLink {
     std::coroutine_handle<> parent;
-    ChildLink* outer = nullptr;     // the link through which `parent` is awaited, or null
-    std::coroutine_handle<> child;  // owned; emptied when destroy_chain destroyed it
+    ChildLink* outer = nullptr;        // the link through which `parent` is awaited, or null
+    std::coroutine_handle<> child;     // owned; emptied when destroy_chain destroyed it
+    ChainSlot leaf{nullptr, nullptr};  // the parked leaf, when `child` is the innermost
 };
 
 // The state of the chain being polled on this thread.
 struct PollScope {
     Context* cx;
-    TaskHeader* chain;              // root frame's header
-    std::coroutine_handle<> next;   // coroutine the trampoline resumes next
-    LeafAwaiter* parked = nullptr;  // set by the awaiter the chain suspended on
-    std::exception_ptr leaf_error;  // a leaf's poll threw: rethrown inside the coroutine
+    TaskHeader* chain;                   // root frame's header
+    std::coroutine_handle<> next;        // coroutine the trampoline resumes next
+    ChainSlot parked{nullptr, nullptr};  // set by the awaiter the chain suspended on
+    std::exception_ptr leaf_error;       // a leaf's poll threw: rethrown inside the coroutine
 };
 
 // Awaiters find the current poll here rather than through a pointer in every frame: a chain is
 // only ever resumed by poll_chain, on this thread, so the scope is always the innermost one.
 inline constinit thread_local PollScope* current_scope = nullptr;
 
-inline std::coroutine_handle<> innermost_coro(TaskHeader* chain) noexcept {
-    return chain->innermost ? chain->innermost->child : chain->frame();
+inline ChildLink* innermost_link(const ChainSlot& c) noexcept {
+    return c.repoll ? nullptr : static_cast<ChildLink*>(c.ptr);
 }
 
 // Polls the chain rooted at `chain`'s frame; returns true when the root coroutine finished.
 inline bool poll_chain(TaskHeader* chain, Context& cx) {
-    PollScope scope{&cx, chain, {}, nullptr, {}};
+    PollScope scope{&cx, chain, {}, {nullptr, nullptr}, {}};
     PollScope* outer = std::exchange(current_scope, &scope);
     struct Restore {
         PollScope* outer;
         ~Restore() { current_scope = outer; }
     } restore{outer};
 
-    if (LeafAwaiter* leaf = chain->leaf) {
-        if (!leaf->repoll(leaf, cx)) return false;
-        chain->leaf = nullptr;
-    } else {
+    ChainSlot& c = chain->chain;
+    if (c.repoll) {  // parked in the root coroutine
+        if (!c.repoll(c.ptr, cx)) return false;
+        c = {nullptr, nullptr};
+        scope.next = chain->frame();
+    } else if (auto* link = static_cast<ChildLink*>(c.ptr)) {  // parked in a child
+        assert(link->leaf.repoll);
+        if (!link->leaf.repoll(link->leaf.ptr, cx)) return false;
+        link->leaf = {nullptr, nullptr};
+        scope.next = link->child;
+    } else {  // first poll
         assert(!chain->frame().done());
+        scope.next = chain->frame();
     }
-    scope.next = innermost_coro(chain);
     do {
         std::exchange(scope.next, {}).resume();
     } while (scope.next);
 
     if (chain->frame().done()) return true;
-    assert(scope.parked && "a weft::Task suspended without registering a waker");
-    chain->leaf = scope.parked;
+    assert(scope.parked.repoll && "a weft::Task suspended without registering a waker");
+    if (ChildLink* link = innermost_link(c)) {
+        link->leaf = scope.parked;
+    } else {
+        c = scope.parked;
+    }
     return false;
 }
 
 // Destroys the chain rooted at `chain`'s frame, innermost coroutine first.
 inline void destroy_chain(TaskHeader* chain) noexcept {
-    for (ChildLink* l = chain->innermost; l != nullptr; l = l->outer) {
-        std::exchange(l->child, {}).destroy();
+    if (!chain->frame().done()) {
+        for (ChildLink* l = innermost_link(chain->chain); l != nullptr; l = l->outer) {
+            std::exchange(l->child, {}).destroy();
+        }
+        chain->chain = {nullptr, nullptr};
     }
-    chain->innermost = nullptr;
     chain->frame().destroy();
 }
 

@@ -15,12 +15,18 @@
 #include <exception>
 #include <new>
 
+#include "weft/task/context.hpp"
 #include "weft/task/waker.hpp"
 
 namespace weft::detail {
 
-struct LeafAwaiter;
 struct ChildLink;
+
+// Where an await chain stands (see chain.hpp for the states).
+struct ChainSlot {
+    bool (*repoll)(void* leaf, Context& cx);  // the parked leaf's poll, or null
+    void* ptr;  // with repoll: the leaf awaiter; without: the innermost ChildLink, or null
+};
 struct TaskHeader;
 
 /// Where a woken task goes: implemented by each executor.
@@ -62,16 +68,16 @@ struct TaskHeader {
     std::atomic<std::uint32_t> state{0};
     std::uint32_t slot = 0;          // index in the executor's task registry
     Scheduler* scheduler = nullptr;  // where wakes go
-    // The await chain rooted at this frame (see chain.hpp): kept here rather than in each
-    // promise, so nested frames carry nothing for it.
+    // The await chain rooted at this frame (see chain.hpp), kept here rather than in each
+    // frame. The coroutine's exception shares the space: a coroutine only throws while it is
+    // running with no child awaited, when the chain slot is empty.
     union {
-        LeafAwaiter* leaf;         // the future the chain is parked on (while it runs)
-        std::exception_ptr error;  // the exception this frame's coroutine ended with
-    };  // (a coroutine only throws while running, when `leaf` is null: they never overlap)
-    ChildLink* innermost = nullptr;  // the deepest parent->child await, or null
-    Waker join_waker;                // guarded by JOIN_WAKER (see join_handle.hpp)
+        ChainSlot chain;
+        std::exception_ptr error;
+    };
+    Waker join_waker;  // guarded by JOIN_WAKER (see join_handle.hpp)
 
-    TaskHeader() noexcept : leaf(nullptr) {}
+    TaskHeader() noexcept : chain{nullptr, nullptr} {}
     TaskHeader(const TaskHeader&) = delete;
     ~TaskHeader() {
         if (state.load(std::memory_order_relaxed) & task_state::HAS_ERROR) error.~exception_ptr();
@@ -86,7 +92,7 @@ struct TaskHeader {
         if (!(state.load(std::memory_order_relaxed) & task_state::HAS_ERROR)) return {};
         std::exception_ptr e = std::move(error);
         error.~exception_ptr();
-        leaf = nullptr;
+        chain = {nullptr, nullptr};
         state.fetch_and(~task_state::HAS_ERROR, std::memory_order_relaxed);
         return e;
     }
