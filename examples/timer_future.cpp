@@ -4,43 +4,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <memory>
-#include <mutex>
-#include <thread>
 
+#include "timer_future.hpp"
 #include "weft/weft.hpp"
 
 using namespace std::chrono_literals;
-
-class TimerFuture {
-  public:
-    using Output = void;
-
-    explicit TimerFuture(std::chrono::milliseconds duration)
-        : shared_(std::make_shared<SharedState>()) {
-        std::thread([shared = shared_, duration] {
-            std::this_thread::sleep_for(duration);
-            std::lock_guard lock(shared->mutex);
-            shared->completed = true;
-            shared->waker.wake_by_ref();  // ask the executor to poll us again
-        }).detach();
-    }
-
-    weft::Poll<void> poll(weft::Context& cx) {
-        std::lock_guard lock(shared_->mutex);
-        if (shared_->completed) return weft::Ready;
-        shared_->waker = cx.waker();  // keep the latest waker: the task may have moved
-        return weft::Pending;
-    }
-
-  private:
-    struct SharedState {
-        std::mutex mutex;
-        bool completed = false;
-        weft::Waker waker;
-    };
-    std::shared_ptr<SharedState> shared_;
-};
 
 weft::Task<int> nap_twice() {
     co_await TimerFuture(20ms);

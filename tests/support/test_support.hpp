@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "timer_future.hpp"  // examples/
 #include "weft/weft.hpp"
 
 namespace weft_test {
@@ -96,33 +97,8 @@ struct TriggerFuture {
     }
 };
 
-// The async book's TimerFuture: a thread sleeps for `d`, then completes and wakes.
-class TimerFuture {
-  public:
-    using Output = void;
-    explicit TimerFuture(std::chrono::milliseconds d) : shared_(std::make_shared<Shared>()) {
-        std::thread([s = shared_, d] {
-            std::this_thread::sleep_for(d);
-            std::lock_guard g(s->mu);
-            s->completed = true;
-            s->waker.wake_by_ref();
-        }).detach();
-    }
-    weft::Poll<void> poll(weft::Context& cx) {
-        std::lock_guard g(shared_->mu);
-        if (shared_->completed) return weft::Ready;
-        shared_->waker = cx.waker();
-        return weft::Pending;
-    }
-
-  private:
-    struct Shared {
-        std::mutex mu;
-        bool completed = false;
-        weft::Waker waker;
-    };
-    std::shared_ptr<Shared> shared_;
-};
+// The async book's TimerFuture, shared with the examples.
+using ::TimerFuture;
 
 // Fails the test (aborts the process with a message) if not disarmed within `limit`:
 // a lost wakeup makes the test fail instead of hang.
