@@ -127,7 +127,8 @@ std::size_t LocalCore::run_ready(std::size_t max) {
         TaskHeader* t = local_.pop();
         if (t == nullptr) break;
         ++n;
-        switch (run_task(t)) {
+        bool owns_frame;
+        switch (run_task(t, owns_frame)) {
             case RunResult::Idle:
                 break;
             case RunResult::Requeue:
@@ -135,7 +136,11 @@ std::size_t LocalCore::run_ready(std::size_t max) {
                 break;
             case RunResult::Finished:
                 unregister(t);
-                release_ref(t);
+                if (owns_frame) {
+                    drop_frame_and_release(t);
+                } else {
+                    release_ref(t);
+                }
                 break;
         }
     }

@@ -44,20 +44,18 @@ class BorrowedWaker {
     alignas(Waker) unsigned char storage_[sizeof(Waker)];
 };
 
-// Marks the task complete (and, with `cancelled`, cancelled), then hands its output over:
-// dropped at once if nobody holds the JoinHandle, else announced to the JoinHandle's waker.
-void finish(TaskHeader* t, bool cancelled) noexcept {
+// Marks the task complete (and, with `cancelled`, cancelled) and wakes the JoinHandle.
+// Returns true if nobody holds the JoinHandle: the finished frame is then the caller's to drop.
+bool finish(TaskHeader* t, bool cancelled) noexcept {
     std::uint32_t add = COMPLETE | (cancelled ? CANCELLED : 0);
     std::uint32_t s = t->state.load(std::memory_order_relaxed);
     // acq_rel: release the output to the JoinHandle; acquire its join_waker.
     while (!t->state.compare_exchange_weak(s, (s | add) & ~(RUNNING | NOTIFIED),
                                            std::memory_order_acq_rel)) {
     }
-    if (!(s & JOIN_INTEREST)) {
-        if (!cancelled) t->frame().destroy();
-    } else if (s & JOIN_WAKER) {
-        t->join_waker.wake_by_ref();
-    }
+    if (!(s & JOIN_INTEREST)) return !cancelled;
+    if (s & JOIN_WAKER) t->join_waker.wake_by_ref();
+    return false;
 }
 
 }  // namespace
@@ -96,7 +94,24 @@ void cancel_task(TaskHeader* t) noexcept {
     finish(t, true);
 }
 
-RunResult run_task(TaskHeader* t) noexcept {
+void drop_frame_and_release(TaskHeader* t) noexcept {
+    // Only the frame and the caller hold references: the task is finished, so no new one can
+    // appear (wakers are cloned from wakers, and a finished task is never queued). Freeing the
+    // frame as a plain coroutine frame then frees the whole block in one step.
+    std::uint32_t st = t->state.load(std::memory_order_acquire);
+    if ((st & REF_MASK) == 2 * REF_ONE) {
+        Scheduler* s = t->scheduler;
+        t->state.store(st & ~SPAWNED, std::memory_order_relaxed);  // nobody else can look
+        t->frame().destroy();
+        if (s != nullptr) s->task_released();
+        return;
+    }
+    t->frame().destroy();
+    release_ref(t);
+}
+
+RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
+    owns_frame = false;
     std::uint32_t s = t->state.load(std::memory_order_acquire);
     for (;;) {
         if (s & COMPLETE) {  // finished while queued (only during shutdown)
@@ -115,7 +130,7 @@ RunResult run_task(TaskHeader* t) noexcept {
     BorrowedWaker waker(t);
     Context cx(waker.get());
     if (poll_chain(t, cx)) {
-        finish(t, false);
+        owns_frame = finish(t, false);
         return RunResult::Finished;
     }
 

@@ -25,11 +25,17 @@ void abort_task(TaskHeader* t) noexcept;
 enum class RunResult {
     Idle,      // pending, not woken: the queue's reference was dropped
     Requeue,   // woken while running: push it back (the caller keeps the reference)
-    Finished,  // completed or cancelled: unregister it, then release_ref (the caller's reference)
+    Finished,  // completed or cancelled: unregister it, then finish_release(t, owns_frame)
 };
 
-/// Polls a task taken off a run queue (the caller owns the queue's reference).
-RunResult run_task(TaskHeader* t) noexcept;
+/// Polls a task taken off a run queue (the caller owns the queue's reference). On Finished,
+/// `owns_frame` says whether the caller must also drop the finished frame (nobody holds the
+/// JoinHandle, so the output is dropped).
+RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept;
+
+/// Drops a finished task's frame (its output) and the caller's reference. When those are the
+/// last two references, frees the block without touching the refcount again.
+void drop_frame_and_release(TaskHeader* t) noexcept;
 
 /// Cancels a task that is not running now: destroys its future (innermost coroutine first),
 /// marks it complete and wakes its JoinHandle. The caller holds a reference.

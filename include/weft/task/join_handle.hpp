@@ -79,8 +79,11 @@ class [[nodiscard]] JoinHandle {
         while (!t->state.compare_exchange_weak(s, s & ~(JOIN_INTEREST | JOIN_WAKER),
                                                std::memory_order_acq_rel)) {
         }
-        if ((s & COMPLETE) && !(s & CANCELLED)) t->frame().destroy();
-        detail::release_ref(t);
+        if ((s & COMPLETE) && !(s & CANCELLED)) {
+            detail::drop_frame_and_release(t);
+        } else {
+            detail::release_ref(t);
+        }
     }
 
   private:
@@ -111,18 +114,18 @@ class [[nodiscard]] JoinHandle {
     Poll<T> take_output() {
         using namespace detail::task_state;
         detail::TaskHeader* t = std::exchange(t_, nullptr);
-        struct Release {
-            detail::TaskHeader* t;
-            ~Release() { detail::release_ref(t); }
-        } release{t};
         std::uint32_t s =
             t->state.fetch_and(~(JOIN_INTEREST | JOIN_WAKER), std::memory_order_acq_rel);
-        if (s & CANCELLED) throw JoinError();
+        if (s & CANCELLED) {
+            detail::release_ref(t);
+            throw JoinError();
+        }
+        // The output is moved out first; then the frame and our reference go together.
+        struct Drop {
+            detail::TaskHeader* t;
+            ~Drop() { detail::drop_frame_and_release(t); }
+        } drop{t};
         auto h = std::coroutine_handle<detail::Promise<T>>::from_address(t->frame().address());
-        struct Free {
-            std::coroutine_handle<> h;
-            ~Free() { h.destroy(); }
-        } free{h};
         if constexpr (std::is_void_v<T>) {
             h.promise().take();
             return Ready;
