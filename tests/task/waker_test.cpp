@@ -71,9 +71,13 @@ TEST(Waker, IntoRawReleasesOwnership) {
     CountingWaker c;
     weft::Waker a = c.make();
     weft::RawWaker raw = std::move(a).into_raw();
-    EXPECT_EQ(c.drops, 0);
-    weft::Waker back = weft::Waker::from_raw(raw);
-    EXPECT_TRUE(back.will_wake(back));
+    EXPECT_TRUE(a.is_noop());
+    EXPECT_EQ(c.drops, 0);  // ownership left with the raw handle, nothing was dropped
+    {
+        weft::Waker back = weft::Waker::from_raw(raw);
+        EXPECT_EQ(c.live(), 1);
+    }
+    EXPECT_EQ(c.live(), 0);  // the rebuilt waker dropped the one reference
 }
 
 TEST(Poll, ReadyAndPendingForValuesAndVoid) {
