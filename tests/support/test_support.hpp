@@ -45,8 +45,9 @@ struct CountingWaker {
 };
 
 // Counts constructions and destructions of objects placed in coroutine frames.
+// Atomic, so tasks on worker threads may construct and destroy while the test reads.
 struct Lifetimes {
-    int made = 0, destroyed = 0;
+    std::atomic<int> made{0}, destroyed{0};
     int alive() const { return made - destroyed; }
 };
 struct Tracked {

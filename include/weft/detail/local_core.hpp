@@ -8,56 +8,10 @@
 
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
+#include "weft/detail/spawner.hpp"
+#include "weft/detail/task_queue.hpp"
 
 namespace weft::detail {
-
-// A FIFO of task pointers in a power-of-two ring. It grows to the largest number of tasks ready
-// at once, after which pushing and popping never allocate; when it drains after a burst larger
-// than kKeep it gives the memory back. (A ring rather than a link in every task header keeps
-// each task 8 bytes smaller.)
-class TaskQueue {
-  public:
-    TaskQueue() = default;
-    TaskQueue(const TaskQueue&) = delete;
-    ~TaskQueue() { delete[] buf_; }
-
-    void push(TaskHeader* t) {
-        if (len_ == cap_) grow();
-        buf_[(head_ + len_++) & (cap_ - 1)] = t;
-    }
-    TaskHeader* pop() noexcept {
-        if (len_ == 0) return nullptr;
-        TaskHeader* t = buf_[head_];
-        head_ = (head_ + 1) & (cap_ - 1);
-        if (--len_ == 0 && cap_ > kKeep) release();
-        return t;
-    }
-    bool empty() const noexcept { return len_ == 0; }
-    std::size_t size() const noexcept { return len_; }
-
-  private:
-    // Entries kept after draining (32 KiB): covers every steady state seen in the benchmarks.
-    static constexpr std::size_t kKeep = 4096;
-
-    void release() noexcept {
-        delete[] buf_;
-        buf_ = nullptr;
-        cap_ = head_ = 0;
-    }
-    void grow() {
-        std::size_t cap = cap_ ? cap_ * 2 : 64;
-        auto* buf = new TaskHeader*[cap];
-        for (std::size_t i = 0; i < len_; ++i)
-            buf[i] = buf_[(head_ + i) & (cap_ - 1)];
-        delete[] buf_;
-        buf_ = buf;
-        cap_ = cap;
-        head_ = 0;
-    }
-
-    TaskHeader** buf_ = nullptr;
-    std::size_t cap_ = 0, head_ = 0, len_ = 0;
-};
 
 // Shared state of one LocalExecutor. It must outlive every task header that points at it (a
 // waker may fire on another thread after the executor is gone), so it is reference counted:
@@ -67,7 +21,7 @@ class TaskQueue {
 //   local_tasks_ = tasks spawned - tasks freed on the executor's thread (plain integer)
 // The bias keeps refs_ above zero while the executor lives; its destructor folds local_tasks_
 // in and removes the bias, after which refs_ is the exact count of what is left.
-class LocalCore final : public Scheduler {
+class LocalCore final : public Scheduler, public Spawner {
   public:
     static LocalCore* create();
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -77,6 +31,14 @@ class LocalCore final : public Scheduler {
 
     void schedule(TaskHeader* t) noexcept override;
     void task_released() noexcept override;
+    // Spawner (the executor's thread only)
+    void spawn_task(TaskHeader* t) override {
+        t->scheduler = this;
+        spawn(t);
+    }
+    Scheduler* scheduler() noexcept override { return this; }
+    bool has_blocking_pool() const noexcept override { return false; }
+    void spawn_blocking_task(TaskHeader* t) override { spawn_task(t); }  // not reached
     void spawn(TaskHeader* t);
 
     // Runs up to `max` ready tasks; returns how many ran.

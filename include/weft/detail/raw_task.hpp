@@ -42,9 +42,8 @@ void drop_frame_and_release(TaskHeader* t) noexcept;
 void cancel_task(TaskHeader* t) noexcept;
 
 /// Initialises the header of a frame being spawned: queued, JoinHandle alive, three references
-/// (the frame, the JoinHandle, the run queue).
-inline void init_spawned(TaskHeader* t, Scheduler* s) noexcept {
-    t->scheduler = s;
+/// (the frame, the JoinHandle, the run queue). The spawner then sets `scheduler`.
+inline void init_spawned(TaskHeader* t) noexcept {
     t->state.store(task_state::SPAWNED | task_state::NOTIFIED | task_state::JOIN_INTEREST |
                        3 * task_state::REF_ONE,
                    std::memory_order_relaxed);

@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/into_task.hpp"
 #include "weft/detail/local_core.hpp"
+#include "weft/detail/spawn_on.hpp"
 #include "weft/task/join_handle.hpp"
 
 namespace weft {
@@ -58,7 +58,7 @@ class LocalExecutor {
     /// temporary lambda object: they would dangle. See docs/lambdas.md.)
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) { return spawn_task(detail::to_task(std::forward<F>(f))); }
+    auto spawn(F&& f) { return detail::spawn_on(*core_, std::forward<F>(f)); }
 
     /// Runs the executor on this thread until `main` completes, and returns `main`'s output
     /// (rethrowing its exception). `main` is a future or a callable returning one.
@@ -88,19 +88,10 @@ class LocalExecutor {
   private:
     static constexpr std::size_t kMainPollInterval = 128;
 
-    template <class T>
-    JoinHandle<T> spawn_task(Task<T> task) {
-        auto h = task.release();
-        assert(h && "weft: spawning an empty Task");
-        detail::TaskHeader* t = detail::TaskHeader::of_frame(h.address());
-        detail::init_spawned(t, core_);
-        core_->spawn(t);
-        return JoinHandle<T>(t);
-    }
-
     template <class F>
     output_t<F> drive(F& fut) {
         detail::LocalCore::Enter enter(core_);
+        detail::SpawnerScope spawner(core_);  // weft::spawn inside the tasks targets us
         Waker waker = core_->main_waker();
         Context cx(waker);
         core_->set_main_woken();

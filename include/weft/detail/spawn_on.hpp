@@ -1,0 +1,69 @@
+#pragma once
+// Internal: spawning onto a Spawner, shared by every executor and by weft::spawn.
+
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "weft/detail/into_task.hpp"
+#include "weft/detail/raw_task.hpp"
+#include "weft/detail/spawner.hpp"
+#include "weft/task/join_handle.hpp"
+
+namespace weft::detail {
+
+template <class T>
+JoinHandle<T> handle_for(Task<T>& task, TaskHeader*& out) noexcept {
+    auto h = task.release();
+    out = TaskHeader::of_frame(h.address());
+    init_spawned(out);
+    return JoinHandle<T>(out);
+}
+
+// Spawns a Task, a Future or a callable returning one (see detail::to_task).
+template <class F>
+auto spawn_on(Spawner& s, F&& f) {
+    auto task = to_task(std::forward<F>(f));
+    TaskHeader* t;
+    auto handle = handle_for(task, t);
+    s.spawn_task(t);
+    return handle;
+}
+
+// A blocking call as a Task that finishes in its first poll, so that it gets a JoinHandle.
+template <class Fn>
+Task<std::invoke_result_t<Fn&>> call_blocking(Fn fn) {
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&>>) {
+        fn();
+        co_return;
+    } else {
+        co_return fn();
+    }
+}
+
+template <class Fn>
+auto spawn_blocking_on(Spawner& s, Fn&& fn) {
+    if (!s.has_blocking_pool()) {
+        throw std::logic_error(
+            "weft::spawn_blocking needs a weft::Runtime (this executor has no "
+            "blocking pool)");
+    }
+    auto task = call_blocking(std::decay_t<Fn>(std::forward<Fn>(fn)));
+    TaskHeader* t;
+    auto handle = handle_for(task, t);
+    s.spawn_blocking_task(t);
+    return handle;
+}
+
+inline Spawner& require_spawner(const char* what) {
+    Spawner* s = current_spawner();
+    if (s == nullptr) {
+        throw std::logic_error(std::string(what) +
+                               " called outside of a runtime: call it from a task, or inside "
+                               "Runtime::block_on / LocalExecutor::run");
+    }
+    return *s;
+}
+
+}  // namespace weft::detail

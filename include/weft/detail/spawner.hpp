@@ -1,0 +1,38 @@
+#pragma once
+// Internal: "the executor this thread is running for", behind weft::spawn and spawn_blocking.
+
+#include <functional>
+
+#include "weft/detail/task_header.hpp"
+
+namespace weft::detail {
+
+class Spawner {
+  public:
+    /// Takes a task whose header was prepared with init_spawned(t, scheduler()).
+    virtual void spawn_task(TaskHeader* t) = 0;
+    virtual Scheduler* scheduler() noexcept = 0;
+    /// Whether spawn_blocking_task may be called.
+    virtual bool has_blocking_pool() const noexcept = 0;
+    /// Runs a prepared task on the blocking pool (only if has_blocking_pool()).
+    virtual void spawn_blocking_task(TaskHeader* t) = 0;
+
+  protected:
+    ~Spawner() = default;
+};
+
+/// The spawner of the executor running on this thread, or null.
+Spawner* current_spawner() noexcept;
+
+/// Makes `s` the current spawner for this scope.
+class SpawnerScope {
+  public:
+    explicit SpawnerScope(Spawner* s) noexcept;
+    ~SpawnerScope();
+    SpawnerScope(const SpawnerScope&) = delete;
+
+  private:
+    Spawner* prev_;
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,45 @@
+#pragma once
+/// \file
+/// `weft::spawn` and `weft::spawn_blocking`: start work on the current runtime.
+
+#include <type_traits>
+#include <utility>
+
+#include "weft/detail/spawn_on.hpp"
+
+namespace weft {
+
+/// Spawns a task on the executor this code runs under: a `Runtime` (from its tasks or inside
+/// its `block_on`) or a `LocalExecutor` (from its tasks or inside its `run`). Accepts a `Task`,
+/// any `Future`, or a callable returning one (kept alive inside the task).
+///
+/// ```cpp
+/// weft::Task<void> server() {
+///     auto h = weft::spawn(handle_connection(std::move(conn)));
+///     co_await h;
+/// }
+/// ```
+///
+/// **Throws** `std::logic_error` when called outside of any runtime.
+template <class F>
+requires Future<F> || detail::FutureFactory<std::decay_t<F>>
+auto spawn(F&& f) {
+    return detail::spawn_on(detail::require_spawner("weft::spawn"), std::forward<F>(f));
+}
+
+/// Runs `fn()` on the current runtime's blocking pool, so that blocking or CPU-heavy work does
+/// not occupy a worker. `co_await` the handle for the result (or `fn`'s exception).
+///
+/// ```cpp
+/// auto bytes = co_await weft::spawn_blocking([path] { return read_whole_file(path); });
+/// ```
+///
+/// **Throws** `std::logic_error` outside of a `Runtime` (a `LocalExecutor` has no blocking
+/// pool). Aborting the handle of a blocking task that already started has no effect on it.
+template <class Fn>
+auto spawn_blocking(Fn&& fn) {
+    return detail::spawn_blocking_on(detail::require_spawner("weft::spawn_blocking"),
+                                     std::forward<Fn>(fn));
+}
+
+}  // namespace weft

@@ -1,0 +1,612 @@
+// The multi-threaded work-stealing scheduler: the whole of it is in this file.
+//
+// Workers. Each worker thread owns a bounded run queue (run_queue.hpp: the owner pushes and
+// pops, other workers steal half) and a LIFO slot holding the task most recently woken or
+// spawned by the task it is running, which runs next: a message passed between two tasks is
+// handled while it is still in cache. At most kMaxLifoPolls LIFO polls run back to back, so a
+// pair of tasks waking each other cannot starve the rest of the queue. Wakes from outside the
+// pool, and the overflow of a full local queue, go to one injection queue, which every worker
+// checks first once every kInjectInterval ticks, so nothing there waits forever.
+//
+// Finding work, in order: the injection queue every kInjectInterval ticks; the LIFO slot; the
+// local queue; the injection queue; stealing half of another worker's queue (starting at a
+// random victim); then parking.
+//
+// Idle workers and wake-ups (Tokio's scheme). A worker that runs out of work becomes
+// *searching* (at most half the workers search at once) and tries to steal. A new task wakes
+// at most one parked worker, and only when nobody is searching already, so a burst of wakes
+// does not wake a herd. A searching worker that finds work stops searching and, if it was the
+// last searcher, wakes one more worker to look for the rest. No lost wake-up: a worker about
+// to park first registers as parked (num_unparked_--), then looks at every queue once more; a
+// producer first publishes its task, then reads num_unparked_. Between their write and their
+// read both sides do a read-modify-write on one shared word (sync_point): those RMWs are totally
+// ordered, and whichever comes second synchronises with the first, so at least one side sees
+// the other's write. (An RMW rather than atomic_thread_fence, which ThreadSanitizer cannot
+// model; on x86 either is one locked instruction.)
+//
+// Shutdown. The scheduler is closed (wakes from then on drop their task reference), every
+// worker is woken and joined, then every task still owned is cancelled on the thread that
+// drops the runtime (its future is destroyed, its JoinHandle throws JoinError), and queued
+// references are dropped. The blocking pool is given up to the shutdown timeout.
+
+#include "weft/detail/multi_thread.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "weft/detail/parker.hpp"
+#include "weft/detail/raw_task.hpp"
+#include "weft/detail/run_queue.hpp"
+#include "weft/detail/task_queue.hpp"
+
+namespace weft::detail {
+
+namespace {
+constinit thread_local Spawner* tl_spawner = nullptr;
+}  // namespace
+
+Spawner* current_spawner() noexcept {
+    return tl_spawner;
+}
+SpawnerScope::SpawnerScope(Spawner* s) noexcept : prev_(tl_spawner) {
+    tl_spawner = s;
+}
+SpawnerScope::~SpawnerScope() {
+    tl_spawner = prev_;
+}
+
+namespace {
+
+// Ticks between forced looks at the injection queue (Tokio's global_queue_interval).
+constexpr std::uint32_t kInjectInterval = 61;
+// Back-to-back LIFO-slot polls before the local queue gets a turn (Tokio uses 3).
+constexpr std::uint32_t kMaxLifoPolls = 3;
+// Per-worker queue capacity (Tokio's 256).
+constexpr std::uint32_t kLocalCapacity = 256;
+
+using LocalQueue = RunQueue<kLocalCapacity>;
+
+struct Worker {
+    std::size_t index = 0;
+    LocalQueue queue;
+    TaskHeader* lifo = nullptr;  // owner only
+    std::uint32_t lifo_polls = 0;
+    std::uint32_t tick = 0;
+    std::uint32_t rng = 0;
+    bool searching = false;  // owner, or the waker while this worker is parked (idle_mu_)
+    bool parked = false;     // guarded by idle_mu_
+    Parker* parker = Parker::create();
+    std::thread thread;
+    ~Worker() { parker->release(); }
+};
+
+constinit thread_local Worker* tl_worker = nullptr;
+constinit thread_local MultiThread* tl_owner = nullptr;
+
+void set_thread_name(const std::string& name) {
+    std::string n = name.substr(0, 15);  // the kernel keeps 15 characters
+    pthread_setname_np(pthread_self(), n.c_str());
+}
+
+}  // namespace
+
+class MultiThread;
+
+// spawn_blocking's pool: threads started on demand up to a cap, kept for keep_alive when idle.
+class BlockingPool final : public Scheduler {
+  public:
+    BlockingPool(MultiThread* mt, std::size_t max, std::chrono::milliseconds keep_alive)
+        : mt_(mt), max_(std::max<std::size_t>(max, 1)), keep_alive_(keep_alive) {}
+
+    void schedule(TaskHeader* t) noexcept override { push(t); }
+    void task_released() noexcept override;
+
+    void push(TaskHeader* t) noexcept;
+    // Stops taking work, cancels what never started, and waits up to `timeout` (forever if
+    // negative) for running blocking tasks. Threads still busy after that are left running;
+    // they keep the scheduler's memory alive until they finish.
+    void shutdown(std::chrono::nanoseconds timeout) noexcept;
+
+  private:
+    void thread_main() noexcept;
+
+    MultiThread* mt_;
+    std::size_t max_;
+    std::chrono::milliseconds keep_alive_;
+    std::mutex mu_;
+    std::condition_variable work_cv_, exit_cv_;
+    TaskQueue queue_;
+    std::size_t threads_ = 0, idle_ = 0;
+    bool closed_ = false;
+};
+
+class MultiThread final : public Scheduler, public Spawner {
+  public:
+    explicit MultiThread(RuntimeConfig cfg);
+
+    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept {
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    // Scheduler
+    void schedule(TaskHeader* t) noexcept override;
+    void task_released() noexcept override { release(); }
+    // Spawner
+    void spawn_task(TaskHeader* t) override;
+    Scheduler* scheduler() noexcept override { return this; }
+    bool has_blocking_pool() const noexcept override { return true; }
+    void spawn_blocking_task(TaskHeader* t) override;
+
+    void start();
+    void shutdown(std::chrono::nanoseconds timeout) noexcept;
+    std::size_t workers() const noexcept { return workers_.size(); }
+
+  private:
+    ~MultiThread() = default;
+
+    void worker_main(Worker& w) noexcept;
+    TaskHeader* next_task(Worker& w) noexcept;
+    TaskHeader* steal_work(Worker& w) noexcept;
+    void run(Worker& w, TaskHeader* t) noexcept;
+    void park(Worker& w) noexcept;
+    void schedule_local(Worker& w, TaskHeader* t) noexcept;
+    void push_local(Worker& w, TaskHeader* t) noexcept;
+    void push_inject(TaskHeader* t) noexcept;
+    TaskHeader* pop_inject(Worker* w) noexcept;
+    void notify_parked() noexcept;
+    void transition_from_searching(Worker& w) noexcept;
+    bool has_work() const noexcept;
+    void own(TaskHeader* t);
+    void disown(TaskHeader* t) noexcept;
+    void finish_run(TaskHeader* t, bool owns_frame) noexcept;
+
+    RuntimeConfig cfg_;
+    std::atomic<std::int64_t> refs_{1};
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::atomic<bool> closed_{false};
+
+    std::mutex inject_mu_;
+    TaskQueue inject_;  // guarded by inject_mu_
+    std::atomic<std::size_t> inject_len_{0};
+
+    std::mutex idle_mu_;
+    std::vector<std::size_t> sleepers_;  // guarded by idle_mu_
+    std::atomic<std::size_t> num_searching_{0};
+    std::atomic<std::size_t> num_unparked_{0};
+
+    std::mutex owned_mu_;
+    std::vector<TaskHeader*> owned_;  // every unfinished task, for shutdown
+
+    std::atomic<std::uint32_t> sync_word_{0};
+    void sync_point() noexcept { sync_word_.fetch_add(1, std::memory_order_acq_rel); }
+
+    BlockingPool blocking_;
+};
+
+// ---- the blocking pool ----
+
+void BlockingPool::task_released() noexcept {
+    mt_->task_released();
+}
+
+void BlockingPool::push(TaskHeader* t) noexcept {
+    std::unique_lock lock(mu_);
+    if (closed_) {
+        lock.unlock();
+        cancel_task(t);  // never started: its JoinHandle sees JoinError
+        release_ref(t);
+        return;
+    }
+    queue_.push(t);
+    if (idle_ > 0) {
+        work_cv_.notify_one();
+    } else if (threads_ < max_) {
+        ++threads_;
+        mt_->add_ref();  // a blocking thread keeps the scheduler's memory alive
+        std::thread([this] { thread_main(); }).detach();
+    }
+}
+
+void BlockingPool::thread_main() noexcept {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        if (TaskHeader* t = queue_.pop()) {
+            lock.unlock();
+            bool owns_frame;
+            switch (run_task(t, owns_frame)) {
+                case RunResult::Idle:
+                    break;
+                case RunResult::Requeue:
+                    push(t);
+                    break;
+                case RunResult::Finished:
+                    if (owns_frame) {
+                        drop_frame_and_release(t);
+                    } else {
+                        release_ref(t);
+                    }
+                    break;
+            }
+            lock.lock();
+            continue;
+        }
+        if (closed_) break;
+        ++idle_;
+        bool woken =
+            work_cv_.wait_for(lock, keep_alive_, [&] { return !queue_.empty() || closed_; });
+        --idle_;
+        if (!woken) break;  // idle for keep_alive: let the thread go
+    }
+    if (--threads_ == 0) exit_cv_.notify_all();
+    lock.unlock();
+    mt_->release();
+}
+
+void BlockingPool::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    TaskQueue never_started;
+    std::unique_lock lock(mu_);
+    closed_ = true;
+    while (TaskHeader* t = queue_.pop())
+        never_started.push(t);
+    work_cv_.notify_all();
+    lock.unlock();
+    while (TaskHeader* t = never_started.pop()) {
+        cancel_task(t);
+        release_ref(t);
+    }
+    lock.lock();
+    if (timeout < std::chrono::nanoseconds::zero()) {
+        exit_cv_.wait(lock, [&] { return threads_ == 0; });
+    } else {
+        exit_cv_.wait_for(lock, timeout, [&] { return threads_ == 0; });
+    }
+}
+
+// ---- the scheduler ----
+
+MultiThread::MultiThread(RuntimeConfig cfg)
+    : cfg_(std::move(cfg)), blocking_(this, cfg_.max_blocking_threads, cfg_.blocking_keep_alive) {
+    std::size_t n = cfg_.worker_threads;
+    if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->index = i;
+        w->rng = static_cast<std::uint32_t>(0x9E3779B9u * (i + 1));
+        workers_.push_back(std::move(w));
+    }
+    num_unparked_.store(n, std::memory_order_relaxed);
+}
+
+void MultiThread::start() {
+    for (auto& w : workers_) {
+        Worker* wp = w.get();
+        wp->thread = std::thread([this, wp] { worker_main(*wp); });
+    }
+}
+
+void MultiThread::worker_main(Worker& w) noexcept {
+    tl_worker = &w;
+    tl_owner = this;
+    SpawnerScope scope(this);
+    set_thread_name(cfg_.thread_name);
+    if (cfg_.on_thread_start) cfg_.on_thread_start();
+    while (!closed_.load(std::memory_order_acquire)) {
+        TaskHeader* t = next_task(w);
+        if (t == nullptr) t = steal_work(w);
+        if (t != nullptr) {
+            if (w.searching) transition_from_searching(w);
+            run(w, t);
+            continue;
+        }
+        park(w);
+    }
+    if (w.searching) transition_from_searching(w);
+    if (cfg_.on_thread_stop) cfg_.on_thread_stop();
+    tl_worker = nullptr;
+    tl_owner = nullptr;
+}
+
+TaskHeader* MultiThread::next_task(Worker& w) noexcept {
+    if (++w.tick % kInjectInterval == 0) {
+        if (TaskHeader* t = pop_inject(&w)) return t;
+    }
+    if (w.lifo != nullptr) {
+        if (w.lifo_polls < kMaxLifoPolls) {
+            ++w.lifo_polls;
+            return std::exchange(w.lifo, nullptr);
+        }
+        push_local(w, std::exchange(w.lifo, nullptr));  // its turn comes after the queue's
+    }
+    w.lifo_polls = 0;
+    if (TaskHeader* t = w.queue.pop()) return t;
+    return pop_inject(&w);
+}
+
+TaskHeader* MultiThread::steal_work(Worker& w) noexcept {
+    if (!w.searching) {
+        // At most half the workers search at once: more only burn CPU on empty queues.
+        std::size_t s = num_searching_.load(std::memory_order_seq_cst);
+        if (2 * s >= workers_.size()) return nullptr;
+        num_searching_.fetch_add(1, std::memory_order_seq_cst);
+        w.searching = true;
+    }
+    std::size_t n = workers_.size();
+    w.rng ^= w.rng << 13;
+    w.rng ^= w.rng >> 17;
+    w.rng ^= w.rng << 5;
+    std::size_t start = w.rng % n;
+    for (std::size_t i = 0; i < n; ++i) {
+        Worker& victim = *workers_[(start + i) % n];
+        if (&victim == &w) continue;
+        if (TaskHeader* t = victim.queue.steal_into(w.queue)) return t;
+    }
+    return pop_inject(&w);
+}
+
+void MultiThread::transition_from_searching(Worker& w) noexcept {
+    w.searching = false;
+    // The last searcher found work: there may be more, so wake another worker to look.
+    if (num_searching_.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_parked();
+}
+
+void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
+    bool owns_frame;
+    switch (run_task(t, owns_frame)) {
+        case RunResult::Idle:
+            break;
+        case RunResult::Requeue:
+            push_local(w, t);  // behind the tasks already waiting: yield_now is fair
+            break;
+        case RunResult::Finished:
+            finish_run(t, owns_frame);
+            break;
+    }
+}
+
+void MultiThread::finish_run(TaskHeader* t, bool owns_frame) noexcept {
+    disown(t);
+    if (owns_frame) {
+        drop_frame_and_release(t);
+    } else {
+        release_ref(t);
+    }
+}
+
+void MultiThread::park(Worker& w) noexcept {
+    bool was_last_searcher = false;
+    {
+        std::lock_guard lock(idle_mu_);
+        if (w.searching) {
+            w.searching = false;
+            was_last_searcher = num_searching_.fetch_sub(1, std::memory_order_seq_cst) == 1;
+        }
+        num_unparked_.fetch_sub(1, std::memory_order_seq_cst);
+        w.parked = true;
+        sleepers_.push_back(w.index);
+    }
+    (void)was_last_searcher;
+    // Registered as parked; now look once more (see the file comment on lost wake-ups).
+    sync_point();
+    if (has_work() || closed_.load(std::memory_order_acquire)) {
+        std::lock_guard lock(idle_mu_);
+        if (w.parked) {  // nobody woke us yet: take ourselves off the list and go on searching
+            w.parked = false;
+            sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
+            num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+        }
+        return;  // if a waker already took us off, its unpark token only makes a later park spin
+                 // once
+    }
+    for (;;) {
+        w.parker->park();
+        std::lock_guard lock(idle_mu_);
+        if (!w.parked) return;  // woken by notify_parked (which also made us searching)
+        if (closed_.load(std::memory_order_acquire)) {
+            w.parked = false;
+            sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
+            num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+            return;
+        }
+        // A stale unpark token: still on the list, sleep again.
+    }
+}
+
+void MultiThread::notify_parked() noexcept {
+    sync_point();
+    if (num_searching_.load(std::memory_order_seq_cst) != 0) return;
+    if (num_unparked_.load(std::memory_order_seq_cst) >= workers_.size()) return;
+    Worker* target = nullptr;
+    {
+        std::lock_guard lock(idle_mu_);
+        if (num_searching_.load(std::memory_order_relaxed) != 0 || sleepers_.empty()) return;
+        target = workers_[sleepers_.back()].get();
+        sleepers_.pop_back();
+        target->parked = false;
+        target->searching = true;
+        num_searching_.fetch_add(1, std::memory_order_seq_cst);
+        num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+    }
+    target->parker->unpark();
+}
+
+bool MultiThread::has_work() const noexcept {
+    if (inject_len_.load(std::memory_order_seq_cst) != 0) return true;
+    for (const auto& w : workers_) {
+        if (!w->queue.empty()) return true;
+    }
+    return false;
+}
+
+void MultiThread::schedule(TaskHeader* t) noexcept {
+    if (tl_owner == this && tl_worker != nullptr) {
+        schedule_local(*tl_worker, t);
+    } else {
+        push_inject(t);
+    }
+}
+
+void MultiThread::schedule_local(Worker& w, TaskHeader* t) noexcept {
+    TaskHeader* prev = std::exchange(w.lifo, t);
+    if (prev != nullptr) {
+        push_local(w, prev);
+        notify_parked();  // there is something to steal now
+    }
+}
+
+void MultiThread::push_local(Worker& w, TaskHeader* t) noexcept {
+    if (w.queue.push(t)) return;
+    // Full: move the older half, and t, to the injection queue in one batch.
+    TaskHeader* batch[kLocalCapacity / 2 + 1];
+    std::uint32_t n = w.queue.take_half(batch);
+    batch[n++] = t;
+    {
+        std::lock_guard lock(inject_mu_);
+        for (std::uint32_t i = 0; i < n; ++i)
+            inject_.push(batch[i]);
+        inject_len_.store(inject_.size(), std::memory_order_seq_cst);
+    }
+    notify_parked();
+}
+
+void MultiThread::push_inject(TaskHeader* t) noexcept {
+    {
+        std::lock_guard lock(inject_mu_);
+        if (!closed_.load(std::memory_order_relaxed)) {
+            inject_.push(t);
+            inject_len_.store(inject_.size(), std::memory_order_seq_cst);
+            t = nullptr;
+        }
+    }
+    if (t != nullptr) {
+        release_ref(t);  // shut down: nobody will run it
+        return;
+    }
+    notify_parked();
+}
+
+TaskHeader* MultiThread::pop_inject(Worker* w) noexcept {
+    if (inject_len_.load(std::memory_order_acquire) == 0) return nullptr;
+    std::lock_guard lock(inject_mu_);
+    TaskHeader* first = inject_.pop();
+    if (first != nullptr && w != nullptr) {
+        // Take a fair share along, so the next tasks need no lock (Tokio's batch pull).
+        std::size_t share = inject_.size() / workers_.size() + 1;
+        std::size_t room =
+            kLocalCapacity / 2 - std::min<std::size_t>(w->queue.len(), kLocalCapacity / 2);
+        for (std::size_t i = 0; i < std::min(share, room); ++i) {
+            TaskHeader* t = inject_.pop();
+            if (t == nullptr) break;
+            w->queue.push(t);
+        }
+    }
+    inject_len_.store(inject_.size(), std::memory_order_release);
+    return first;
+}
+
+void MultiThread::own(TaskHeader* t) {
+    std::lock_guard lock(owned_mu_);
+    t->slot = static_cast<std::uint32_t>(owned_.size());
+    owned_.push_back(t);
+}
+
+void MultiThread::disown(TaskHeader* t) noexcept {
+    std::lock_guard lock(owned_mu_);
+    TaskHeader* last = owned_.back();
+    owned_[t->slot] = last;
+    last->slot = t->slot;
+    owned_.pop_back();
+}
+
+void MultiThread::spawn_task(TaskHeader* t) {
+    t->scheduler = this;
+    add_ref();  // dropped by task_released() when the task's block is freed
+    own(t);
+    if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
+        cancel_task(t);
+        finish_run(t, false);
+        return;
+    }
+    schedule(t);  // the queue reference set up by init_spawned
+}
+
+void MultiThread::spawn_blocking_task(TaskHeader* t) {
+    t->scheduler = &blocking_;
+    add_ref();
+    blocking_.push(t);
+}
+
+void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    {
+        std::lock_guard lock(inject_mu_);
+        closed_.store(true, std::memory_order_release);
+    }
+    {
+        std::lock_guard lock(idle_mu_);
+        for (auto& w : workers_)
+            w->parked = false;
+        sleepers_.clear();
+    }
+    for (auto& w : workers_)
+        w->parker->unpark();
+    for (auto& w : workers_) {
+        if (w->thread.joinable()) w->thread.join();
+    }
+    // Cancel every task still owned, here, with this scheduler as the current spawner so that
+    // a destructor that spawns gets its task cancelled rather than lost.
+    {
+        SpawnerScope scope(this);
+        for (;;) {
+            TaskHeader* t;
+            {
+                std::lock_guard lock(owned_mu_);
+                if (owned_.empty()) break;
+                t = owned_.back();
+            }
+            detail::add_ref(t);
+            cancel_task(t);
+            finish_run(t, false);
+        }
+    }
+    // Drop the queues' references (to tasks now finished).
+    for (auto& w : workers_) {
+        if (w->lifo) release_ref(std::exchange(w->lifo, nullptr));
+        while (TaskHeader* t = w->queue.pop())
+            release_ref(t);
+    }
+    {
+        std::lock_guard lock(inject_mu_);
+        while (TaskHeader* t = inject_.pop())
+            release_ref(t);
+        inject_len_.store(0, std::memory_order_relaxed);
+    }
+    blocking_.shutdown(timeout);
+}
+
+MultiThread* start_multi_thread(RuntimeConfig cfg) {
+    auto* mt = new MultiThread(std::move(cfg));
+    mt->start();
+    return mt;
+}
+
+void shutdown_multi_thread(MultiThread* mt, std::chrono::nanoseconds timeout) noexcept {
+    mt->shutdown(timeout);
+    mt->release();
+}
+
+Spawner* spawner_of(MultiThread* mt) noexcept {
+    return mt;
+}
+std::size_t worker_count(MultiThread* mt) noexcept {
+    return mt->workers();
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,321 @@
+#include <gtest/gtest.h>
+
+#include <dirent.h>
+#include <atomic>
+#include <latch>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+weft::Task<int> square(int x) {
+    co_await weft::yield_now();
+    co_return x* x;
+}
+
+weft::Runtime two_workers() {
+    return weft::Runtime::builder().worker_threads(2).build();
+}
+
+int thread_count() {
+    int n = 0;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d))
+            n += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return n;
+}
+
+// A one-slot mailbox between two tasks (until weft has channels): put() wakes the taker.
+struct Mailbox {
+    std::mutex mu;
+    std::optional<long> value;
+    weft::Waker taker, putter;
+};
+struct Take {
+    using Output = long;
+    Mailbox* m;
+    weft::Poll<long> poll(weft::Context& cx) {
+        std::lock_guard g(m->mu);
+        if (!m->value) {
+            m->taker = cx.waker();
+            return weft::Pending;
+        }
+        long v = *m->value;
+        m->value.reset();
+        m->putter.wake_by_ref();
+        return v;
+    }
+};
+struct Put {
+    using Output = void;
+    Mailbox* m;
+    long v;
+    weft::Poll<void> poll(weft::Context& cx) {
+        std::lock_guard g(m->mu);
+        if (m->value) {
+            m->putter = cx.waker();
+            return weft::Pending;
+        }
+        m->value = v;
+        m->taker.wake_by_ref();
+        return weft::Ready;
+    }
+};
+
+}  // namespace
+
+TEST(Runtime, BlockOnSpawnsAndJoinsAcrossWorkers) {
+    auto rt = two_workers();
+    EXPECT_EQ(rt.worker_threads(), 2u);
+    int sum = rt.block_on([]() -> weft::Task<int> {
+        std::vector<weft::JoinHandle<int>> hs;
+        for (int i = 0; i < 100; ++i)
+            hs.push_back(weft::spawn(square(i)));
+        int s = 0;
+        for (auto& h : hs)
+            s += co_await h;
+        co_return s;
+    });
+    EXPECT_EQ(sum, 328350);
+}
+
+TEST(Runtime, SpawnOutsideARuntimeIsAClearError) {
+    try {
+        (void)weft::spawn(square(1));
+        FAIL() << "no exception";
+    } catch (const std::logic_error& e) {
+        EXPECT_NE(std::string(e.what()).find("outside of a runtime"), std::string::npos);
+    }
+    EXPECT_THROW((void)weft::spawn_blocking([] { return 1; }), std::logic_error);
+}
+
+TEST(Runtime, TasksRunOnWorkerThreadsWithTheConfiguredHooks) {
+    std::mutex mu;
+    std::set<std::thread::id> workers;
+    std::atomic<int> stopped{0};
+    {
+        auto rt = weft::Runtime::builder()
+                      .worker_threads(2)
+                      .thread_name("weft-test")
+                      .on_thread_start([&] {
+                          std::lock_guard g(mu);
+                          workers.insert(std::this_thread::get_id());
+                      })
+                      .on_thread_stop([&] { stopped++; })
+                      .build();
+        auto where = rt.block_on(rt.spawn(
+            []() -> weft::Task<std::thread::id> { co_return std::this_thread::get_id(); }));
+        std::lock_guard g(mu);
+        EXPECT_EQ(workers.count(where), 1u);
+        EXPECT_NE(where, std::this_thread::get_id());
+    }
+    EXPECT_EQ(workers.size(), 2u);
+    EXPECT_EQ(stopped, 2);
+}
+
+TEST(Runtime, ExceptionCrossesThreadsToTheAwaiter) {
+    auto rt = two_workers();
+    auto h = rt.spawn([]() -> weft::Task<int> {
+        co_await weft::yield_now();
+        throw std::out_of_range("from a worker");
+    });
+    EXPECT_THROW(rt.block_on(std::move(h)), std::out_of_range);
+}
+
+TEST(Runtime, MillionSpawnsFromInsideAndOutside) {
+    Watchdog dog(std::chrono::seconds(120));
+    auto rt = two_workers();
+    constexpr int kInside = 500000, kOutside = 500000;
+    std::atomic<long> ran{0};
+    auto bump = [&]() -> weft::Task<void> {
+        ran.fetch_add(1, std::memory_order_relaxed);
+        co_return;
+    };
+    rt.block_on([&]() -> weft::Task<void> {
+        std::vector<weft::JoinHandle<void>> hs;
+        hs.reserve(kInside);
+        for (int i = 0; i < kInside; ++i)
+            hs.push_back(weft::spawn(bump()));
+        for (auto& h : hs)
+            co_await h;
+    });
+    std::vector<weft::JoinHandle<void>> hs;
+    hs.reserve(kOutside);
+    for (int i = 0; i < kOutside; ++i)
+        hs.push_back(rt.spawn(bump()));  // remote queue
+    for (auto& h : hs)
+        rt.block_on(h);
+    EXPECT_EQ(ran.load(), kInside + kOutside);
+}
+
+TEST(Runtime, PingPongBetweenTasksNeverLosesAWake) {
+    Watchdog dog;
+    auto rt = two_workers();
+    constexpr long kRounds = 100000;
+    Mailbox to_b, to_a;
+    auto a = rt.spawn([&]() -> weft::Task<long> {
+        long last = 0;
+        for (long i = 0; i < kRounds; ++i) {
+            co_await Put{&to_b, i};
+            last = co_await Take{&to_a};
+        }
+        co_return last;
+    });
+    auto b = rt.spawn([&]() -> weft::Task<void> {
+        for (long i = 0; i < kRounds; ++i) {
+            long v = co_await Take{&to_b};
+            co_await Put{&to_a, v + 1};
+        }
+    });
+    EXPECT_EQ(rt.block_on(std::move(a)), kRounds);
+    rt.block_on(std::move(b));
+}
+
+TEST(Runtime, AbortFromAnotherThreadRunsDestructorsOnAWorker) {
+    Watchdog dog;
+    std::mutex mu;
+    std::set<std::thread::id> workers;
+    auto rt = weft::Runtime::builder()
+                  .worker_threads(2)
+                  .on_thread_start([&] {
+                      std::lock_guard g(mu);
+                      workers.insert(std::this_thread::get_id());
+                  })
+                  .build();
+    struct Where {
+        std::atomic<std::thread::id>* out;
+        ~Where() { out->store(std::this_thread::get_id()); }
+    };
+    std::atomic<std::thread::id> destroyed_on{};
+    std::latch started(1);
+    auto h = rt.spawn([&]() -> weft::Task<void> {
+        Where w{&destroyed_on};
+        started.count_down();
+        co_await weft::pending<void>();
+    });
+    started.wait();
+    std::thread([&] { h.abort(); }).join();
+    EXPECT_THROW(rt.block_on(std::move(h)), weft::JoinError);
+    std::lock_guard g(mu);
+    EXPECT_EQ(workers.count(destroyed_on.load()), 1u);
+}
+
+TEST(Runtime, ManyAbortsRacingWithWakes) {
+    Watchdog dog(std::chrono::seconds(120));
+    auto rt = two_workers();
+    Lifetimes l;
+    constexpr int kTasks = 20000;
+    rt.block_on([&]() -> weft::Task<void> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int i = 0; i < kTasks; ++i) {
+            hs.push_back(weft::spawn([&]() -> weft::Task<void> {
+                Tracked t(l);
+                for (;;)
+                    co_await weft::yield_now();  // always being woken
+            }));
+        }
+        for (auto& h : hs)
+            h.abort();
+        for (auto& h : hs) {
+            try {
+                co_await h;
+            } catch (const weft::JoinError&) {
+            }
+        }
+    });
+    EXPECT_LE(l.made, kTasks);  // a task aborted before its first poll never ran at all
+    EXPECT_EQ(l.alive(), 0);
+}
+
+TEST(Runtime, SpawnBlockingRunsOffTheWorkers) {
+    auto rt = two_workers();
+    std::thread::id caller = std::this_thread::get_id();
+    auto [v, where] = rt.block_on([&]() -> weft::Task<std::pair<int, std::thread::id>> {
+        co_return co_await weft::spawn_blocking(
+            [] { return std::pair<int, std::thread::id>(7, std::this_thread::get_id()); });
+    });
+    EXPECT_EQ(v, 7);
+    EXPECT_NE(where, caller);
+    auto bad = rt.spawn_blocking([]() -> int { throw std::runtime_error("blocking failed"); });
+    EXPECT_THROW(rt.block_on(std::move(bad)), std::runtime_error);
+}
+
+TEST(Runtime, DropCancelsTasksInEveryState) {
+    Lifetimes l;
+    auto tracked = [&]() -> weft::Task<int> {
+        Tracked t(l);
+        co_await weft::pending<void>();
+        co_return 0;
+    };
+    weft::JoinHandle<int> parked, never_polled;
+    weft::JoinHandle<int> finished;
+    {
+        auto rt = weft::Runtime::builder().worker_threads(1).build();
+        parked = rt.spawn(tracked());
+        finished = rt.spawn(weft::ready(5));
+        rt.block_on([&]() -> weft::Task<void> {
+            while (!finished.is_finished() || l.made == 0)
+                co_await weft::yield_now();
+        });
+        never_polled = rt.spawn([&]() -> weft::Task<int> {
+            co_await weft::yield_now();
+            co_return 1;
+        });
+        // and a detached, parked one
+        rt.spawn(tracked()).detach();
+    }
+    EXPECT_GE(l.made, 1);  // `parked` ran; the detached one may have been cancelled unpolled
+    EXPECT_EQ(l.alive(), 0);
+    EXPECT_THROW(weft::block_on(parked), weft::JoinError);
+    EXPECT_TRUE(never_polled.is_finished());
+    EXPECT_EQ(weft::block_on(finished), 5);  // finished before shutdown: its output stays
+}
+
+TEST(Runtime, ShutdownTimeoutReturnsWhileABlockingTaskHangs) {
+    std::latch release(1), started(1);
+    std::atomic<bool> done{false};
+    auto t0 = std::chrono::steady_clock::now();
+    {
+        auto rt = two_workers();
+        auto h = rt.spawn_blocking([&] {
+            started.count_down();
+            release.wait();
+            done = true;
+        });
+        h.detach();
+        started.wait();  // running, not merely queued (a queued one is cancelled at shutdown)
+        std::move(rt).shutdown_timeout(50ms);
+    }
+    auto waited = std::chrono::steady_clock::now() - t0;
+    EXPECT_LT(waited, 10s);
+    EXPECT_FALSE(done.load());
+    release.count_down();  // let the blocking thread finish before the process exits
+    Watchdog dog;
+    while (!done.load())
+        std::this_thread::yield();
+}
+
+TEST(Runtime, CreatedAndDroppedAThousandTimesWithoutLeakingThreads) {
+    { auto warm_up = two_workers(); }  // sanitizers start a helper thread with the first thread
+    int before = thread_count();
+    for (int i = 0; i < 1000; ++i) {
+        auto rt = two_workers();
+        EXPECT_EQ(rt.block_on(rt.spawn(weft::ready(i))), i);
+    }
+    EXPECT_EQ(thread_count(), before);
+}
+
+TEST(Runtime, RunIsAWholeMain) {
+    EXPECT_EQ(weft::run([]() -> weft::Task<int> { co_return co_await weft::spawn(square(6)); }),
+              36);
+}
