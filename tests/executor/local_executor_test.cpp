@@ -293,3 +293,20 @@ TEST(LocalExecutor, WakerClonesKeepAFinishedTasksHeaderAlive) {
     EXPECT_TRUE(kept.is_noop());
     std::move(second).wake();
 }
+
+TEST(LocalExecutor, AnAlwaysReadyTaskDoesNotStarveOthers) {
+    Watchdog dog;
+    weft::LocalExecutor ex;
+    bool stop = false;
+    auto spinner = ex.spawn([&]() -> weft::Task<long> {
+        long n = 0;
+        while (!stop)
+            n += co_await weft::ready(1);
+        co_return n;
+    });
+    ex.spawn([&]() -> weft::Task<void> {
+          stop = true;
+          co_return;
+      }).detach();
+    EXPECT_GT(ex.run(std::move(spinner)), 0);
+}

@@ -319,3 +319,23 @@ TEST(Runtime, RunIsAWholeMain) {
     EXPECT_EQ(weft::run([]() -> weft::Task<int> { co_return co_await weft::spawn(square(6)); }),
               36);
 }
+
+// A task whose awaits always complete at once must still let another task on its worker run:
+// without the cooperative budget, `spinner` would never yield and `stopper` would never run.
+TEST(Runtime, AnAlwaysReadyTaskDoesNotStarveItsWorker) {
+    Watchdog dog;
+    auto rt = weft::Runtime::builder().worker_threads(1).build();
+    std::atomic<bool> stop{false};
+    auto spinner = rt.spawn([&]() -> weft::Task<long> {
+        long n = 0;
+        while (!stop.load())
+            n += co_await weft::ready(1);
+        co_return n;
+    });
+    auto stopper = rt.spawn([&]() -> weft::Task<void> {
+        stop = true;
+        co_return;
+    });
+    EXPECT_GT(rt.block_on(std::move(spinner)), 0);
+    rt.block_on(std::move(stopper));
+}

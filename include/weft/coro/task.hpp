@@ -40,15 +40,27 @@ class FutureAwaiter {
   public:
     explicit FutureAwaiter(std::remove_reference_t<F>& f) noexcept : fut_(f) {}
 
-    // The first poll happens here, so a future that is ready at once never suspends.
+    // The first poll happens here, so a future that is ready at once does not suspend, unless
+    // the chain used up its cooperative budget: then it yields first (see kCoopBudget).
     bool await_ready() {
-        auto p = fut_.poll(*current_scope->cx);
+        PollScope* s = current_scope;
+        if (s->budget == 0) {
+            s->out_of_budget = true;
+            return false;
+        }
+        --s->budget;
+        auto p = fut_.poll(*s->cx);
         if (p.is_pending()) return false;
         store(std::move(p));
         return true;
     }
     void await_suspend(std::coroutine_handle<>) noexcept {
-        current_scope->parked = {&FutureAwaiter::do_repoll, this};
+        PollScope* s = current_scope;
+        s->parked = {&FutureAwaiter::do_repoll, this};
+        if (s->out_of_budget) {  // not polled yet: ask to be polled again right away
+            s->out_of_budget = false;
+            s->cx->waker().wake_by_ref();
+        }
     }
     Out await_resume() {
         if (PollScope* s = current_scope; s->leaf_error) {
@@ -226,6 +238,10 @@ class Promise<void> : public PromiseBase {
 ///
 /// **Pinning.** The frame never moves, so a `Task` object itself may be moved at any time, even
 /// between polls. Awaiting a task (`co_await t` or `co_await std::move(t)`) consumes it.
+///
+/// **Cooperative budget.** Within one poll, after 128 awaits that completed at once, the next
+/// `co_await` yields to the executor first (the task is re-queued behind the others), so a task
+/// whose futures are always ready cannot starve the rest of its executor.
 ///
 /// **Depth.** Awaiting a task costs no native stack: a chain of a million nested awaits runs,
 /// finishes and is cancelled in constant stack and linear time.

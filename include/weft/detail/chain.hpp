@@ -36,6 +36,11 @@ struct ChildLink {
     ChainSlot leaf{nullptr, nullptr};  // the parked leaf, when `child` is the innermost
 };
 
+// Awaits that may complete at once within one poll of a chain before the next one yields
+// (the cooperative budget; Tokio's is also 128). It keeps a task whose futures are always ready
+// from starving the other tasks of its worker.
+inline constexpr int kCoopBudget = 128;
+
 // The state of the chain being polled on this thread.
 struct PollScope {
     Context* cx;
@@ -43,6 +48,8 @@ struct PollScope {
     std::coroutine_handle<> next;        // coroutine the trampoline resumes next
     ChainSlot parked{nullptr, nullptr};  // set by the awaiter the chain suspended on
     std::exception_ptr leaf_error;       // a leaf's poll threw: rethrown inside the coroutine
+    int budget = kCoopBudget;            // awaits left before the chain must yield
+    bool out_of_budget = false;          // the awaiter now suspending skipped its poll
 };
 
 // Awaiters find the current poll here rather than through a pointer in every frame: a chain is
@@ -55,7 +62,7 @@ inline ChildLink* innermost_link(const ChainSlot& c) noexcept {
 
 // Polls the chain rooted at `chain`'s frame; returns true when the root coroutine finished.
 inline bool poll_chain(TaskHeader* chain, Context& cx) {
-    PollScope scope{&cx, chain, {}, {nullptr, nullptr}, {}};
+    PollScope scope{&cx, chain, {}, {nullptr, nullptr}, {}, kCoopBudget, false};
     PollScope* outer = std::exchange(current_scope, &scope);
     struct Restore {
         PollScope* outer;
