@@ -20,39 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "weft/weft.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-std::map<std::string, std::string> parse(int argc, char** argv) {
-    std::map<std::string, std::string> kv;
-    for (int i = 2; i < argc; ++i) {
-        const char* eq = std::strchr(argv[i], '=');
-        if (eq) kv[std::string(argv[i], static_cast<std::size_t>(eq - argv[i]))] = eq + 1;
-    }
-    return kv;
-}
-long arg(const std::map<std::string, std::string>& kv, const char* k, long def) {
-    auto it = kv.find(k);
-    return it == kv.end() ? def : std::atol(it->second.c_str());
-}
-
-struct Timing {
-    double median, min, max;
-};
-template <class F>
-Timing repeat(long iters, F&& body) {
-    std::vector<double> secs;
-    for (long i = 0; i < iters; ++i)
-        secs.push_back(body());
-    std::sort(secs.begin(), secs.end());
-    return {secs[secs.size() / 2], secs.front(), secs.back()};
-}
-double since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using namespace bench;
 
 weft::Task<int> trivial() {
     co_return 1;
@@ -124,15 +97,6 @@ double chained_spawn(long depth) {
     });
 }
 
-long status_kb(const char* key) {
-    std::ifstream f("/proc/self/status");
-    std::string line;
-    while (std::getline(f, line)) {
-        if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
-    }
-    return -1;
-}
-
 weft::Task<void> idle() {
     co_await weft::pending<void>();
 }
@@ -155,12 +119,6 @@ void idle_tasks_memory(long n) {
         n, spawn_secs, ready_secs, before, after, (after - before) * 1024.0 / n);
 }
 
-void print(const char* bench, const std::string& params, double ops, Timing t) {
-    std::printf(
-        "bench=%s impl=weft rt=local %s secs=%.4f min_secs=%.4f max_secs=%.4f per_sec=%.3e\n",
-        bench, params.c_str(), t.median, t.min, t.max, ops / t.median);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -174,19 +132,20 @@ int main(int argc, char** argv) {
     auto kv = parse(argc, argv);
     if (what == "spawn_many") {
         long n = arg(kv, "n", 1000000), iters = arg(kv, "iters", 5);
-        print("spawn_many", "n=" + std::to_string(n) + " iters=" + std::to_string(iters), n,
-              repeat(iters, [&] { return spawn_many(n); }));
+        print("spawn_many", "rt=local n=" + std::to_string(n) + " iters=" + std::to_string(iters),
+              n, repeat(iters, [&] { return spawn_many(n); }));
     } else if (what == "yield_many") {
         long tasks = arg(kv, "tasks", 200), yields = arg(kv, "yields", 1000),
              iters = arg(kv, "iters", 10);
         print("yield_many",
-              "tasks=" + std::to_string(tasks) + " yields=" + std::to_string(yields) +
+              "rt=local tasks=" + std::to_string(tasks) + " yields=" + std::to_string(yields) +
                   " iters=" + std::to_string(iters),
               double(tasks) * yields, repeat(iters, [&] { return yield_many(tasks, yields); }));
     } else if (what == "chained_spawn") {
         long depth = arg(kv, "depth", 1000000), iters = arg(kv, "iters", 5);
-        print("chained_spawn", "depth=" + std::to_string(depth) + " iters=" + std::to_string(iters),
-              depth, repeat(iters, [&] { return chained_spawn(depth); }));
+        print("chained_spawn",
+              "rt=local depth=" + std::to_string(depth) + " iters=" + std::to_string(iters), depth,
+              repeat(iters, [&] { return chained_spawn(depth); }));
     } else if (what == "idle_tasks_memory") {
         idle_tasks_memory(arg(kv, "n", 1000000));
     } else {

@@ -69,6 +69,9 @@ namespace {
 constexpr std::uint32_t kInjectInterval = 61;
 // Back-to-back LIFO-slot polls before the local queue gets a turn (Tokio uses 3).
 constexpr std::uint32_t kMaxLifoPolls = 3;
+// Rounds of stealing an idle worker tries before it parks: parking and being woken costs two
+// futex calls and a context switch, more than a few empty looks at the other queues.
+constexpr int kStealRoundsBeforePark = 4;
 // Per-worker queue capacity (Tokio's 256).
 constexpr std::uint32_t kLocalCapacity = 256;
 
@@ -81,8 +84,9 @@ struct Worker {
     std::uint32_t lifo_polls = 0;
     std::uint32_t tick = 0;
     std::uint32_t rng = 0;
-    bool searching = false;  // owner, or the waker while this worker is parked (idle_mu_)
-    bool parked = false;     // guarded by idle_mu_
+    bool searching = false;       // owner, or the waker while this worker is parked (idle_mu_)
+    bool parked = false;          // guarded by idle_mu_
+    std::int64_t task_delta = 0;  // tasks counted against the scheduler on this thread
     Parker* parker = Parker::create();
     std::thread thread;
     ~Worker() { parker->release(); }
@@ -132,14 +136,32 @@ class MultiThread final : public Scheduler, public Spawner {
   public:
     explicit MultiThread(RuntimeConfig cfg);
 
+    // References: the runtime, each blocking thread, and each spawned task. Tasks spawned or
+    // freed on a worker thread are counted in that worker's plain `task_delta` (no atomic on
+    // the hot path); shutdown folds those in once the workers have stopped. kBias keeps refs_
+    // above zero until then.
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-    void release() noexcept {
-        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    void release() noexcept { release(1); }
+    void release(std::int64_t n) noexcept {
+        if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
+    }
+    void task_added() noexcept {
+        if (tl_owner == this) {
+            ++tl_worker->task_delta;
+        } else {
+            add_ref();
+        }
     }
 
     // Scheduler
     void schedule(TaskHeader* t) noexcept override;
-    void task_released() noexcept override { release(); }
+    void task_released() noexcept override {
+        if (tl_owner == this) {
+            --tl_worker->task_delta;
+        } else {
+            release();
+        }
+    }
     // Spawner
     void spawn_task(TaskHeader* t) override;
     Scheduler* scheduler() noexcept override { return this; }
@@ -148,6 +170,14 @@ class MultiThread final : public Scheduler, public Spawner {
 
     void start();
     void shutdown(std::chrono::nanoseconds timeout) noexcept;
+    // Drops the runtime's own reference and the bias, folding in the workers' counts (after
+    // shutdown: no worker runs any more).
+    void release_runtime() noexcept {
+        std::int64_t delta = 0;
+        for (auto& w : workers_)
+            delta += w->task_delta;
+        release(kBias + 1 - delta);
+    }
     std::size_t workers() const noexcept { return workers_.size(); }
 
   private:
@@ -170,7 +200,8 @@ class MultiThread final : public Scheduler, public Spawner {
     void finish_run(TaskHeader* t, bool owns_frame) noexcept;
 
     RuntimeConfig cfg_;
-    std::atomic<std::int64_t> refs_{1};
+    static constexpr std::int64_t kBias = std::int64_t{1} << 40;
+    std::atomic<std::int64_t> refs_{1 + kBias};
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> closed_{false};
 
@@ -183,8 +214,17 @@ class MultiThread final : public Scheduler, public Spawner {
     std::atomic<std::size_t> num_searching_{0};
     std::atomic<std::size_t> num_unparked_{0};
 
-    std::mutex owned_mu_;
-    std::vector<TaskHeader*> owned_;  // every unfinished task, for shutdown
+    // Every unfinished task, for shutdown; sharded by header address so that workers spawning
+    // and finishing tasks at once rarely share a lock. TaskHeader::slot is the index in its shard.
+    static constexpr std::size_t kOwnedShards = 16;
+    struct alignas(64) OwnedShard {
+        std::mutex mu;
+        std::vector<TaskHeader*> tasks;
+    };
+    OwnedShard owned_[kOwnedShards];
+    static std::size_t shard_of(const TaskHeader* t) noexcept {
+        return (reinterpret_cast<std::uintptr_t>(t) >> 7) % kOwnedShards;
+    }
 
     std::atomic<std::uint32_t> sync_word_{0};
     void sync_point() noexcept { sync_word_.fetch_add(1, std::memory_order_acq_rel); }
@@ -301,7 +341,10 @@ void MultiThread::worker_main(Worker& w) noexcept {
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
         TaskHeader* t = next_task(w);
-        if (t == nullptr) t = steal_work(w);
+        for (int round = 0; t == nullptr && round < kStealRoundsBeforePark; ++round) {
+            t = steal_work(w);
+            if (t == nullptr && round + 1 < kStealRoundsBeforePark) std::this_thread::yield();
+        }
         if (t != nullptr) {
             if (w.searching) transition_from_searching(w);
             run(w, t);
@@ -513,22 +556,24 @@ TaskHeader* MultiThread::pop_inject(Worker* w) noexcept {
 }
 
 void MultiThread::own(TaskHeader* t) {
-    std::lock_guard lock(owned_mu_);
-    t->slot = static_cast<std::uint32_t>(owned_.size());
-    owned_.push_back(t);
+    OwnedShard& sh = owned_[shard_of(t)];
+    std::lock_guard lock(sh.mu);
+    t->slot = static_cast<std::uint32_t>(sh.tasks.size());
+    sh.tasks.push_back(t);
 }
 
 void MultiThread::disown(TaskHeader* t) noexcept {
-    std::lock_guard lock(owned_mu_);
-    TaskHeader* last = owned_.back();
-    owned_[t->slot] = last;
+    OwnedShard& sh = owned_[shard_of(t)];
+    std::lock_guard lock(sh.mu);
+    TaskHeader* last = sh.tasks.back();
+    sh.tasks[t->slot] = last;
     last->slot = t->slot;
-    owned_.pop_back();
+    sh.tasks.pop_back();
 }
 
 void MultiThread::spawn_task(TaskHeader* t) {
     t->scheduler = this;
-    add_ref();  // dropped by task_released() when the task's block is freed
+    task_added();  // undone by task_released() when the task's block is freed
     own(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
         cancel_task(t);
@@ -540,7 +585,7 @@ void MultiThread::spawn_task(TaskHeader* t) {
 
 void MultiThread::spawn_blocking_task(TaskHeader* t) {
     t->scheduler = &blocking_;
-    add_ref();
+    task_added();
     blocking_.push(t);
 }
 
@@ -564,16 +609,18 @@ void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     // a destructor that spawns gets its task cancelled rather than lost.
     {
         SpawnerScope scope(this);
-        for (;;) {
-            TaskHeader* t;
-            {
-                std::lock_guard lock(owned_mu_);
-                if (owned_.empty()) break;
-                t = owned_.back();
+        for (OwnedShard& sh : owned_) {
+            for (;;) {
+                TaskHeader* t;
+                {
+                    std::lock_guard lock(sh.mu);
+                    if (sh.tasks.empty()) break;
+                    t = sh.tasks.back();
+                }
+                detail::add_ref(t);
+                cancel_task(t);
+                finish_run(t, false);
             }
-            detail::add_ref(t);
-            cancel_task(t);
-            finish_run(t, false);
         }
     }
     // Drop the queues' references (to tasks now finished).
@@ -599,7 +646,7 @@ MultiThread* start_multi_thread(RuntimeConfig cfg) {
 
 void shutdown_multi_thread(MultiThread* mt, std::chrono::nanoseconds timeout) noexcept {
     mt->shutdown(timeout);
-    mt->release();
+    mt->release_runtime();
 }
 
 Spawner* spawner_of(MultiThread* mt) noexcept {
