@@ -17,12 +17,12 @@
 // at most one parked worker, and only when nobody is searching already, so a burst of wakes
 // does not wake a herd. A searching worker that finds work stops searching and, if it was the
 // last searcher, wakes one more worker to look for the rest. No lost wake-up: a worker about
-// to park first registers as parked (num_unparked_--), then looks at every queue once more; a
-// producer first publishes its task, then reads num_unparked_. Between their write and their
-// read both sides do a read-modify-write on one shared word (sync_point): those RMWs are totally
-// ordered, and whichever comes second synchronises with the first, so at least one side sees
-// the other's write. (An RMW rather than atomic_thread_fence, which ThreadSanitizer cannot
-// model; on x86 either is one locked instruction.)
+// to park first registers as parked (an RMW on the idle word), then looks at every queue once
+// more; a producer first publishes its task, then reads the idle word with an RMW too
+// (fetch_add(0)). RMWs on one word are totally ordered and whichever comes second synchronises
+// with the first, so at least one side sees the other's write. (An RMW rather than
+// atomic_thread_fence, which ThreadSanitizer cannot model; on x86 either is one locked
+// instruction, and Tokio's idle state does the same.)
 //
 // Shutdown. The scheduler is closed (wakes from then on drop their task reference), every
 // worker is woken and joined, then every task still owned is cancelled on the thread that
@@ -192,7 +192,7 @@ class MultiThread final : public Scheduler, public Spawner {
     void push_local(Worker& w, TaskHeader* t) noexcept;
     void push_inject(TaskHeader* t) noexcept;
     TaskHeader* pop_inject(Worker* w) noexcept;
-    void notify_parked() noexcept;
+    void notify_parked(bool from_worker = false) noexcept;
     void transition_from_searching(Worker& w) noexcept;
     bool has_work() const noexcept;
     void own(TaskHeader* t);
@@ -211,8 +211,12 @@ class MultiThread final : public Scheduler, public Spawner {
 
     std::mutex idle_mu_;
     std::vector<std::size_t> sleepers_;  // guarded by idle_mu_
-    std::atomic<std::size_t> num_searching_{0};
-    std::atomic<std::size_t> num_unparked_{0};
+    // Searching workers (low 16 bits) and unparked workers (high 16 bits) in one word, so a
+    // producer reads both with the one RMW that also orders it against parking workers.
+    static constexpr std::uint32_t kSearchOne = 1, kUnparkOne = 1u << 16;
+    static std::uint32_t searching(std::uint32_t s) noexcept { return s & 0xFFFF; }
+    static std::uint32_t unparked(std::uint32_t s) noexcept { return s >> 16; }
+    std::atomic<std::uint32_t> idle_{0};
 
     // Every unfinished task, for shutdown; sharded by header address so that workers spawning
     // and finishing tasks at once rarely share a lock. TaskHeader::slot is the index in its shard.
@@ -225,9 +229,6 @@ class MultiThread final : public Scheduler, public Spawner {
     static std::size_t shard_of(const TaskHeader* t) noexcept {
         return (reinterpret_cast<std::uintptr_t>(t) >> 7) % kOwnedShards;
     }
-
-    std::atomic<std::uint32_t> sync_word_{0};
-    void sync_point() noexcept { sync_word_.fetch_add(1, std::memory_order_acq_rel); }
 
     BlockingPool blocking_;
 };
@@ -323,7 +324,7 @@ MultiThread::MultiThread(RuntimeConfig cfg)
         w->rng = static_cast<std::uint32_t>(0x9E3779B9u * (i + 1));
         workers_.push_back(std::move(w));
     }
-    num_unparked_.store(n, std::memory_order_relaxed);
+    idle_.store(static_cast<std::uint32_t>(n) * kUnparkOne, std::memory_order_relaxed);
 }
 
 void MultiThread::start() {
@@ -377,9 +378,9 @@ TaskHeader* MultiThread::next_task(Worker& w) noexcept {
 TaskHeader* MultiThread::steal_work(Worker& w) noexcept {
     if (!w.searching) {
         // At most half the workers search at once: more only burn CPU on empty queues.
-        std::size_t s = num_searching_.load(std::memory_order_seq_cst);
-        if (2 * s >= workers_.size()) return nullptr;
-        num_searching_.fetch_add(1, std::memory_order_seq_cst);
+        std::uint32_t s = idle_.load(std::memory_order_seq_cst);
+        if (2 * searching(s) >= workers_.size()) return nullptr;
+        idle_.fetch_add(kSearchOne, std::memory_order_seq_cst);
         w.searching = true;
     }
     std::size_t n = workers_.size();
@@ -398,7 +399,7 @@ TaskHeader* MultiThread::steal_work(Worker& w) noexcept {
 void MultiThread::transition_from_searching(Worker& w) noexcept {
     w.searching = false;
     // The last searcher found work: there may be more, so wake another worker to look.
-    if (num_searching_.fetch_sub(1, std::memory_order_seq_cst) == 1) notify_parked();
+    if (searching(idle_.fetch_sub(kSearchOne, std::memory_order_seq_cst)) == 1) notify_parked();
 }
 
 void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
@@ -425,26 +426,21 @@ void MultiThread::finish_run(TaskHeader* t, bool owns_frame) noexcept {
 }
 
 void MultiThread::park(Worker& w) noexcept {
-    bool was_last_searcher = false;
     {
         std::lock_guard lock(idle_mu_);
-        if (w.searching) {
-            w.searching = false;
-            was_last_searcher = num_searching_.fetch_sub(1, std::memory_order_seq_cst) == 1;
-        }
-        num_unparked_.fetch_sub(1, std::memory_order_seq_cst);
+        // This RMW both registers us as parked and orders us against producers.
+        idle_.fetch_sub(kUnparkOne + (w.searching ? kSearchOne : 0), std::memory_order_seq_cst);
+        w.searching = false;
         w.parked = true;
         sleepers_.push_back(w.index);
     }
-    (void)was_last_searcher;
     // Registered as parked; now look once more (see the file comment on lost wake-ups).
-    sync_point();
     if (has_work() || closed_.load(std::memory_order_acquire)) {
         std::lock_guard lock(idle_mu_);
         if (w.parked) {  // nobody woke us yet: take ourselves off the list and go on searching
             w.parked = false;
             sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
-            num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+            idle_.fetch_add(kUnparkOne, std::memory_order_seq_cst);
         }
         return;  // if a waker already took us off, its unpark token only makes a later park spin
                  // once
@@ -456,27 +452,31 @@ void MultiThread::park(Worker& w) noexcept {
         if (closed_.load(std::memory_order_acquire)) {
             w.parked = false;
             sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
-            num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+            idle_.fetch_add(kUnparkOne, std::memory_order_seq_cst);
             return;
         }
         // A stale unpark token: still on the list, sleep again.
     }
 }
 
-void MultiThread::notify_parked() noexcept {
-    sync_point();
-    if (num_searching_.load(std::memory_order_seq_cst) != 0) return;
-    if (num_unparked_.load(std::memory_order_seq_cst) >= workers_.size()) return;
+void MultiThread::notify_parked(bool from_worker) noexcept {
+    // Wake a parked worker only if nobody is searching already and somebody is parked.
+    // After a push to a worker's own queue the wake is only for parallelism (that worker will
+    // run the task anyway), so a plain load decides; a push to the injection queue needs the
+    // RMW that orders it against parking workers (see the file comment).
+    std::uint32_t s = from_worker ? idle_.load(std::memory_order_relaxed)
+                                  : idle_.fetch_add(0, std::memory_order_seq_cst);
+    if (searching(s) != 0 || unparked(s) >= workers_.size()) return;
     Worker* target = nullptr;
     {
         std::lock_guard lock(idle_mu_);
-        if (num_searching_.load(std::memory_order_relaxed) != 0 || sleepers_.empty()) return;
+        s = idle_.load(std::memory_order_relaxed);
+        if (searching(s) != 0 || sleepers_.empty()) return;
         target = workers_[sleepers_.back()].get();
         sleepers_.pop_back();
         target->parked = false;
         target->searching = true;
-        num_searching_.fetch_add(1, std::memory_order_seq_cst);
-        num_unparked_.fetch_add(1, std::memory_order_seq_cst);
+        idle_.fetch_add(kSearchOne + kUnparkOne, std::memory_order_seq_cst);
     }
     target->parker->unpark();
 }
@@ -501,7 +501,7 @@ void MultiThread::schedule_local(Worker& w, TaskHeader* t) noexcept {
     TaskHeader* prev = std::exchange(w.lifo, t);
     if (prev != nullptr) {
         push_local(w, prev);
-        notify_parked();  // there is something to steal now
+        notify_parked(true);  // there is something to steal now
     }
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs weft's Runtime benches side by side with Tokio multi_thread and Asio (io_context run by
+# the same number of threads), interleaved, one result line each.
+#   PEERS=/path/to/built/peers REPS=5 WORKERS=2 benches/compare_runtime.sh > results.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=${PEERS:-../peers}
+REPS=${REPS:-5}
+N=${WORKERS:-2}
+W=build/release/benches/runtime_bench
+T=$PEERS/tokio/target/release/tokio-bench
+A=$PEERS/cpp/build
+if [ ! -x "$W" ]; then
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
+  cmake --build build/release --target runtime_bench >/dev/null
+fi
+for rep in $(seq 1 "$REPS"); do
+  for cmd in \
+    "$W spawn_many workers=$N from=task n=1000000 iters=1" \
+    "$T spawn_many rt=multi workers=$N n=1000000" \
+    "$A/asio_spawn_many threads=$N n=1000000" \
+    "$W spawn_many workers=$N from=block_on n=1000000 iters=1" \
+    "$T spawn_many rt=multi workers=$N n=1000000 from=block_on" \
+    "$W yield_many workers=$N tasks=200 yields=1000 iters=10" \
+    "$T yield_many rt=multi workers=$N tasks=200 yields=1000 iters=10" \
+    "$A/asio_yield_many threads=$N tasks=200 yields=1000" \
+    "$W chained_spawn workers=$N depth=1000000 iters=1" \
+    "$T chained_spawn rt=multi workers=$N depth=1000000" \
+    "$A/asio_chained_spawn threads=$N n=1000000" \
+    "$W yield_many workers=1 tasks=200 yields=1000 iters=10"; do
+    echo "$($cmd) rep=$rep"
+  done
+done
