@@ -652,6 +652,12 @@ void shutdown_multi_thread(MultiThread* mt, std::chrono::nanoseconds timeout) no
 Spawner* spawner_of(MultiThread* mt) noexcept {
     return mt;
 }
+void retain(MultiThread* mt) noexcept {
+    mt->add_ref();
+}
+void release(MultiThread* mt) noexcept {
+    mt->release();
+}
 std::size_t worker_count(MultiThread* mt) noexcept {
     return mt->workers();
 }

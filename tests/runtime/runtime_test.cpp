@@ -339,3 +339,18 @@ TEST(Runtime, AnAlwaysReadyTaskDoesNotStarveItsWorker) {
     EXPECT_GT(rt.block_on(std::move(spinner)), 0);
     rt.block_on(std::move(stopper));
 }
+
+TEST(Runtime, HandleSpawnsFromAnyThreadAndOutlivesTheRuntime) {
+    std::optional<weft::Handle> kept;
+    {
+        auto rt = two_workers();
+        weft::Handle h = rt.handle();
+        int v = 0;
+        std::thread([&] { v = h.block_on(h.spawn(square(9))); }).join();
+        EXPECT_EQ(v, 81);
+        kept = h;
+    }
+    // The runtime is gone: what the handle spawns now is cancelled, not lost or crashed.
+    auto late = kept->spawn(square(2));
+    EXPECT_THROW(weft::block_on(late), weft::JoinError);
+}

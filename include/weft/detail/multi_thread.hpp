@@ -26,6 +26,9 @@ MultiThread* start_multi_thread(RuntimeConfig cfg);
 /// if negative), and frees the scheduler once nothing refers to it.
 void shutdown_multi_thread(MultiThread* mt, std::chrono::nanoseconds timeout) noexcept;
 Spawner* spawner_of(MultiThread* mt) noexcept;
+/// Keeps the scheduler's memory alive (a Handle); after shutdown it only cancels what it gets.
+void retain(MultiThread* mt) noexcept;
+void release(MultiThread* mt) noexcept;
 std::size_t worker_count(MultiThread* mt) noexcept;
 
 }  // namespace weft::detail

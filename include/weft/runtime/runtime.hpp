@@ -8,6 +8,7 @@
 #include "weft/detail/multi_thread.hpp"
 #include "weft/detail/spawn_on.hpp"
 #include "weft/executor/block_on.hpp"
+#include "weft/runtime/handle.hpp"
 #include "weft/runtime/runtime_builder.hpp"
 
 namespace weft {
@@ -72,6 +73,9 @@ class Runtime {
             return weft::block_on(detail::to_task(std::forward<F>(f)));
         }
     }
+
+    /// A copyable handle for spawning onto this runtime from any thread.
+    Handle handle() const noexcept { return Handle(mt_); }
 
     /// Number of worker threads.
     std::size_t worker_threads() const noexcept { return detail::worker_count(mt_); }
