@@ -24,5 +24,7 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/raw_waker.hpp"
 #include "weft/task/spawn.hpp"
+#include "weft/task/task_builder.hpp"
+#include "weft/task/task_id.hpp"
 #include "weft/task/waker.hpp"
 #include "weft/task/yield_now.hpp"

@@ -2,6 +2,9 @@
 
 #include <cassert>
 #include <new>
+#include <utility>
+
+#include "weft/task/task_id.hpp"
 
 namespace weft::detail {
 
@@ -58,7 +61,23 @@ bool finish(TaskHeader* t, bool cancelled) noexcept {
     return false;
 }
 
+constinit thread_local TaskHeader* tl_current_task = nullptr;
+
+class CurrentTask {
+  public:
+    explicit CurrentTask(TaskHeader* t) noexcept : prev_(std::exchange(tl_current_task, t)) {}
+    ~CurrentTask() { tl_current_task = prev_; }
+    CurrentTask(const CurrentTask&) = delete;
+
+  private:
+    TaskHeader* prev_;
+};
+
 }  // namespace
+
+TaskHeader* current_task() noexcept {
+    return tl_current_task;
+}
 
 constinit const RawWakerVTable task_waker_vtable{waker_clone, waker_wake, waker_wake_by_ref,
                                                  waker_drop};
@@ -129,6 +148,9 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
 
     BorrowedWaker waker(t);
     Context cx(waker.get());
+    // The poll starts here and ends when poll_chain returns: the place for per-poll hooks
+    // (task::id() reads current_task; metrics and stall detection will hook in here too).
+    CurrentTask current(t);
     if (poll_chain(t, cx)) {
         owns_frame = finish(t, false);
         return RunResult::Finished;

@@ -354,3 +354,33 @@ TEST(Runtime, HandleSpawnsFromAnyThreadAndOutlivesTheRuntime) {
     auto late = kept->spawn(square(2));
     EXPECT_THROW(weft::block_on(late), weft::JoinError);
 }
+
+TEST(Runtime, TaskIdsAreUniqueAndNamesAreVisibleInsideTheTask) {
+    auto rt = two_workers();
+    auto named = rt.block_on([]() -> weft::Task<std::pair<std::string, std::uint64_t>> {
+        auto h = weft::task::Builder()
+                     .name("worker-7")
+                     .spawn([]() -> weft::Task<std::pair<std::string, std::uint64_t>> {
+                         co_return std::pair(weft::task::name(), weft::task::id().value());
+                     });
+        std::uint64_t from_handle = h.id().value();
+        auto [name, id] = co_await h;
+        EXPECT_EQ(id, from_handle);  // the same id seen from outside and from inside
+        co_return std::pair(name, id);
+    });
+    EXPECT_EQ(named.first, "worker-7");
+    EXPECT_NE(named.second, 0u);
+
+    std::vector<weft::JoinHandle<std::uint64_t>> hs;
+    for (int i = 0; i < 100; ++i) {
+        hs.push_back(
+            rt.spawn([]() -> weft::Task<std::uint64_t> { co_return weft::task::id().value(); }));
+    }
+    std::set<std::uint64_t> ids;
+    for (auto& h : hs)
+        ids.insert(rt.block_on(h));
+    EXPECT_EQ(ids.size(), 100u);
+    EXPECT_FALSE(weft::task::try_id().has_value());  // not inside a task here
+    EXPECT_THROW((void)weft::task::id(), std::logic_error);
+    EXPECT_EQ(weft::task::name(), "");
+}

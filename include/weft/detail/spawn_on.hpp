@@ -10,6 +10,7 @@
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/spawner.hpp"
 #include "weft/task/join_handle.hpp"
+#include "weft/task/task_id.hpp"
 
 namespace weft::detail {
 
@@ -21,12 +22,14 @@ JoinHandle<T> handle_for(Task<T>& task, TaskHeader*& out) noexcept {
     return JoinHandle<T>(out);
 }
 
-// Spawns a Task, a Future or a callable returning one (see detail::to_task).
+// Spawns a Task, a Future or a callable returning one (see detail::to_task), optionally named
+// (the name is recorded before the task can run).
 template <class F>
-auto spawn_on(Spawner& s, F&& f) {
+auto spawn_on(Spawner& s, F&& f, std::string name = {}) {
     auto task = to_task(std::forward<F>(f));
     TaskHeader* t;
     auto handle = handle_for(task, t);
+    if (!name.empty()) set_task_name(t, std::move(name));
     s.spawn_task(t);
     return handle;
 }

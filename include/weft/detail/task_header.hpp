@@ -50,7 +50,8 @@ class Scheduler {
 //   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
 //   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference)
 //   bit 7 HAS_ERROR     `error` holds the coroutine's exception
-//   bits 8.. reference count (24 bits: 16 million references to one task)
+//   bit 8 HAS_META      the task has an id or name in the side table (task_meta.cpp)
+//   bits 9.. reference count (23 bits: 8 million references to one task)
 namespace task_state {
 inline constexpr std::uint32_t NOTIFIED = 1u << 0;
 inline constexpr std::uint32_t RUNNING = 1u << 1;
@@ -60,9 +61,13 @@ inline constexpr std::uint32_t JOIN_INTEREST = 1u << 4;
 inline constexpr std::uint32_t JOIN_WAKER = 1u << 5;
 inline constexpr std::uint32_t SPAWNED = 1u << 6;
 inline constexpr std::uint32_t HAS_ERROR = 1u << 7;
-inline constexpr std::uint32_t REF_ONE = 1u << 8;
+inline constexpr std::uint32_t HAS_META = 1u << 8;
+inline constexpr std::uint32_t REF_ONE = 1u << 9;
 inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
 }  // namespace task_state
+
+/// Drops a task's id and name from the side table (task_meta.cpp).
+void forget_task_meta(const TaskHeader* t) noexcept;
 
 struct TaskHeader {
     std::atomic<std::uint32_t> state{0};
@@ -80,7 +85,9 @@ struct TaskHeader {
     TaskHeader() noexcept : chain{nullptr, nullptr} {}
     TaskHeader(const TaskHeader&) = delete;
     ~TaskHeader() {
-        if (state.load(std::memory_order_relaxed) & task_state::HAS_ERROR) error.~exception_ptr();
+        std::uint32_t s = state.load(std::memory_order_relaxed);
+        if (s & task_state::HAS_ERROR) error.~exception_ptr();
+        if (s & task_state::HAS_META) forget_task_meta(this);
     }
 
     void set_error(std::exception_ptr e) noexcept {

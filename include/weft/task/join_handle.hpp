@@ -9,6 +9,7 @@
 #include "weft/coro/task.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/task/join_error.hpp"
+#include "weft/task/task_id.hpp"
 
 namespace weft {
 
@@ -62,6 +63,9 @@ class [[nodiscard]] JoinHandle {
     void abort() noexcept {
         if (t_ != nullptr) detail::abort_task(t_);
     }
+
+    /// The task's id (assigned on first request). Precondition: the handle was not consumed.
+    task::Id id() const { return detail::task_id_of(t_); }
 
     /// True once the task has completed or been cancelled.
     bool is_finished() const noexcept {
