@@ -36,9 +36,11 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -46,6 +48,7 @@
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/run_queue.hpp"
 #include "weft/detail/task_queue.hpp"
+#include "weft/task/task_id.hpp"
 
 namespace weft::detail {
 
@@ -112,6 +115,7 @@ class BlockingPool final : public Scheduler {
 
     void schedule(TaskHeader* t) noexcept override { push(t); }
     void task_released() noexcept override;
+    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
 
     void push(TaskHeader* t) noexcept;
     // Stops taking work, cancels what never started, and waits up to `timeout` (forever if
@@ -162,6 +166,7 @@ class MultiThread final : public Scheduler, public Spawner {
             release();
         }
     }
+    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
     // Spawner
     void spawn_task(TaskHeader* t) override;
     Scheduler* scheduler() noexcept override { return this; }
@@ -237,6 +242,9 @@ class MultiThread final : public Scheduler, public Spawner {
 
 void BlockingPool::task_released() noexcept {
     mt_->task_released();
+}
+void BlockingPool::unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept {
+    mt_->unhandled_exception(t, e);
 }
 
 void BlockingPool::push(TaskHeader* t) noexcept {
@@ -636,6 +644,23 @@ void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
         inject_len_.store(0, std::memory_order_relaxed);
     }
     blocking_.shutdown(timeout);
+}
+
+void MultiThread::unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept {
+    if (cfg_.unhandled != UnhandledPolicy::Log) return;
+    std::string what = "unknown exception";
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        what = ex.what();
+    } catch (...) {
+    }
+    try {
+        std::fprintf(stderr, "weft: task %llu failed with an unhandled exception: %s\n",
+                     static_cast<unsigned long long>(task_id_of(t).value()), what.c_str());
+    } catch (...) {  // no memory for the id: say it without one
+        std::fprintf(stderr, "weft: a task failed with an unhandled exception: %s\n", what.c_str());
+    }
 }
 
 MultiThread* start_multi_thread(RuntimeConfig cfg) {

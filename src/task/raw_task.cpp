@@ -114,6 +114,10 @@ void cancel_task(TaskHeader* t) noexcept {
 }
 
 void drop_frame_and_release(TaskHeader* t) noexcept {
+    // The output is being dropped unread: an exception in it is nobody's unless reported.
+    if (t->state.load(std::memory_order_acquire) & HAS_ERROR) {
+        t->scheduler->unhandled_exception(t, t->error);
+    }
     // Only the frame and the caller hold references: the task is finished, so no new one can
     // appear (wakers are cloned from wakers, and a finished task is never queued). Freeing the
     // frame as a plain coroutine frame then frees the whole block in one step.

@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <latch>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -383,4 +388,42 @@ TEST(Runtime, TaskIdsAreUniqueAndNamesAreVisibleInsideTheTask) {
     EXPECT_FALSE(weft::task::try_id().has_value());  // not inside a task here
     EXPECT_THROW((void)weft::task::id(), std::logic_error);
     EXPECT_EQ(weft::task::name(), "");
+}
+
+TEST(Runtime, UnobservedExceptionsAreLoggedWhenAskedAndNeverStopTheRuntime) {
+    Watchdog dog;
+    // stderr goes to a file while the runtime runs, so the test can wait for the line.
+    std::FILE* log = std::tmpfile();
+    ASSERT_NE(log, nullptr);
+    std::fflush(stderr);
+    int saved = dup(fileno(stderr));
+    dup2(fileno(log), fileno(stderr));
+    std::string text;
+    {
+        auto rt = weft::Runtime::builder()
+                      .worker_threads(2)
+                      .unhandled_exception(weft::UnhandledException::Log)
+                      .build();
+        rt.spawn([]() -> weft::Task<void> {
+              co_await weft::yield_now();
+              throw std::runtime_error("nobody is listening");
+          }).detach();
+        EXPECT_EQ(rt.block_on(rt.spawn(square(3))), 9);  // the runtime keeps serving
+        while (text.find("nobody is listening") == std::string::npos) {
+            std::this_thread::yield();
+            std::fflush(stderr);
+            std::rewind(log);
+            text.clear();  // read it all again, until the worker has reported the failure
+            char buf[512];
+            while (std::size_t n = std::fread(buf, 1, sizeof buf, log))
+                text.append(buf, n);
+        }
+    }
+    std::fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    std::fclose(log);
+    EXPECT_NE(text.find("weft: task "), std::string::npos);
+    EXPECT_NE(text.find("failed with an unhandled exception: nobody is listening"),
+              std::string::npos);
 }

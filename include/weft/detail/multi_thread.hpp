@@ -10,7 +10,10 @@
 
 namespace weft::detail {
 
+enum class UnhandledPolicy { Ignore, Log };
+
 struct RuntimeConfig {
+    UnhandledPolicy unhandled = UnhandledPolicy::Ignore;
     std::size_t worker_threads = 0;  // 0: one per core
     std::string thread_name = "weft-worker";
     std::function<void()> on_thread_start, on_thread_stop;

@@ -36,6 +36,8 @@ class Scheduler {
     virtual void schedule(TaskHeader* task) noexcept = 0;
     /// A task of this scheduler was freed (each spawned task keeps its scheduler alive).
     virtual void task_released() noexcept = 0;
+    /// A task ended with an exception that nobody will see (no JoinHandle took it).
+    virtual void unhandled_exception(TaskHeader* /*task*/, const std::exception_ptr&) noexcept {}
 
   protected:
     ~Scheduler() = default;

@@ -14,6 +14,13 @@ namespace weft {
 
 class Runtime;
 
+/// What the runtime does with an exception that escapes a task nobody awaits (its JoinHandle
+/// was dropped or detached). Tokio's `UnhandledPanic`; weft's default is the same (Ignore).
+enum class UnhandledException {
+    Ignore,  ///< drop it silently
+    Log,     ///< print one line to stderr with the task id and `what()`, then drop it
+};
+
 /// Configures a multi-threaded `Runtime`; made by `Runtime::builder()`. Tokio's `Builder`.
 ///
 /// ```cpp
@@ -53,6 +60,14 @@ class RuntimeBuilder {
     /// How long an idle blocking thread waits for work before it exits (default 10 s).
     RuntimeBuilder& thread_keep_alive(std::chrono::milliseconds d) {
         cfg_.blocking_keep_alive = d;
+        return *this;
+    }
+
+    /// What to do with exceptions from tasks nobody awaits (default: Ignore). A policy that
+    /// shuts the runtime down is not offered yet.
+    RuntimeBuilder& unhandled_exception(UnhandledException policy) {
+        cfg_.unhandled = policy == UnhandledException::Log ? detail::UnhandledPolicy::Log
+                                                           : detail::UnhandledPolicy::Ignore;
         return *this;
     }
 
