@@ -427,3 +427,24 @@ TEST(Runtime, UnobservedExceptionsAreLoggedWhenAskedAndNeverStopTheRuntime) {
     EXPECT_NE(text.find("failed with an unhandled exception: nobody is listening"),
               std::string::npos);
 }
+
+TEST(Runtime, AbortHandleCancelsADetachedTask) {
+    Watchdog dog;
+    auto rt = two_workers();
+    Lifetimes l;
+    auto h = rt.spawn([&]() -> weft::Task<void> {
+        Tracked t(l);
+        co_await weft::pending<void>();
+    });
+    weft::AbortHandle stop = h.abort_handle();
+    weft::AbortHandle copy = stop;
+    EXPECT_EQ(copy.id(), h.id());
+    h.detach();  // nobody can await it any more; the abort handle can still stop it
+    while (l.made == 0)
+        std::this_thread::yield();
+    EXPECT_FALSE(stop.is_finished());
+    std::thread([stop] { stop.abort(); }).join();
+    while (!copy.is_finished())
+        std::this_thread::yield();
+    EXPECT_EQ(l.alive(), 0);
+}

@@ -8,6 +8,7 @@
 
 #include "weft/coro/task.hpp"
 #include "weft/detail/raw_task.hpp"
+#include "weft/task/abort_handle.hpp"
 #include "weft/task/join_error.hpp"
 #include "weft/task/task_id.hpp"
 
@@ -63,6 +64,9 @@ class [[nodiscard]] JoinHandle {
     void abort() noexcept {
         if (t_ != nullptr) detail::abort_task(t_);
     }
+
+    /// A handle that can abort the task but not await it (it may outlive this one).
+    AbortHandle abort_handle() const noexcept { return AbortHandle(t_); }
 
     /// The task's id (assigned on first request). Precondition: the handle was not consumed.
     task::Id id() const { return detail::task_id_of(t_); }
