@@ -10,3 +10,4 @@ run() { echo; echo "== $1: $2"; "build/showcase/examples/example_$1"; }
 run hello "an async function awaiting another, driven by weft::block_on"
 run timer_future "the async book's hand-written TimerFuture, co_awaited; then a task polled by hand with our own waker"
 run concurrency "concurrency is not parallelism: ten tasks on one thread each wait 100 ms, together"
+run runtime "the multi-threaded Runtime: 10,000 tasks spread over 2 workers by work stealing, and spawn_blocking off the workers"
