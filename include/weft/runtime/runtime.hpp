@@ -36,11 +36,13 @@ class Runtime {
   public:
     /// A runtime with the default configuration.
     Runtime() : Runtime(detail::RuntimeConfig{}) {}
-    Runtime(Runtime&& o) noexcept : mt_(std::exchange(o.mt_, nullptr)) {}
+    Runtime(Runtime&& o) noexcept
+        : mt_(std::exchange(o.mt_, nullptr)), handle_(std::move(o.handle_)) {}
     Runtime& operator=(Runtime&& o) noexcept {
         if (this != &o) {
             shutdown(std::chrono::nanoseconds(-1));
             mt_ = std::exchange(o.mt_, nullptr);
+            handle_ = std::move(o.handle_);
         }
         return *this;
     }
@@ -53,29 +55,22 @@ class Runtime {
     /// (kept alive inside the task). Callable from any thread.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) { return detail::spawn_on(*detail::spawner_of(mt_), std::forward<F>(f)); }
+    auto spawn(F&& f) { return handle_.spawn(std::forward<F>(f)); }
 
     /// Runs `fn()` on the blocking pool; the handle gives its result.
     template <class Fn>
     auto spawn_blocking(Fn&& fn) {
-        return detail::spawn_blocking_on(*detail::spawner_of(mt_), std::forward<Fn>(fn));
+        return handle_.spawn_blocking(std::forward<Fn>(fn));
     }
 
     /// Runs a future (or a callable returning one) to completion on the calling thread, with
     /// this runtime current.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    decltype(auto) block_on(F&& f) {
-        detail::SpawnerScope scope(detail::spawner_of(mt_));
-        if constexpr (Future<F>) {
-            return weft::block_on(std::forward<F>(f));
-        } else {
-            return weft::block_on(detail::to_task(std::forward<F>(f)));
-        }
-    }
+    decltype(auto) block_on(F&& f) { return handle_.block_on(std::forward<F>(f)); }
 
     /// A copyable handle for spawning onto this runtime from any thread.
-    Handle handle() const noexcept { return Handle(mt_); }
+    Handle handle() const noexcept { return handle_; }
 
     /// Number of worker threads.
     std::size_t worker_threads() const noexcept { return detail::worker_count(mt_); }
@@ -86,13 +81,15 @@ class Runtime {
 
   private:
     friend class RuntimeBuilder;
-    explicit Runtime(detail::RuntimeConfig cfg) : mt_(detail::start_multi_thread(std::move(cfg))) {}
+    explicit Runtime(detail::RuntimeConfig cfg)
+        : mt_(detail::start_multi_thread(std::move(cfg))), handle_(mt_) {}
 
     void shutdown(std::chrono::nanoseconds timeout) noexcept {
         if (auto* mt = std::exchange(mt_, nullptr)) detail::shutdown_multi_thread(mt, timeout);
     }
 
-    detail::MultiThread* mt_;
+    detail::MultiThread* mt_;  // the runtime's own reference: shutdown_multi_thread drops it
+    Handle handle_;            // a second reference, through which everything is spawned
 };
 
 inline Runtime RuntimeBuilder::build() {
