@@ -80,8 +80,57 @@ constexpr std::uint32_t kLocalCapacity = 256;
 
 using LocalQueue = RunQueue<kLocalCapacity>;
 
+}  // namespace
+
+class MultiThread;
+struct Worker;
+
+// The scheduler of the tasks spawn_local pinned to one worker: they are queued only on that
+// worker (never in its stealable queue). Wakes on the worker itself queue locally; wakes from
+// other threads go to a locked inbox and unpark that particular worker.
+class PinnedScheduler final : public Scheduler {
+  public:
+    void schedule(TaskHeader* t) noexcept override;
+    void task_released() noexcept override;
+    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
+
+    // The owning worker only: the next pinned task, taking the inbox along first.
+    TaskHeader* pop() noexcept {
+        if (has_inbox.load(std::memory_order_acquire)) {
+            std::lock_guard lock(mu);
+            for (TaskHeader* t : inbox)
+                local.push(t);
+            inbox.clear();
+            has_inbox.store(false, std::memory_order_relaxed);
+        }
+        return local.pop();
+    }
+    void close_and_drain() noexcept {
+        {
+            std::lock_guard lock(mu);
+            closed = true;
+            for (TaskHeader* t : inbox)
+                local.push(t);
+            inbox.clear();
+        }
+        while (TaskHeader* t = local.pop())
+            release_ref(t);
+    }
+
+    MultiThread* mt = nullptr;
+    Worker* w = nullptr;
+    TaskQueue local;  // the owning worker only
+    std::mutex mu;
+    std::vector<TaskHeader*> inbox;  // guarded by mu
+    bool closed = false;             // guarded by mu
+    std::atomic<bool> has_inbox{false};
+};
+
+namespace {}  // namespace
+
 struct Worker {
     std::size_t index = 0;
+    PinnedScheduler pinned;
     LocalQueue queue;
     TaskHeader* lifo = nullptr;  // owner only
     std::uint32_t lifo_polls = 0;
@@ -94,6 +143,8 @@ struct Worker {
     std::thread thread;
     ~Worker() { parker->release(); }
 };
+
+namespace {
 
 constinit thread_local Worker* tl_worker = nullptr;
 constinit thread_local MultiThread* tl_owner = nullptr;
@@ -172,6 +223,11 @@ class MultiThread final : public Scheduler, public Spawner {
     Scheduler* scheduler() noexcept override { return this; }
     bool has_blocking_pool() const noexcept override { return true; }
     void spawn_blocking_task(TaskHeader* t) override;
+    bool can_spawn_local() const noexcept override { return tl_owner == this && tl_worker; }
+    void spawn_local_task(TaskHeader* t) override;
+
+    // Wakes `w` in particular (a pinned task of its own was woken from another thread).
+    void unpark_worker(Worker& w) noexcept;
 
     void start();
     void shutdown(std::chrono::nanoseconds timeout) noexcept;
@@ -329,6 +385,8 @@ MultiThread::MultiThread(RuntimeConfig cfg)
     for (std::size_t i = 0; i < n; ++i) {
         auto w = std::make_unique<Worker>();
         w->index = i;
+        w->pinned.mt = this;
+        w->pinned.w = w.get();
         w->rng = static_cast<std::uint32_t>(0x9E3779B9u * (i + 1));
         workers_.push_back(std::move(w));
     }
@@ -371,6 +429,10 @@ TaskHeader* MultiThread::next_task(Worker& w) noexcept {
     if (++w.tick % kInjectInterval == 0) {
         if (TaskHeader* t = pop_inject(&w)) return t;
     }
+    // Pinned tasks get every other tick, and every tick when nothing else is ready.
+    if (w.tick % 2 == 0) {
+        if (TaskHeader* t = w.pinned.pop()) return t;
+    }
     if (w.lifo != nullptr) {
         if (w.lifo_polls < kMaxLifoPolls) {
             ++w.lifo_polls;
@@ -380,7 +442,8 @@ TaskHeader* MultiThread::next_task(Worker& w) noexcept {
     }
     w.lifo_polls = 0;
     if (TaskHeader* t = w.queue.pop()) return t;
-    return pop_inject(&w);
+    if (TaskHeader* t = pop_inject(&w)) return t;
+    return w.pinned.pop();
 }
 
 TaskHeader* MultiThread::steal_work(Worker& w) noexcept {
@@ -443,7 +506,8 @@ void MultiThread::park(Worker& w) noexcept {
         sleepers_.push_back(w.index);
     }
     // Registered as parked; now look once more (see the file comment on lost wake-ups).
-    if (has_work() || closed_.load(std::memory_order_acquire)) {
+    if (has_work() || w.pinned.has_inbox.load(std::memory_order_seq_cst) ||
+        closed_.load(std::memory_order_acquire)) {
         std::lock_guard lock(idle_mu_);
         if (w.parked) {  // nobody woke us yet: take ourselves off the list and go on searching
             w.parked = false;
@@ -591,6 +655,57 @@ void MultiThread::spawn_task(TaskHeader* t) {
     schedule(t);  // the queue reference set up by init_spawned
 }
 
+void MultiThread::spawn_local_task(TaskHeader* t) {
+    Worker& w = *tl_worker;  // can_spawn_local() was checked
+    t->scheduler = &w.pinned;
+    task_added();
+    own(t);
+    if (closed_.load(std::memory_order_acquire)) {
+        cancel_task(t);
+        finish_run(t, false);
+        return;
+    }
+    w.pinned.local.push(t);  // the queue reference set up by init_spawned
+}
+
+void MultiThread::unpark_worker(Worker& w) noexcept {
+    {
+        std::lock_guard lock(idle_mu_);
+        if (w.parked) {
+            w.parked = false;
+            sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
+            idle_.fetch_add(kUnparkOne, std::memory_order_seq_cst);
+        }
+    }
+    w.parker->unpark();  // if it was not parked, the token only makes one later park return
+}
+
+void PinnedScheduler::schedule(TaskHeader* t) noexcept {
+    if (tl_worker == w) {
+        local.push(t);
+        return;
+    }
+    {
+        std::lock_guard lock(mu);
+        if (!closed) {
+            inbox.push_back(t);
+            has_inbox.store(true, std::memory_order_seq_cst);
+            t = nullptr;
+        }
+    }
+    if (t != nullptr) {
+        release_ref(t);  // shut down: nobody will run it
+        return;
+    }
+    mt->unpark_worker(*w);
+}
+void PinnedScheduler::task_released() noexcept {
+    mt->task_released();
+}
+void PinnedScheduler::unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept {
+    mt->unhandled_exception(t, e);
+}
+
 void MultiThread::spawn_blocking_task(TaskHeader* t) {
     t->scheduler = &blocking_;
     task_added();
@@ -633,6 +748,7 @@ void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     // Drop the queues' references (to tasks now finished).
     for (auto& w : workers_) {
+        w->pinned.close_and_drain();
         if (w->lifo) release_ref(std::exchange(w->lifo, nullptr));
         while (TaskHeader* t = w->queue.pop())
             release_ref(t);

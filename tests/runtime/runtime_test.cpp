@@ -317,7 +317,9 @@ TEST(Runtime, CreatedAndDroppedAThousandTimesWithoutLeakingThreads) {
         auto rt = two_workers();
         EXPECT_EQ(rt.block_on(rt.spawn(weft::ready(i))), i);
     }
-    EXPECT_EQ(thread_count(), before);
+    // A leak shows as more threads. (Fewer is possible: a detached blocking-pool thread left
+    // by an earlier test may finish exiting meanwhile.)
+    EXPECT_LE(thread_count(), before);
 }
 
 TEST(Runtime, RunIsAWholeMain) {
@@ -447,4 +449,72 @@ TEST(Runtime, AbortHandleCancelsADetachedTask) {
     while (!copy.is_finished())
         std::this_thread::yield();
     EXPECT_EQ(l.alive(), 0);
+}
+
+TEST(Runtime, SpawnLocalKeepsATaskOnItsWorkerThroughWakesFromOtherThreads) {
+    Watchdog dog;
+    auto rt = two_workers();
+    constexpr int kRounds = 2000;
+    std::vector<std::shared_ptr<Trigger>> triggers;
+    for (int i = 0; i < kRounds; ++i)
+        triggers.push_back(std::make_shared<Trigger>());
+    std::atomic<int> registered{0};
+    auto result = rt.block_on(rt.spawn([&]() -> weft::Task<bool> {
+        // Keep the other worker busy so that stealing would happen if it were allowed.
+        auto busy = weft::spawn([]() -> weft::Task<void> {
+            for (int i = 0; i < 20000; ++i)
+                co_await weft::yield_now();
+        });
+        auto pinned = weft::spawn_local([&]() -> weft::Task<bool> {
+            std::thread::id home = std::this_thread::get_id();
+            bool stayed = true;
+            for (int i = 0; i < kRounds; ++i) {
+                registered = i + 1;
+                co_await TriggerFuture(triggers[i]);  // completed from another thread
+                co_await weft::yield_now();
+                stayed = stayed && std::this_thread::get_id() == home;
+            }
+            co_return stayed;
+        });
+        std::thread waker([&] {
+            for (int i = 0; i < kRounds; ++i) {
+                while (!triggers[i]->has_waker())
+                    std::this_thread::yield();
+                triggers[i]->complete();
+            }
+        });
+        bool stayed = co_await pinned;
+        co_await busy;
+        waker.join();
+        co_return stayed;
+    }));
+    EXPECT_TRUE(result);
+    EXPECT_EQ(registered.load(), kRounds);
+}
+
+TEST(Runtime, SpawnLocalOutsideAWorkerIsAClearError) {
+    auto rt = two_workers();
+    EXPECT_THROW(rt.block_on([]() -> weft::Task<void> {
+        (void)weft::spawn_local(weft::ready(1));
+        co_return;
+    }),
+                 std::logic_error);
+}
+
+TEST(Runtime, DropCancelsParkedPinnedTasks) {
+    Lifetimes l;
+    weft::JoinHandle<void> pinned;
+    {
+        auto rt = two_workers();
+        pinned = rt.block_on(rt.spawn([&]() -> weft::Task<weft::JoinHandle<void>> {
+            co_return weft::spawn_local([&]() -> weft::Task<void> {
+                Tracked t(l);
+                co_await weft::pending<void>();
+            });
+        }));
+        while (l.made == 0)
+            std::this_thread::yield();
+    }
+    EXPECT_EQ(l.alive(), 0);
+    EXPECT_THROW(weft::block_on(pinned), weft::JoinError);
 }

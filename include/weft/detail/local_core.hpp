@@ -37,6 +37,8 @@ class LocalCore final : public Scheduler, public Spawner {
         spawn(t);
     }
     Scheduler* scheduler() noexcept override { return this; }
+    bool can_spawn_local() const noexcept override { return true; }  // it is all local
+    void spawn_local_task(TaskHeader* t) override { spawn_task(t); }
     bool has_blocking_pool() const noexcept override { return false; }
     void spawn_blocking_task(TaskHeader* t) override { spawn_task(t); }  // not reached
     void spawn(TaskHeader* t);

@@ -34,6 +34,20 @@ auto spawn_on(Spawner& s, F&& f, std::string name = {}) {
     return handle;
 }
 
+template <class F>
+auto spawn_local_on(Spawner& s, F&& f) {
+    if (!s.can_spawn_local()) {
+        throw std::logic_error(
+            "weft::spawn_local must be called from a task running on a "
+            "Runtime worker (or inside LocalExecutor::run)");
+    }
+    auto task = to_task(std::forward<F>(f));
+    TaskHeader* t;
+    auto handle = handle_for(task, t);
+    s.spawn_local_task(t);
+    return handle;
+}
+
 // A blocking call as a Task that finishes in its first poll, so that it gets a JoinHandle.
 template <class Fn>
 Task<std::invoke_result_t<Fn&>> call_blocking(Fn fn) {

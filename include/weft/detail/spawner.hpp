@@ -12,6 +12,10 @@ class Spawner {
     /// Takes a task whose header was prepared with init_spawned(t, scheduler()).
     virtual void spawn_task(TaskHeader* t) = 0;
     virtual Scheduler* scheduler() noexcept = 0;
+    /// Whether spawn_local_task may be called from this thread.
+    virtual bool can_spawn_local() const noexcept = 0;
+    /// Spawns a prepared task that will only ever run on this thread.
+    virtual void spawn_local_task(TaskHeader* t) = 0;
     /// Whether spawn_blocking_task may be called.
     virtual bool has_blocking_pool() const noexcept = 0;
     /// Runs a prepared task on the blocking pool (only if has_blocking_pool()).

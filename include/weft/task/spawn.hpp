@@ -27,6 +27,26 @@ auto spawn(F&& f) {
     return detail::spawn_on(detail::require_spawner("weft::spawn"), std::forward<F>(f));
 }
 
+/// Spawns a task that stays on the calling thread: on a `Runtime` worker it is never stolen by
+/// another worker, so it may hold things that must not cross threads (thread-local state, a
+/// non-thread-safe handle). Wakes from other threads bring it back to this worker. Tokio's
+/// `spawn_local`, without needing a `LocalSet`. Inside a `LocalExecutor`, the same as `spawn`.
+///
+/// ```cpp
+/// weft::Task<void> on_a_worker() {
+///     auto h = weft::spawn_local(uses_thread_local_cache());
+///     co_await h;
+/// }
+/// ```
+///
+/// **Throws** `std::logic_error` when not called from a task running on a worker or a
+/// `LocalExecutor` (for example from `Runtime::block_on`'s own future).
+template <class F>
+requires Future<F> || detail::FutureFactory<std::decay_t<F>>
+auto spawn_local(F&& f) {
+    return detail::spawn_local_on(detail::require_spawner("weft::spawn_local"), std::forward<F>(f));
+}
+
 /// Runs `fn()` on the current runtime's blocking pool, so that blocking or CPU-heavy work does
 /// not occupy a worker. `co_await` the handle for the result (or `fn`'s exception).
 ///
