@@ -587,7 +587,9 @@ void MultiThread::push_local(Worker& w, TaskHeader* t) noexcept {
         std::lock_guard lock(inject_mu_);
         for (std::uint32_t i = 0; i < n; ++i)
             inject_.push(batch[i]);
-        inject_len_.store(inject_.size(), std::memory_order_seq_cst);
+        // relaxed: notify_parked's seq_cst RMW on the idle word, which follows, publishes it to a
+        // worker about to park (see the file comment on lost wake-ups).
+        inject_len_.store(inject_.size(), std::memory_order_relaxed);
     }
     notify_parked();
 }
@@ -597,7 +599,9 @@ void MultiThread::push_inject(TaskHeader* t) noexcept {
         std::lock_guard lock(inject_mu_);
         if (!closed_.load(std::memory_order_relaxed)) {
             inject_.push(t);
-            inject_len_.store(inject_.size(), std::memory_order_seq_cst);
+            // relaxed: notify_parked's seq_cst RMW on the idle word, which follows,
+            // publishes it to a worker about to park (see the file comment).
+            inject_len_.store(inject_.size(), std::memory_order_relaxed);
             t = nullptr;
         }
     }
