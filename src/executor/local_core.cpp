@@ -79,15 +79,7 @@ void LocalCore::schedule(TaskHeader* t) noexcept {
         local_.push(t);
         return;
     }
-    {
-        std::lock_guard lock(remote_mu_);
-        if (!closed_) {
-            remote_.push_back(t);
-            remote_pending_.store(true, std::memory_order_release);
-            t = nullptr;
-        }
-    }
-    if (t != nullptr) {
+    if (!remote_.push(t)) {
         release_ref(t);  // the executor is gone: nobody will run it
         return;
     }
@@ -109,15 +101,7 @@ void LocalCore::unregister(TaskHeader* t) noexcept {
 }
 
 void LocalCore::drain_remote() {
-    if (!remote_pending_.load(std::memory_order_acquire)) return;
-    {
-        std::lock_guard lock(remote_mu_);
-        remote_pending_.store(false, std::memory_order_relaxed);
-        remote_.swap(drained_);
-    }
-    for (TaskHeader* t : drained_)
-        local_.push(t);
-    drained_.clear();
+    remote_.take([this](TaskHeader* t) { local_.push(t); });
 }
 
 std::size_t LocalCore::run_ready(std::size_t max) {
@@ -149,11 +133,9 @@ std::size_t LocalCore::run_ready(std::size_t max) {
 
 void LocalCore::shutdown() noexcept {
     Enter enter(this);
-    {
-        std::lock_guard lock(remote_mu_);
-        closed_ = true;  // from now on, wakes from other threads drop their reference at once
-        remote_.swap(drained_);
-    }
+    // From now on wakes from other threads drop their reference at once; those already queued
+    // move to the local queue, whose references are dropped at the end.
+    remote_.close([this](TaskHeader* t) { local_.push(t); });
     // Cancel every unfinished task. A destructor may wake or even spawn tasks; they land in
     // local_ or tasks_ and are handled by the loops below.
     while (!tasks_.empty()) {
@@ -164,9 +146,6 @@ void LocalCore::shutdown() noexcept {
         release_ref(t);
     }
     // Queued references to (now finished) tasks.
-    for (TaskHeader* t : drained_)
-        release_ref(t);
-    drained_.clear();
     while (TaskHeader* t = local_.pop())
         release_ref(t);
 }

@@ -46,6 +46,7 @@
 
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
+#include "weft/detail/remote_inbox.hpp"
 #include "weft/detail/run_queue.hpp"
 #include "weft/detail/task_queue.hpp"
 #include "weft/task/task_id.hpp"
@@ -96,37 +97,20 @@ class PinnedScheduler final : public Scheduler {
 
     // The owning worker only: the next pinned task, taking the inbox along first.
     TaskHeader* pop() noexcept {
-        if (has_inbox.load(std::memory_order_acquire)) {
-            std::lock_guard lock(mu);
-            for (TaskHeader* t : inbox)
-                local.push(t);
-            inbox.clear();
-            has_inbox.store(false, std::memory_order_relaxed);
-        }
+        inbox.take([this](TaskHeader* t) { local.push(t); });
         return local.pop();
     }
     void close_and_drain() noexcept {
-        {
-            std::lock_guard lock(mu);
-            closed = true;
-            for (TaskHeader* t : inbox)
-                local.push(t);
-            inbox.clear();
-        }
+        inbox.close([this](TaskHeader* t) { local.push(t); });
         while (TaskHeader* t = local.pop())
             release_ref(t);
     }
 
     MultiThread* mt = nullptr;
     Worker* w = nullptr;
-    TaskQueue local;  // the owning worker only
-    std::mutex mu;
-    std::vector<TaskHeader*> inbox;  // guarded by mu
-    bool closed = false;             // guarded by mu
-    std::atomic<bool> has_inbox{false};
+    TaskQueue local;    // the owning worker only
+    RemoteInbox inbox;  // wakes from other threads
 };
-
-namespace {}  // namespace
 
 struct Worker {
     std::size_t index = 0;
@@ -506,8 +490,7 @@ void MultiThread::park(Worker& w) noexcept {
         sleepers_.push_back(w.index);
     }
     // Registered as parked; now look once more (see the file comment on lost wake-ups).
-    if (has_work() || w.pinned.has_inbox.load(std::memory_order_seq_cst) ||
-        closed_.load(std::memory_order_acquire)) {
+    if (has_work() || w.pinned.inbox.pending() || closed_.load(std::memory_order_acquire)) {
         std::lock_guard lock(idle_mu_);
         if (w.parked) {  // nobody woke us yet: take ourselves off the list and go on searching
             w.parked = false;
@@ -689,15 +672,7 @@ void PinnedScheduler::schedule(TaskHeader* t) noexcept {
         local.push(t);
         return;
     }
-    {
-        std::lock_guard lock(mu);
-        if (!closed) {
-            inbox.push_back(t);
-            has_inbox.store(true, std::memory_order_seq_cst);
-            t = nullptr;
-        }
-    }
-    if (t != nullptr) {
+    if (!inbox.push(t)) {
         release_ref(t);  // shut down: nobody will run it
         return;
     }

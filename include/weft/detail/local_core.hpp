@@ -3,11 +3,11 @@
 
 #include <atomic>
 #include <cstddef>
-#include <mutex>
 #include <vector>
 
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
+#include "weft/detail/remote_inbox.hpp"
 #include "weft/detail/spawner.hpp"
 #include "weft/detail/task_queue.hpp"
 
@@ -85,11 +85,7 @@ class LocalCore final : public Scheduler, public Spawner {
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;
 
-    std::mutex remote_mu_;
-    std::vector<TaskHeader*> remote_;   // wakes from other threads, guarded by remote_mu_
-    std::vector<TaskHeader*> drained_;  // executor thread: remote_ swapped out (keeps capacity)
-    bool closed_ = false;
-    std::atomic<bool> remote_pending_{false};
+    RemoteInbox remote_;  // wakes from other threads
     std::atomic<bool> main_woken_{true};
     Parker* parker_;
 };
