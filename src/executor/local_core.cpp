@@ -52,9 +52,6 @@ void LocalCore::task_released() noexcept {
     }
 }
 
-LocalCore* LocalCore::current() noexcept {
-    return current_core;
-}
 LocalCore::Enter::Enter(LocalCore* c) noexcept : prev_(current_core) {
     current_core = c;
 }

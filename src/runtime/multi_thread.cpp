@@ -81,9 +81,6 @@ constexpr std::uint32_t kLocalCapacity = 256;
 
 using LocalQueue = RunQueue<kLocalCapacity>;
 
-}  // namespace
-
-class MultiThread;
 struct Worker;
 
 // The scheduler of the tasks spawn_local pinned to one worker: they are queued only on that
@@ -127,8 +124,6 @@ struct Worker {
     std::thread thread;
     ~Worker() { parker->release(); }
 };
-
-namespace {
 
 constinit thread_local Worker* tl_worker = nullptr;
 constinit thread_local MultiThread* tl_owner = nullptr;
@@ -204,7 +199,6 @@ class MultiThread final : public Scheduler, public Spawner {
     void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
     // Spawner
     void spawn_task(TaskHeader* t) override;
-    Scheduler* scheduler() noexcept override { return this; }
     bool has_blocking_pool() const noexcept override { return true; }
     void spawn_blocking_task(TaskHeader* t) override;
     bool can_spawn_local() const noexcept override { return tl_owner == this && tl_worker; }

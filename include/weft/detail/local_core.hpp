@@ -36,7 +36,6 @@ class LocalCore final : public Scheduler, public Spawner {
         t->scheduler = this;
         spawn(t);
     }
-    Scheduler* scheduler() noexcept override { return this; }
     bool can_spawn_local() const noexcept override { return true; }  // it is all local
     void spawn_local_task(TaskHeader* t) override { spawn_task(t); }
     bool has_blocking_pool() const noexcept override { return false; }
@@ -59,8 +58,7 @@ class LocalCore final : public Scheduler, public Spawner {
     std::size_t task_count() const noexcept { return tasks_.size(); }
     void shutdown() noexcept;
 
-    // The executor whose tasks this thread is running now (wakes from it queue locally).
-    static LocalCore* current() noexcept;
+    // Makes this the executor whose tasks this thread runs (wakes on this thread queue locally).
     class Enter {
       public:
         explicit Enter(LocalCore* c) noexcept;

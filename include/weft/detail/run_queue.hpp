@@ -23,8 +23,6 @@ class RunQueue {
     static_assert((Cap & (Cap - 1)) == 0, "capacity must be a power of two");
 
   public:
-    static constexpr std::uint32_t kCapacity = Cap;
-
     /// Owner only. False when full (the caller moves half to the shared queue: take_half).
     bool push(TaskHeader* t) noexcept {
         std::uint32_t tail = tail_.load(std::memory_order_relaxed);

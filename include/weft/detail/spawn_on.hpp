@@ -1,6 +1,7 @@
 #pragma once
 // Internal: spawning onto a Spawner, shared by every executor and by weft::spawn.
 
+#include <cassert>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -17,6 +18,7 @@ namespace weft::detail {
 template <class T>
 JoinHandle<T> handle_for(Task<T>& task, TaskHeader*& out) noexcept {
     auto h = task.release();
+    assert(h && "weft: spawning an empty (moved-from or finished) Task");
     out = TaskHeader::of_frame(h.address());
     init_spawned(out);
     return JoinHandle<T>(out);

@@ -9,9 +9,8 @@ namespace weft::detail {
 
 class Spawner {
   public:
-    /// Takes a task whose header was prepared with init_spawned(t, scheduler()).
+    /// Takes a task whose header was prepared with init_spawned(t); sets its scheduler.
     virtual void spawn_task(TaskHeader* t) = 0;
-    virtual Scheduler* scheduler() noexcept = 0;
     /// Whether spawn_local_task may be called from this thread.
     virtual bool can_spawn_local() const noexcept = 0;
     /// Spawns a prepared task that will only ever run on this thread.

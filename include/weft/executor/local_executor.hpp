@@ -55,7 +55,7 @@ class LocalExecutor {
     /// ```
     ///
     /// (Spawning `lambda()` instead would keep only the coroutine, whose captures live in the
-    /// temporary lambda object: they would dangle. See docs/lambdas.md.)
+    /// temporary lambda object: they would dangle. See docs/model.md.)
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
     auto spawn(F&& f) { return detail::spawn_on(*core_, std::forward<F>(f)); }
