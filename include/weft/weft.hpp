@@ -18,6 +18,7 @@
 #include "weft/runtime/run.hpp"
 #include "weft/runtime/runtime.hpp"
 #include "weft/runtime/runtime_builder.hpp"
+#include "weft/runtime/runtime_flavor.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/join_error.hpp"

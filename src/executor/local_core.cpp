@@ -37,6 +37,7 @@ LocalCore* LocalCore::create() {
 LocalCore::LocalCore() : parker_(Parker::create()) {}
 LocalCore::~LocalCore() {
     parker_->release();
+    if (runtime_ != nullptr) runtime_->release();
 }
 
 void LocalCore::release(std::int64_t n) noexcept {
@@ -83,11 +84,31 @@ void LocalCore::schedule(TaskHeader* t) noexcept {
     parker_->unpark();
 }
 
-void LocalCore::spawn(TaskHeader* t) {
-    ++local_tasks_;  // dropped by task_released() when the task's block is freed
+LocalCore* LocalCore::current() noexcept {
+    return current_core;
+}
+
+void LocalCore::register_task(TaskHeader* t) {
     t->slot = static_cast<std::uint32_t>(tasks_.size());
     tasks_.push_back(t);
+}
+
+void LocalCore::spawn(TaskHeader* t) {
+    ++local_tasks_;  // dropped by task_released() when the task's block is freed
+    register_task(t);
     local_.push(t);
+}
+
+void LocalCore::spawn_remote(TaskHeader* t) noexcept {
+    add_ref();  // not on the executor's thread: counted atomically (task_released balances it)
+    t->scheduler = this;
+    t->slot = kUnregistered;  // published by the inbox's lock
+    if (!remote_.push(t)) {   // shut down: cancel it here
+        cancel_task(t);
+        release_ref(t);
+        return;
+    }
+    parker_->unpark();
 }
 
 void LocalCore::unregister(TaskHeader* t) noexcept {
@@ -98,7 +119,10 @@ void LocalCore::unregister(TaskHeader* t) noexcept {
 }
 
 void LocalCore::drain_remote() {
-    remote_.take([this](TaskHeader* t) { local_.push(t); });
+    remote_.take([this](TaskHeader* t) {
+        if (t->slot == kUnregistered) register_task(t);
+        local_.push(t);
+    });
 }
 
 std::size_t LocalCore::run_ready(std::size_t max) {
@@ -132,7 +156,10 @@ void LocalCore::shutdown() noexcept {
     Enter enter(this);
     // From now on wakes from other threads drop their reference at once; those already queued
     // move to the local queue, whose references are dropped at the end.
-    remote_.close([this](TaskHeader* t) { local_.push(t); });
+    remote_.close([this](TaskHeader* t) {
+        if (t->slot == kUnregistered) register_task(t);
+        local_.push(t);
+    });
     // Cancel every unfinished task. A destructor may wake or even spawn tasks; they land in
     // local_ or tasks_ and are handled by the loops below.
     while (!tasks_.empty()) {

@@ -29,7 +29,7 @@
 // drops the runtime (its future is destroyed, its JoinHandle throws JoinError), and queued
 // references are dropped. The blocking pool is given up to the shutdown timeout.
 
-#include "weft/detail/multi_thread.hpp"
+#include "weft/detail/runtime_core.hpp"
 
 #include <pthread.h>
 
@@ -44,6 +44,7 @@
 #include <thread>
 #include <vector>
 
+#include "blocking_pool.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/remote_inbox.hpp"
@@ -66,6 +67,8 @@ SpawnerScope::SpawnerScope(Spawner* s) noexcept : prev_(tl_spawner) {
 SpawnerScope::~SpawnerScope() {
     tl_spawner = prev_;
 }
+
+class MultiThread;
 
 namespace {
 
@@ -135,38 +138,7 @@ void set_thread_name(const std::string& name) {
 
 }  // namespace
 
-class MultiThread;
-
-// spawn_blocking's pool: threads started on demand up to a cap, kept for keep_alive when idle.
-class BlockingPool final : public Scheduler {
-  public:
-    BlockingPool(MultiThread* mt, std::size_t max, std::chrono::milliseconds keep_alive)
-        : mt_(mt), max_(std::max<std::size_t>(max, 1)), keep_alive_(keep_alive) {}
-
-    void schedule(TaskHeader* t) noexcept override { push(t); }
-    void task_released() noexcept override;
-    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
-
-    void push(TaskHeader* t) noexcept;
-    // Stops taking work, cancels what never started, and waits up to `timeout` (forever if
-    // negative) for running blocking tasks. Threads still busy after that are left running;
-    // they keep the scheduler's memory alive until they finish.
-    void shutdown(std::chrono::nanoseconds timeout) noexcept;
-
-  private:
-    void thread_main() noexcept;
-
-    MultiThread* mt_;
-    std::size_t max_;
-    std::chrono::milliseconds keep_alive_;
-    std::mutex mu_;
-    std::condition_variable work_cv_, exit_cv_;
-    TaskQueue queue_;
-    std::size_t threads_ = 0, idle_ = 0;
-    bool closed_ = false;
-};
-
-class MultiThread final : public Scheduler, public Spawner {
+class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
   public:
     explicit MultiThread(RuntimeConfig cfg);
 
@@ -175,7 +147,7 @@ class MultiThread final : public Scheduler, public Spawner {
     // the hot path); shutdown folds those in once the workers have stopped. kBias keeps refs_
     // above zero until then.
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-    void release() noexcept { release(1); }
+    void release() noexcept override { release(1); }
     void release(std::int64_t n) noexcept {
         if (refs_.fetch_sub(n, std::memory_order_acq_rel) == n) delete this;
     }
@@ -196,7 +168,19 @@ class MultiThread final : public Scheduler, public Spawner {
             release();
         }
     }
-    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override;
+    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override {
+        unhandled(t, e);
+    }
+    // RuntimeCore
+    Spawner* spawner() noexcept override { return this; }
+    bool is_current_thread() const noexcept override { return false; }
+    std::size_t workers() const noexcept override { return workers_.size(); }
+    void retain() noexcept override { add_ref(); }
+    void block_on(PollStep step) override;
+    void shutdown(std::chrono::nanoseconds timeout) noexcept override {
+        stop(timeout);
+        release_runtime();
+    }
     // Spawner
     void spawn_task(TaskHeader* t) override;
     bool has_blocking_pool() const noexcept override { return true; }
@@ -208,7 +192,6 @@ class MultiThread final : public Scheduler, public Spawner {
     void unpark_worker(Worker& w) noexcept;
 
     void start();
-    void shutdown(std::chrono::nanoseconds timeout) noexcept;
     // Drops the runtime's own reference and the bias, folding in the workers' counts (after
     // shutdown: no worker runs any more).
     void release_runtime() noexcept {
@@ -217,10 +200,13 @@ class MultiThread final : public Scheduler, public Spawner {
             delta += w->task_delta;
         release(kBias + 1 - delta);
     }
-    std::size_t workers() const noexcept { return workers_.size(); }
 
   private:
     ~MultiThread() = default;
+
+    void stop(std::chrono::nanoseconds timeout) noexcept;
+    void fail(const std::exception_ptr& e) noexcept override;
+    void close_and_wake_workers() noexcept;
 
     void worker_main(Worker& w) noexcept;
     TaskHeader* next_task(Worker& w) noexcept;
@@ -270,94 +256,20 @@ class MultiThread final : public Scheduler, public Spawner {
     }
 
     BlockingPool blocking_;
+
+    // ShutdownRuntime: the first unhandled exception, and the threads in block_on to wake.
+    std::mutex fail_mu_;
+    std::exception_ptr failure_;     // guarded by fail_mu_
+    std::vector<Parker*> blockers_;  // guarded by fail_mu_
+    std::atomic<bool> failed_{false};
 };
-
-// ---- the blocking pool ----
-
-void BlockingPool::task_released() noexcept {
-    mt_->task_released();
-}
-void BlockingPool::unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept {
-    mt_->unhandled_exception(t, e);
-}
-
-void BlockingPool::push(TaskHeader* t) noexcept {
-    std::unique_lock lock(mu_);
-    if (closed_) {
-        lock.unlock();
-        cancel_task(t);  // never started: its JoinHandle sees JoinError
-        release_ref(t);
-        return;
-    }
-    queue_.push(t);
-    if (idle_ > 0) {
-        work_cv_.notify_one();
-    } else if (threads_ < max_) {
-        ++threads_;
-        mt_->add_ref();  // a blocking thread keeps the scheduler's memory alive
-        std::thread([this] { thread_main(); }).detach();
-    }
-}
-
-void BlockingPool::thread_main() noexcept {
-    std::unique_lock lock(mu_);
-    for (;;) {
-        if (TaskHeader* t = queue_.pop()) {
-            lock.unlock();
-            bool owns_frame;
-            switch (run_task(t, owns_frame)) {
-                case RunResult::Idle:
-                    break;
-                case RunResult::Requeue:
-                    push(t);
-                    break;
-                case RunResult::Finished:
-                    if (owns_frame) {
-                        drop_frame_and_release(t);
-                    } else {
-                        release_ref(t);
-                    }
-                    break;
-            }
-            lock.lock();
-            continue;
-        }
-        if (closed_) break;
-        ++idle_;
-        bool woken =
-            work_cv_.wait_for(lock, keep_alive_, [&] { return !queue_.empty() || closed_; });
-        --idle_;
-        if (!woken) break;  // idle for keep_alive: let the thread go
-    }
-    if (--threads_ == 0) exit_cv_.notify_all();
-    lock.unlock();
-    mt_->release();
-}
-
-void BlockingPool::shutdown(std::chrono::nanoseconds timeout) noexcept {
-    TaskQueue never_started;
-    std::unique_lock lock(mu_);
-    closed_ = true;
-    while (TaskHeader* t = queue_.pop())
-        never_started.push(t);
-    work_cv_.notify_all();
-    lock.unlock();
-    while (TaskHeader* t = never_started.pop()) {
-        cancel_task(t);
-        release_ref(t);
-    }
-    lock.lock();
-    if (timeout < std::chrono::nanoseconds::zero()) {
-        exit_cv_.wait(lock, [&] { return threads_ == 0; });
-    } else {
-        exit_cv_.wait_for(lock, timeout, [&] { return threads_ == 0; });
-    }
-}
 
 // ---- the scheduler ----
 
 MultiThread::MultiThread(RuntimeConfig cfg)
-    : cfg_(std::move(cfg)), blocking_(this, cfg_.max_blocking_threads, cfg_.blocking_keep_alive) {
+    : RuntimeCore(cfg.unhandled),
+      cfg_(std::move(cfg)),
+      blocking_(this, cfg_.max_blocking_threads, cfg_.blocking_keep_alive) {
     std::size_t n = cfg_.worker_threads;
     if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
@@ -680,12 +592,11 @@ void PinnedScheduler::unhandled_exception(TaskHeader* t, const std::exception_pt
 }
 
 void MultiThread::spawn_blocking_task(TaskHeader* t) {
-    t->scheduler = &blocking_;
     task_added();
-    blocking_.push(t);
+    blocking_.spawn(t);
 }
 
-void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
+void MultiThread::close_and_wake_workers() noexcept {
     {
         std::lock_guard lock(inject_mu_);
         closed_.store(true, std::memory_order_release);
@@ -698,6 +609,10 @@ void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     for (auto& w : workers_)
         w->parker->unpark();
+}
+
+void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
+    close_and_wake_workers();
     for (auto& w : workers_) {
         if (w->thread.joinable()) w->thread.join();
     }
@@ -735,45 +650,61 @@ void MultiThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     blocking_.shutdown(timeout);
 }
 
-void MultiThread::unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept {
-    if (cfg_.unhandled != UnhandledPolicy::Log) return;
-    std::string what = "unknown exception";
-    try {
-        std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-        what = ex.what();
-    } catch (...) {
+void MultiThread::fail(const std::exception_ptr& e) noexcept {
+    std::vector<Parker*> to_wake;
+    {
+        std::lock_guard lock(fail_mu_);
+        if (failure_) return;
+        failure_ = e;
+        failed_.store(true, std::memory_order_release);
+        to_wake = blockers_;  // NOLINT: a few pointers; on failure only
     }
-    try {
-        std::fprintf(stderr, "weft: task %llu failed with an unhandled exception: %s\n",
-                     static_cast<unsigned long long>(task_id_of(t).value()), what.c_str());
-    } catch (...) {  // no memory for the id: say it without one
-        std::fprintf(stderr, "weft: a task failed with an unhandled exception: %s\n", what.c_str());
+    // Workers stop after their current poll; the tasks are cancelled when the runtime is dropped.
+    close_and_wake_workers();
+    for (Parker* p : to_wake)
+        p->unpark();
+}
+
+void MultiThread::block_on(PollStep step) {
+    if (tl_owner == this && tl_worker != nullptr) {
+        throw std::logic_error(
+            "weft: block_on called from a task of the same runtime (it would block a worker; "
+            "co_await the future instead)");
+    }
+    SpawnerScope scope(this);
+    Parker& parker = Parker::current();
+    Waker waker = parker.waker();
+    Context cx(waker);
+    {
+        std::lock_guard lock(fail_mu_);
+        blockers_.push_back(&parker);
+    }
+    struct Unregister {
+        MultiThread* mt;
+        Parker* p;
+        ~Unregister() {
+            std::lock_guard lock(mt->fail_mu_);
+            mt->blockers_.erase(std::find(mt->blockers_.begin(), mt->blockers_.end(), p));
+        }
+    } unregister{this, &parker};
+    for (;;) {
+        if (failed_.load(std::memory_order_acquire)) {
+            std::exception_ptr e;
+            {
+                std::lock_guard lock(fail_mu_);
+                e = failure_;
+            }
+            std::rethrow_exception(e);
+        }
+        if (step(cx)) return;
+        parker.park();
     }
 }
 
-MultiThread* start_multi_thread(RuntimeConfig cfg) {
+RuntimeCore* start_multi_thread(RuntimeConfig cfg) {
     auto* mt = new MultiThread(std::move(cfg));
     mt->start();
     return mt;
-}
-
-void shutdown_multi_thread(MultiThread* mt, std::chrono::nanoseconds timeout) noexcept {
-    mt->shutdown(timeout);
-    mt->release_runtime();
-}
-
-Spawner* spawner_of(MultiThread* mt) noexcept {
-    return mt;
-}
-void retain(MultiThread* mt) noexcept {
-    mt->add_ref();
-}
-void release(MultiThread* mt) noexcept {
-    mt->release();
-}
-std::size_t worker_count(MultiThread* mt) noexcept {
-    return mt->workers();
 }
 
 }  // namespace weft::detail

@@ -8,6 +8,7 @@
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/remote_inbox.hpp"
+#include "weft/detail/runtime_core.hpp"
 #include "weft/detail/spawner.hpp"
 #include "weft/detail/task_queue.hpp"
 
@@ -31,6 +32,15 @@ class LocalCore final : public Scheduler, public Spawner {
 
     void schedule(TaskHeader* t) noexcept override;
     void task_released() noexcept override;
+    void unhandled_exception(TaskHeader* t, const std::exception_ptr& e) noexcept override {
+        if (runtime_ != nullptr) runtime_->unhandled(t, e);
+    }
+    // The runtime whose unhandled-exception policy applies (a current-thread Runtime), if any;
+    // the core keeps it alive, since a task's output may be dropped after the runtime is gone.
+    void set_runtime(RuntimeCore* rt) noexcept {
+        rt->retain();
+        runtime_ = rt;
+    }
     // Spawner (the executor's thread only)
     void spawn_task(TaskHeader* t) override {
         t->scheduler = this;
@@ -41,6 +51,11 @@ class LocalCore final : public Scheduler, public Spawner {
     bool has_blocking_pool() const noexcept override { return false; }
     void spawn_blocking_task(TaskHeader* t) override { spawn_task(t); }  // not reached
     void spawn(TaskHeader* t);
+    // Spawns from a thread that is not running the executor: the task goes through the remote
+    // inbox and is registered when the executor takes it. Cancels it if the executor is gone.
+    void spawn_remote(TaskHeader* t) noexcept;
+    // The executor core this thread is running now, or null.
+    static LocalCore* current() noexcept;
 
     // Runs up to `max` ready tasks; returns how many ran.
     std::size_t run_ready(std::size_t max);
@@ -73,7 +88,10 @@ class LocalCore final : public Scheduler, public Spawner {
     LocalCore();
     ~LocalCore();
     void release(std::int64_t n) noexcept;
+    void register_task(TaskHeader* t);
     void unregister(TaskHeader* t) noexcept;
+    // TaskHeader::slot of a task spawned remotely and not registered yet.
+    static constexpr std::uint32_t kUnregistered = ~std::uint32_t{0};
     void drain_remote();
 
     static constexpr std::int64_t kBias = std::int64_t{1} << 40;
@@ -83,7 +101,8 @@ class LocalCore final : public Scheduler, public Spawner {
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;
 
-    RemoteInbox remote_;  // wakes from other threads
+    RemoteInbox remote_;  // wakes and spawns from other threads
+    RuntimeCore* runtime_ = nullptr;
     std::atomic<bool> main_woken_{true};
     Parker* parker_;
 };

@@ -5,9 +5,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/multi_thread.hpp"
+#include "weft/detail/runtime_core.hpp"
 #include "weft/detail/spawn_on.hpp"
-#include "weft/executor/block_on.hpp"
+#include "weft/runtime/runtime_flavor.hpp"
 
 namespace weft {
 
@@ -24,43 +24,49 @@ namespace weft {
 /// are cancelled at once: their `JoinHandle` throws `JoinError`.
 class Handle {
   public:
-    Handle(const Handle& o) noexcept : mt_(o.mt_) { detail::retain(mt_); }
-    Handle(Handle&& o) noexcept : mt_(std::exchange(o.mt_, nullptr)) {}
+    Handle(const Handle& o) noexcept : rt_(o.rt_) { rt_->retain(); }
+    Handle(Handle&& o) noexcept : rt_(std::exchange(o.rt_, nullptr)) {}
     Handle& operator=(Handle o) noexcept {
-        std::swap(mt_, o.mt_);
+        std::swap(rt_, o.rt_);
         return *this;
     }
     ~Handle() {
-        if (mt_ != nullptr) detail::release(mt_);
+        if (rt_ != nullptr) rt_->release();
     }
 
     /// As `Runtime::spawn`.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) const {
-        return detail::spawn_on(*detail::spawner_of(mt_), std::forward<F>(f));
-    }
+    auto spawn(F&& f) const { return detail::spawn_on(*rt_->spawner(), std::forward<F>(f)); }
     /// As `Runtime::spawn_blocking`.
     template <class Fn>
     auto spawn_blocking(Fn&& fn) const {
-        return detail::spawn_blocking_on(*detail::spawner_of(mt_), std::forward<Fn>(fn));
+        return detail::spawn_blocking_on(*rt_->spawner(), std::forward<Fn>(fn));
     }
     /// As `Runtime::block_on`: runs the future on the calling thread with the runtime current.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
     decltype(auto) block_on(F&& f) const {
-        detail::SpawnerScope scope(detail::spawner_of(mt_));
-        if constexpr (Future<F>) {
-            return weft::block_on(std::forward<F>(f));
+        if constexpr (!Future<F>) {
+            auto task = detail::to_task(std::forward<F>(f));
+            return detail::block_on_runtime(*rt_, task);
+        } else if constexpr (std::is_lvalue_reference_v<F>) {
+            return detail::block_on_runtime(*rt_, f);  // polled where it is
         } else {
-            return weft::block_on(detail::to_task(std::forward<F>(f)));
+            std::remove_cvref_t<F> owned(std::move(f));
+            return detail::block_on_runtime(*rt_, owned);
         }
+    }
+
+    /// Which scheduler the runtime uses.
+    RuntimeFlavor runtime_flavor() const noexcept {
+        return rt_->is_current_thread() ? RuntimeFlavor::CurrentThread : RuntimeFlavor::MultiThread;
     }
 
   private:
     friend class Runtime;
-    explicit Handle(detail::MultiThread* mt) noexcept : mt_(mt) { detail::retain(mt_); }
-    detail::MultiThread* mt_;
+    explicit Handle(detail::RuntimeCore* rt) noexcept : rt_(rt) { rt_->retain(); }
+    detail::RuntimeCore* rt_;
 };
 
 }  // namespace weft

@@ -5,16 +5,20 @@
 #include <chrono>
 #include <utility>
 
-#include "weft/detail/multi_thread.hpp"
+#include "weft/detail/runtime_core.hpp"
 #include "weft/detail/spawn_on.hpp"
-#include "weft/executor/block_on.hpp"
 #include "weft/runtime/handle.hpp"
 #include "weft/runtime/runtime_builder.hpp"
 
 namespace weft {
 
-/// A pool of worker threads running a large number of tasks, with work stealing between them.
-/// Tokio's multi-thread `Runtime`.
+/// A task pool: Tokio's `Runtime`, in two flavours (`RuntimeFlavor`).
+///
+/// - **multi-thread** (`Runtime rt;` or `Runtime::builder()`): worker threads running a large
+///   number of tasks, with work stealing between them.
+/// - **current-thread** (`RuntimeBuilder::new_current_thread()`): every task runs on the thread
+///   inside `block_on`, interleaved at its `co_await` points, on the same core as
+///   `LocalExecutor`; there are no worker threads (only the blocking pool).
 ///
 /// ```cpp
 /// weft::Runtime rt;  // one worker per core
@@ -25,9 +29,13 @@ namespace weft {
 /// ```
 ///
 /// - `spawn` puts a task on the pool; `weft::spawn` does the same from inside the runtime
-///   (from its tasks or from `block_on`).
-/// - `block_on` runs a future on the calling thread (not on a worker), parking the thread
-///   between polls, with this runtime current so that it can spawn.
+///   (from its tasks or from `block_on`). Callable from any thread.
+/// - `block_on` runs a future on the calling thread, parking the thread between polls, with
+///   this runtime current so that it can spawn. On a multi-thread runtime the tasks run on
+///   the workers meanwhile; on a current-thread runtime they run inside `block_on` (and only
+///   there: tasks spawned before it wait for it). Two threads may call `block_on` on a
+///   current-thread runtime at once; one runs the tasks, the other takes over when it
+///   returns. Calling `block_on` from one of the runtime's own tasks throws `std::logic_error`.
 /// - `spawn_blocking` runs a blocking or CPU-heavy function on a separate pool of threads.
 /// - Destroying the runtime cancels every task (its future is destroyed on the destroying
 ///   thread; its handle throws `JoinError`), joins the workers and waits for blocking tasks;
@@ -37,19 +45,19 @@ class Runtime {
     /// A runtime with the default configuration.
     Runtime() : Runtime(detail::RuntimeConfig{}) {}
     Runtime(Runtime&& o) noexcept
-        : mt_(std::exchange(o.mt_, nullptr)), handle_(std::move(o.handle_)) {}
+        : rt_(std::exchange(o.rt_, nullptr)), handle_(std::move(o.handle_)) {}
     Runtime& operator=(Runtime&& o) noexcept {
         if (this != &o) {
             shutdown(std::chrono::nanoseconds(-1));
-            mt_ = std::exchange(o.mt_, nullptr);
+            rt_ = std::exchange(o.rt_, nullptr);
             handle_ = std::move(o.handle_);
         }
         return *this;
     }
     ~Runtime() { shutdown(std::chrono::nanoseconds(-1)); }
 
-    /// A builder to configure the runtime.
-    static RuntimeBuilder builder() { return {}; }
+    /// A builder for a multi-thread runtime (as `RuntimeBuilder::new_multi_thread()`).
+    static RuntimeBuilder builder() { return RuntimeBuilder::new_multi_thread(); }
 
     /// Spawns a task on the pool. Accepts a `Task`, any `Future`, or a callable returning one
     /// (kept alive inside the task). Callable from any thread.
@@ -72,8 +80,11 @@ class Runtime {
     /// A copyable handle for spawning onto this runtime from any thread.
     Handle handle() const noexcept { return handle_; }
 
-    /// Number of worker threads.
-    std::size_t worker_threads() const noexcept { return detail::worker_count(mt_); }
+    /// Number of worker threads (0 for a current-thread runtime).
+    std::size_t worker_threads() const noexcept { return rt_->workers(); }
+
+    /// Which scheduler this runtime uses.
+    RuntimeFlavor flavor() const noexcept { return handle_.runtime_flavor(); }
 
     /// Shuts down now, waiting at most `timeout` for blocking tasks (which keep running,
     /// detached, if they take longer).
@@ -82,13 +93,13 @@ class Runtime {
   private:
     friend class RuntimeBuilder;
     explicit Runtime(detail::RuntimeConfig cfg)
-        : mt_(detail::start_multi_thread(std::move(cfg))), handle_(mt_) {}
+        : rt_(detail::start_runtime(std::move(cfg))), handle_(rt_) {}
 
     void shutdown(std::chrono::nanoseconds timeout) noexcept {
-        if (auto* mt = std::exchange(mt_, nullptr)) detail::shutdown_multi_thread(mt, timeout);
+        if (auto* rt = std::exchange(rt_, nullptr)) rt->shutdown(timeout);
     }
 
-    detail::MultiThread* mt_;  // the runtime's own reference: shutdown_multi_thread drops it
+    detail::RuntimeCore* rt_;  // the runtime's own reference: RuntimeCore::shutdown drops it
     Handle handle_;            // a second reference, through which everything is spawned
 };
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "weft/detail/multi_thread.hpp"
+#include "weft/detail/runtime_core.hpp"
 
 namespace weft {
 
@@ -19,9 +19,14 @@ class Runtime;
 enum class UnhandledException {
     Ignore,  ///< drop it silently
     Log,     ///< print one line to stderr with the task id and `what()`, then drop it
+    /// Shut the runtime down: no task runs any more, and `block_on` (the one in progress and
+    /// every later one) throws the task's exception. The tasks are cancelled when the
+    /// `Runtime` is dropped. Tokio's `UnhandledPanic::ShutdownRuntime`.
+    ShutdownRuntime,
 };
 
-/// Configures a multi-threaded `Runtime`; made by `Runtime::builder()`. Tokio's `Builder`.
+/// Configures a `Runtime`; made by `new_multi_thread()` (also `Runtime::builder()`) or
+/// `new_current_thread()`. Tokio's `Builder`.
 ///
 /// ```cpp
 /// weft::Runtime rt = weft::Runtime::builder()
@@ -29,9 +34,18 @@ enum class UnhandledException {
 ///                        .thread_name("my-worker")
 ///                        .max_blocking_threads(64)
 ///                        .build();
+/// weft::Runtime single = weft::RuntimeBuilder::new_current_thread().build();
 /// ```
+///
+/// The worker options (`worker_threads`, `thread_name`, `on_thread_start`, `on_thread_stop`)
+/// do not apply to a current-thread runtime, which has no workers.
 class RuntimeBuilder {
   public:
+    /// A builder for a multi-thread (work-stealing) runtime.
+    static RuntimeBuilder new_multi_thread() { return RuntimeBuilder(false); }
+    /// A builder for a current-thread runtime: tasks run on the thread inside `block_on`.
+    static RuntimeBuilder new_current_thread() { return RuntimeBuilder(true); }
+
     /// Number of worker threads (default: one per core, `std::thread::hardware_concurrency()`).
     RuntimeBuilder& worker_threads(std::size_t n) {
         cfg_.worker_threads = n;
@@ -63,11 +77,20 @@ class RuntimeBuilder {
         return *this;
     }
 
-    /// What to do with exceptions from tasks nobody awaits (default: Ignore). A policy that
-    /// shuts the runtime down is not offered yet.
+    /// What to do with an exception from a task nobody will await: its `JoinHandle` was
+    /// dropped or detached (default: Ignore).
     RuntimeBuilder& unhandled_exception(UnhandledException policy) {
-        cfg_.unhandled = policy == UnhandledException::Log ? detail::UnhandledPolicy::Log
-                                                           : detail::UnhandledPolicy::Ignore;
+        switch (policy) {
+            case UnhandledException::Ignore:
+                cfg_.unhandled = detail::UnhandledPolicy::Ignore;
+                break;
+            case UnhandledException::Log:
+                cfg_.unhandled = detail::UnhandledPolicy::Log;
+                break;
+            case UnhandledException::ShutdownRuntime:
+                cfg_.unhandled = detail::UnhandledPolicy::ShutdownRuntime;
+                break;
+        }
         return *this;
     }
 
@@ -75,6 +98,7 @@ class RuntimeBuilder {
     Runtime build();
 
   private:
+    explicit RuntimeBuilder(bool current_thread) { cfg_.current_thread = current_thread; }
     detail::RuntimeConfig cfg_;
 };
 

@@ -1,0 +1,82 @@
+#include "blocking_pool.hpp"
+
+#include <thread>
+
+#include "weft/detail/raw_task.hpp"
+
+namespace weft::detail {
+
+void BlockingPool::push(TaskHeader* t) noexcept {
+    std::unique_lock lock(mu_);
+    if (closed_) {
+        lock.unlock();
+        cancel_task(t);  // never started: its JoinHandle sees JoinError
+        release_ref(t);
+        return;
+    }
+    queue_.push(t);
+    if (idle_ > 0) {
+        work_cv_.notify_one();
+    } else if (threads_ < max_) {
+        ++threads_;
+        rt_->retain();  // a blocking thread keeps the runtime's memory alive
+        std::thread([this] { thread_main(); }).detach();
+    }
+}
+
+void BlockingPool::thread_main() noexcept {
+    std::unique_lock lock(mu_);
+    for (;;) {
+        if (TaskHeader* t = queue_.pop()) {
+            lock.unlock();
+            bool owns_frame;
+            switch (run_task(t, owns_frame)) {
+                case RunResult::Idle:
+                    break;
+                case RunResult::Requeue:
+                    push(t);
+                    break;
+                case RunResult::Finished:
+                    if (owns_frame) {
+                        drop_frame_and_release(t);
+                    } else {
+                        release_ref(t);
+                    }
+                    break;
+            }
+            lock.lock();
+            continue;
+        }
+        if (closed_) break;
+        ++idle_;
+        bool woken =
+            work_cv_.wait_for(lock, keep_alive_, [&] { return !queue_.empty() || closed_; });
+        --idle_;
+        if (!woken) break;  // idle for keep_alive: let the thread go
+    }
+    if (--threads_ == 0) exit_cv_.notify_all();
+    lock.unlock();
+    rt_->release();
+}
+
+void BlockingPool::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    TaskQueue never_started;
+    std::unique_lock lock(mu_);
+    closed_ = true;
+    while (TaskHeader* t = queue_.pop())
+        never_started.push(t);
+    work_cv_.notify_all();
+    lock.unlock();
+    while (TaskHeader* t = never_started.pop()) {
+        cancel_task(t);
+        release_ref(t);
+    }
+    lock.lock();
+    if (timeout < std::chrono::nanoseconds::zero()) {
+        exit_cv_.wait(lock, [&] { return threads_ == 0; });
+    } else {
+        exit_cv_.wait_for(lock, timeout, [&] { return threads_ == 0; });
+    }
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,223 @@
+// The current-thread runtime: every task runs on the thread that calls block_on, on the
+// foundation's single-threaded executor core (LocalCore), plus a blocking pool.
+//
+// The core. Tasks are run by whichever thread is inside block_on and holds the core; only one
+// thread holds it at a time (driving_, under mu_). A second thread calling block_on meanwhile
+// polls its own future on its own thread and parks; when the driver returns it hands the core
+// over by unparking the waiting threads, one of which takes it (Tokio does the same). Spawns and
+// wakes from threads that do not hold the core go through the core's locked remote inbox.
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
+#include <vector>
+
+#include "blocking_pool.hpp"
+#include "weft/detail/local_core.hpp"
+#include "weft/detail/parker.hpp"
+#include "weft/detail/raw_task.hpp"
+#include "weft/detail/runtime_core.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+// The main future is polled at least once every this many task polls (as LocalExecutor).
+constexpr std::size_t kMainPollInterval = 128;
+
+class CurrentThread final : public RuntimeCore, public Spawner {
+  public:
+    explicit CurrentThread(RuntimeConfig cfg)
+        : RuntimeCore(cfg.unhandled),
+          core_(LocalCore::create()),
+          blocking_(this, cfg.max_blocking_threads, cfg.blocking_keep_alive) {
+        core_->set_runtime(this);
+    }
+
+    // RuntimeCore
+    Spawner* spawner() noexcept override { return this; }
+    bool is_current_thread() const noexcept override { return true; }
+    std::size_t workers() const noexcept override { return 0; }
+    void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept override {
+        // acq_rel: whoever frees the runtime sees every other owner's last use of it.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    void block_on(PollStep step) override;
+    void shutdown(std::chrono::nanoseconds timeout) noexcept override;
+
+    // Spawner
+    void spawn_task(TaskHeader* t) override {
+        if (LocalCore::current() == core_) {
+            core_->spawn_task(t);
+            return;
+        }
+        std::unique_lock lock(mu_);
+        if (!shut_down_) {
+            core_->spawn_remote(t);  // under mu_: shutdown cannot drop the core meanwhile
+            return;
+        }
+        lock.unlock();
+        t->scheduler = nullptr;  // counted by nobody
+        cancel_task(t);          // its JoinHandle throws JoinError
+        release_ref(t);
+    }
+    bool can_spawn_local() const noexcept override { return LocalCore::current() == core_; }
+    void spawn_local_task(TaskHeader* t) override { core_->spawn_task(t); }
+    bool has_blocking_pool() const noexcept override { return true; }
+    void spawn_blocking_task(TaskHeader* t) override {
+        retain();  // released by the pool's task_released when the task's block is freed
+        blocking_.spawn(t);
+    }
+
+  private:
+    ~CurrentThread() = default;
+
+    void fail(const std::exception_ptr& e) noexcept override;
+    void throw_if_failed();
+    // Takes the core if nobody holds it; otherwise registers `waiter` to be unparked when the
+    // core is handed back.
+    bool take_core_or_wait(Parker* waiter);
+    void give_back_core() noexcept;
+    void drive(PollStep step);
+
+    std::atomic<std::int64_t> refs_{1};  // the runtime, Handles, blocking threads and tasks
+    LocalCore* core_;  // one reference, dropped by shutdown (the core holds one on us)
+    BlockingPool blocking_;
+
+    std::mutex mu_;
+    bool driving_ = false;          // guarded by mu_
+    bool shut_down_ = false;        // guarded by mu_
+    std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
+    std::exception_ptr failure_;    // guarded by mu_
+    std::atomic<bool> failed_{false};
+};
+
+void CurrentThread::fail(const std::exception_ptr& e) noexcept {
+    std::vector<Parker*> to_wake;
+    {
+        std::lock_guard lock(mu_);
+        if (failure_) return;
+        failure_ = e;
+        failed_.store(true, std::memory_order_release);
+        to_wake = waiting_;
+        // The driver (if any) checks failed_ after its next poll. Under mu_: after shutdown
+        // the core may be gone (a blocking task can fail later).
+        if (!shut_down_) core_->wake_main();
+    }
+    for (Parker* p : to_wake)
+        p->unpark();
+}
+
+void CurrentThread::throw_if_failed() {
+    if (!failed_.load(std::memory_order_acquire)) return;
+    std::exception_ptr e;
+    {
+        std::lock_guard lock(mu_);
+        e = failure_;
+    }
+    std::rethrow_exception(e);
+}
+
+bool CurrentThread::take_core_or_wait(Parker* waiter) {
+    std::lock_guard lock(mu_);
+    if (!driving_ && !shut_down_) {
+        driving_ = true;
+        return true;
+    }
+    if (std::find(waiting_.begin(), waiting_.end(), waiter) == waiting_.end())
+        waiting_.push_back(waiter);
+    return false;
+}
+
+void CurrentThread::give_back_core() noexcept {
+    std::vector<Parker*> to_wake;
+    {
+        std::lock_guard lock(mu_);
+        driving_ = false;
+        to_wake.swap(waiting_);
+    }
+    for (Parker* p : to_wake)
+        p->unpark();
+}
+
+void CurrentThread::block_on(PollStep step) {
+    if (LocalCore::current() == core_) {
+        throw std::logic_error(
+            "weft: block_on called from a task of the same current-thread runtime (it would "
+            "never return; co_await the future instead)");
+    }
+    SpawnerScope scope(this);
+    Parker& parker = Parker::current();
+    for (;;) {
+        throw_if_failed();
+        if (take_core_or_wait(&parker)) {
+            struct GiveBack {
+                CurrentThread* rt;
+                ~GiveBack() { rt->give_back_core(); }
+            } give_back{this};
+            drive(step);
+            return;
+        }
+        // Another thread runs the tasks: poll our future here until it completes or the core
+        // is handed over. Our parker is woken by either.
+        Waker waker = parker.waker();
+        Context cx(waker);
+        if (step(cx)) {
+            std::lock_guard lock(mu_);
+            std::erase(waiting_, &parker);
+            return;
+        }
+        parker.park();
+    }
+}
+
+void CurrentThread::drive(PollStep step) {
+    LocalCore::Enter enter(core_);
+    Waker waker = core_->main_waker();
+    Context cx(waker);
+    core_->set_main_woken();
+    for (;;) {
+        throw_if_failed();
+        if (core_->take_main_wake() && step(cx)) return;
+        if (core_->run_ready(kMainPollInterval) == 0) {
+            throw_if_failed();
+            core_->park();
+        }
+    }
+}
+
+void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    // Wait for a block_on on another thread (through a Handle) to give the core back.
+    Parker& parker = Parker::current();
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (!driving_) {
+                shut_down_ = true;  // nobody takes the core again
+                std::erase(waiting_, &parker);
+                break;
+            }
+            if (std::find(waiting_.begin(), waiting_.end(), &parker) == waiting_.end())
+                waiting_.push_back(&parker);
+        }
+        parker.park();
+    }
+    {
+        // A destructor that spawns while its task is cancelled gets its task cancelled too.
+        SpawnerScope scope(this);
+        core_->shutdown();
+    }
+    blocking_.shutdown(timeout);
+    core_->release_executor();
+    release();
+}
+
+}  // namespace
+
+RuntimeCore* start_current_thread(RuntimeConfig cfg) {
+    return new CurrentThread(std::move(cfg));
+}
+
+}  // namespace weft::detail
