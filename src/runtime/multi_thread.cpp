@@ -369,7 +369,13 @@ void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
         case RunResult::Idle:
             break;
         case RunResult::Requeue:
-            push_local(w, t);  // behind the tasks already waiting: yield_now is fair
+            // Behind the tasks already waiting, so yield_now is fair; a pinned task goes back
+            // to its own queue, never to the stealable one.
+            if (t->scheduler == &w.pinned) {
+                w.pinned.local.push(t);
+            } else {
+                push_local(w, t);
+            }
             break;
         case RunResult::Finished:
             finish_run(t, owns_frame);
