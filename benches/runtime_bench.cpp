@@ -5,6 +5,9 @@
 //   runtime_bench spawn_many workers=2 n=1000000 from=task|block_on [iters=5]
 //   runtime_bench yield_many workers=2 tasks=200 yields=1000 [iters=10]
 //   runtime_bench chained_spawn workers=2 depth=1000000 [iters=5]
+//   runtime_bench ping_pong workers=2 pairs=1000 rounds=1000 chan=mpsc|oneshot [iters=1]
+//
+// rt=current (instead of the default rt=multi) runs any of them on the current-thread flavour.
 
 #include <atomic>
 #include <mutex>
@@ -82,18 +85,78 @@ weft::Task<double> chained_spawn_body(long depth) {
     co_return since(t0);
 }
 
+// ping_pong, as Tokio's: `pairs` pinger/ponger pairs, `rounds` round trips each. chan=mpsc: two
+// bounded(1) mpsc channels per pair; chan=oneshot: the pinger sends a fresh oneshot sender over a
+// bounded(1) mpsc each round and the ponger answers on it.
+namespace mpsc = weft::sync::mpsc;
+namespace oneshot = weft::sync::oneshot;
+
+weft::Task<void> ponger_mpsc(mpsc::Receiver<long> ping_rx, mpsc::Sender<long> pong_tx) {
+    while (auto v = co_await ping_rx.recv()) {
+        if (!(co_await pong_tx.send(*v)).ok()) break;
+    }
+}
+weft::Task<void> pinger_mpsc(mpsc::Sender<long> ping_tx, mpsc::Receiver<long> pong_rx,
+                             long rounds) {
+    for (long r = 0; r < rounds; ++r) {
+        if (!(co_await ping_tx.send(r)).ok()) std::abort();
+        auto v = co_await pong_rx.recv();
+        if (!v || *v != r) std::abort();
+    }
+}
+weft::Task<void> ponger_oneshot(mpsc::Receiver<oneshot::Sender<long>> rx) {
+    long i = 0;
+    while (auto reply = co_await rx.recv())
+        (void)std::move(*reply).send(i++);
+}
+weft::Task<void> pinger_oneshot(mpsc::Sender<oneshot::Sender<long>> tx, long rounds) {
+    for (long r = 0; r < rounds; ++r) {
+        auto [otx, orx] = oneshot::channel<long>();
+        if (!(co_await tx.send(std::move(otx))).ok()) std::abort();
+        if (co_await orx != r) std::abort();
+    }
+}
+
+weft::Task<double> ping_pong_body(long pairs, long rounds, bool use_oneshot) {
+    auto t0 = Clock::now();
+    std::vector<weft::JoinHandle<void>> pingers;
+    pingers.reserve(pairs);
+    for (long p = 0; p < pairs; ++p) {
+        if (use_oneshot) {
+            auto [tx, rx] = mpsc::channel<oneshot::Sender<long>>(1);
+            weft::spawn(ponger_oneshot(std::move(rx))).detach();
+            pingers.push_back(weft::spawn(pinger_oneshot(std::move(tx), rounds)));
+        } else {
+            auto [ping_tx, ping_rx] = mpsc::channel<long>(1);
+            auto [pong_tx, pong_rx] = mpsc::channel<long>(1);
+            weft::spawn(ponger_mpsc(std::move(ping_rx), std::move(pong_tx))).detach();
+            pingers.push_back(
+                weft::spawn(pinger_mpsc(std::move(ping_tx), std::move(pong_rx), rounds)));
+        }
+    }
+    for (auto& h : pingers)
+        co_await h;
+    co_return since(t0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s spawn_many|yield_many|chained_spawn [k=v...]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s spawn_many|yield_many|chained_spawn|ping_pong [k=v...]\n",
+                     argv[0]);
         return 2;
     }
     std::string what = argv[1];
     auto kv = parse(argc, argv);
     long workers = arg(kv, "workers", 2);
-    auto rt = weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build();
-    std::string rtp = "rt=multi workers=" + std::to_string(workers);
+    bool current = kv.count("rt") && kv["rt"] == "current";
+    auto rt =
+        current
+            ? weft::RuntimeBuilder::new_current_thread().build()
+            : weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build();
+    std::string rtp =
+        current ? std::string("rt=current") : "rt=multi workers=" + std::to_string(workers);
     if (what == "spawn_many") {
         long n = arg(kv, "n", 1000000), iters = arg(kv, "iters", 5);
         auto fi = kv.find("from");
@@ -120,6 +183,21 @@ int main(int argc, char** argv) {
         print("chained_spawn",
               rtp + " depth=" + std::to_string(depth) + " iters=" + std::to_string(iters), depth,
               t);
+    } else if (what == "ping_pong") {
+        long pairs = arg(kv, "pairs", 1000), rounds = arg(kv, "rounds", 1000),
+             iters = arg(kv, "iters", 1);
+        std::string chan = kv.count("chan") ? kv["chan"] : "mpsc";
+        if (chan != "mpsc" && chan != "oneshot") {
+            std::fprintf(stderr, "chan must be mpsc or oneshot\n");
+            return 2;
+        }
+        auto t = repeat(iters, [&] {
+            return rt.block_on(rt.spawn(ping_pong_body(pairs, rounds, chan == "oneshot")));
+        });
+        print("ping_pong",
+              rtp + " pairs=" + std::to_string(pairs) + " rounds=" + std::to_string(rounds) +
+                  " chan=" + chan + " iters=" + std::to_string(iters),
+              double(pairs) * rounds, t);
     } else {
         std::fprintf(stderr, "unknown benchmark %s\n", what.c_str());
         return 2;

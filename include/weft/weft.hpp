@@ -19,6 +19,8 @@
 #include "weft/runtime/runtime.hpp"
 #include "weft/runtime/runtime_builder.hpp"
 #include "weft/runtime/runtime_flavor.hpp"
+#include "weft/sync/mpsc.hpp"
+#include "weft/sync/oneshot.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/join_error.hpp"

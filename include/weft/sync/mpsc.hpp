@@ -1,0 +1,515 @@
+#pragma once
+/// \file
+/// `weft::sync::mpsc`: multi-producer, single-consumer channels, bounded and unbounded.
+
+#include <cassert>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "weft/future/pin_check.hpp"
+#include "weft/sync/send_result.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+#include "weft/task/waker.hpp"
+
+namespace weft::sync::mpsc {
+
+namespace detail {
+
+// A sender waiting for capacity: a node inside its send (or reserve) future, which is pinned
+// once polled, so the channel can link it without allocating.
+struct SendWaiter {
+    SendWaiter* next = nullptr;
+    SendWaiter* prev = nullptr;
+    Waker waker;
+    bool queued = false;   // in the channel's waiter list (guarded by the channel's mutex)
+    bool granted = false;  // handed a slot by a receive (guarded by the channel's mutex)
+};
+
+enum class Acquire { Acquired, Pending, Closed };
+
+// The channel: a buffer, the free capacity ("permits", as in Tokio's bounded channel, which is
+// a semaphore in front of a queue), a FIFO of senders waiting for a permit, and the receiver's
+// waker; all under one mutex. A receive that frees a slot hands the permit straight to the
+// oldest waiting sender (so senders are served in order and a new send cannot overtake a
+// waiting one); a waiting sender that is dropped after being handed a permit passes it on.
+// Wakers are woken after the mutex is released.
+template <class T>
+struct Chan {
+    explicit Chan(std::size_t capacity) : bounded(capacity != 0), permits(capacity) {}
+
+    std::mutex mu;
+    std::deque<T> buf;
+    const bool bounded;
+    std::size_t permits;  // free slots (bounded only)
+    SendWaiter* head = nullptr;
+    SendWaiter* tail = nullptr;
+    Waker rx_waker;
+    std::size_t senders = 1;
+    bool rx_alive = true;
+    bool closed = false;  // the receiver closed or dropped: sends fail
+
+    // The channel's memory goes when the last sender and the receiver are gone.
+    bool unreferenced() const noexcept { return senders == 0 && !rx_alive; }
+
+    void link(SendWaiter* w) noexcept {
+        w->prev = tail;
+        w->next = nullptr;
+        (tail ? tail->next : head) = w;
+        tail = w;
+        w->queued = true;
+    }
+    void unlink(SendWaiter* w) noexcept {
+        (w->prev ? w->prev->next : head) = w->next;
+        (w->next ? w->next->prev : tail) = w->prev;
+        w->queued = false;
+    }
+
+    // Takes a permit for `w`, or queues it (remembering cx's waker). Under mu.
+    Acquire acquire(SendWaiter& w, Context& cx) {
+        if (closed) {
+            if (w.queued) unlink(&w);
+            w.granted = false;  // a permit of a closed channel is worth nothing
+            return Acquire::Closed;
+        }
+        if (w.granted) {
+            w.granted = false;
+            return Acquire::Acquired;
+        }
+        if (!w.queued && head == nullptr && permits > 0) {
+            --permits;
+            return Acquire::Acquired;
+        }
+        w.waker = cx.waker();  // clone_from: no vtable call when it is the same task
+        if (!w.queued) link(&w);
+        return Acquire::Pending;
+    }
+    // One slot became free: to the oldest waiting sender, else to the pool. Under mu; returns
+    // the waker to wake after unlocking.
+    Waker release_permit() noexcept {
+        if (head == nullptr) {
+            ++permits;
+            return {};
+        }
+        SendWaiter* w = head;
+        unlink(w);
+        w->granted = true;
+        return std::move(w->waker);
+    }
+    // A waiting sender goes away (its future is dropped). Under mu.
+    Waker forget(SendWaiter& w) noexcept {
+        if (w.queued) unlink(&w);
+        if (w.granted) {
+            w.granted = false;
+            return release_permit();
+        }
+        return {};
+    }
+    // Fails every waiting sender. Under mu; returns their wakers.
+    std::vector<Waker> close_senders() {
+        closed = true;
+        std::vector<Waker> ws;
+        while (head != nullptr) {
+            SendWaiter* w = head;
+            unlink(w);
+            ws.push_back(std::move(w->waker));
+        }
+        return ws;
+    }
+};
+
+// A send or reserve future goes away: give up its place, or pass on a permit it was handed.
+template <class T>
+void forget_waiter(Chan<T>* ch, SendWaiter& w, bool registered) noexcept {
+    if (!registered) return;
+    Waker next;
+    {
+        std::lock_guard lock(ch->mu);
+        next = ch->forget(w);
+    }
+    std::move(next).wake();
+}
+
+}  // namespace detail
+
+template <class T>
+class Receiver;
+template <class T>
+class Sender;
+template <class T>
+class UnboundedSender;
+
+/// A reserved slot in a bounded channel (made by `Sender::reserve`): `send` delivers without
+/// waiting and cannot fail; dropping the permit unused gives the slot back.
+template <class T>
+class [[nodiscard]] Permit {
+  public:
+    Permit(Permit&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
+    Permit& operator=(Permit&&) = delete;
+    ~Permit() {
+        if (ch_ == nullptr) return;
+        Waker w;
+        {
+            std::lock_guard lock(ch_->mu);
+            w = ch_->release_permit();
+        }
+        std::move(w).wake();
+    }
+
+    /// Delivers `value` into the reserved slot.
+    void send(T value) && {
+        auto* ch = std::exchange(ch_, nullptr);
+        Waker rx;
+        {
+            std::lock_guard lock(ch->mu);
+            ch->buf.push_back(std::move(value));
+            rx = std::move(ch->rx_waker);
+        }
+        std::move(rx).wake();
+    }
+
+  private:
+    friend class Sender<T>;
+    explicit Permit(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::Chan<T>* ch_;  // the Sender the permit came from keeps the channel alive
+};
+
+/// The sending half of a bounded channel. Copy it to get more producers; the channel closes
+/// for the receiver (after the buffered values) when every copy is gone.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::mpsc::channel<int>(1024);
+/// weft::spawn([tx]() -> weft::Task<void> {
+///     for (int i = 0; i < 10; ++i) (void)co_await tx.send(i);
+/// }).detach();
+/// while (auto v = co_await rx.recv()) use(*v);
+/// ```
+template <class T>
+class Sender {
+  public:
+    Sender(const Sender& o) noexcept : ch_(o.ch_) {
+        std::lock_guard lock(ch_->mu);
+        ++ch_->senders;
+    }
+    Sender(Sender&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
+    Sender& operator=(Sender o) noexcept {
+        std::swap(ch_, o.ch_);
+        return *this;
+    }
+    ~Sender() {
+        if (ch_ == nullptr) return;
+        Waker rx;
+        bool free_it;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (--ch_->senders == 0) rx = std::move(ch_->rx_waker);  // end of stream
+            free_it = ch_->unreferenced();
+        }
+        std::move(rx).wake();
+        if (free_it) delete ch_;
+    }
+
+    class SendFuture;
+    class ReserveFuture;
+
+    /// Sends `value`, waiting for capacity. Its output says whether the value was delivered;
+    /// it fails (handing the value back) when the receiver is closed or dropped.
+    ///
+    /// Cancel safety: dropping a pending send sends nothing (the value is dropped with the
+    /// future) and gives up its place in the queue of waiting senders; a slot it had just
+    /// been handed goes to the next waiting sender.
+    SendFuture send(T value) const { return SendFuture(ch_, std::move(value)); }
+
+    /// Sends without waiting: `SendStatus::Full` if there is no capacity now (or other
+    /// senders are waiting for it), `Closed` if the receiver is gone.
+    SendResult<T> try_send(T value) const {
+        Waker rx;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (ch_->closed) return {SendStatus::Closed, std::move(value)};
+            if (ch_->head != nullptr || ch_->permits == 0)
+                return {SendStatus::Full, std::move(value)};
+            --ch_->permits;
+            ch_->buf.push_back(std::move(value));
+            rx = std::move(ch_->rx_waker);
+        }
+        std::move(rx).wake();
+        return {};
+    }
+
+    /// Waits for a slot and reserves it; the output is the `Permit`, or `std::nullopt` if the
+    /// receiver is gone. Cancel safety: as `send`.
+    ReserveFuture reserve() const { return ReserveFuture(ch_); }
+
+    /// Whether the receiver was closed or dropped.
+    bool is_closed() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->closed;
+    }
+
+  private:
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
+    explicit Sender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::Chan<T>* ch_;
+};
+
+/// The future of `Sender::send`. It borrows the channel from the `Sender` (as Tokio's does):
+/// keep the `Sender` alive while the future lives.
+template <class T>
+class Sender<T>::SendFuture {
+  public:
+    using Output = SendResult<T>;
+    SendFuture(SendFuture&&) = default;
+    ~SendFuture() { detail::forget_waiter(ch_, waiter_, registered_); }
+
+    Poll<SendResult<T>> poll(Context& cx) {
+        pin_.pin();
+        Waker rx;
+        {
+            std::lock_guard lock(ch_->mu);
+            switch (ch_->acquire(waiter_, cx)) {
+                case detail::Acquire::Pending:
+                    registered_ = true;
+                    return Pending;
+                case detail::Acquire::Closed:
+                    return SendResult<T>(SendStatus::Closed, std::move(*value_));
+                case detail::Acquire::Acquired:
+                    break;
+            }
+            ch_->buf.push_back(std::move(*value_));
+            rx = std::move(ch_->rx_waker);
+        }
+        std::move(rx).wake();
+        return SendResult<T>();
+    }
+
+  private:
+    friend class Sender<T>;
+    SendFuture(detail::Chan<T>* ch, T value) : ch_(ch), value_(std::move(value)) {}
+
+    detail::Chan<T>* ch_;
+    std::optional<T> value_;
+    detail::SendWaiter waiter_;
+    bool registered_ = false;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// The future of `Sender::reserve`; keep the `Sender` alive while it and its permit live.
+template <class T>
+class Sender<T>::ReserveFuture {
+  public:
+    using Output = std::optional<Permit<T>>;
+    ReserveFuture(ReserveFuture&&) = default;
+    ~ReserveFuture() { detail::forget_waiter(ch_, waiter_, registered_); }
+
+    Poll<std::optional<Permit<T>>> poll(Context& cx) {
+        pin_.pin();
+        std::lock_guard lock(ch_->mu);
+        switch (ch_->acquire(waiter_, cx)) {
+            case detail::Acquire::Pending:
+                registered_ = true;
+                return Pending;
+            case detail::Acquire::Closed:
+                return std::optional<Permit<T>>();
+            case detail::Acquire::Acquired:
+                break;
+        }
+        return std::optional<Permit<T>>(Permit<T>(ch_));
+    }
+
+  private:
+    friend class Sender<T>;
+    explicit ReserveFuture(detail::Chan<T>* ch) : ch_(ch) {}
+    detail::Chan<T>* ch_;
+    detail::SendWaiter waiter_;
+    bool registered_ = false;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// The sending half of an unbounded channel: `send` never waits. Copy it for more producers.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::mpsc::unbounded_channel<std::string>();
+/// (void)tx.send("hello");
+/// auto v = co_await rx.recv();  // "hello"
+/// ```
+template <class T>
+class UnboundedSender {
+  public:
+    UnboundedSender(const UnboundedSender& o) noexcept : ch_(o.ch_) {
+        std::lock_guard lock(ch_->mu);
+        ++ch_->senders;
+    }
+    UnboundedSender(UnboundedSender&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
+    UnboundedSender& operator=(UnboundedSender o) noexcept {
+        std::swap(ch_, o.ch_);
+        return *this;
+    }
+    ~UnboundedSender() {
+        if (ch_ == nullptr) return;
+        Waker rx;
+        bool free_it;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (--ch_->senders == 0) rx = std::move(ch_->rx_waker);
+            free_it = ch_->unreferenced();
+        }
+        std::move(rx).wake();
+        if (free_it) delete ch_;
+    }
+
+    /// Queues `value` at once; fails (handing it back) if the receiver is closed or dropped.
+    SendResult<T> send(T value) const {
+        Waker rx;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (ch_->closed) return {SendStatus::Closed, std::move(value)};
+            ch_->buf.push_back(std::move(value));
+            rx = std::move(ch_->rx_waker);
+        }
+        std::move(rx).wake();
+        return {};
+    }
+
+    /// Whether the receiver was closed or dropped.
+    bool is_closed() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->closed;
+    }
+
+  private:
+    template <class U>
+    friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
+    explicit UnboundedSender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::Chan<T>* ch_;
+};
+
+/// The receiving half of an mpsc channel (bounded or unbounded). Move-only: one consumer.
+template <class T>
+class Receiver {
+  public:
+    Receiver(Receiver&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
+    Receiver& operator=(Receiver&& o) noexcept {
+        if (this != &o) {
+            drop();
+            ch_ = std::exchange(o.ch_, nullptr);
+        }
+        return *this;
+    }
+    ~Receiver() { drop(); }
+
+    /// The future of `recv`.
+    class RecvFuture {
+      public:
+        using Output = std::optional<T>;
+        Poll<std::optional<T>> poll(Context& cx) { return rx_->poll_recv(cx); }
+
+      private:
+        friend class Receiver;
+        explicit RecvFuture(Receiver* rx) noexcept : rx_(rx) {}
+        Receiver* rx_;
+    };
+
+    /// The next value; `std::nullopt` once every sender is gone (or the receiver was closed)
+    /// and the buffer is empty.
+    ///
+    /// Cancel safety: dropping a pending `recv` loses no value: a value is taken out of the
+    /// channel only in the poll that returns it.
+    RecvFuture recv() noexcept { return RecvFuture(this); }
+
+    /// Polls for the next value (for hand-written futures and streams).
+    Poll<std::optional<T>> poll_recv(Context& cx) {
+        Waker next;
+        std::optional<T> v;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (ch_->buf.empty()) {
+                if (ch_->senders == 0 || ch_->closed) return std::optional<T>();
+                ch_->rx_waker = cx.waker();
+                return Pending;
+            }
+            v.emplace(std::move(ch_->buf.front()));
+            ch_->buf.pop_front();
+            if (ch_->bounded) next = ch_->release_permit();
+        }
+        std::move(next).wake();
+        return v;
+    }
+
+    /// The next value if one is buffered now (`std::nullopt` otherwise).
+    std::optional<T> try_recv() {
+        Waker next;
+        std::optional<T> v;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (ch_->buf.empty()) return v;
+            v.emplace(std::move(ch_->buf.front()));
+            ch_->buf.pop_front();
+            if (ch_->bounded) next = ch_->release_permit();
+        }
+        std::move(next).wake();
+        return v;
+    }
+
+    /// Closes the channel: sends fail from now on (waiting ones too), values already buffered
+    /// can still be received.
+    void close() {
+        std::vector<Waker> ws;
+        {
+            std::lock_guard lock(ch_->mu);
+            ws = ch_->close_senders();
+        }
+        for (auto& w : ws)
+            std::move(w).wake();
+    }
+
+  private:
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
+    template <class U>
+    friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
+    explicit Receiver(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+
+    void drop() noexcept {
+        if (ch_ == nullptr) return;
+        std::vector<Waker> ws;
+        std::deque<T> values;
+        bool free_it;
+        {
+            std::lock_guard lock(ch_->mu);
+            ws = ch_->close_senders();
+            values.swap(ch_->buf);  // destroyed below, outside the lock
+            ch_->rx_alive = false;
+            free_it = ch_->unreferenced();
+        }
+        for (auto& w : ws)
+            std::move(w).wake();
+        if (free_it) delete std::exchange(ch_, nullptr);
+        ch_ = nullptr;
+    }
+
+    detail::Chan<T>* ch_;
+};
+
+/// Creates a bounded channel holding at most `capacity` values (at least 1): senders wait
+/// when it is full. Tokio's `mpsc::channel`.
+template <class T>
+std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
+    auto* ch = new detail::Chan<T>(capacity == 0 ? 1 : capacity);
+    return {Sender<T>(ch), Receiver<T>(ch)};
+}
+
+/// Creates an unbounded channel: `send` never waits (memory is the limit). Tokio's
+/// `mpsc::unbounded_channel`.
+template <class T>
+std::pair<UnboundedSender<T>, Receiver<T>> unbounded_channel() {
+    auto* ch = new detail::Chan<T>(0);
+    return {UnboundedSender<T>(ch), Receiver<T>(ch)};
+}
+
+}  // namespace weft::sync::mpsc

@@ -1,0 +1,204 @@
+#pragma once
+/// \file
+/// `weft::sync::oneshot`: a channel for sending one value between tasks.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "weft/future/pin_check.hpp"
+#include "weft/sync/recv_error.hpp"
+#include "weft/sync/send_result.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+#include "weft/task/waker.hpp"
+
+namespace weft::sync::oneshot {
+
+namespace detail {
+
+// The shared state: one allocation per channel, no lock. `state` says who has done what;
+// the receiver's waker slot is owned by whoever the RX_WAKER bit says:
+// - the receiver writes the waker only while RX_WAKER is clear, then sets it (release);
+// - the sender reads it only if RX_WAKER was set in the value its TX_DONE RMW replaced.
+// A receiver that wants to replace its waker first clears RX_WAKER with an RMW; if that RMW
+// finds TX_DONE already set, the sender may be reading the waker, so the receiver leaves it
+// alone (and has its value anyway).
+template <class T>
+struct Shared {
+    static constexpr std::uint32_t RX_WAKER = 1;   // rx_waker holds the receiver's waker
+    static constexpr std::uint32_t TX_DONE = 2;    // the sender sent or was dropped
+    static constexpr std::uint32_t HAS_VALUE = 4;  // with TX_DONE: `value` holds the value
+    static constexpr std::uint32_t RX_CLOSED = 8;  // the receiver was dropped or closed
+
+    std::atomic<std::uint32_t> state{0};
+    std::atomic<std::uint32_t> refs{2};  // the sender and the receiver
+    std::optional<T> value;              // written by the sender before TX_DONE
+    Waker rx_waker;
+
+    void release() noexcept {
+        // acq_rel: whichever end frees the state sees the other end's last writes.
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    // The sender's last act when it does not deliver a value (dropped, or found the receiver
+    // closed).
+    void tx_done() noexcept {
+        std::uint32_t prev = state.fetch_or(TX_DONE, std::memory_order_acq_rel);
+        if (prev & RX_WAKER) rx_waker.wake_by_ref();
+    }
+};
+
+}  // namespace detail
+
+template <class T>
+class Receiver;
+
+/// The sending half of a oneshot channel. Move-only; `send` consumes it. Dropping it unsent
+/// makes the receiver throw `RecvError`.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::oneshot::channel<int>();
+/// weft::spawn([tx = std::move(tx)]() mutable -> weft::Task<void> {
+///     (void)std::move(tx).send(42);
+///     co_return;
+/// }).detach();
+/// int v = co_await rx;
+/// ```
+template <class T>
+class Sender {
+  public:
+    Sender(Sender&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    Sender& operator=(Sender&& o) noexcept {
+        if (this != &o) {
+            drop();
+            s_ = std::exchange(o.s_, nullptr);
+        }
+        return *this;
+    }
+    ~Sender() { drop(); }
+
+    /// Sends the value, without waiting. Fails (`SendStatus::Closed`, the value handed back)
+    /// if the receiver was dropped or closed.
+    SendResult<T> send(T value) && {
+        S* s = std::exchange(s_, nullptr);
+        s->value.emplace(std::move(value));
+        // Publish the value and TX_DONE in one RMW, unless the receiver closed first: then
+        // HAS_VALUE is never set, so the receiver never looks at `value`, and it is ours.
+        std::uint32_t st = s->state.load(std::memory_order_relaxed);
+        for (;;) {
+            if (st & S::RX_CLOSED) {
+                s->tx_done();
+                SendResult<T> back{SendStatus::Closed, std::move(*s->value)};
+                s->release();
+                return back;
+            }
+            if (s->state.compare_exchange_weak(st, st | S::TX_DONE | S::HAS_VALUE,
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+                break;
+            }
+        }
+        if (st & S::RX_WAKER) s->rx_waker.wake_by_ref();
+        s->release();
+        return {};
+    }
+
+    /// Whether the receiver was dropped or closed (a send would fail).
+    bool is_closed() const noexcept {
+        return s_->state.load(std::memory_order_acquire) & S::RX_CLOSED;
+    }
+
+  private:
+    using S = detail::Shared<T>;
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel();
+    explicit Sender(S* s) noexcept : s_(s) {}
+    void drop() noexcept {
+        if (s_ == nullptr) return;
+        s_->tx_done();
+        std::exchange(s_, nullptr)->release();
+    }
+    S* s_;
+};
+
+/// The receiving half of a oneshot channel: a future whose output is the sent value. Awaiting
+/// it throws `RecvError` if the sender was dropped without sending.
+///
+/// Cancel safety: dropping a pending receive loses nothing that was not already lost with the
+/// receiver itself; a `Receiver` that is polled again later (it is not consumed by a pending
+/// poll) still gets the value.
+template <class T>
+class Receiver {
+  public:
+    using Output = T;
+
+    Receiver(Receiver&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    Receiver& operator=(Receiver&& o) noexcept {
+        if (this != &o) {
+            drop();
+            s_ = std::exchange(o.s_, nullptr);
+        }
+        return *this;
+    }
+    ~Receiver() { drop(); }
+
+    Poll<T> poll(Context& cx) {
+        pin_.pin();
+        std::uint32_t st = s_->state.load(std::memory_order_acquire);
+        if (st & S::TX_DONE) return take(st);
+        if (st & S::RX_WAKER) {
+            if (s_->rx_waker.will_wake(cx.waker())) return Pending;
+            // Take the slot back to replace the waker (see Shared).
+            st = s_->state.fetch_and(~S::RX_WAKER, std::memory_order_acq_rel);
+            if (st & S::TX_DONE) return take(st);
+        }
+        s_->rx_waker = cx.waker();
+        st = s_->state.fetch_or(S::RX_WAKER, std::memory_order_acq_rel);
+        if (st & S::TX_DONE) return take(st);
+        return Pending;
+    }
+
+    /// The value if it was sent, without waiting; `std::nullopt` if not yet. Throws `RecvError`
+    /// if the sender was dropped without sending.
+    std::optional<T> try_recv() {
+        std::uint32_t st = s_->state.load(std::memory_order_acquire);
+        if (!(st & S::TX_DONE)) return std::nullopt;
+        return take(st).value();
+    }
+
+    /// Stops the sender from sending (its `send` fails from now on); a value sent before can
+    /// still be received.
+    void close() noexcept { s_->state.fetch_or(S::RX_CLOSED, std::memory_order_acq_rel); }
+
+  private:
+    using S = detail::Shared<T>;
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel();
+    explicit Receiver(S* s) noexcept : s_(s) {}
+
+    Poll<T> take(std::uint32_t st) {
+        if (!(st & S::HAS_VALUE) || !s_->value) throw RecvError();  // unsent, or taken
+        T v = std::move(*s_->value);
+        s_->value.reset();
+        return v;
+    }
+    void drop() noexcept {
+        if (s_ == nullptr) return;
+        s_->state.fetch_or(S::RX_CLOSED, std::memory_order_acq_rel);
+        std::exchange(s_, nullptr)->release();
+    }
+
+    S* s_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// Creates a oneshot channel: one value, from one sender to one receiver, in one allocation.
+/// Tokio's `oneshot::channel`.
+template <class T>
+std::pair<Sender<T>, Receiver<T>> channel() {
+    auto* s = new detail::Shared<T>();
+    return {Sender<T>(s), Receiver<T>(s)};
+}
+
+}  // namespace weft::sync::oneshot
