@@ -27,7 +27,19 @@ for rep in $(seq 1 "$REPS"); do
     "$W chained_spawn workers=$N depth=1000000 iters=1" \
     "$T chained_spawn rt=multi workers=$N depth=1000000" \
     "$A/asio_chained_spawn threads=$N n=1000000" \
-    "$W yield_many workers=1 tasks=200 yields=1000 iters=10"; do
+    "$W yield_many workers=1 tasks=200 yields=1000 iters=10" \
+    "$W ping_pong workers=$N chan=mpsc" \
+    "$T ping_pong rt=multi workers=$N chan=mpsc" \
+    "$A/asio_ping_pong threads=$N pairs=1000 rounds=1000 cap=1" \
+    "$W ping_pong workers=$N chan=oneshot" \
+    "$T ping_pong rt=multi workers=$N chan=oneshot" \
+    "$W ping_pong rt=current chan=mpsc" \
+    "$T ping_pong rt=current chan=mpsc" \
+    "$A/asio_ping_pong threads=1 pairs=1000 rounds=1000 cap=1" \
+    "$W ping_pong rt=current chan=oneshot" \
+    "$T ping_pong rt=current chan=oneshot" \
+    "$W spawn_many rt=current from=task n=1000000 iters=1" \
+    "$T spawn_many rt=current n=1000000"; do
     echo "$($cmd) rep=$rep"
   done
 done

@@ -5,11 +5,12 @@
 #include <cassert>
 #include <cstddef>
 #include <deque>
-#include <mutex>
+#include <mutex>  // std::lock_guard
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "weft/detail/spin_lock.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/send_result.hpp"
 #include "weft/task/context.hpp"
@@ -26,23 +27,23 @@ struct SendWaiter {
     SendWaiter* next = nullptr;
     SendWaiter* prev = nullptr;
     Waker waker;
-    bool queued = false;   // in the channel's waiter list (guarded by the channel's mutex)
-    bool granted = false;  // handed a slot by a receive (guarded by the channel's mutex)
+    bool queued = false;   // in the channel's waiter list (guarded by the channel's lock)
+    bool granted = false;  // handed a slot by a receive (guarded by the channel's lock)
 };
 
 enum class Acquire { Acquired, Pending, Closed };
 
 // The channel: a buffer, the free capacity ("permits", as in Tokio's bounded channel, which is
 // a semaphore in front of a queue), a FIFO of senders waiting for a permit, and the receiver's
-// waker; all under one mutex. A receive that frees a slot hands the permit straight to the
+// waker; all under one lock. A receive that frees a slot hands the permit straight to the
 // oldest waiting sender (so senders are served in order and a new send cannot overtake a
 // waiting one); a waiting sender that is dropped after being handed a permit passes it on.
-// Wakers are woken after the mutex is released.
+// Wakers are woken after the lock is released.
 template <class T>
 struct Chan {
     explicit Chan(std::size_t capacity) : bounded(capacity != 0), permits(capacity) {}
 
-    std::mutex mu;
+    weft::detail::SpinLock mu;  // held for a few pointer moves only; never while waking
     std::deque<T> buf;
     const bool bounded;
     std::size_t permits;  // free slots (bounded only)

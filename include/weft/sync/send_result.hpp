@@ -3,7 +3,7 @@
 /// `SendResult<T>`: whether a channel send delivered its value, and the value back if not.
 
 #include <cassert>
-#include <optional>
+#include <memory>
 #include <utility>
 
 namespace weft::sync {
@@ -21,17 +21,28 @@ enum class SendStatus {
 ///
 /// ```cpp
 /// if (auto r = co_await tx.send(std::move(job)); !r) {
-///     requeue(r.into_value());  // the receiver is gone
+///     requeue(std::move(r).into_value());  // the receiver is gone
 /// }
 /// ```
 template <class T>
 class [[nodiscard]] SendResult {
   public:
     /// A delivered send.
-    SendResult() = default;
+    SendResult() noexcept {}
     /// A failed send, holding the value back.
-    SendResult(SendStatus status, T value) : status_(status), value_(std::move(value)) {
+    SendResult(SendStatus status, T value) : status_(status) {
         assert(status != SendStatus::Sent);
+        std::construct_at(&value_, std::move(value));
+    }
+    // (A hand-written union rather than std::optional: GCC 12 at -O2 reports a disengaged
+    // optional<long> as "maybe uninitialized" when it is moved, GCC bug 80635.)
+    SendResult(SendResult&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+        : status_(o.status_) {
+        if (status_ != SendStatus::Sent) std::construct_at(&value_, std::move(o.value_));
+    }
+    SendResult& operator=(SendResult&&) = delete;
+    ~SendResult() {
+        if (status_ != SendStatus::Sent) std::destroy_at(&value_);
     }
 
     /// Whether the value was delivered.
@@ -43,13 +54,15 @@ class [[nodiscard]] SendResult {
 
     /// The value that was not delivered (only when `!ok()`).
     T into_value() && {
-        assert(value_.has_value());
-        return std::move(*value_);
+        assert(!ok());
+        return std::move(value_);
     }
 
   private:
     SendStatus status_ = SendStatus::Sent;
-    std::optional<T> value_;
+    union {
+        T value_;  // alive when status_ != Sent
+    };
 };
 
 }  // namespace weft::sync
