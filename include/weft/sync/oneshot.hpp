@@ -45,7 +45,7 @@ struct Shared {
     // closed).
     void tx_done() noexcept {
         std::uint32_t prev = state.fetch_or(TX_DONE, std::memory_order_acq_rel);
-        if (prev & RX_WAKER) rx_waker.wake_by_ref();
+        if (prev & RX_WAKER) std::move(rx_waker).wake();
     }
 };
 
@@ -99,7 +99,9 @@ class Sender {
                 break;
             }
         }
-        if (st & S::RX_WAKER) s->rx_waker.wake_by_ref();
+        // After TX_DONE the receiver never touches the waker again: consume it (a wake by value
+        // hands its reference to the scheduler instead of dropping it later).
+        if (st & S::RX_WAKER) std::move(s->rx_waker).wake();
         s->release();
         return {};
     }
@@ -185,7 +187,9 @@ class Receiver {
     }
     void drop() noexcept {
         if (s_ == nullptr) return;
-        s_->state.fetch_or(S::RX_CLOSED, std::memory_order_acq_rel);
+        // Once the sender is done nobody reads RX_CLOSED again: skip the RMW.
+        if (!(s_->state.load(std::memory_order_acquire) & S::TX_DONE))
+            s_->state.fetch_or(S::RX_CLOSED, std::memory_order_acq_rel);
         std::exchange(s_, nullptr)->release();
     }
 
