@@ -3,8 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <dirent.h>
-
 #include <atomic>
 #include <stdexcept>
 #include <thread>
@@ -24,16 +22,6 @@ weft::Runtime current_thread() {
 weft::Task<int> square(int x) {
     co_await weft::yield_now();
     co_return x* x;
-}
-
-int thread_count() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/task")) {
-        while (dirent* e = readdir(d))
-            n += e->d_name[0] != '.';
-        closedir(d);
-    }
-    return n;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,16 +27,6 @@ weft::Task<int> square(int x) {
 
 weft::Runtime two_workers() {
     return weft::Runtime::builder().worker_threads(2).build();
-}
-
-int thread_count() {
-    int n = 0;
-    if (DIR* d = opendir("/proc/self/task")) {
-        while (dirent* e = readdir(d))
-            n += e->d_name[0] != '.';
-        closedir(d);
-    }
-    return n;
 }
 
 // A one-slot mailbox between two tasks (until weft has channels): put() wakes the taker.

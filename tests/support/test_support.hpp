@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by weft's tests.
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,6 +17,17 @@
 #include "weft/weft.hpp"
 
 namespace weft_test {
+
+// Threads of this process now (from /proc/self/task).
+inline int thread_count() {
+    int n = 0;
+    if (DIR* d = opendir("/proc/self/task")) {
+        while (dirent* e = readdir(d))
+            n += e->d_name[0] != '.';
+        closedir(d);
+    }
+    return n;
+}
 
 // A waker whose vtable counts every call; `live()` is clones minus drops (+1 for the original).
 struct CountingWaker {

@@ -135,6 +135,44 @@ void forget_waiter(Chan<T>* ch, SendWaiter& w, bool registered) noexcept {
     std::move(next).wake();
 }
 
+// The sending side's counted reference to a channel: each copy is one producer, and the last
+// one gone ends the stream for the receiver (after the buffered values).
+template <class T>
+class SenderRef {
+  public:
+    explicit SenderRef(Chan<T>* ch) noexcept : ch_(ch) {}
+    SenderRef(const SenderRef& o) noexcept : ch_(o.ch_) {
+        std::lock_guard lock(ch_->mu);
+        ++ch_->senders;
+    }
+    SenderRef(SenderRef&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
+    SenderRef& operator=(SenderRef o) noexcept {
+        std::swap(ch_, o.ch_);
+        return *this;
+    }
+    ~SenderRef() {
+        if (ch_ == nullptr) return;
+        Waker rx;
+        bool free_it;
+        {
+            std::lock_guard lock(ch_->mu);
+            if (--ch_->senders == 0) rx = std::move(ch_->rx_waker);  // end of stream
+            free_it = ch_->unreferenced();
+        }
+        std::move(rx).wake();
+        if (free_it) delete ch_;
+    }
+    Chan<T>* get() const noexcept { return ch_; }
+    Chan<T>* operator->() const noexcept { return ch_; }
+    bool is_closed() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->closed;
+    }
+
+  private:
+    Chan<T>* ch_;
+};
+
 }  // namespace detail
 
 template <class T>
@@ -192,28 +230,6 @@ class [[nodiscard]] Permit {
 template <class T>
 class Sender {
   public:
-    Sender(const Sender& o) noexcept : ch_(o.ch_) {
-        std::lock_guard lock(ch_->mu);
-        ++ch_->senders;
-    }
-    Sender(Sender&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
-    Sender& operator=(Sender o) noexcept {
-        std::swap(ch_, o.ch_);
-        return *this;
-    }
-    ~Sender() {
-        if (ch_ == nullptr) return;
-        Waker rx;
-        bool free_it;
-        {
-            std::lock_guard lock(ch_->mu);
-            if (--ch_->senders == 0) rx = std::move(ch_->rx_waker);  // end of stream
-            free_it = ch_->unreferenced();
-        }
-        std::move(rx).wake();
-        if (free_it) delete ch_;
-    }
-
     class SendFuture;
     class ReserveFuture;
 
@@ -223,7 +239,7 @@ class Sender {
     /// Cancel safety: dropping a pending send sends nothing (the value is dropped with the
     /// future) and gives up its place in the queue of waiting senders; a slot it had just
     /// been handed goes to the next waiting sender.
-    SendFuture send(T value) const { return SendFuture(ch_, std::move(value)); }
+    SendFuture send(T value) const { return SendFuture(ch_.get(), std::move(value)); }
 
     /// Sends without waiting: `SendStatus::Full` if there is no capacity now (or other
     /// senders are waiting for it), `Closed` if the receiver is gone.
@@ -244,19 +260,16 @@ class Sender {
 
     /// Waits for a slot and reserves it; the output is the `Permit`, or `std::nullopt` if the
     /// receiver is gone. Cancel safety: as `send`.
-    ReserveFuture reserve() const { return ReserveFuture(ch_); }
+    ReserveFuture reserve() const { return ReserveFuture(ch_.get()); }
 
     /// Whether the receiver was closed or dropped.
-    bool is_closed() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->closed;
-    }
+    bool is_closed() const { return ch_.is_closed(); }
 
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
     explicit Sender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
-    detail::Chan<T>* ch_;
+    detail::SenderRef<T> ch_;
 };
 
 /// The future of `Sender::send`. It borrows the channel from the `Sender` (as Tokio's does):
@@ -342,28 +355,6 @@ class Sender<T>::ReserveFuture {
 template <class T>
 class UnboundedSender {
   public:
-    UnboundedSender(const UnboundedSender& o) noexcept : ch_(o.ch_) {
-        std::lock_guard lock(ch_->mu);
-        ++ch_->senders;
-    }
-    UnboundedSender(UnboundedSender&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
-    UnboundedSender& operator=(UnboundedSender o) noexcept {
-        std::swap(ch_, o.ch_);
-        return *this;
-    }
-    ~UnboundedSender() {
-        if (ch_ == nullptr) return;
-        Waker rx;
-        bool free_it;
-        {
-            std::lock_guard lock(ch_->mu);
-            if (--ch_->senders == 0) rx = std::move(ch_->rx_waker);
-            free_it = ch_->unreferenced();
-        }
-        std::move(rx).wake();
-        if (free_it) delete ch_;
-    }
-
     /// Queues `value` at once; fails (handing it back) if the receiver is closed or dropped.
     SendResult<T> send(T value) const {
         Waker rx;
@@ -378,16 +369,13 @@ class UnboundedSender {
     }
 
     /// Whether the receiver was closed or dropped.
-    bool is_closed() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->closed;
-    }
+    bool is_closed() const { return ch_.is_closed(); }
 
   private:
     template <class U>
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
     explicit UnboundedSender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
-    detail::Chan<T>* ch_;
+    detail::SenderRef<T> ch_;
 };
 
 /// The receiving half of an mpsc channel (bounded or unbounded). Move-only: one consumer.
