@@ -35,8 +35,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -50,7 +48,6 @@
 #include "weft/detail/remote_inbox.hpp"
 #include "weft/detail/run_queue.hpp"
 #include "weft/detail/task_queue.hpp"
-#include "weft/task/task_id.hpp"
 
 namespace weft::detail {
 

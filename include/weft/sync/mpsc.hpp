@@ -123,17 +123,38 @@ struct Chan {
     }
 };
 
-// A send or reserve future goes away: give up its place, or pass on a permit it was handed.
+// What a send and a reserve future share: a place in the queue of senders waiting for a slot.
+// Its node is linked into the channel, so the future must not move once polled.
 template <class T>
-void forget_waiter(Chan<T>* ch, SendWaiter& w, bool registered) noexcept {
-    if (!registered) return;
-    Waker next;
-    {
-        std::lock_guard lock(ch->mu);
-        next = ch->forget(w);
+class SlotWait {
+  protected:
+    explicit SlotWait(Chan<T>* ch) noexcept : ch_(ch) {}
+    SlotWait(SlotWait&&) = default;
+    // Going away: give up the place in the queue, or pass on a slot it was handed.
+    ~SlotWait() {
+        if (!registered_) return;
+        Waker next;
+        {
+            std::lock_guard lock(ch_->mu);
+            next = ch_->forget(waiter_);
+        }
+        std::move(next).wake();
     }
-    std::move(next).wake();
-}
+    // Takes a slot or queues for one (call under ch_->mu).
+    Acquire acquire(Context& cx) {
+        pin_.pin();
+        Acquire a = ch_->acquire(waiter_, cx);
+        if (a == Acquire::Pending) registered_ = true;
+        return a;
+    }
+
+    Chan<T>* ch_;
+
+  private:
+    SendWaiter waiter_;
+    bool registered_ = false;
+    [[no_unique_address]] PinCheck pin_;
+};
 
 // The sending side's counted reference to a channel: each copy is one producer, and the last
 // one gone ends the stream for the receiver (after the buffered values).
@@ -275,28 +296,23 @@ class Sender {
 /// The future of `Sender::send`. It borrows the channel from the `Sender` (as Tokio's does):
 /// keep the `Sender` alive while the future lives.
 template <class T>
-class Sender<T>::SendFuture {
+class Sender<T>::SendFuture : private detail::SlotWait<T> {
   public:
     using Output = SendResult<T>;
     SendFuture(SendFuture&&) = default;
-    ~SendFuture() { detail::forget_waiter(ch_, waiter_, registered_); }
 
     Poll<SendResult<T>> poll(Context& cx) {
-        pin_.pin();
+        detail::Chan<T>* ch = this->ch_;
         Waker rx;
         {
-            std::lock_guard lock(ch_->mu);
-            switch (ch_->acquire(waiter_, cx)) {
-                case detail::Acquire::Pending:
-                    registered_ = true;
-                    return Pending;
-                case detail::Acquire::Closed:
-                    return SendResult<T>(SendStatus::Closed, std::move(*value_));
-                case detail::Acquire::Acquired:
-                    break;
+            std::lock_guard lock(ch->mu);
+            detail::Acquire a = this->acquire(cx);
+            if (a == detail::Acquire::Pending) return Pending;
+            if (a == detail::Acquire::Closed) {
+                return SendResult<T>(SendStatus::Closed, std::move(*value_));
             }
-            ch_->buf.push_back(std::move(*value_));
-            rx = std::move(ch_->rx_waker);
+            ch->buf.push_back(std::move(*value_));
+            rx = std::move(ch->rx_waker);
         }
         std::move(rx).wake();
         return SendResult<T>();
@@ -304,45 +320,28 @@ class Sender<T>::SendFuture {
 
   private:
     friend class Sender<T>;
-    SendFuture(detail::Chan<T>* ch, T value) : ch_(ch), value_(std::move(value)) {}
-
-    detail::Chan<T>* ch_;
+    SendFuture(detail::Chan<T>* ch, T value) : detail::SlotWait<T>(ch), value_(std::move(value)) {}
     std::optional<T> value_;
-    detail::SendWaiter waiter_;
-    bool registered_ = false;
-    [[no_unique_address]] PinCheck pin_;
 };
 
 /// The future of `Sender::reserve`; keep the `Sender` alive while it and its permit live.
 template <class T>
-class Sender<T>::ReserveFuture {
+class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
   public:
     using Output = std::optional<Permit<T>>;
     ReserveFuture(ReserveFuture&&) = default;
-    ~ReserveFuture() { detail::forget_waiter(ch_, waiter_, registered_); }
 
     Poll<std::optional<Permit<T>>> poll(Context& cx) {
-        pin_.pin();
-        std::lock_guard lock(ch_->mu);
-        switch (ch_->acquire(waiter_, cx)) {
-            case detail::Acquire::Pending:
-                registered_ = true;
-                return Pending;
-            case detail::Acquire::Closed:
-                return std::optional<Permit<T>>();
-            case detail::Acquire::Acquired:
-                break;
-        }
-        return std::optional<Permit<T>>(Permit<T>(ch_));
+        std::lock_guard lock(this->ch_->mu);
+        detail::Acquire a = this->acquire(cx);
+        if (a == detail::Acquire::Pending) return Pending;
+        if (a == detail::Acquire::Closed) return std::optional<Permit<T>>();
+        return std::optional<Permit<T>>(Permit<T>(this->ch_));
     }
 
   private:
     friend class Sender<T>;
-    explicit ReserveFuture(detail::Chan<T>* ch) : ch_(ch) {}
-    detail::Chan<T>* ch_;
-    detail::SendWaiter waiter_;
-    bool registered_ = false;
-    [[no_unique_address]] PinCheck pin_;
+    explicit ReserveFuture(detail::Chan<T>* ch) : detail::SlotWait<T>(ch) {}
 };
 
 /// The sending half of an unbounded channel: `send` never waits. Copy it for more producers.
