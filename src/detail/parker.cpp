@@ -1,6 +1,28 @@
 #include "weft/detail/parker.hpp"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+
 namespace weft::detail {
+
+namespace {
+// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline (steady_clock's clock), or
+// none; a spurious return is handled by the callers' loops.
+void futex_wait(std::atomic<std::int32_t>& word, std::int32_t expected,
+                const timespec* deadline) noexcept {
+    syscall(SYS_futex, reinterpret_cast<std::int32_t*>(&word),
+            FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, nullptr,
+            FUTEX_BITSET_MATCH_ANY);
+}
+void futex_wake_one(std::atomic<std::int32_t>& word) noexcept {
+    syscall(SYS_futex, reinterpret_cast<std::int32_t*>(&word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1,
+            nullptr, nullptr, 0);
+}
+}  // namespace
 
 Parker* Parker::create() {
     return new Parker();
@@ -17,16 +39,43 @@ void Parker::park() noexcept {
     // acquire: whatever the unparking thread wrote before unpark() is visible after park().
     if (state_.fetch_sub(1, std::memory_order_acquire) == kNotified) return;
     for (;;) {
-        state_.wait(kParked, std::memory_order_acquire);
+        futex_wait(state_, kParked, nullptr);
         std::int32_t expected = kNotified;
         if (state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire)) return;
         // Spurious wake-up: state is still Parked; wait again.
     }
 }
 
+bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept {
+    if (state_.fetch_sub(1, std::memory_order_acquire) == kNotified) return true;
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch());
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(ns.count() / 1000000000);
+    ts.tv_nsec = static_cast<long>(ns.count() % 1000000000);
+    for (;;) {
+        std::int32_t expected = kNotified;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            // Timed out: Parked -> Empty, unless an unpark got in first (then take its token).
+            expected = kParked;
+            if (state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire))
+                return false;
+            state_.exchange(kEmpty, std::memory_order_acquire);  // it was Notified: consume
+            return true;
+        }
+        futex_wait(state_, kParked, &ts);
+        if (state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire))
+            return true;
+    }
+}
+
+bool Parker::try_park() noexcept {
+    std::int32_t expected = kNotified;
+    return state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire);
+}
+
 void Parker::unpark() noexcept {
     // release: pairs with park()'s acquire.
-    if (state_.exchange(kNotified, std::memory_order_release) == kParked) state_.notify_one();
+    if (state_.exchange(kNotified, std::memory_order_release) == kParked) futex_wake_one(state_);
 }
 
 namespace {

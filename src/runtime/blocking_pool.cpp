@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "weft/detail/raw_task.hpp"
+#include "weft/detail/time_driver.hpp"
 
 namespace weft::detail {
 
@@ -15,6 +16,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
         return;
     }
     queue_.push(t);
+    active_.fetch_add(1, std::memory_order_relaxed);
     if (idle_ > 0) {
         work_cv_.notify_one();
     } else if (threads_ < max_) {
@@ -25,6 +27,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 }
 
 void BlockingPool::thread_main() noexcept {
+    TimeDriver::Enter time(rt_->time_driver());  // blocking code may create timers too
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {
@@ -44,6 +47,8 @@ void BlockingPool::thread_main() noexcept {
                     }
                     break;
             }
+            // release: what the task did is visible to whoever sees the pool idle.
+            active_.fetch_sub(1, std::memory_order_release);
             lock.lock();
             continue;
         }
@@ -63,8 +68,10 @@ void BlockingPool::shutdown(std::chrono::nanoseconds timeout) noexcept {
     TaskQueue never_started;
     std::unique_lock lock(mu_);
     closed_ = true;
-    while (TaskHeader* t = queue_.pop())
+    while (TaskHeader* t = queue_.pop()) {
         never_started.push(t);
+        active_.fetch_sub(1, std::memory_order_relaxed);
+    }
     work_cv_.notify_all();
     lock.unlock();
     while (TaskHeader* t = never_started.pop()) {

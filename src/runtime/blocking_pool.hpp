@@ -1,6 +1,7 @@
 #pragma once
 // Internal: spawn_blocking's thread pool, shared by both runtime flavours.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -35,6 +36,10 @@ class BlockingPool final : public Scheduler {
     // negative) for running blocking tasks. Threads still busy after that are left running.
     void shutdown(std::chrono::nanoseconds timeout) noexcept;
 
+    /// Whether a blocking task is queued or running (a paused clock does not auto-advance
+    /// then: the blocking task may be about to wake a timer's owner).
+    bool busy() const noexcept { return active_.load(std::memory_order_acquire) != 0; }
+
   private:
     void push(TaskHeader* t) noexcept;
     void thread_main() noexcept;
@@ -46,6 +51,7 @@ class BlockingPool final : public Scheduler {
     std::condition_variable work_cv_, exit_cv_;
     TaskQueue queue_;
     std::size_t threads_ = 0, idle_ = 0;
+    std::atomic<std::size_t> active_{0};  // queued or running tasks
     bool closed_ = false;
 };
 

@@ -6,10 +6,16 @@
 // polls its own future on its own thread and parks; when the driver returns it hands the core
 // over by unparking the waiting threads, one of which takes it (Tokio does the same). Spawns and
 // wakes from threads that do not hold the core go through the core's locked remote inbox.
+//
+// Timers. The driving thread keeps time: it fires due timers between batches of tasks and,
+// with nothing to run, parks on the core's parker until the next deadline. With the clock
+// paused and no blocking task in flight, it jumps the clock to the next deadline instead of
+// parking (auto-advance), unless a wake from another thread is already pending.
 
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -18,6 +24,7 @@
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/runtime_core.hpp"
+#include "weft/detail/time_driver.hpp"
 
 namespace weft::detail {
 
@@ -31,12 +38,14 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     explicit CurrentThread(RuntimeConfig cfg)
         : RuntimeCore(cfg.unhandled),
           core_(LocalCore::create()),
-          blocking_(this, cfg.max_blocking_threads, cfg.blocking_keep_alive) {
+          blocking_(this, cfg.max_blocking_threads, cfg.blocking_keep_alive),
+          time_(TimeDriver::create(/*pausable=*/true, cfg.start_paused)) {
         core_->set_runtime(this);
     }
 
     // RuntimeCore
     Spawner* spawner() noexcept override { return this; }
+    TimeDriver* time_driver() noexcept override { return time_; }
     bool is_current_thread() const noexcept override { return true; }
     std::size_t workers() const noexcept override { return 0; }
     void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -72,7 +81,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     }
 
   private:
-    ~CurrentThread() = default;
+    ~CurrentThread() { time_->release(); }
 
     void fail(const std::exception_ptr& e) noexcept override;
     void throw_if_failed();
@@ -81,10 +90,13 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     bool take_core_or_wait(Parker* waiter);
     void give_back_core() noexcept;
     void drive(PollStep step);
+    // Nothing to run: fire timers, auto-advance a paused clock, or park until the next deadline.
+    void idle() noexcept;
 
     std::atomic<std::int64_t> refs_{1};  // the runtime, Handles, blocking threads and tasks
     LocalCore* core_;  // one reference, dropped by shutdown (the core holds one on us)
     BlockingPool blocking_;
+    TimeDriver* time_;
 
     std::mutex mu_;
     bool driving_ = false;          // guarded by mu_
@@ -149,6 +161,7 @@ void CurrentThread::block_on(PollStep step) {
             "never return; co_await the future instead)");
     }
     SpawnerScope scope(this);
+    TimeDriver::Enter time(time_);
     Parker& parker = Parker::current();
     for (;;) {
         throw_if_failed();
@@ -183,9 +196,28 @@ void CurrentThread::drive(PollStep step) {
         if (core_->take_main_wake() && step(cx)) return;
         if (core_->run_ready(kMainPollInterval) == 0) {
             throw_if_failed();
-            core_->park();
+            idle();
+        } else {
+            time_->fire_due_if_due();
         }
     }
+}
+
+void CurrentThread::idle() noexcept {
+    if (time_->fire_due_if_due() != 0) return;
+    Parker& parker = core_->parker();
+    if (time_->paused() && !blocking_.busy()) {
+        if (parker.try_park()) return;  // a wake from another thread came in: run first
+        if (time_->auto_advance()) return;
+    }
+    std::optional<std::chrono::steady_clock::time_point> until;
+    bool keeps_time = time_->begin_park(&parker, until);  // (no other thread parks on it)
+    if (until) {
+        parker.park_until(*until);
+    } else {
+        parker.park();
+    }
+    if (keeps_time) time_->end_park();
 }
 
 void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
@@ -210,6 +242,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
         core_->shutdown();
     }
     blocking_.shutdown(timeout);
+    time_->shutdown();  // timers still registered (outside any task) learn the runtime is gone
     core_->release_executor();
     release();
 }

@@ -24,6 +24,12 @@
 // atomic_thread_fence, which ThreadSanitizer cannot model; on x86 either is one locked
 // instruction, and Tokio's idle state does the same.)
 //
+// Timers (time_driver.hpp). A worker about to park takes the time driver if no other worker
+// holds it and sleeps only until the next deadline; back awake it fires what is due like any
+// worker. Every kInjectInterval ticks a busy worker fires due timers too, so a pool with no
+// idle worker still keeps time. The wakers of fired timers run on the firing worker, so the
+// woken tasks land in its LIFO slot and local queue, from where idle workers steal them.
+//
 // Shutdown. The scheduler is closed (wakes from then on drop their task reference), every
 // worker is woken and joined, then every task still owned is cancelled on the thread that
 // drops the runtime (its future is destroyed, its JoinHandle throws JoinError), and queued
@@ -37,6 +43,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -48,6 +55,7 @@
 #include "weft/detail/remote_inbox.hpp"
 #include "weft/detail/run_queue.hpp"
 #include "weft/detail/task_queue.hpp"
+#include "weft/detail/time_driver.hpp"
 
 namespace weft::detail {
 
@@ -170,6 +178,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     }
     // RuntimeCore
     Spawner* spawner() noexcept override { return this; }
+    TimeDriver* time_driver() noexcept override { return time_; }
     bool is_current_thread() const noexcept override { return false; }
     std::size_t workers() const noexcept override { return workers_.size(); }
     void retain() noexcept override { add_ref(); }
@@ -199,7 +208,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     }
 
   private:
-    ~MultiThread() = default;
+    ~MultiThread() { time_->release(); }
 
     void stop(std::chrono::nanoseconds timeout) noexcept;
     void fail(const std::exception_ptr& e) noexcept override;
@@ -253,6 +262,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     }
 
     BlockingPool blocking_;
+    TimeDriver* time_ = TimeDriver::create(/*pausable=*/false, /*start_paused=*/false);
 
     // ShutdownRuntime: the first unhandled exception, and the threads in block_on to wake.
     std::mutex fail_mu_;
@@ -291,10 +301,12 @@ void MultiThread::worker_main(Worker& w) noexcept {
     tl_worker = &w;
     tl_owner = this;
     SpawnerScope scope(this);
+    TimeDriver::Enter time(time_);
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
         TaskHeader* t = next_task(w);
+        if (t == nullptr && time_->fire_due_if_due() != 0) continue;  // their tasks are queued here
         for (int round = 0; t == nullptr && round < kStealRoundsBeforePark; ++round) {
             t = steal_work(w);
             if (t == nullptr && round + 1 < kStealRoundsBeforePark) std::this_thread::yield();
@@ -314,6 +326,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
 
 TaskHeader* MultiThread::next_task(Worker& w) noexcept {
     if (++w.tick % kInjectInterval == 0) {
+        time_->fire_due_if_due();  // a busy pool keeps time too (the woken tasks queue here)
         if (TaskHeader* t = pop_inject(&w)) return t;
     }
     // Pinned tasks get every other tick, and every tick when nothing else is ready.
@@ -409,18 +422,27 @@ void MultiThread::park(Worker& w) noexcept {
         return;  // if a waker already took us off, its unpark token only makes a later park spin
                  // once
     }
+    // Sleep; until the next timer's deadline if no other worker watches the clock.
+    std::optional<std::chrono::steady_clock::time_point> until;
+    bool keeps_time = time_->begin_park(w.parker, until);
     for (;;) {
-        w.parker->park();
+        if (until) {
+            w.parker->park_until(*until);
+        } else {
+            w.parker->park();
+        }
         std::lock_guard lock(idle_mu_);
-        if (!w.parked) return;  // woken by notify_parked (which also made us searching)
-        if (closed_.load(std::memory_order_acquire)) {
+        if (!w.parked) break;  // woken by notify_parked (which also made us searching)
+        if (keeps_time || closed_.load(std::memory_order_acquire)) {
+            // A deadline, a new earlier timer or shutdown: unregister and go fire timers.
             w.parked = false;
             sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
             idle_.fetch_add(kUnparkOne, std::memory_order_seq_cst);
-            return;
+            break;
         }
         // A stale unpark token: still on the list, sleep again.
     }
+    if (keeps_time) time_->end_park();
 }
 
 void MultiThread::notify_parked(bool from_worker) noexcept {
@@ -651,6 +673,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
         inject_len_.store(0, std::memory_order_relaxed);
     }
     blocking_.shutdown(timeout);
+    time_->shutdown();  // timers still registered (outside any task) learn the runtime is gone
 }
 
 void MultiThread::fail(const std::exception_ptr& e) noexcept {
@@ -675,6 +698,7 @@ void MultiThread::block_on(PollStep step) {
             "co_await the future instead)");
     }
     SpawnerScope scope(this);
+    TimeDriver::Enter time(time_);
     Parker& parker = Parker::current();
     Waker waker = parker.waker();
     Context cx(waker);

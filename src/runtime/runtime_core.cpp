@@ -1,6 +1,7 @@
 #include "weft/detail/runtime_core.hpp"
 
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include "weft/task/task_id.hpp"
@@ -12,6 +13,11 @@ RuntimeCore* start_current_thread(RuntimeConfig cfg);  // current_thread.cpp
 
 RuntimeCore* start_runtime(RuntimeConfig cfg) {
     if (cfg.current_thread) return start_current_thread(std::move(cfg));
+    if (cfg.start_paused) {
+        throw std::logic_error(
+            "weft: start_paused needs a current-thread runtime (only there can the runtime tell "
+            "that every task is idle and move the clock)");
+    }
     return start_multi_thread(std::move(cfg));
 }
 

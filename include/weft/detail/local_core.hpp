@@ -61,6 +61,8 @@ class LocalCore final : public Scheduler, public Spawner {
     std::size_t run_ready(std::size_t max);
     // Sleeps until a task or the main future is woken.
     void park() noexcept { parker_->park(); }
+    // The parker park() sleeps on (a runtime parks on it with a timeout).
+    Parker& parker() noexcept { return *parker_; }
 
     // The main future of run(): its waker sets a flag instead of queueing a task.
     Waker main_waker() noexcept;

@@ -2,13 +2,15 @@
 // Internal: a thread parker (Rust's thread::park / unpark) that wakers can point at.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "weft/task/waker.hpp"
 
 namespace weft::detail {
 
-// A one-token parker on a futex word (through std::atomic wait/notify).
+// A one-token parker on a futex word (raw futex calls: the timed wait needs one, and
+// std::atomic::notify may skip waiters it did not see enter through std::atomic::wait).
 //   park():   consumes the token if present, else sleeps until unpark() gives one.
 //   unpark(): gives the token (at most one is kept) and wakes a sleeping park().
 // An unpark before park is never lost, which is what makes "check for work, then park" safe.
@@ -20,6 +22,10 @@ class Parker {
     void release() noexcept;
 
     void park() noexcept;
+    /// park() that gives up at `deadline`; returns false if it timed out without a token.
+    bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
+    /// Consumes the token if there is one, without sleeping.
+    bool try_park() noexcept;
     void unpark() noexcept;
 
     /// A waker that unparks this parker (takes one new reference).

@@ -27,6 +27,7 @@ struct RuntimeConfig {
     std::function<void()> on_thread_start, on_thread_stop;
     std::size_t max_blocking_threads = 512;
     std::chrono::milliseconds blocking_keep_alive{10000};
+    bool start_paused = false;  // current-thread only: the clock starts paused
 };
 
 /// One poll of block_on's future, type-erased so that the loop around it is compiled once:
@@ -43,9 +44,12 @@ class PollStep {
     bool (*fn_)(void*, Context&);
 };
 
+class TimeDriver;
+
 class RuntimeCore {
   public:
     virtual Spawner* spawner() noexcept = 0;
+    virtual TimeDriver* time_driver() noexcept = 0;
     virtual bool is_current_thread() const noexcept = 0;
     virtual std::size_t workers() const noexcept = 0;
     /// Keeps the runtime's memory alive (a Handle, a blocking thread); after shutdown the

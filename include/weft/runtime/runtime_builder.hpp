@@ -94,6 +94,21 @@ class RuntimeBuilder {
         return *this;
     }
 
+    /// Starts the runtime's clock paused (current-thread runtimes only; `build()` throws
+    /// `std::logic_error` on a multi-thread builder, as Tokio refuses it). While paused, time
+    /// moves only through `weft::time::advance` and auto-advance: when no task can run, the
+    /// clock jumps to the next timer's deadline, so a test of an hour-long timeout takes
+    /// milliseconds. See `weft::time::pause`.
+    ///
+    /// ```cpp
+    /// auto rt = weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+    /// rt.block_on([]() -> weft::Task<void> { co_await weft::time::sleep(1h); });  // instant
+    /// ```
+    RuntimeBuilder& start_paused(bool paused) {
+        cfg_.start_paused = paused;
+        return *this;
+    }
+
     /// Starts the worker threads and returns the runtime.
     Runtime build();
 

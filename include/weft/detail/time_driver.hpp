@@ -1,0 +1,146 @@
+#pragma once
+// Internal: a runtime's time driver (src/time/time_driver.cpp): the timer wheel behind one
+// lock, the runtime's clock (which tests can pause), and the hand-off with the runtime's park.
+//
+// Who fires timers. There is no timer thread. A runtime thread that runs out of work parks
+// "on the driver's behalf" if no other thread does (begin_park/end_park): it sleeps until the
+// next deadline instead of indefinitely, and a registration of an earlier deadline unparks it.
+// Busy workers also fire due timers between tasks (fire_due_if_due, every few dozen polls).
+// Wakers are called after the lock is released: a waker may free a task whose frame holds
+// other timers, whose destructors take the lock again.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "weft/detail/timer_wheel.hpp"
+#include "weft/time/instant.hpp"
+
+namespace weft::detail {
+
+class Parker;
+
+class TimeDriver {
+  public:
+    /// A driver (refcount 1). `pausable`: the clock may be paused and auto-advanced (only a
+    /// current-thread runtime can tell that every task is idle).
+    static TimeDriver* create(bool pausable, bool start_paused);
+    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept {
+        // acq_rel: whoever frees the driver sees every other owner's last use of it.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    /// The driver of the runtime this thread is in (a worker, a blocking thread, a block_on
+    /// caller), or null.
+    static TimeDriver* current() noexcept;
+    /// current(), or a std::logic_error that says a timer needs a runtime.
+    static TimeDriver& current_or_throw(const char* what);
+    /// Makes `d` current on this thread for the scope.
+    class Enter {
+      public:
+        explicit Enter(TimeDriver* d) noexcept;
+        ~Enter();
+        Enter(const Enter&) = delete;
+        Enter& operator=(const Enter&) = delete;
+
+      private:
+        TimeDriver* prev_;
+    };
+
+    /// The clock: steady_clock, shifted by the time spent paused, or the paused time.
+    time::Instant now() const noexcept {
+        std::int64_t frozen = frozen_.load(std::memory_order_acquire);
+        if (frozen != kNotFrozen) return time::Instant::from_std(std_time(frozen));
+        return time::Instant::from_std(std::chrono::steady_clock::now()) +
+               std::chrono::nanoseconds(offset_.load(std::memory_order_relaxed));
+    }
+
+    // --- the sleeping future's side ---
+    enum class ArmResult { Armed, Expired, Shutdown };
+    /// Registers `e` for `deadline` with `waker`, or updates its deadline and waker if it is
+    /// registered. Expired: the deadline has passed (e is not registered).
+    ArmResult arm(TimerEntry& e, time::Instant deadline, const Waker& waker);
+    /// Moves a registered entry to `deadline`, keeping its waker (woken now if the deadline has
+    /// passed). An entry that is not registered is left alone.
+    void reset(TimerEntry& e, time::Instant deadline);
+    /// Unregisters `e` if it is registered.
+    void disarm(TimerEntry& e) noexcept {
+        if (e.state.load(std::memory_order_acquire) == TimerEntry::Registered) disarm_slow(e);
+    }
+
+    // --- the runtime's side ---
+    /// Fires every timer that is due; returns how many fired.
+    std::size_t fire_due();
+    /// fire_due(), but only if the earliest deadline has come (two atomic loads otherwise).
+    std::size_t fire_due_if_due() {
+        std::uint64_t next = next_due_.load(std::memory_order_relaxed);
+        if (next == kNone) return 0;
+        if (frozen_.load(std::memory_order_relaxed) == kNotFrozen && tick_floor(now()) < next)
+            return 0;
+        return fire_due();
+    }
+    /// How many timers are registered (takes the lock; for tests and metrics).
+    std::size_t timer_count() {
+        std::lock_guard lock(mu_);
+        return wheel_.size();
+    }
+    bool has_timers() const noexcept { return next_due_.load(std::memory_order_relaxed) != kNone; }
+    /// If no other thread is parked on the driver's behalf, makes `p` that thread and returns
+    /// true with `until` set to the next deadline on steady_clock (empty: none, or the clock is
+    /// paused); the caller then parks until then and calls end_park().
+    bool begin_park(Parker* p, std::optional<std::chrono::steady_clock::time_point>& until);
+    void end_park() noexcept;
+
+    // --- the paused clock (weft::time::pause and friends) ---
+    bool pausable() const noexcept { return pausable_; }
+    bool paused() const noexcept { return frozen_.load(std::memory_order_acquire) != kNotFrozen; }
+    void pause();
+    void resume();
+    /// Moves the paused clock forward by `d` and fires what is due.
+    void advance(std::chrono::nanoseconds d);
+    /// Paused clock with nothing else to do: jumps to the next deadline and fires what is due.
+    /// Returns false if there is no timer (then waiting is all that is left).
+    bool auto_advance();
+
+    /// Wakes every registered timer with the Shutdown state; later arms fail.
+    void shutdown() noexcept;
+
+  private:
+    TimeDriver(bool pausable, bool start_paused);
+    ~TimeDriver() = default;
+
+    static constexpr std::int64_t kNotFrozen = INT64_MIN;
+    static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+    static constexpr std::int64_t kTickNanos = 1000000;  // 1 ms
+
+    static std::chrono::steady_clock::time_point std_time(std::int64_t ns) noexcept {
+        return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+    }
+    // Ticks since origin_: deadlines round up (never fire early), the present rounds down.
+    std::uint64_t tick_ceil(time::Instant t) const noexcept;
+    std::uint64_t tick_floor(time::Instant t) const noexcept;
+    void disarm_slow(TimerEntry& e) noexcept;
+    // Under mu_: publishes the earliest deadline and unparks the parked thread if it sleeps
+    // past it.
+    void update_next_locked() noexcept;
+    std::size_t fire_until(std::uint64_t now_tick);
+
+    std::atomic<std::uint32_t> refs_{1};
+    const bool pausable_;
+    const std::int64_t origin_;                     // steady_clock nanoseconds at tick 0
+    std::atomic<std::int64_t> frozen_{kNotFrozen};  // paused time, or kNotFrozen
+    std::atomic<std::int64_t> offset_{0};           // time spent paused, added to steady_clock
+    std::atomic<std::uint64_t> next_due_{kNone};    // earliest wheel expiration (a mirror)
+
+    std::mutex mu_;
+    TimerWheel wheel_;                // guarded by mu_
+    Parker* parked_ = nullptr;        // guarded by mu_: the thread parked on our behalf
+    std::uint64_t parked_until_ = 0;  // guarded by mu_: the tick it wakes at (kNone: never)
+    bool shut_down_ = false;          // guarded by mu_
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,91 @@
+// weft::time::interval / interval_at under each missed-tick behaviour, on the paused clock.
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+using weft::time::Instant;
+using weft::time::MissedTickBehavior;
+
+namespace {
+
+// Ticks of a 10 ms interval (offsets from its start, in ms) taken after the caller was busy
+// from 0 to 35 ms.
+std::vector<long> ticks_after_a_late_start(MissedTickBehavior b) {
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+    return rt.block_on([b]() -> weft::Task<std::vector<long>> {
+        Instant start = Instant::now();
+        auto iv = weft::time::interval(10ms);
+        iv.set_missed_tick_behavior(b);
+        std::vector<long> out;
+        auto record = [&](Instant due) {
+            out.push_back(
+                std::chrono::duration_cast<std::chrono::milliseconds>(due - start).count());
+        };
+        record(co_await iv.tick());          // 0, at once
+        co_await weft::time::advance(35ms);  // busy elsewhere: ticks 10, 20, 30 are missed
+        for (int i = 0; i < 5; ++i)
+            record(co_await iv.tick());
+        co_return out;
+    });
+}
+
+}  // namespace
+
+TEST(Interval, TicksAtEveryPeriodFromItsStart) {
+    Watchdog dog;
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant start = Instant::now();
+        auto iv = weft::time::interval_at(start + 100ms, 250ms);
+        EXPECT_EQ(iv.period(), 250ms);
+        EXPECT_EQ(iv.missed_tick_behavior(), MissedTickBehavior::Burst);
+        for (int i = 0; i < 4; ++i) {
+            Instant due = co_await iv.tick();
+            EXPECT_EQ(due, start + 100ms + i * 250ms);
+            EXPECT_EQ(Instant::now(), due);  // paused clock: exactly on time
+        }
+        // A dropped tick() loses nothing: the next one returns the same tick.
+        {
+            auto t = iv.tick();
+            weft::Context cx(weft::Waker::noop());
+            EXPECT_TRUE(t.poll(cx).is_pending());
+        }
+        EXPECT_EQ(co_await iv.tick(), start + 100ms + 4 * 250ms);
+        // reset(): the next tick is one period from now.
+        iv.reset();
+        EXPECT_EQ(co_await iv.tick(), Instant::now());
+        EXPECT_EQ(Instant::now(), start + 100ms + 5 * 250ms);
+    });
+}
+
+TEST(Interval, BurstCatchesUpOnMissedTicks) {
+    Watchdog dog;
+    EXPECT_EQ(ticks_after_a_late_start(MissedTickBehavior::Burst),
+              (std::vector<long>{0, 10, 20, 30, 40, 50}));
+}
+
+TEST(Interval, DelayRestartsTheScheduleFromTheLateTick) {
+    Watchdog dog;
+    EXPECT_EQ(ticks_after_a_late_start(MissedTickBehavior::Delay),
+              (std::vector<long>{0, 10, 45, 55, 65, 75}));
+}
+
+TEST(Interval, SkipDropsMissedTicksAndStaysOnTheGrid) {
+    Watchdog dog;
+    EXPECT_EQ(ticks_after_a_late_start(MissedTickBehavior::Skip),
+              (std::vector<long>{0, 10, 40, 50, 60, 70}));
+}
+
+TEST(Interval, RejectsAZeroPeriod) {
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    rt.block_on([]() -> weft::Task<void> {
+        EXPECT_THROW((void)weft::time::interval(0ms), std::invalid_argument);
+        co_return;
+    });
+}

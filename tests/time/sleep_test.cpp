@@ -1,0 +1,322 @@
+// weft::time::sleep / sleep_until / Sleep::reset and the paused clock, on both runtime
+// flavours, plus the errors outside a runtime and after shutdown.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.hpp"
+#include "weft/detail/time_driver.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+using weft::time::Instant;
+
+namespace {
+
+weft::Runtime paused_runtime() {
+    return weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+}
+
+std::size_t timers_registered() {
+    return weft::detail::TimeDriver::current()->timer_count();
+}
+
+}  // namespace
+
+TEST(Sleep, NeverCompletesBeforeItsDeadlineOnEitherFlavour) {
+    Watchdog dog;
+    for (bool current : {false, true}) {
+        weft::Runtime rt = current ? weft::RuntimeBuilder::new_current_thread().build()
+                                   : weft::Runtime::builder().worker_threads(2).build();
+        // Spawned tasks on workers, each checking the real clock after its sleep.
+        std::vector<weft::JoinHandle<std::int64_t>> hs;
+        for (int i = 0; i < 50; ++i) {
+            hs.push_back(rt.spawn([i]() -> weft::Task<std::int64_t> {
+                auto d = std::chrono::milliseconds(1 + i % 20);
+                auto start = std::chrono::steady_clock::now();
+                co_await weft::time::sleep(d);
+                co_return (std::chrono::steady_clock::now() - start - d).count();
+            }));
+        }
+        rt.block_on([&]() -> weft::Task<void> {
+            for (auto& h : hs) {
+                std::int64_t overshoot = co_await h;
+                EXPECT_GE(overshoot, 0) << "a sleep completed early";
+                EXPECT_LT(overshoot, std::chrono::nanoseconds(2s).count());
+            }
+        });
+        // And on the block_on thread itself.
+        rt.block_on([]() -> weft::Task<void> {
+            auto start = std::chrono::steady_clock::now();
+            co_await weft::time::sleep(15ms);
+            EXPECT_GE(std::chrono::steady_clock::now() - start, 15ms);
+        });
+    }
+}
+
+TEST(Sleep, ManySleepsFireInDeadlineOrder) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        // 300 distinct deadlines from 1 ms to ~3 years, spread over every wheel level and
+        // beyond the wheel's cycle, spawned in random order.
+        std::vector<std::int64_t> ms;
+        for (int i = 0; i < 300; ++i)
+            ms.push_back(1 + static_cast<std::int64_t>(i) * i * i * 3500);
+        std::vector<std::int64_t> spawn_order = ms;
+        std::shuffle(spawn_order.begin(), spawn_order.end(), std::mt19937(3));
+        auto fired = std::make_shared<std::vector<std::int64_t>>();
+        Instant start = Instant::now();
+        std::vector<weft::JoinHandle<void>> hs;
+        for (std::int64_t d : spawn_order) {
+            hs.push_back(weft::spawn(
+                [](std::int64_t d, Instant start,
+                   std::shared_ptr<std::vector<std::int64_t>> fired) -> weft::Task<void> {
+                    co_await weft::time::sleep_until(start + std::chrono::milliseconds(d));
+                    // Paused clock: it wakes exactly at its (whole-millisecond) deadline.
+                    EXPECT_EQ(Instant::now() - start, std::chrono::milliseconds(d));
+                    fired->push_back(d);
+                }(d, start, fired)));
+        }
+        for (auto& h : hs)
+            co_await h;
+        EXPECT_EQ(*fired, ms);
+        EXPECT_EQ(timers_registered(), 0u);
+    });
+}
+
+TEST(Sleep, DroppingAPendingSleepUnregistersIt) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    rt.block_on([]() -> weft::Task<void> {
+        {
+            auto s = weft::time::sleep(1h);
+            weft::Context cx(weft::Waker::noop());
+            EXPECT_TRUE(s.poll(cx).is_pending());
+            EXPECT_EQ(timers_registered(), 1u);
+        }
+        EXPECT_EQ(timers_registered(), 0u);
+        // A task sleeping for an hour, aborted: its sleep goes with it.
+        auto h = weft::spawn(weft::time::sleep(1h));
+        while (timers_registered() == 0)
+            co_await weft::yield_now();
+        h.abort();
+        EXPECT_THROW(co_await h, weft::JoinError);
+        EXPECT_EQ(timers_registered(), 0u);
+        // select: the losing sleep is dropped at once.
+        auto r = co_await weft::select(weft::time::sleep(1h), weft::time::sleep(1ms));
+        EXPECT_EQ(r.index(), 1u);
+        EXPECT_EQ(timers_registered(), 0u);
+    });
+}
+
+TEST(Sleep, ResetMovesTheDeadlineAndKeepsTheWaker) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant start = Instant::now();
+        // A task waits on a sleep of an hour; we pull its deadline in while it waits.
+        weft::time::Sleep* shared = nullptr;
+        auto h = weft::spawn([](weft::time::Sleep** out) -> weft::Task<Instant> {
+            auto s = weft::time::sleep(1h);
+            *out = &s;
+            co_await s;
+            co_return Instant::now();
+        }(&shared));
+        while (shared == nullptr || timers_registered() == 0)
+            co_await weft::yield_now();
+        shared->reset(start + 5s);
+        EXPECT_EQ(co_await h, start + 5s);
+
+        // Later, and after completion: the next await waits for the new deadline.
+        auto s = weft::time::sleep(10ms);
+        s.reset(start + 20s);
+        co_await s;
+        EXPECT_EQ(Instant::now(), start + 20s);
+        s.reset(Instant::now() + 1s);
+        EXPECT_FALSE(s.is_elapsed());
+        co_await s;
+        EXPECT_EQ(Instant::now(), start + 21s);
+        // Reset into the past while registered: woken at once.
+        auto again = weft::spawn([](weft::time::Sleep** out) -> weft::Task<void> {
+            auto s = weft::time::sleep(1h);
+            *out = &s;
+            co_await s;
+        }(&shared));
+        shared = nullptr;
+        while (shared == nullptr || timers_registered() == 0)
+            co_await weft::yield_now();
+        shared->reset(start);
+        co_await again;
+        EXPECT_EQ(Instant::now(), start + 21s);  // the clock did not move for it
+    });
+}
+
+TEST(PausedClock, AnHourLongSleepTakesMilliseconds) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    auto wall = std::chrono::steady_clock::now();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant start = Instant::now();
+        co_await weft::time::sleep(1h);
+        EXPECT_EQ(Instant::now() - start, 1h);
+        // Without timers the clock stands still.
+        co_await weft::yield_now();
+        EXPECT_EQ(Instant::now() - start, 1h);
+    });
+    EXPECT_LT(std::chrono::steady_clock::now() - wall, 5s);
+}
+
+TEST(PausedClock, AdvanceFiresWhatIsDueAndLetsItRunFirst) {
+    Watchdog dog;
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    rt.block_on([]() -> weft::Task<void> {
+        weft::time::pause();
+        EXPECT_THROW(weft::time::pause(), std::logic_error);
+        Instant start = Instant::now();
+        std::atomic<int> done{0};
+        auto a = weft::spawn([](std::atomic<int>& done) -> weft::Task<void> {
+            co_await weft::time::sleep(10s);
+            done++;
+        }(done));
+        auto b = weft::spawn([](std::atomic<int>& done) -> weft::Task<void> {
+            co_await weft::time::sleep(30s);
+            done++;
+        }(done));
+        co_await weft::yield_now();  // both register
+        co_await weft::time::advance(10s);
+        EXPECT_EQ(done.load(), 1);
+        EXPECT_EQ(Instant::now() - start, 10s);
+        co_await weft::time::advance(19s);
+        EXPECT_EQ(done.load(), 1);
+        co_await weft::time::advance(1s);
+        EXPECT_EQ(done.load(), 2);
+        co_await a;
+        co_await b;
+        // Resumed, time goes on from the paused time: never backwards.
+        weft::time::resume();
+        EXPECT_THROW(weft::time::resume(), std::logic_error);
+        EXPECT_THROW(co_await weft::time::advance(1s), std::logic_error);
+        EXPECT_GE(Instant::now() - start, 30s);
+        auto before = Instant::now();
+        co_await weft::time::sleep(5ms);  // real time again
+        EXPECT_GE(Instant::now() - before, 5ms);
+    });
+}
+
+TEST(PausedClock, DoesNotAutoAdvanceWhileABlockingTaskRuns) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant start = Instant::now();
+        // The blocking task finishes (in real time) before the 1 h timer: the paused clock
+        // must wait for it rather than jump to the timer.
+        auto blocking = weft::spawn_blocking([] {
+            std::this_thread::sleep_for(30ms);
+            return 7;
+        });
+        auto r = co_await weft::select(weft::time::sleep(1h), std::move(blocking));
+        EXPECT_EQ(r.index(), 1u);
+        EXPECT_EQ(std::get<1>(r), 7);
+        EXPECT_LT(Instant::now() - start, 1h);
+    });
+}
+
+TEST(PausedClock, IsRefusedOnAMultiThreadRuntimeAndOutsideOne) {
+    EXPECT_THROW(weft::Runtime::builder().start_paused(true).build(), std::logic_error);
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(1).build();
+    rt.block_on([]() -> weft::Task<void> {
+        EXPECT_THROW(weft::time::pause(), std::logic_error);
+        co_return;
+    });
+    EXPECT_THROW(weft::time::pause(), std::logic_error);
+    EXPECT_THROW((void)weft::time::sleep(1ms), std::logic_error);
+    try {
+        (void)weft::time::sleep(1ms);
+    } catch (const std::logic_error& e) {
+        EXPECT_NE(std::string(e.what()).find("needs a runtime"), std::string::npos) << e.what();
+    }
+    // Instant::now() works anywhere (the system's steady clock).
+    auto a = Instant::now();
+    EXPECT_LE(a, Instant::now());
+}
+
+TEST(Sleep, ASleepThatOutlivesItsRuntimeReportsShutdown) {
+    std::optional<weft::time::Sleep> s;
+    {
+        weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+        rt.block_on([&]() -> weft::Task<void> {
+            s.emplace(weft::time::sleep(1h));
+            weft::Context cx(weft::Waker::noop());
+            EXPECT_TRUE(s->poll(cx).is_pending());
+            co_return;
+        });
+    }
+    weft::Context cx(weft::Waker::noop());
+    EXPECT_THROW((void)s->poll(cx), std::runtime_error);
+    s.reset();  // no use of the freed runtime (ASan)
+}
+
+TEST(Sleep, WorksInALocalExecutorDrivenByARuntimeThread) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(1).build();
+    // A blocking thread of the runtime runs its own LocalExecutor; its sleeps use the
+    // runtime's timers, which wake the executor from a worker thread.
+    auto h = rt.spawn_blocking([] {
+        weft::LocalExecutor ex;
+        return ex.run([]() -> weft::Task<std::int64_t> {
+            auto start = std::chrono::steady_clock::now();
+            auto child = weft::spawn_local(weft::time::sleep(5ms));
+            co_await weft::time::sleep(10ms);
+            co_await child;
+            co_return (std::chrono::steady_clock::now() - start).count();
+        });
+    });
+    std::int64_t ns = rt.block_on(std::move(h));
+    EXPECT_GE(ns, std::chrono::nanoseconds(10ms).count());
+}
+
+TEST(Sleep, TimersFromManyThreadsAtOnce) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    constexpr int kTasks = 8, kSleeps = 300;
+    std::atomic<int> completed{0};
+    std::vector<weft::JoinHandle<void>> hs;
+    for (int t = 0; t < kTasks; ++t) {
+        hs.push_back(rt.spawn([](int t, std::atomic<int>& completed) -> weft::Task<void> {
+            std::mt19937 rng(static_cast<unsigned>(t));
+            for (int i = 0; i < kSleeps; ++i) {
+                // Short sleeps that fire, and long ones cancelled through a timeout.
+                co_await weft::time::sleep(std::chrono::microseconds(rng() % 1500));
+                auto r = co_await weft::time::timeout(
+                    1h, weft::time::sleep(std::chrono::microseconds(rng() % 500)));
+                EXPECT_TRUE(r.ok());
+                completed++;
+            }
+        }(t, completed)));
+    }
+    // Plus plain threads blocking on the runtime with sleeps of their own.
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 100; ++i)
+                rt.block_on([]() -> weft::Task<void> { co_await weft::time::sleep(200us); });
+        });
+    }
+    rt.block_on([&]() -> weft::Task<void> {
+        for (auto& h : hs)
+            co_await h;
+        EXPECT_EQ(timers_registered(), 0u);
+    });
+    for (auto& th : threads)
+        th.join();
+    EXPECT_EQ(completed.load(), kTasks * kSleeps);
+}

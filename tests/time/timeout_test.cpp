@@ -1,0 +1,163 @@
+// weft::time::timeout / timeout_at: the value in time, "elapsed" with the inner future
+// cancelled, the same-tick race, and 10,000,000 register+cancel cycles that allocate nothing.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "support/test_support.hpp"
+#include "weft/detail/time_driver.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+using weft::time::Instant;
+
+// Counts every global operator new in this test binary (checked around the hot loops).
+namespace {
+std::atomic<long> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
+namespace {
+
+weft::Runtime paused_runtime() {
+    return weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+}
+
+std::size_t timers_registered() {
+    return weft::detail::TimeDriver::current()->timer_count();
+}
+
+// Ready once the clock reaches `at` (polled again only when something wakes the task).
+class ReadyAt {
+  public:
+    using Output = int;
+    explicit ReadyAt(Instant at) : at_(at) {}
+    weft::Poll<int> poll(weft::Context&) {
+        if (Instant::now() >= at_) return 42;
+        return weft::Pending;
+    }
+
+  private:
+    Instant at_;
+};
+
+weft::Task<int> slow_value(Lifetimes& lives, std::chrono::milliseconds d) {
+    Tracked guard(lives);
+    co_await weft::time::sleep(d);
+    co_return 7;
+}
+
+}  // namespace
+
+TEST(Timeout, GivesTheValueWhenInTime) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Lifetimes lives;
+        auto r = co_await weft::time::timeout(10s, slow_value(lives, 5s));
+        EXPECT_TRUE(r.ok());
+        EXPECT_EQ(*r, 7);
+        EXPECT_EQ(r.value(), 7);
+        EXPECT_EQ(timers_registered(), 0u);  // the timeout's own timer is gone too
+        // Around a ready future: no timer is ever registered.
+        auto ready = co_await weft::time::timeout(1ms, weft::ready(5));
+        EXPECT_EQ(*ready, 5);
+        // void output.
+        auto v = co_await weft::time::timeout(1s, weft::yield_now());
+        EXPECT_TRUE(v.ok());
+        EXPECT_NO_THROW(v.value());
+    });
+}
+
+TEST(Timeout, ElapsedCancelsTheInnerFutureBeforeReturning) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Lifetimes lives;
+        Instant start = Instant::now();
+        auto r = co_await weft::time::timeout(1h, slow_value(lives, 2h));
+        EXPECT_TRUE(r.is_elapsed());
+        EXPECT_FALSE(static_cast<bool>(r));
+        EXPECT_EQ(Instant::now() - start, 1h);
+        EXPECT_EQ(lives.made.load(), 1);
+        EXPECT_EQ(lives.alive(), 0) << "the inner future was not destroyed";
+        EXPECT_THROW((void)r.value(), weft::time::Elapsed);
+        EXPECT_EQ(timers_registered(), 0u);  // neither the inner sleep nor the timeout's
+
+        auto at = co_await weft::time::timeout_at(start + 2h, weft::pending<int>());
+        EXPECT_TRUE(at.is_elapsed());
+        EXPECT_EQ(Instant::now() - start, 2h);
+        auto v = co_await weft::time::timeout(1s, weft::pending<void>());
+        EXPECT_THROW(v.value(), weft::time::Elapsed);
+    });
+}
+
+TEST(Timeout, AnInnerFutureReadyOnTheDeadlineTickWins) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant deadline = Instant::now() + 50ms;
+        // The inner future becomes ready exactly when the deadline fires: the timer wakes the
+        // task, and the inner future is polled first.
+        auto r = co_await weft::time::timeout_at(deadline, ReadyAt(deadline));
+        EXPECT_TRUE(r.ok());
+        EXPECT_EQ(*r, 42);
+        EXPECT_EQ(Instant::now(), deadline);
+    });
+}
+
+TEST(Timeout, ExceptionsOfTheInnerFuturePropagate) {
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    EXPECT_THROW(rt.block_on([]() -> weft::Task<void> {
+        auto r = co_await weft::time::timeout(1s, []() -> weft::Task<int> {
+            co_await weft::time::sleep(1ms);
+            throw std::runtime_error("inner");
+        }());
+        (void)r;
+    }),
+                 std::runtime_error);
+}
+
+TEST(Timeout, TenMillionRegisterAndCancelCyclesAllocateNothing) {
+    Watchdog dog(std::chrono::seconds(120));
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    rt.block_on([]() -> weft::Task<void> {
+        weft::Context cx(weft::Waker::noop());
+        auto cycle = [&](int i) {
+            // Each timeout registers a timer (its inner future is pending) and is dropped.
+            auto t =
+                weft::time::timeout(std::chrono::milliseconds(1 + i % 5000), weft::pending<void>());
+            return t.poll(cx).is_pending();
+        };
+        for (int i = 0; i < 1000; ++i)
+            cycle(i);  // warm up
+        long before = g_allocations.load();
+#ifdef __SANITIZE_THREAD__
+        constexpr int kCycles = 1'000'000;  // ThreadSanitizer is ~10x slower; ASan runs 10M
+#else
+        constexpr int kCycles = 10'000'000;
+#endif
+        int pending = 0;
+        for (int i = 0; i < kCycles; ++i)
+            pending += cycle(i);
+        EXPECT_EQ(pending, kCycles);
+        EXPECT_EQ(g_allocations.load() - before, 0) << "registering a timer allocated";
+        EXPECT_EQ(timers_registered(), 0u);
+        co_return;
+    });
+}
