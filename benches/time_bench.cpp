@@ -38,9 +38,9 @@ struct XorShift {
     }
 };
 
-// Overshoot histogram in 0.1 ms buckets up to 100 ms (the last bucket takes the rest).
+// Overshoot histogram in 0.1 ms buckets up to 5 s (the last bucket takes the rest).
 struct Overshoot {
-    static constexpr std::size_t kBuckets = 1001;
+    static constexpr std::size_t kBuckets = 50001;
     std::array<std::atomic<std::uint32_t>, kBuckets> buckets{};
     std::atomic<std::int64_t> max_ns{0};
     std::atomic<std::int64_t> early{0};
@@ -59,7 +59,7 @@ struct Overshoot {
             seen += buckets[b].load(std::memory_order_relaxed);
             if (seen > want) return static_cast<double>(b + 1) / 10.0;  // bucket's upper edge
         }
-        return 100.0;
+        return static_cast<double>(kBuckets) / 10.0;
     }
 };
 
