@@ -90,7 +90,8 @@ TEST(Timeout, ElapsedCancelsTheInnerFutureBeforeReturning) {
     rt.block_on([]() -> weft::Task<void> {
         Lifetimes lives;
         Instant start = Instant::now();
-        auto r = co_await weft::time::timeout(1h, slow_value(lives, 2h));
+        auto t = weft::time::timeout(1h, slow_value(lives, 2h));
+        auto r = co_await t;  // (t is polled in place and still alive below)
         EXPECT_TRUE(r.is_elapsed());
         EXPECT_FALSE(static_cast<bool>(r));
         EXPECT_EQ(Instant::now() - start, 1h);
