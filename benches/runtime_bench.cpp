@@ -12,6 +12,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "bench_runtime.hpp"
 #include "bench_util.hpp"
 #include "weft/weft.hpp"
 
@@ -149,14 +150,7 @@ int main(int argc, char** argv) {
     }
     std::string what = argv[1];
     auto kv = parse(argc, argv);
-    long workers = arg(kv, "workers", 2);
-    bool current = kv.count("rt") && kv["rt"] == "current";
-    auto rt =
-        current
-            ? weft::RuntimeBuilder::new_current_thread().build()
-            : weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build();
-    std::string rtp =
-        current ? std::string("rt=current") : "rt=multi workers=" + std::to_string(workers);
+    auto [rt, rtp] = runtime_from_args(kv);
     if (what == "spawn_many") {
         long n = arg(kv, "n", 1000000), iters = arg(kv, "iters", 5);
         auto fi = kv.find("from");

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "bench_runtime.hpp"
 #include "bench_util.hpp"
 #include "weft/weft.hpp"
 
@@ -124,14 +125,7 @@ int main(int argc, char** argv) {
     }
     std::string what = argv[1];
     auto kv = parse(argc, argv);
-    long workers = arg(kv, "workers", 2);
-    bool current = kv.count("rt") && kv["rt"] == "current";
-    auto rt =
-        current
-            ? weft::RuntimeBuilder::new_current_thread().build()
-            : weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build();
-    std::string rtp =
-        current ? std::string("rt=current") : "rt=multi workers=" + std::to_string(workers);
+    auto [rt, rtp] = runtime_from_args(kv);
     if (what == "timers") {
         long n = arg(kv, "n", 1000000), min_ms = arg(kv, "min_ms", 1),
              max_ms = arg(kv, "max_ms", 100), seed = arg(kv, "seed", 42);

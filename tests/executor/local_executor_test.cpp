@@ -7,23 +7,10 @@
 #include <thread>
 #include <vector>
 
+#include "support/counting_new.hpp"
 #include "support/test_support.hpp"
 
 using namespace weft_test;
-
-// Counts heap allocations made by this thread (the executor is single-threaded).
-static thread_local long g_allocs = 0;
-void* operator new(std::size_t n) {
-    ++g_allocs;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace {
 
@@ -251,9 +238,10 @@ TEST(LocalExecutor, OneAllocationPerSpawnedTask) {
     while (ex.try_tick()) {
     }
     ASSERT_EQ(ex.task_count(), 0u);
-    long before = g_allocs;
+    long before = thread_allocations();
     spawn_all(1000);
-    EXPECT_EQ(g_allocs - before, 1000);  // the coroutine frame, header included; nothing else
+    EXPECT_EQ(thread_allocations() - before,
+              1000);  // the coroutine frame, header included; nothing else
     while (ex.try_tick()) {
     }
 }
@@ -263,11 +251,11 @@ TEST(LocalExecutor, WakingAndRequeueingDoNotAllocate) {
     int counter = 0;
     for (int i = 0; i < 10; ++i)
         ex.spawn(yielder(1000, counter)).detach();
-    long before = g_allocs;
+    long before = thread_allocations();
     while (ex.try_tick()) {
     }
     EXPECT_EQ(counter, 10000);
-    EXPECT_EQ(g_allocs - before, 0);
+    EXPECT_EQ(thread_allocations() - before, 0);
 }
 
 TEST(LocalExecutor, WakerClonesKeepAFinishedTasksHeaderAlive) {

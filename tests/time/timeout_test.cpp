@@ -9,28 +9,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/counting_new.hpp"
 #include "support/test_support.hpp"
 #include "weft/detail/time_driver.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::time::Instant;
-
-// Counts every global operator new in this test binary (checked around the hot loops).
-namespace {
-std::atomic<long> g_allocations{0};
-}
-void* operator new(std::size_t n) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace {
 
@@ -147,7 +132,7 @@ TEST(Timeout, TenMillionRegisterAndCancelCyclesAllocateNothing) {
         };
         for (int i = 0; i < 1000; ++i)
             cycle(i);  // warm up
-        long before = g_allocations.load();
+        long before = thread_allocations();
 #ifdef __SANITIZE_THREAD__
         constexpr int kCycles = 1'000'000;  // ThreadSanitizer is ~10x slower; ASan runs 10M
 #else
@@ -157,7 +142,7 @@ TEST(Timeout, TenMillionRegisterAndCancelCyclesAllocateNothing) {
         for (int i = 0; i < kCycles; ++i)
             pending += cycle(i);
         EXPECT_EQ(pending, kCycles);
-        EXPECT_EQ(g_allocations.load() - before, 0) << "registering a timer allocated";
+        EXPECT_EQ(thread_allocations() - before, 0) << "registering a timer allocated";
         EXPECT_EQ(timers_registered(), 0u);
         co_return;
     });
