@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/test_support.hpp"
+#include "support/time_support.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
@@ -17,7 +18,7 @@ namespace {
 // Ticks of a 10 ms interval (offsets from its start, in ms) taken after the caller was busy
 // from 0 to 35 ms.
 std::vector<long> ticks_after_a_late_start(MissedTickBehavior b) {
-    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+    weft::Runtime rt = paused_runtime();
     return rt.block_on([b]() -> weft::Task<std::vector<long>> {
         Instant start = Instant::now();
         auto iv = weft::time::interval(10ms);
@@ -39,7 +40,7 @@ std::vector<long> ticks_after_a_late_start(MissedTickBehavior b) {
 
 TEST(Interval, TicksAtEveryPeriodFromItsStart) {
     Watchdog dog;
-    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
+    weft::Runtime rt = paused_runtime();
     rt.block_on([]() -> weft::Task<void> {
         Instant start = Instant::now();
         auto iv = weft::time::interval_at(start + 100ms, 250ms);

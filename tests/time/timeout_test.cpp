@@ -11,21 +11,13 @@
 
 #include "support/counting_new.hpp"
 #include "support/test_support.hpp"
-#include "weft/detail/time_driver.hpp"
+#include "support/time_support.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
 using weft::time::Instant;
 
 namespace {
-
-weft::Runtime paused_runtime() {
-    return weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
-}
-
-std::size_t timers_registered() {
-    return weft::detail::TimeDriver::current()->timer_count();
-}
 
 // Ready once the clock reaches `at` (polled again only when something wakes the task).
 class ReadyAt {
