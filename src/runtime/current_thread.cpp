@@ -239,6 +239,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
         SpawnerScope scope(this);
+        TimeDriver::Enter time(time_);  // (a destructor may create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

@@ -645,6 +645,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     // a destructor that spawns gets its task cancelled rather than lost.
     {
         SpawnerScope scope(this);
+        TimeDriver::Enter time(time_);  // (a destructor may create a timer)
         for (OwnedShard& sh : owned_) {
             for (;;) {
                 TaskHeader* t;

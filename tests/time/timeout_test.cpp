@@ -46,7 +46,8 @@ TEST(Timeout, GivesTheValueWhenInTime) {
     weft::Runtime rt = paused_runtime();
     rt.block_on([]() -> weft::Task<void> {
         Lifetimes lives;
-        auto r = co_await weft::time::timeout(10s, slow_value(lives, 5s));
+        auto t = weft::time::timeout(10s, slow_value(lives, 5s));
+        auto r = co_await t;  // (t is polled in place and still alive below)
         EXPECT_TRUE(r.ok());
         EXPECT_EQ(*r, 7);
         EXPECT_EQ(r.value(), 7);
@@ -76,6 +77,8 @@ TEST(Timeout, ElapsedCancelsTheInnerFutureBeforeReturning) {
         EXPECT_EQ(lives.alive(), 0) << "the inner future was not destroyed";
         EXPECT_THROW((void)r.value(), weft::time::Elapsed);
         EXPECT_EQ(timers_registered(), 0u);  // neither the inner sleep nor the timeout's
+        weft::Context cx(weft::Waker::noop());
+        EXPECT_TRUE(t.poll(cx).value().is_elapsed());  // polled again: still elapsed, no crash
 
         auto at = co_await weft::time::timeout_at(start + 2h, weft::pending<int>());
         EXPECT_TRUE(at.is_elapsed());

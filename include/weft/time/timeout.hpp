@@ -58,8 +58,10 @@ class Timeout {
 
     Poll<Output> poll(Context& cx) {
         pin_.pin();
+        if (!live_) return Output::elapsed();  // polled again after it elapsed
         auto p = fut_.poll(cx);
         if (p.is_ready()) {
+            sleep_.reset();  // its timer, if registered, goes now rather than with the Timeout
             if constexpr (std::is_void_v<output_t<F>>) {
                 return Output();
             } else {
