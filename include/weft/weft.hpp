@@ -14,6 +14,7 @@
 #include "weft/future/ready.hpp"
 #include "weft/future/select.hpp"
 #include "weft/future/try_join.hpp"
+#include "weft/net/socket_addr.hpp"
 #include "weft/runtime/handle.hpp"
 #include "weft/runtime/run.hpp"
 #include "weft/runtime/runtime.hpp"
