@@ -84,10 +84,7 @@ class TimerWheel {
     /// (its entries may lie later in the slot, then they cascade), or the next cycle if only
     /// the overflow list has entries. Empty if nothing is registered.
     std::optional<std::uint64_t> next_expiration() const noexcept {
-        for (unsigned level = 0; level < kLevels; ++level) {
-            if (occupied_[level] != 0) return slot_start(level, first_slot(level));
-        }
-        if (overflow_ != nullptr) return next_cycle();
+        if (auto next = next_slot()) return next->start;
         return std::nullopt;
     }
 
@@ -96,20 +93,14 @@ class TimerWheel {
     template <class Fire>
     void advance(std::uint64_t now, Fire&& fire) {
         while (count_ != 0) {
-            unsigned level = 0;
-            while (level < kLevels && occupied_[level] == 0)
-                ++level;
-            std::uint64_t start;
+            auto next = next_slot();
+            if (!next || next->start > now) break;
+            std::uint64_t start = next->start;
             TimerEntry* list;
-            if (level < kLevels) {
-                unsigned slot = first_slot(level);
-                start = slot_start(level, slot);
-                if (start > now) break;
-                list = std::exchange(slots_[level][slot], nullptr);
-                occupied_[level] &= ~(std::uint64_t{1} << slot);
+            if (next->level < kLevels) {
+                list = std::exchange(slots_[next->level][next->slot], nullptr);
+                occupied_[next->level] &= ~(std::uint64_t{1} << next->slot);
             } else {
-                start = next_cycle();
-                if (start > now) break;
                 list = std::exchange(overflow_, nullptr);
             }
             if (start > elapsed_) elapsed_ = start;
@@ -129,6 +120,21 @@ class TimerWheel {
     }
 
   private:
+    // The earliest occupied slot (level == kLevels: the overflow list) and the tick it begins.
+    struct NextSlot {
+        unsigned level, slot;
+        std::uint64_t start;
+    };
+    std::optional<NextSlot> next_slot() const noexcept {
+        for (unsigned level = 0; level < kLevels; ++level) {
+            if (occupied_[level] == 0) continue;
+            unsigned slot = first_slot(level);
+            return NextSlot{level, slot, slot_start(level, slot)};
+        }
+        if (overflow_ != nullptr) return NextSlot{kLevels, 0, next_cycle()};
+        return std::nullopt;
+    }
+
     static constexpr std::uint64_t span(unsigned level) noexcept {
         return std::uint64_t{1} << (level * kSlotBits);
     }
