@@ -2,7 +2,7 @@
 # Builds weft (Release) and runs every example, saying what each one shows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh g++ cmake ninja-build
+scripts/deps.sh g++ cmake ninja-build liburing-dev
 cmake -S . -B build/showcase -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=ON
 cmake --build build/showcase

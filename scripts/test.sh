@@ -7,7 +7,7 @@
 #   4. the formatting check against .clang-format.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh g++ cmake ninja-build libgtest-dev libgmock-dev clang-format
+scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format
 jobs=$(nproc)
 
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \

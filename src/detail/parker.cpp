@@ -7,6 +7,8 @@
 
 #include <climits>
 
+#include "weft/detail/io_driver.hpp"
+
 namespace weft::detail {
 
 namespace {
@@ -68,14 +70,36 @@ bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
     }
 }
 
+void Parker::park_on(IoDriver& driver,
+                     std::optional<std::chrono::steady_clock::time_point> until) noexcept {
+    // Empty -> InDriver, publishing driver_ to unpark() (release; its exchange acquires).
+    driver_.store(&driver, std::memory_order_relaxed);
+    std::int32_t expected = kEmpty;
+    if (!state_.compare_exchange_strong(expected, kInDriver, std::memory_order_acq_rel)) {
+        state_.exchange(kEmpty, std::memory_order_acquire);  // it was Notified: consume
+        return;
+    }
+    driver.turn(until);
+    // InDriver -> Empty, or Notified -> Empty (the unpark that ended the turn, or came late).
+    state_.exchange(kEmpty, std::memory_order_acquire);
+}
+
 bool Parker::try_park() noexcept {
     std::int32_t expected = kNotified;
     return state_.compare_exchange_strong(expected, kEmpty, std::memory_order_acquire);
 }
 
 void Parker::unpark() noexcept {
-    // release: pairs with park()'s acquire.
-    if (state_.exchange(kNotified, std::memory_order_release) == kParked) futex_wake_one(state_);
+    // release: pairs with park()'s acquire; acquire: sees driver_ of a kInDriver park.
+    std::int32_t prev = state_.exchange(kNotified, std::memory_order_acq_rel);
+    if (prev == kParked) {
+        futex_wake_one(state_);
+    } else if (prev == kInDriver) {
+        // The driver outlives this call: whoever unparks a runtime thread holds a reference
+        // to something of that runtime (a task, the time driver), and the runtime holds the
+        // driver. A turn that already ended only sees one spurious wake-up.
+        driver_.load(std::memory_order_relaxed)->unpark();
+    }
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "weft/detail/io_driver.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/time_driver.hpp"
 
@@ -28,6 +29,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 
 void BlockingPool::thread_main() noexcept {
     TimeDriver::Enter time(rt_->time_driver());  // blocking code may create timers too
+    IoDriver::Enter io(rt_->io_driver());        // and sockets
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {

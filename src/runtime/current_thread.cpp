@@ -10,7 +10,11 @@
 // Timers. The driving thread keeps time: it fires due timers between batches of tasks and,
 // with nothing to run, parks on the core's parker until the next deadline. With the clock
 // paused and no blocking task in flight, it jumps the clock to the next deadline instead of
-// parking (auto-advance), unless a wake from another thread is already pending.
+// parking (auto-advance), unless a wake from another thread or an I/O event is already
+// pending.
+//
+// I/O. The driving thread parks in the I/O driver (Parker::park_on), which dispatches socket
+// readiness; after a full batch of tasks it also looks at the driver without waiting.
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "blocking_pool.hpp"
+#include "weft/detail/io_driver.hpp"
 #include "weft/detail/local_core.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
@@ -40,12 +45,20 @@ class CurrentThread final : public RuntimeCore, public Spawner {
           core_(LocalCore::create()),
           blocking_(this, cfg.max_blocking_threads, cfg.blocking_keep_alive),
           time_(TimeDriver::create(/*pausable=*/true, cfg.start_paused)) {
+        try {
+            io_ = IoDriver::create(cfg.io_driver);
+        } catch (...) {
+            time_->release();
+            core_->release_executor();
+            throw;
+        }
         core_->set_runtime(this);
     }
 
     // RuntimeCore
     Spawner* spawner() noexcept override { return this; }
     TimeDriver* time_driver() noexcept override { return time_; }
+    IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return true; }
     std::size_t workers() const noexcept override { return 0; }
     void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -81,7 +94,10 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     }
 
   private:
-    ~CurrentThread() { time_->release(); }
+    ~CurrentThread() {
+        time_->release();
+        io_->release();
+    }
 
     void fail(const std::exception_ptr& e) noexcept override;
     void throw_if_failed();
@@ -97,6 +113,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     LocalCore* core_;  // one reference, dropped by shutdown (the core holds one on us)
     BlockingPool blocking_;
     TimeDriver* time_;
+    IoDriver* io_ = nullptr;
 
     std::mutex mu_;
     bool driving_ = false;          // guarded by mu_
@@ -162,6 +179,7 @@ void CurrentThread::block_on(PollStep step) {
     }
     SpawnerScope scope(this);
     TimeDriver::Enter time(time_);
+    IoDriver::Enter io(io_);
     Parker& parker = Parker::current();
     for (;;) {
         throw_if_failed();
@@ -194,11 +212,14 @@ void CurrentThread::drive(PollStep step) {
     for (;;) {
         throw_if_failed();
         if (core_->take_main_wake() && step(cx)) return;
-        if (core_->run_ready(kMainPollInterval) == 0) {
+        std::size_t ran = core_->run_ready(kMainPollInterval);
+        if (ran == 0) {
             throw_if_failed();
             idle();
         } else {
             time_->fire_due_if_due();
+            // More tasks are ready: do not leave sockets unserved until they are done.
+            if (ran == kMainPollInterval) io_->poll_nonblocking();
         }
     }
 }
@@ -207,17 +228,19 @@ void CurrentThread::idle() noexcept {
     if (time_->fire_due_if_due() != 0) return;
     Parker& parker = core_->parker();
     if (time_->paused() && !blocking_.busy()) {
-        if (parker.try_park()) return;  // a wake from another thread came in: run first
+        if (parker.try_park()) return;             // a wake from another thread came in: run first
+        if (io_->poll_nonblocking() != 0) return;  // so did I/O
         if (time_->auto_advance()) return;
     }
     std::optional<std::chrono::steady_clock::time_point> until;
-    bool keeps_time = time_->begin_park(&parker, until);  // (no other thread parks on it)
-    if (until) {
+    if (time_->begin_park(&parker, until)) {  // (no other thread parks on it)
+        parker.park_on(*io_, until);
+        time_->end_park();
+    } else if (until) {
         parker.park_until(*until);
     } else {
         parker.park();
     }
-    if (keeps_time) time_->end_park();
 }
 
 void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
@@ -240,10 +263,12 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
         SpawnerScope scope(this);
         TimeDriver::Enter time(time_);  // (a destructor may create a timer)
+        IoDriver::Enter io(io_);
         core_->shutdown();
     }
     blocking_.shutdown(timeout);
     time_->shutdown();  // timers still registered (outside any task) learn the runtime is gone
+    io_->shutdown();    // and so do sockets
     core_->release_executor();
     release();
 }

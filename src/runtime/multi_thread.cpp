@@ -30,6 +30,12 @@
 // idle worker still keeps time. The wakers of fired timers run on the firing worker, so the
 // woken tasks land in its LIFO slot and local queue, from where idle workers steal them.
 //
+// I/O (io_driver.hpp). The worker that watches the clock waits in the I/O driver (epoll_wait,
+// or the io_uring wait) instead of its futex, with the deadline as timeout; unparking it
+// goes through the driver (Parker::park_on). Busy workers look at the driver without waiting
+// every kInjectInterval ticks, so sockets are served while every worker is busy. Tasks woken
+// by I/O queue on the worker that saw the event, like timers'.
+//
 // Shutdown. The scheduler is closed (wakes from then on drop their task reference), every
 // worker is woken and joined, then every task still owned is cancelled on the thread that
 // drops the runtime (its future is destroyed, its JoinHandle throws JoinError), and queued
@@ -50,6 +56,7 @@
 #include <vector>
 
 #include "blocking_pool.hpp"
+#include "weft/detail/io_driver.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
 #include "weft/detail/remote_inbox.hpp"
@@ -179,6 +186,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     // RuntimeCore
     Spawner* spawner() noexcept override { return this; }
     TimeDriver* time_driver() noexcept override { return time_; }
+    IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return false; }
     std::size_t workers() const noexcept override { return workers_.size(); }
     void retain() noexcept override { add_ref(); }
@@ -208,7 +216,10 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     }
 
   private:
-    ~MultiThread() { time_->release(); }
+    ~MultiThread() {
+        time_->release();
+        io_->release();
+    }
 
     void stop(std::chrono::nanoseconds timeout) noexcept;
     void fail(const std::exception_ptr& e) noexcept override;
@@ -263,6 +274,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
 
     BlockingPool blocking_;
     TimeDriver* time_ = TimeDriver::create(/*pausable=*/false, /*start_paused=*/false);
+    IoDriver* io_;  // created first in the constructor (it may throw)
 
     // ShutdownRuntime: the first unhandled exception, and the threads in block_on to wake.
     std::mutex fail_mu_;
@@ -277,6 +289,12 @@ MultiThread::MultiThread(RuntimeConfig cfg)
     : RuntimeCore(cfg.unhandled),
       cfg_(std::move(cfg)),
       blocking_(this, cfg_.max_blocking_threads, cfg_.blocking_keep_alive) {
+    try {
+        io_ = IoDriver::create(cfg_.io_driver);
+    } catch (...) {
+        time_->release();
+        throw;
+    }
     std::size_t n = cfg_.worker_threads;
     if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
     for (std::size_t i = 0; i < n; ++i) {
@@ -302,6 +320,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
     tl_owner = this;
     SpawnerScope scope(this);
     TimeDriver::Enter time(time_);
+    IoDriver::Enter io(io_);
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
@@ -326,7 +345,9 @@ void MultiThread::worker_main(Worker& w) noexcept {
 
 TaskHeader* MultiThread::next_task(Worker& w) noexcept {
     if (++w.tick % kInjectInterval == 0) {
-        time_->fire_due_if_due();  // a busy pool keeps time too (the woken tasks queue here)
+        // A busy pool keeps time and sees I/O events too (the woken tasks queue here).
+        time_->fire_due_if_due();
+        io_->poll_nonblocking();
         if (TaskHeader* t = pop_inject(&w)) return t;
     }
     // Pinned tasks get every other tick, and every tick when nothing else is ready.
@@ -422,19 +443,21 @@ void MultiThread::park(Worker& w) noexcept {
         return;  // if a waker already took us off, its unpark token only makes a later park spin
                  // once
     }
-    // Sleep; until the next timer's deadline if no other worker watches the clock.
+    // Sleep. The worker that watches the clock (if no other does) waits in the I/O driver
+    // until the next timer's deadline; the others sleep on their futex.
     std::optional<std::chrono::steady_clock::time_point> until;
     bool keeps_time = time_->begin_park(w.parker, until);
     for (;;) {
-        if (until) {
-            w.parker->park_until(*until);
+        if (keeps_time) {
+            w.parker->park_on(*io_, until);
         } else {
             w.parker->park();
         }
         std::lock_guard lock(idle_mu_);
         if (!w.parked) break;  // woken by notify_parked (which also made us searching)
         if (keeps_time || closed_.load(std::memory_order_acquire)) {
-            // A deadline, a new earlier timer or shutdown: unregister and go fire timers.
+            // A deadline, a new earlier timer, I/O events (their tasks are queued here) or
+            // shutdown: unregister and go run them.
             w.parked = false;
             sleepers_.erase(std::find(sleepers_.begin(), sleepers_.end(), w.index));
             idle_.fetch_add(kUnparkOne, std::memory_order_seq_cst);
@@ -646,6 +669,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     {
         SpawnerScope scope(this);
         TimeDriver::Enter time(time_);  // (a destructor may create a timer)
+        IoDriver::Enter io(io_);
         for (OwnedShard& sh : owned_) {
             for (;;) {
                 TaskHeader* t;
@@ -675,6 +699,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     }
     blocking_.shutdown(timeout);
     time_->shutdown();  // timers still registered (outside any task) learn the runtime is gone
+    io_->shutdown();    // and so do sockets
 }
 
 void MultiThread::fail(const std::exception_ptr& e) noexcept {
@@ -700,6 +725,7 @@ void MultiThread::block_on(PollStep step) {
     }
     SpawnerScope scope(this);
     TimeDriver::Enter time(time_);
+    IoDriver::Enter io(io_);
     Parker& parker = Parker::current();
     Waker waker = parker.waker();
     Context cx(waker);

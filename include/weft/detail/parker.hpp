@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "weft/task/waker.hpp"
 
@@ -15,6 +16,8 @@ namespace weft::detail {
 //   unpark(): gives the token (at most one is kept) and wakes a sleeping park().
 // An unpark before park is never lost, which is what makes "check for work, then park" safe.
 // Refcounted, because a waker handed to another thread may outlive the parking thread.
+class IoDriver;
+
 class Parker {
   public:
     static Parker* create();  // refcount 1
@@ -24,6 +27,12 @@ class Parker {
     void park() noexcept;
     /// park() that gives up at `deadline`; returns false if it timed out without a token.
     bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
+    /// Waits in `driver` instead of on the futex: one turn of the I/O driver, which dispatches
+    /// I/O events, until `until` (none: until an event or unpark). unpark() meanwhile ends the
+    /// turn through driver.unpark(). Returns at once if a token is there (consuming it);
+    /// afterwards the token is consumed either way.
+    void park_on(IoDriver& driver,
+                 std::optional<std::chrono::steady_clock::time_point> until) noexcept;
     /// Consumes the token if there is one, without sleeping.
     bool try_park() noexcept;
     void unpark() noexcept;
@@ -36,8 +45,9 @@ class Parker {
 
   private:
     Parker() = default;
-    static constexpr std::int32_t kEmpty = 0, kNotified = 1, kParked = -1;
+    static constexpr std::int32_t kEmpty = 0, kNotified = 1, kParked = -1, kInDriver = -2;
     std::atomic<std::int32_t> state_{kEmpty};
+    std::atomic<IoDriver*> driver_{nullptr};  // the driver a kInDriver park waits in
     std::atomic<std::uint32_t> refs_{1};
 };
 

@@ -13,6 +13,7 @@
 
 #include "weft/detail/spawner.hpp"
 #include "weft/future/future.hpp"
+#include "weft/runtime/io_driver_kind.hpp"
 #include "weft/task/context.hpp"
 
 namespace weft::detail {
@@ -28,6 +29,7 @@ struct RuntimeConfig {
     std::size_t max_blocking_threads = 512;
     std::chrono::milliseconds blocking_keep_alive{10000};
     bool start_paused = false;  // current-thread only: the clock starts paused
+    IoDriverKind io_driver = IoDriverKind::Auto;
 };
 
 /// One poll of block_on's future, type-erased so that the loop around it is compiled once:
@@ -45,11 +47,13 @@ class PollStep {
 };
 
 class TimeDriver;
+class IoDriver;
 
 class RuntimeCore {
   public:
     virtual Spawner* spawner() noexcept = 0;
     virtual TimeDriver* time_driver() noexcept = 0;
+    virtual IoDriver* io_driver() noexcept = 0;
     virtual bool is_current_thread() const noexcept = 0;
     virtual std::size_t workers() const noexcept = 0;
     /// Keeps the runtime's memory alive (a Handle, a blocking thread); after shutdown the

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "weft/detail/io_driver.hpp"
 #include "weft/detail/runtime_core.hpp"
 #include "weft/detail/spawn_on.hpp"
 #include "weft/runtime/handle.hpp"
@@ -85,6 +86,9 @@ class Runtime {
 
     /// Which scheduler this runtime uses.
     RuntimeFlavor flavor() const noexcept { return handle_.runtime_flavor(); }
+
+    /// Which I/O driver this runtime uses (`Epoll` or `Uring`; `Auto` has been resolved).
+    IoDriverKind io_driver_kind() const noexcept { return rt_->io_driver()->kind(); }
 
     /// Shuts down now, waiting at most `timeout` for blocking tasks (which keep running,
     /// detached, if they take longer).

@@ -109,6 +109,18 @@ class RuntimeBuilder {
         return *this;
     }
 
+    /// Which kernel interface the I/O driver uses (default `IoDriverKind::Auto`: io_uring if
+    /// a ring can be set up, else epoll). `build()` throws `std::system_error` if the kind
+    /// asked for explicitly cannot be set up.
+    ///
+    /// ```cpp
+    /// auto rt = weft::Runtime::builder().io_driver(weft::IoDriverKind::Epoll).build();
+    /// ```
+    RuntimeBuilder& io_driver(IoDriverKind kind) {
+        cfg_.io_driver = kind;
+        return *this;
+    }
+
     /// Starts the worker threads and returns the runtime.
     Runtime build();
 

@@ -1,0 +1,180 @@
+#pragma once
+// Internal: a runtime's I/O driver (src/io/): the kernel interface that tells which file
+// descriptors are ready, and the wait that parks the runtime's driving thread.
+//
+// Readiness, not completion. Every registered descriptor has a ScheduledIo: a readiness word
+// and one waker per direction. The driver ORs in what the kernel reports (epoll events, or
+// the results of io_uring multishot poll requests) and wakes the matching waker; a socket
+// operation tries its syscall when its direction is ready and clears the readiness on EAGAIN.
+// The readiness word carries a tick that each report increments, so that clearing after an
+// EAGAIN cannot erase a report that came in between the syscall and the clear (the syscall
+// may have raced with new data): the clear only applies if the tick is unchanged.
+//
+// Who turns the driver. There is no I/O thread. One runtime thread at a time waits in the
+// driver (epoll_wait, io_uring_wait_cqe), with the timer wheel's next deadline as timeout:
+// the worker that parks on the time driver's behalf (Parker::park_on). Busy workers also look
+// without waiting every few dozen tasks (poll_nonblocking), so I/O is not starved while no
+// worker is idle. Turns are serialised by turning_: events of one turn are dispatched before
+// the next starts, which is what makes deferred freeing (below) safe.
+//
+// Freeing a ScheduledIo. The kernel may still report a descriptor that its owner has just
+// dropped: epoll_wait may have returned its event already, an io_uring poll ends with a last
+// completion. The owner therefore never frees it: it deregisters, and the driver frees it
+// once no report can name it any more (epoll: at the start of the next turn; io_uring: at the
+// poll's final completion).
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "weft/detail/spin_lock.hpp"
+#include "weft/runtime/io_driver_kind.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+#include "weft/task/waker.hpp"
+
+namespace weft::detail {
+
+/// Readiness bits.
+enum : std::uint32_t {
+    kReadable = 1,
+    kWritable = 2,
+    kReadClosed = 4,         // the peer shut down its side (EPOLLRDHUP) or hung up
+    kWriteClosed = 8,        // hung up: writes fail
+    kIoShutdown = 1u << 15,  // the runtime shut down
+};
+enum class Direction { Read, Write };
+
+/// What a poll_ready saw: the readiness bits and the tick they were reported at.
+struct ReadyEvent {
+    std::uint32_t tick = 0;
+    std::uint32_t ready = 0;
+};
+
+class IoDriver;
+
+/// One registered descriptor's readiness and waiters (see the file comment).
+class ScheduledIo {
+  public:
+    /// Ready for `dir` (or closed in that direction), or Pending with cx's waker stored.
+    /// Throws std::runtime_error once the runtime has shut down.
+    Poll<ReadyEvent> poll_ready(Context& cx, Direction dir);
+    /// Clears `dir`'s readiness, unless a report came in since `ev`. `eagain`: the syscall
+    /// said EAGAIN, which proves that direction is not closed either, so the closed bit goes
+    /// too (left set, the retry loop would spin); after a short read it stays (the FIN may
+    /// have come with the data, and is reported only once).
+    void clear_readiness(ReadyEvent ev, Direction dir, bool eagain) noexcept;
+    /// The driver's side: ORs in `bits`, bumps the tick, and wakes the matching waiters.
+    void set_readiness(std::uint32_t bits) noexcept;
+    /// Drops a stored waker (a cancelled operation), so that it does not keep its task alive.
+    void clear_waker(Direction dir) noexcept;
+
+  private:
+    friend class IoDriver;
+    friend class EpollDriver;
+    friend class UringDriver;
+    ScheduledIo(IoDriver* d, int fd) noexcept : driver(d), fd(fd) {}
+
+    static constexpr std::uint32_t kBitsMask = 0xFFFF;
+    std::atomic<std::uint32_t> readiness_{0};  // tick << 16 | bits
+    SpinLock mu_;
+    Waker reader_, writer_;  // guarded by mu_
+
+    // The driver's bookkeeping (under the driver's mu_, or its turn).
+    IoDriver* driver;
+    int fd;
+    ScheduledIo* prev = nullptr;  // the driver's list of every live ScheduledIo
+    ScheduledIo* next = nullptr;
+    ScheduledIo* next_retired = nullptr;
+    bool owner_dropped = false;  // deregistered
+    bool armed = false;          // io_uring: a multishot poll is in the kernel
+};
+
+class Parker;
+
+class IoDriver {
+  public:
+    /// A driver of `kind` (Auto: io_uring if a ring can be set up, else epoll with one line on
+    /// stderr). Throws std::system_error if the requested kind cannot be set up.
+    static IoDriver* create(IoDriverKind kind);
+    void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+    void release() noexcept {
+        // acq_rel: whoever frees the driver sees every other owner's last use of it.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    virtual IoDriverKind kind() const noexcept = 0;
+
+    /// The driver of the runtime this thread is in, or null.
+    static IoDriver* current() noexcept;
+    /// current(), or a std::logic_error that says `what` needs a runtime.
+    static IoDriver& current_or_throw(const char* what);
+    class Enter {
+      public:
+        explicit Enter(IoDriver* d) noexcept;
+        ~Enter();
+        Enter(const Enter&) = delete;
+        Enter& operator=(const Enter&) = delete;
+
+      private:
+        IoDriver* prev_;
+    };
+
+    // --- the resource's side ---
+    /// Registers `fd` (non-blocking) for read and write readiness; throws std::system_error,
+    /// or std::runtime_error after shutdown. The ScheduledIo lives until deregister().
+    ScheduledIo* register_fd(int fd);
+    /// Stops reporting `io`'s descriptor; the caller may close it right after.
+    void deregister(ScheduledIo* io) noexcept;
+
+    // --- the runtime's side ---
+    /// Waits for events until `until` (none: indefinitely) or unpark(), and dispatches them.
+    /// Waits for another thread's non-blocking turn to finish first. Used by Parker::park_on.
+    void turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept;
+    /// Dispatches the events already there, unless another thread is turning the driver;
+    /// returns how many resources it reported ready.
+    std::size_t poll_nonblocking() noexcept;
+    /// Makes a turn in progress (or the next blocking one) return.
+    void unpark() noexcept {
+        // The flag first: a non-blocking turn on another thread may consume the signal before
+        // the parking thread starts waiting; the flag, checked once it owns the driver, tells it
+        // not to wait then.
+        unparked_.store(true, std::memory_order_seq_cst);
+        signal();
+    }
+    /// Marks every registered resource shut down (its next operation throws) and wakes it;
+    /// later registrations throw.
+    void shutdown() noexcept;
+
+  protected:
+    IoDriver() = default;
+    virtual ~IoDriver();
+    /// Adds or removes `io` in the kernel's interest set (under mu_).
+    virtual void add(ScheduledIo* io) = 0;
+    virtual void remove(ScheduledIo* io) noexcept = 0;
+    /// Ends a wait in progress (an eventfd write, an io_uring NOP).
+    virtual void signal() noexcept = 0;
+    /// One wait (zero timeout: `nonblocking`), dispatching what it saw; returns how many
+    /// resources it reported ready.
+    virtual std::size_t wait(std::optional<std::chrono::steady_clock::time_point> until,
+                             bool nonblocking) noexcept = 0;
+    /// Frees `io` (the driver knows no report can name it any more).
+    void free_io(ScheduledIo* io) noexcept;
+    /// Frees what epoll-style deregistration left for the next turn.
+    void free_retired() noexcept;
+    void retire(ScheduledIo* io) noexcept;  // under mu_
+
+    std::mutex mu_;
+    bool shut_down_ = false;  // guarded by mu_
+
+  private:
+    std::atomic<std::uint32_t> refs_{1};
+    std::atomic<bool> turning_{false};
+    std::atomic<bool> unparked_{false};
+    ScheduledIo* live_ = nullptr;     // guarded by mu_
+    ScheduledIo* retired_ = nullptr;  // guarded by mu_
+};
+
+}  // namespace weft::detail

@@ -1,0 +1,38 @@
+#pragma once
+/// \file
+/// `IoDriverKind`: which kernel interface a runtime's I/O driver uses.
+
+namespace weft {
+
+/// The I/O driver a runtime uses, chosen at run time with `RuntimeBuilder::io_driver`.
+///
+/// - `Epoll`: readiness notification through edge-triggered epoll.
+/// - `Uring`: io_uring (via liburing): one ring per runtime whose multishot poll requests
+///   deliver readiness, and whose wait is the workers' park.
+/// - `Auto` (the default): `Uring` when a ring can be set up, otherwise `Epoll`, with one line
+///   on stderr saying why (io_uring can be disabled by the kernel, by
+///   `/proc/sys/kernel/io_uring_disabled`, or by a seccomp policy in a container). The
+///   environment variable `WEFT_IO_DRIVER=epoll|uring` overrides `Auto`.
+///
+/// Sockets behave the same on both: the whole I/O test suite runs against each.
+///
+/// ```cpp
+/// auto rt = weft::Runtime::builder().io_driver(weft::IoDriverKind::Epoll).build();
+/// assert(rt.io_driver_kind() == weft::IoDriverKind::Epoll);
+/// ```
+enum class IoDriverKind { Auto, Epoll, Uring };
+
+/// "auto", "epoll" or "uring".
+constexpr const char* to_string(IoDriverKind k) noexcept {
+    switch (k) {
+        case IoDriverKind::Epoll:
+            return "epoll";
+        case IoDriverKind::Uring:
+            return "uring";
+        case IoDriverKind::Auto:
+            break;
+    }
+    return "auto";
+}
+
+}  // namespace weft

@@ -1,0 +1,218 @@
+#include "weft/detail/io_driver.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace weft::detail {
+
+IoDriver* make_epoll_driver();  // epoll_driver.cpp
+IoDriver* make_uring_driver();  // uring_driver.cpp
+
+// ---- ScheduledIo ----
+
+namespace {
+constexpr std::uint32_t ready_mask(Direction dir) noexcept {
+    return dir == Direction::Read ? (kReadable | kReadClosed | kIoShutdown)
+                                  : (kWritable | kWriteClosed | kIoShutdown);
+}
+[[noreturn]] void throw_shut_down() {
+    throw std::runtime_error(
+        "weft: the runtime that owns this I/O resource has shut down (it cannot be used any "
+        "more)");
+}
+}  // namespace
+
+Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
+    std::uint32_t cur = readiness_.load(std::memory_order_acquire);
+    if ((cur & ready_mask(dir)) == 0) {
+        // Store the waker, then look again under the lock: set_readiness ORs in its bits
+        // before it takes the lock to collect wakers, so either we see its bits here or it
+        // sees our waker.
+        std::lock_guard lock(mu_);
+        Waker& slot = dir == Direction::Read ? reader_ : writer_;
+        if (!slot.will_wake(cx.waker())) slot = cx.waker();
+        cur = readiness_.load(std::memory_order_acquire);
+        if ((cur & ready_mask(dir)) == 0) return Pending;
+    }
+    if (cur & kIoShutdown) throw_shut_down();
+    return ReadyEvent{cur >> 16, cur & kBitsMask};
+}
+
+void ScheduledIo::clear_readiness(ReadyEvent ev, Direction dir, bool eagain) noexcept {
+    std::uint32_t clear = dir == Direction::Read ? kReadable : kWritable;
+    if (eagain) clear |= dir == Direction::Read ? kReadClosed : kWriteClosed;
+    std::uint32_t cur = readiness_.load(std::memory_order_relaxed);
+    while ((cur >> 16) == ev.tick && (cur & clear) != 0) {
+        if (readiness_.compare_exchange_weak(cur, cur & ~clear, std::memory_order_relaxed)) return;
+    }
+}
+
+void ScheduledIo::set_readiness(std::uint32_t bits) noexcept {
+    std::uint32_t cur = readiness_.load(std::memory_order_relaxed);
+    std::uint32_t next;
+    do {
+        std::uint32_t tick = ((cur >> 16) + 1) & 0xFFFF;
+        next = (tick << 16) | ((cur | bits) & kBitsMask);
+        // release: the poller that sees the bits also sees what the kernel reported before.
+    } while (!readiness_.compare_exchange_weak(cur, next, std::memory_order_acq_rel));
+    Waker r, w;
+    {
+        std::lock_guard lock(mu_);
+        if (bits & ready_mask(Direction::Read)) r = std::move(reader_);
+        if (bits & ready_mask(Direction::Write)) w = std::move(writer_);
+    }
+    if (!r.is_noop()) std::move(r).wake();
+    if (!w.is_noop()) std::move(w).wake();
+}
+
+void ScheduledIo::clear_waker(Direction dir) noexcept {
+    Waker old;
+    std::lock_guard lock(mu_);
+    old = std::move(dir == Direction::Read ? reader_ : writer_);
+}
+
+// ---- IoDriver ----
+
+namespace {
+constinit thread_local IoDriver* tl_io = nullptr;
+}  // namespace
+
+IoDriver* IoDriver::current() noexcept {
+    return tl_io;
+}
+
+IoDriver& IoDriver::current_or_throw(const char* what) {
+    if (tl_io == nullptr) {
+        throw std::logic_error(std::string("weft: ") + what +
+                               " needs a runtime: call it from a task or inside "
+                               "Runtime::block_on");
+    }
+    return *tl_io;
+}
+
+IoDriver::Enter::Enter(IoDriver* d) noexcept : prev_(tl_io) {
+    tl_io = d;
+}
+IoDriver::Enter::~Enter() {
+    tl_io = prev_;
+}
+
+IoDriver* IoDriver::create(IoDriverKind kind) {
+    if (kind == IoDriverKind::Auto) {
+        if (const char* env = std::getenv("WEFT_IO_DRIVER")) {
+            if (std::strcmp(env, "epoll") == 0) kind = IoDriverKind::Epoll;
+            if (std::strcmp(env, "uring") == 0) kind = IoDriverKind::Uring;
+        }
+    }
+    switch (kind) {
+        case IoDriverKind::Epoll:
+            return make_epoll_driver();
+        case IoDriverKind::Uring:
+            return make_uring_driver();
+        case IoDriverKind::Auto:
+            break;
+    }
+    try {
+        return make_uring_driver();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "weft: io_uring is not available (%s); using epoll\n", e.what());
+    }
+    return make_epoll_driver();
+}
+
+IoDriver::~IoDriver() {
+    // Every owner is gone (each held a reference): what is left only waited for the kernel.
+    free_retired();
+    while (live_ != nullptr)
+        free_io(live_);
+}
+
+ScheduledIo* IoDriver::register_fd(int fd) {
+    auto* io = new ScheduledIo(this, fd);
+    std::lock_guard lock(mu_);
+    if (shut_down_) {
+        delete io;
+        throw_shut_down();
+    }
+    try {
+        add(io);
+    } catch (...) {
+        delete io;
+        throw;
+    }
+    io->next = live_;
+    if (live_ != nullptr) live_->prev = io;
+    live_ = io;
+    return io;
+}
+
+void IoDriver::deregister(ScheduledIo* io) noexcept {
+    io->clear_waker(Direction::Read);
+    io->clear_waker(Direction::Write);
+    std::lock_guard lock(mu_);
+    io->owner_dropped = true;
+    remove(io);
+}
+
+void IoDriver::retire(ScheduledIo* io) noexcept {
+    io->next_retired = retired_;
+    retired_ = io;
+}
+
+void IoDriver::free_retired() noexcept {
+    std::lock_guard lock(mu_);
+    while (retired_ != nullptr) {
+        ScheduledIo* io = retired_;
+        retired_ = io->next_retired;
+        free_io(io);
+    }
+}
+
+void IoDriver::free_io(ScheduledIo* io) noexcept {
+    // (under mu_, or from the destructor)
+    if (io->prev != nullptr) io->prev->next = io->next;
+    if (io->next != nullptr) io->next->prev = io->prev;
+    if (live_ == io) live_ = io->next;
+    delete io;
+}
+
+void IoDriver::turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept {
+    // Only a non-blocking turn can hold turning_ meanwhile (one thread parks on the driver at
+    // a time), and it is short: wait for it.
+    while (turning_.exchange(true, std::memory_order_acquire))
+        std::this_thread::yield();
+    wait(until, unparked_.exchange(false, std::memory_order_seq_cst));
+    turning_.store(false, std::memory_order_release);
+}
+
+std::size_t IoDriver::poll_nonblocking() noexcept {
+    if (turning_.load(std::memory_order_relaxed) ||
+        turning_.exchange(true, std::memory_order_acquire))
+        return 0;
+    std::size_t n = wait(std::nullopt, true);
+    turning_.store(false, std::memory_order_release);
+    return n;
+}
+
+void IoDriver::shutdown() noexcept {
+    // Marked outside the lock: set_readiness calls wakers. No turn runs any more (the runtime
+    // stopped its threads first), so nothing deregistered meanwhile is freed under our feet.
+    std::vector<ScheduledIo*> live;
+    {
+        std::lock_guard lock(mu_);
+        shut_down_ = true;
+        for (ScheduledIo* io = live_; io != nullptr; io = io->next) {
+            if (!io->owner_dropped) live.push_back(io);
+        }
+    }
+    for (ScheduledIo* io : live)
+        io->set_readiness(kIoShutdown);
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,31 @@
+#include "weft/detail/io_source.hpp"
+
+#include <unistd.h>
+
+namespace weft::detail {
+
+IoSource::IoSource(int fd, const char* what) {
+    IoDriver* d = IoDriver::current();
+    try {
+        if (d == nullptr) IoDriver::current_or_throw(what);  // throws the logic_error
+        io_ = d->register_fd(fd);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    d->add_ref();
+    driver_ = d;
+    fd_ = fd;
+}
+
+void IoSource::reset() noexcept {
+    if (fd_ < 0) return;
+    driver_->deregister(io_);  // before close: the number may be reused at once
+    ::close(fd_);
+    driver_->release();
+    driver_ = nullptr;
+    io_ = nullptr;
+    fd_ = -1;
+}
+
+}  // namespace weft::detail

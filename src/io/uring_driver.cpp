@@ -1,0 +1,165 @@
+// The io_uring I/O driver: readiness through multishot poll requests, and the ring's wait as
+// the runtime's park.
+//
+// Each registered descriptor has one multishot IORING_OP_POLL_ADD (read, write, hang-up) in
+// the ring, whose completions carry the ScheduledIo as user_data; the kernel keeps it armed
+// across events, so there is no syscall per operation to re-arm it. A poll that ends (its
+// completion lacks IORING_CQE_F_MORE, e.g. after the kernel dropped it) is submitted again;
+// one that ends after deregister() frees its ScheduledIo (the last completion that can name it).
+//
+// Submissions come from any thread (registration happens where a socket is created), so the
+// submission queue is behind mu_ and the ring is set up without SINGLE_ISSUER; completions are
+// reaped only by the turning thread. unpark() submits a NOP, whose completion ends the wait.
+
+#include <liburing.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "weft/detail/io_driver.hpp"
+
+namespace weft::detail {
+
+namespace {
+constexpr std::uint64_t kWakeToken = 0;
+constexpr std::uint64_t kIgnoreToken = 1;  // poll-remove completions
+constexpr unsigned kPollMask = POLLIN | POLLOUT | POLLRDHUP | POLLPRI;
+}  // namespace
+
+class UringDriver final : public IoDriver {
+  public:
+    UringDriver() {
+        io_uring_params p{};
+        p.flags = IORING_SETUP_CQSIZE;
+        p.cq_entries = 16384;
+        int r = io_uring_queue_init_params(1024, &ring_, &p);
+        if (r < 0) throw std::system_error(-r, std::system_category(), "io_uring_queue_init");
+        if (!(p.features & IORING_FEAT_EXT_ARG) || !(p.features & IORING_FEAT_NODROP)) {
+            io_uring_queue_exit(&ring_);
+            throw std::system_error(ENOSYS, std::system_category(),
+                                    "io_uring without EXT_ARG/NODROP (kernel older than 5.11)");
+        }
+    }
+    ~UringDriver() override { io_uring_queue_exit(&ring_); }
+    IoDriverKind kind() const noexcept override { return IoDriverKind::Uring; }
+
+    void signal() noexcept override {
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_nop(sqe);
+        io_uring_sqe_set_data64(sqe, kWakeToken);
+        io_uring_submit(&ring_);
+    }
+
+  protected:
+    void add(ScheduledIo* io) override {
+        int r = arm(io);
+        if (r < 0) throw std::system_error(-r, std::system_category(), "io_uring poll_add");
+    }
+    void remove(ScheduledIo* io) noexcept override {
+        if (!io->armed) {
+            retire(io);  // freed at the next turn (this one may still be dispatching it)
+            return;
+        }
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_poll_remove(sqe, reinterpret_cast<std::uint64_t>(io));
+        io_uring_sqe_set_data64(sqe, kIgnoreToken);
+        io_uring_submit(&ring_);
+    }
+
+    std::size_t wait(std::optional<std::chrono::steady_clock::time_point> until,
+                     bool nonblocking) noexcept override {
+        free_retired();
+        io_uring_cqe* cqe = nullptr;
+        if (!nonblocking) {
+            if (until) {
+                auto left = *until - std::chrono::steady_clock::now();
+                __kernel_timespec ts{};
+                if (left.count() > 0) {
+                    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+                    ts.tv_sec = ns / 1000000000;
+                    ts.tv_nsec = ns % 1000000000;
+                }
+                io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+            } else {
+                io_uring_wait_cqe(&ring_, &cqe);
+            }
+        }
+        unsigned head;
+        unsigned seen = 0;
+        std::size_t ready = 0;
+        io_uring_for_each_cqe(&ring_, head, cqe) {
+            ++seen;
+            if (dispatch(cqe)) ++ready;
+        }
+        if (seen != 0) io_uring_cq_advance(&ring_, seen);
+        return ready;
+    }
+
+  private:
+    // Under sq_mu_. Every caller submits at once, so the queue never fills.
+    io_uring_sqe* get_sqe() noexcept {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        while (sqe == nullptr) {  // cannot happen while every get_sqe is followed by submit
+            io_uring_submit(&ring_);
+            sqe = io_uring_get_sqe(&ring_);
+        }
+        return sqe;
+    }
+    int arm(ScheduledIo* io) noexcept {  // under mu_
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_poll_multishot(sqe, io->fd, kPollMask);
+        io_uring_sqe_set_data(sqe, io);
+        int r = io_uring_submit(&ring_);
+        if (r >= 0) io->armed = true;
+        return r < 0 ? r : 0;
+    }
+
+    // Returns whether it reported readiness.
+    bool dispatch(io_uring_cqe* cqe) noexcept {
+        std::uint64_t data = io_uring_cqe_get_data64(cqe);
+        if (data == kWakeToken || data == kIgnoreToken) return false;
+        bool reported = false;
+        auto* io = reinterpret_cast<ScheduledIo*>(data);
+        if (cqe->res > 0) {
+            auto e = static_cast<std::uint32_t>(cqe->res);
+            std::uint32_t bits = 0;
+            if (e & (POLLIN | POLLPRI)) bits |= kReadable;
+            if (e & POLLOUT) bits |= kWritable;
+            if (e & POLLRDHUP) bits |= kReadable | kReadClosed;
+            if (e & POLLHUP) bits |= kReadable | kWritable | kReadClosed | kWriteClosed;
+            if (e & POLLERR) bits |= kReadable | kWritable;
+            io->set_readiness(bits);
+            reported = true;
+        }
+        if (cqe->flags & IORING_CQE_F_MORE) return reported;
+        // The poll ended: free the ScheduledIo if its owner is gone, else arm it again. An
+        // error ending it (not a removal) is reported as readiness, so that the next syscall
+        // meets it.
+        // (A ScheduledIo deregistered meanwhile is retired, not freed, until the next turn.)
+        bool failed = cqe->res < 0 && cqe->res != -ECANCELED;
+        {
+            std::lock_guard lock(mu_);
+            io->armed = false;
+            if (io->owner_dropped) {
+                free_io(io);
+                return reported;
+            }
+            if (!shut_down_ && arm(io) < 0) failed = true;
+        }
+        if (failed) io->set_readiness(kReadable | kWritable);
+        return reported || failed;
+    }
+
+    io_uring ring_{};
+    SpinLock sq_mu_;  // the submission queue
+};
+
+IoDriver* make_uring_driver() {
+    return new UringDriver();
+}
+
+}  // namespace weft::detail

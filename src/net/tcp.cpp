@@ -1,0 +1,184 @@
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+
+#include "weft/net/tcp_listener.hpp"
+#include "weft/net/tcp_stream.hpp"
+
+namespace weft::detail {
+
+void StreamSocket::shutdown(int how) {
+    if (::shutdown(src_.fd(), how) != 0 && errno != ENOTCONN)
+        throw_os_error(errno, std::string(kind_) + "::shutdown");
+}
+
+}  // namespace weft::detail
+
+namespace weft::net {
+
+namespace {
+
+constexpr const char* kStream = "weft::net::TcpStream";
+constexpr const char* kListener = "weft::net::TcpListener";
+
+SocketAddr sockname(int fd, bool peer, const char* what) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    auto* sa = reinterpret_cast<sockaddr*>(&ss);
+    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
+    if (r != 0) detail::throw_os_error(errno, what);
+    auto addr = SocketAddr::from_sockaddr(sa, len);
+    if (!addr) detail::throw_os_error(EAFNOSUPPORT, what);
+    return *addr;
+}
+
+void set_nonblocking(int fd, const char* what) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        int err = errno;
+        ::close(fd);
+        detail::throw_os_error(err, what);
+    }
+}
+
+bool is_out_of_resources(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+}  // namespace
+
+// ---- TcpStream ----
+
+Poll<TcpStream> detail_tcp::Connect::poll(Context& cx) {
+    if (sock_.fd() < 0) {
+        int fd =
+            ::socket(addr_.as_sockaddr()->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) detail::throw_os_error(errno, std::string(kStream) + "::connect (socket)");
+        // Registered after connect(): a socket that has not started connecting polls as hung
+        // up, which would read as "connect finished".
+        int r = ::connect(fd, addr_.as_sockaddr(), addr_.sockaddr_len());
+        if (r != 0 && errno != EINPROGRESS) {
+            int err = errno;
+            ::close(fd);
+            detail::throw_os_error(err, std::string(kStream) + "::connect to " + addr_.to_string());
+        }
+        sock_ = detail::StreamSocket(fd, kStream);
+        if (r == 0) return TcpStream(std::move(sock_));
+    }
+    // Connected (or failed) once writable; SO_ERROR tells which.
+    Poll<detail::ReadyEvent> r = sock_.source().poll_ready(cx, detail::Direction::Write);
+    if (r.is_pending()) return Pending;
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::getsockopt(sock_.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err != 0) {
+        sock_ = detail::StreamSocket();
+        detail::throw_os_error(err, std::string(kStream) + "::connect to " + addr_.to_string());
+    }
+    return TcpStream(std::move(sock_));
+}
+
+TcpStream TcpStream::from_fd(int fd) {
+    set_nonblocking(fd, "weft::net::TcpStream::from_fd");
+    return TcpStream(detail::StreamSocket(fd, kStream));
+}
+
+void TcpStream::set_nodelay(bool on) {
+    int v = on ? 1 : 0;
+    if (::setsockopt(sock_.fd(), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0)
+        detail::throw_os_error(errno, std::string(kStream) + "::set_nodelay");
+}
+
+bool TcpStream::nodelay() const {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (::getsockopt(sock_.fd(), IPPROTO_TCP, TCP_NODELAY, &v, &len) != 0)
+        detail::throw_os_error(errno, std::string(kStream) + "::nodelay");
+    return v != 0;
+}
+
+SocketAddr TcpStream::peer_addr() const {
+    return sockname(sock_.fd(), true, "weft::net::TcpStream::peer_addr");
+}
+
+SocketAddr TcpStream::local_addr() const {
+    return sockname(sock_.fd(), false, "weft::net::TcpStream::local_addr");
+}
+
+// ---- TcpListener ----
+
+TcpListener TcpListener::bind(const SocketAddr& addr, int backlog) {
+    int fd = ::socket(addr.as_sockaddr()->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) detail::throw_os_error(errno, std::string(kListener) + "::bind (socket)");
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const char* step = nullptr;
+    if (::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) != 0) {
+        step = "::bind ";
+    } else if (::listen(fd, backlog) != 0) {
+        step = "::listen ";
+    }
+    if (step != nullptr) {
+        int err = errno;
+        ::close(fd);
+        detail::throw_os_error(err, std::string(kListener) + step + addr.to_string());
+    }
+    // Registered once listening (an unconnected socket polls as hung up).
+    return TcpListener(detail::IoSource(fd, "weft::net::TcpListener::bind"));
+}
+
+TcpListener TcpListener::from_fd(int fd) {
+    set_nonblocking(fd, "weft::net::TcpListener::from_fd");
+    return TcpListener(detail::IoSource(fd, kListener));
+}
+
+SocketAddr TcpListener::local_addr() const {
+    return sockname(src_.fd(), false, "weft::net::TcpListener::local_addr");
+}
+
+Poll<std::pair<TcpStream, SocketAddr>> TcpListener::poll_accept(Context& cx) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    int fd = -1;
+    Poll<std::size_t> p = src_.poll_io(
+        cx, detail::Direction::Read,
+        [&] {
+            len = sizeof ss;
+            fd = ::accept4(src_.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+            return static_cast<ssize_t>(fd < 0 ? -1 : 0);
+        },
+        [] { return std::string(kListener) + "::accept"; });
+    if (p.is_pending()) return Pending;
+    TcpStream stream(detail::StreamSocket(fd, kStream));
+    auto peer = SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    return std::pair<TcpStream, SocketAddr>(std::move(stream),
+                                            peer ? *peer : SocketAddr::v4({0, 0, 0, 0}, 0));
+}
+
+Poll<std::pair<TcpStream, SocketAddr>> detail_tcp::Accept::poll(Context& cx) {
+    for (;;) {
+        if (backoff_) {
+            if (backoff_->poll(cx).is_pending()) return Pending;
+            backoff_.reset();
+        }
+        try {
+            return l_->poll_accept(cx);
+        } catch (const std::system_error& e) {
+            int err = e.code().category() == std::system_category() ? e.code().value() : 0;
+            if (err == ECONNABORTED) continue;  // the peer gave up first: take the next one
+            if (!is_out_of_resources(err)) throw;
+            // Out of descriptors or memory: the connection waits in the kernel's queue; try
+            // again shortly rather than spinning or failing the server's accept loop.
+            backoff_.emplace(time::Instant::now() + std::chrono::milliseconds(10));
+        }
+    }
+}
+
+}  // namespace weft::net
