@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The network benchmarks, weft next to its peers, interleaved, one line per run:
+#   echo: the peers' echo_load (100 connections x 64-byte messages, closed loop) against
+#         weft's net_server on epoll and io_uring (1 and 2 threads), Tokio, Asio, and the raw
+#         single-thread epoll and io_uring servers;
+#   http: wrk -t2 -c64 against the same servers' plaintext mode.
+# Each line gets server_cpu= (server CPU-seconds per second of load, from /proc/PID/stat) and
+# us_per_op= (server CPU microseconds per message or request): on 2 cores the load generator
+# is the bottleneck, so CPU per operation is the fair comparison.
+#   PEERS=/path/to/built/peers REPS=3 SECS=5 ONLY='echo|http' benches/compare_net.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PEERS=${PEERS:-../peers}
+REPS=${REPS:-3}
+SECS=${SECS:-5}
+ONLY=${ONLY:-echo|http}
+PORT=${PORT_BASE:-28500}
+W=build/release/benches/net_server
+T=$PEERS/tokio/target/release/tokio-bench
+A=$PEERS/cpp/build
+if [ ! -x "$W" ]; then
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
+  cmake --build build/release --target net_server >/dev/null
+fi
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+start() {  # start CMD...: runs the server on the next port, waits until it listens
+  PORT=$((PORT + 1))
+  "$@" >/dev/null 2>&1 &
+  SP=$!
+  for _ in $(seq 50); do
+    ss -ltnH "sport = :$PORT" | grep -q . && return 0
+    sleep 0.1
+  done
+  kill "$SP" 2>/dev/null
+  return 1
+}
+stop() { kill "$SP" 2>/dev/null; wait "$SP" 2>/dev/null; }
+
+run_echo() {  # run_echo NAME THREADS CMD... (the command gets port=)
+  local name=$1 threads=$2; shift 2
+  start "$@" port=$((PORT + 1)) || { echo "bench=echo impl=$name FAILED"; return; }
+  local t0 t1 out
+  t0=$(ticks "$SP")
+  out=$(timeout 60 "$A/echo_load" port="$PORT" conns=100 size=64 secs="$SECS" warmup=0.5 \
+        impl="$name" threads="$threads")
+  t1=$(ticks "$SP")
+  stop
+  awk -v line="$out" -v d=$((t1 - t0)) -v s="$SECS" -v rep="$rep" 'BEGIN {
+    n = split(line, kv, " "); msgs = 0
+    for (i = 1; i <= n; i++) if (kv[i] ~ /^msgs=/) { sub(/^msgs=/, "", kv[i]); msgs = kv[i] }
+    cpu = d / 100.0
+    per = msgs > 0 ? cpu * 1e6 / msgs : 0
+    printf "%s server_cpu=%.2f us_per_op=%.2f rep=%s\n", line, cpu / (s + 0.5), per, rep }'
+}
+
+run_http() {
+  local name=$1 threads=$2; shift 2
+  start "$@" port=$((PORT + 1)) || { echo "bench=http impl=$name FAILED"; return; }
+  local t0 t1 out
+  t0=$(ticks "$SP")
+  out=$(timeout 60 wrk -t2 -c64 -d"${SECS}s" "http://127.0.0.1:$PORT/")
+  t1=$(ticks "$SP")
+  stop
+  local reqs rps
+  reqs=$(awk '/requests in/{print $1}' <<<"$out")
+  rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
+  awk -v d=$((t1 - t0)) -v s="$SECS" -v reqs="$reqs" -v rps="$rps" -v name="$name" \
+      -v th="$threads" -v rep="$rep" 'BEGIN {
+    cpu = d / 100.0
+    per = reqs > 0 ? cpu * 1e6 / reqs : 0
+    fmt = "bench=http impl=%s threads=%s conns=64 requests=%s per_sec=%s server_cpu=%.2f us_per_op=%.2f rep=%s\n"
+    printf fmt, name, th, reqs, rps, cpu / s, per, rep }'
+}
+
+for rep in $(seq 1 "$REPS"); do
+  if [[ echo =~ $ONLY ]]; then
+    run_echo weft_epoll 1 "$W" echo driver=epoll threads=1 lifetime=120
+    run_echo weft_uring 1 "$W" echo driver=uring threads=1 lifetime=120
+    run_echo epoll 1 "$A/raw_epoll_server" mode=echo lifetime=120
+    run_echo uring 1 "$A/raw_uring_server" mode=echo recv=single lifetime=120
+    run_echo asio 1 "$A/asio_server" mode=echo threads=1 lifetime=120
+    run_echo tokio 1 "$T" echo_server rt=current secs=120
+    run_echo weft_epoll 2 "$W" echo driver=epoll threads=2 lifetime=120
+    run_echo weft_uring 2 "$W" echo driver=uring threads=2 lifetime=120
+    run_echo asio 2 "$A/asio_server" mode=echo threads=2 ctx=shared lifetime=120
+    run_echo tokio 2 "$T" echo_server rt=multi workers=2 secs=120
+  fi
+  if [[ http =~ $ONLY ]]; then
+    run_http weft_epoll 1 "$W" http driver=epoll threads=1 lifetime=120
+    run_http weft_uring 1 "$W" http driver=uring threads=1 lifetime=120
+    run_http epoll 1 "$A/raw_epoll_server" mode=http lifetime=120
+    run_http uring 1 "$A/raw_uring_server" mode=http recv=single lifetime=120
+    run_http asio 1 "$A/asio_server" mode=http threads=1 lifetime=120
+    run_http tokio 1 "$T" http_raw rt=current secs=120
+    run_http weft_epoll 2 "$W" http driver=epoll threads=2 lifetime=120
+    run_http weft_uring 2 "$W" http driver=uring threads=2 lifetime=120
+    run_http asio 2 "$A/asio_server" mode=http threads=2 ctx=shared lifetime=120
+    run_http tokio 2 "$T" http_raw rt=multi workers=2 secs=120
+  fi
+done
