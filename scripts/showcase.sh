@@ -12,3 +12,5 @@ run timer_future "the async book's hand-written TimerFuture, co_awaited; then a 
 run concurrency "concurrency is not parallelism: ten tasks on one thread each wait 100 ms, together"
 run runtime "the multi-threaded Runtime: 10,000 tasks spread over 2 workers by work stealing, and spawn_blocking off the workers"
 run time "timers: a timeout that cancels a slow request (its destructor runs), an interval, and the paused clock that runs a 1 h timeout in milliseconds"
+run echo "networking: a TCP echo server on 127.0.0.1 and three clients talking to it at once"
+run countserver "the count server: 1,000 concurrent clients, each gets the connection count, no gaps or duplicates"
