@@ -23,6 +23,7 @@
 #include "weft/net/socket_addr.hpp"
 #include "weft/net/tcp_listener.hpp"
 #include "weft/net/tcp_stream.hpp"
+#include "weft/net/udp_socket.hpp"
 #include "weft/runtime/handle.hpp"
 #include "weft/runtime/io_driver_kind.hpp"
 #include "weft/runtime/run.hpp"
