@@ -16,6 +16,7 @@
 #include "weft/future/try_join.hpp"
 #include "weft/io/async_read.hpp"
 #include "weft/io/async_write.hpp"
+#include "weft/io/buf_reader.hpp"
 #include "weft/io/error.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"

@@ -142,24 +142,40 @@ SocketAddr TcpListener::local_addr() const {
     return sockname(src_.fd(), false, "weft::net::TcpListener::local_addr");
 }
 
+Poll<int> TcpListener::poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len) {
+    for (;;) {
+        Poll<detail::ReadyEvent> r = src_.poll_ready(cx, detail::Direction::Read);
+        if (r.is_pending()) return Pending;
+        len = sizeof ss;
+        int fd = ::accept4(src_.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) return fd;
+        int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            src_.clear_readiness(r.value(), detail::Direction::Read, true);
+            continue;
+        }
+        if (err == EINTR) continue;
+        return -err;
+    }
+}
+
+TcpStream TcpListener::adopt(int fd, const sockaddr_storage& ss, socklen_t len, SocketAddr& peer) {
+    TcpStream stream(detail::StreamSocket(fd, kStream));
+    auto addr = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+    peer = addr ? *addr : SocketAddr();
+    return stream;
+}
+
 Poll<std::pair<TcpStream, SocketAddr>> TcpListener::poll_accept(Context& cx) {
     sockaddr_storage ss{};
     socklen_t len = 0;
-    int fd = -1;
-    Poll<std::size_t> p = src_.poll_io(
-        cx, detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            fd = ::accept4(src_.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
-            return static_cast<ssize_t>(fd < 0 ? -1 : 0);
-        },
-        [] { return std::string(kListener) + "::accept"; });
+    Poll<int> p = poll_accept_fd(cx, ss, len);
     if (p.is_pending()) return Pending;
-    TcpStream stream(detail::StreamSocket(fd, kStream));
-    auto peer = SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-    return std::pair<TcpStream, SocketAddr>(std::move(stream),
-                                            peer ? *peer : SocketAddr::v4({0, 0, 0, 0}, 0));
+    if (p.value() < 0) detail::throw_os_error(-p.value(), std::string(kListener) + "::accept");
+    SocketAddr peer;
+    TcpStream s = adopt(p.value(), ss, len, peer);
+    return std::pair<TcpStream, SocketAddr>(std::move(s), peer);
 }
 
 Poll<std::pair<TcpStream, SocketAddr>> detail_tcp::Accept::poll(Context& cx) {
@@ -168,16 +184,22 @@ Poll<std::pair<TcpStream, SocketAddr>> detail_tcp::Accept::poll(Context& cx) {
             if (backoff_->poll(cx).is_pending()) return Pending;
             backoff_.reset();
         }
-        try {
-            return l_->poll_accept(cx);
-        } catch (const std::system_error& e) {
-            int err = e.code().category() == std::system_category() ? e.code().value() : 0;
-            if (err == ECONNABORTED) continue;  // the peer gave up first: take the next one
-            if (!is_out_of_resources(err)) throw;
-            // Out of descriptors or memory: the connection waits in the kernel's queue; try
-            // again shortly rather than spinning or failing the server's accept loop.
-            backoff_.emplace(time::Instant::now() + std::chrono::milliseconds(10));
+        sockaddr_storage ss{};
+        socklen_t len = 0;
+        Poll<int> p = l_->poll_accept_fd(cx, ss, len);
+        if (p.is_pending()) return Pending;
+        int fd = p.value();
+        if (fd >= 0) {
+            SocketAddr peer;
+            TcpStream s = TcpListener::adopt(fd, ss, len, peer);
+            return std::pair<TcpStream, SocketAddr>(std::move(s), peer);
         }
+        if (-fd == ECONNABORTED) continue;  // the peer gave up first: take the next one
+        if (!is_out_of_resources(-fd))
+            detail::throw_os_error(-fd, std::string(kListener) + "::accept");
+        // Out of descriptors or memory: the connection waits in the kernel's queue; try again
+        // shortly rather than spinning or failing the server's accept loop.
+        backoff_.emplace(time::Instant::now() + std::chrono::milliseconds(10));
     }
 }
 

@@ -72,7 +72,12 @@ class TcpListener {
     int native_handle() const noexcept { return src_.fd(); }
 
   private:
+    friend class detail_tcp::Accept;
     explicit TcpListener(weft::detail::IoSource src) noexcept : src_(std::move(src)) {}
+    // One accept4 once readable: the descriptor, or -errno (no exception: accept() handles
+    // EMFILE and friends without one).
+    Poll<int> poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len);
+    static TcpStream adopt(int fd, const sockaddr_storage& ss, socklen_t len, SocketAddr& peer);
     weft::detail::IoSource src_;
 };
 
