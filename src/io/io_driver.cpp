@@ -54,7 +54,10 @@ void ScheduledIo::clear_readiness(ReadyEvent ev, Direction dir, bool eagain) noe
 }
 
 void ScheduledIo::set_readiness(std::uint32_t bits) noexcept {
-    std::uint32_t cur = readiness_.load(std::memory_order_relaxed);
+    // acquire: pairs with register_fd's release store. The kernel hands this pointer from the
+    // registering thread to the driver's, which orders the two, but invisibly to
+    // ThreadSanitizer; this pair makes the hand-over explicit.
+    std::uint32_t cur = readiness_.load(std::memory_order_acquire);
     std::uint32_t next;
     do {
         std::uint32_t tick = ((cur >> 16) + 1) & 0xFFFF;
@@ -135,6 +138,7 @@ IoDriver::~IoDriver() {
 
 ScheduledIo* IoDriver::register_fd(int fd) {
     auto* io = new ScheduledIo(this, fd);
+    io->readiness_.store(0, std::memory_order_release);  // publishes *io (see set_readiness)
     std::lock_guard lock(mu_);
     if (shut_down_) {
         delete io;
