@@ -2,9 +2,13 @@
 
 #include <arpa/inet.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+
+#include "sockname.hpp"
+#include "weft/io/error.hpp"
 
 namespace weft::net {
 
@@ -140,3 +144,18 @@ bool operator==(const SocketAddr& a, const SocketAddr& b) noexcept {
 }
 
 }  // namespace weft::net
+
+namespace weft::net::detail_sock {
+
+SocketAddr sockname(int fd, bool peer, const char* what) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    auto* sa = reinterpret_cast<sockaddr*>(&ss);
+    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
+    if (r != 0) weft::detail::throw_os_error(errno, what);
+    auto addr = SocketAddr::from_sockaddr(sa, len);
+    if (!addr) weft::detail::throw_os_error(EAFNOSUPPORT, what);
+    return *addr;
+}
+
+}  // namespace weft::net::detail_sock

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <string>
 
+#include "sockname.hpp"
+
 #include "weft/net/tcp_listener.hpp"
 #include "weft/net/tcp_stream.hpp"
 
@@ -26,17 +28,6 @@ namespace {
 
 constexpr const char* kStream = "weft::net::TcpStream";
 constexpr const char* kListener = "weft::net::TcpListener";
-
-SocketAddr sockname(int fd, bool peer, const char* what) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    auto* sa = reinterpret_cast<sockaddr*>(&ss);
-    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
-    if (r != 0) detail::throw_os_error(errno, what);
-    auto addr = SocketAddr::from_sockaddr(sa, len);
-    if (!addr) detail::throw_os_error(EAFNOSUPPORT, what);
-    return *addr;
-}
 
 void set_nonblocking(int fd, const char* what) {
     int flags = ::fcntl(fd, F_GETFL);
@@ -104,11 +95,11 @@ bool TcpStream::nodelay() const {
 }
 
 SocketAddr TcpStream::peer_addr() const {
-    return sockname(sock_.fd(), true, "weft::net::TcpStream::peer_addr");
+    return detail_sock::sockname(sock_.fd(), true, "weft::net::TcpStream::peer_addr");
 }
 
 SocketAddr TcpStream::local_addr() const {
-    return sockname(sock_.fd(), false, "weft::net::TcpStream::local_addr");
+    return detail_sock::sockname(sock_.fd(), false, "weft::net::TcpStream::local_addr");
 }
 
 // ---- TcpListener ----
@@ -139,7 +130,7 @@ TcpListener TcpListener::from_fd(int fd) {
 }
 
 SocketAddr TcpListener::local_addr() const {
-    return sockname(src_.fd(), false, "weft::net::TcpListener::local_addr");
+    return detail_sock::sockname(src_.fd(), false, "weft::net::TcpListener::local_addr");
 }
 
 Poll<int> TcpListener::poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len) {

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <string>
 
+#include "sockname.hpp"
+
 #include "weft/net/udp_socket.hpp"
 
 namespace weft::net {
@@ -11,16 +13,6 @@ namespace weft::net {
 namespace {
 constexpr const char* kUdp = "weft::net::UdpSocket";
 
-SocketAddr sockname(int fd, bool peer, const char* what) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    auto* sa = reinterpret_cast<sockaddr*>(&ss);
-    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
-    if (r != 0) detail::throw_os_error(errno, what);
-    auto addr = SocketAddr::from_sockaddr(sa, len);
-    if (!addr) detail::throw_os_error(EAFNOSUPPORT, what);
-    return *addr;
-}
 }  // namespace
 
 UdpSocket UdpSocket::bind(const SocketAddr& addr) {
@@ -81,11 +73,11 @@ Poll<std::size_t> UdpSocket::poll_recv(Context& cx, std::span<std::byte> buf) {
 }
 
 SocketAddr UdpSocket::local_addr() const {
-    return sockname(src_.fd(), false, "weft::net::UdpSocket::local_addr");
+    return detail_sock::sockname(src_.fd(), false, "weft::net::UdpSocket::local_addr");
 }
 
 SocketAddr UdpSocket::peer_addr() const {
-    return sockname(src_.fd(), true, "weft::net::UdpSocket::peer_addr");
+    return detail_sock::sockname(src_.fd(), true, "weft::net::UdpSocket::peer_addr");
 }
 
 }  // namespace weft::net

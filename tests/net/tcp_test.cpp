@@ -50,6 +50,14 @@ weft::Task<void> echo_server(TcpListener& l, int n) {
     }
 }
 
+// A connected client (first) and the server's side of it (second), through `l`.
+weft::Task<std::pair<TcpStream, TcpStream>> connect_pair(TcpListener& l) {
+    TcpStream c = co_await TcpStream::connect(l.local_addr());
+    auto [s, peer] = co_await l.accept();
+    EXPECT_EQ(peer, c.local_addr());
+    co_return std::pair<TcpStream, TcpStream>(std::move(c), std::move(s));
+}
+
 std::string read_all_text(int fd) {
     std::string out;
     char buf[4096];
@@ -111,9 +119,7 @@ TEST_P(Tcp, ReadReturnsZeroAtEndOfStreamAndKeepsDoingSo) {
     weft::Runtime rt = io_runtime(GetParam());
     rt.block_on([&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
-        TcpStream c = co_await TcpStream::connect(l.local_addr());
-        auto [s, peer] = co_await l.accept();
-        EXPECT_EQ(peer, c.local_addr());
+        auto [c, s] = co_await connect_pair(l);
         co_await c.write_all("bye");
         c.shutdown(weft::net::Shutdown::Write);
         std::string got;
@@ -282,8 +288,7 @@ TEST_P(Tcp, ACancelledReadLosesNothingAndLeavesTheSocketUsable) {
     weft::Runtime rt = io_runtime(GetParam());
     rt.block_on([&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
-        TcpStream c = co_await TcpStream::connect(l.local_addr());
-        auto [s, peer] = co_await l.accept();
+        auto [c, s] = co_await connect_pair(l);
         char buf[16];
         auto r = co_await weft::time::timeout(20ms, s.read(std::span(buf)));
         EXPECT_TRUE(r.is_elapsed());
@@ -304,8 +309,7 @@ TEST_P(Tcp, AbortingATaskBlockedInReadClosesItsSocket) {
     weft::Runtime rt = io_runtime(GetParam());
     rt.block_on([&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
-        TcpStream c = co_await TcpStream::connect(l.local_addr());
-        auto [s, peer] = co_await l.accept();
+        auto [c, s] = co_await connect_pair(l);
         auto blocked = weft::spawn([](TcpStream s) -> weft::Task<void> {
             char buf[16];
             (void)co_await s.read(std::span(buf));
