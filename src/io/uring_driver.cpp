@@ -30,21 +30,17 @@ constexpr unsigned kPollMask = POLLIN | POLLOUT | POLLRDHUP | POLLPRI;
 class UringDriver final : public IoDriver {
   public:
     UringDriver() {
-        // COOP_TASKRUN (Linux 5.19): a completion (a poll waking on incoming data) does not
-        // interrupt the thread that armed it with an IPI; it is posted when that thread next
-        // enters the kernel, which a runtime thread does all the time. Without it every
-        // message on a busy socket costs an inter-processor interrupt: 3x the CPU per message
-        // in the echo benchmark. (DEFER_TASKRUN would need a single submitting thread.)
+        // Not COOP_TASKRUN, though it cut the CPU per echo message 3x: a poll's completion is
+        // posted by the thread that armed the poll, and under COOP_TASKRUN only once that
+        // thread enters the kernel. A thread asleep on a futex (a parked worker, a block_on
+        // caller) is not woken for it, so the completion, and the task waiting for it, can
+        // stall indefinitely (a test hung this way). The default interrupts the arming thread to
+        // post it. Arming every poll on the thread that waits in the ring would allow
+        // SINGLE_ISSUER + DEFER_TASKRUN; that is the next step for this driver.
         io_uring_params p{};
-        p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;
+        p.flags = IORING_SETUP_CQSIZE;
         p.cq_entries = 16384;
         int r = io_uring_queue_init_params(1024, &ring_, &p);
-        if (r == -EINVAL) {  // an older kernel
-            p = io_uring_params{};
-            p.flags = IORING_SETUP_CQSIZE;
-            p.cq_entries = 16384;
-            r = io_uring_queue_init_params(1024, &ring_, &p);
-        }
         if (r < 0) throw std::system_error(-r, std::system_category(), "io_uring_queue_init");
         if (!(p.features & IORING_FEAT_EXT_ARG) || !(p.features & IORING_FEAT_NODROP)) {
             io_uring_queue_exit(&ring_);
