@@ -167,10 +167,15 @@ void IoDriver::deregister(ScheduledIo* io) noexcept {
 void IoDriver::retire(ScheduledIo* io) noexcept {
     io->next_retired = retired_;
     retired_ = io;
+    has_retired_.store(true, std::memory_order_relaxed);
 }
 
 void IoDriver::free_retired() noexcept {
+    // Every turn calls this; most have nothing to free and skip the lock. (relaxed: a retire
+    // missed here is freed at the next turn, which is all the deferral asks.)
+    if (!has_retired_.load(std::memory_order_relaxed)) return;
     std::lock_guard lock(mu_);
+    has_retired_.store(false, std::memory_order_relaxed);
     while (retired_ != nullptr) {
         ScheduledIo* io = retired_;
         retired_ = io->next_retired;

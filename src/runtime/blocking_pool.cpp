@@ -2,9 +2,8 @@
 
 #include <thread>
 
-#include "weft/detail/io_driver.hpp"
+#include "enter_runtime.hpp"
 #include "weft/detail/raw_task.hpp"
-#include "weft/detail/time_driver.hpp"
 
 namespace weft::detail {
 
@@ -28,8 +27,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 }
 
 void BlockingPool::thread_main() noexcept {
-    TimeDriver::Enter time(rt_->time_driver());  // blocking code may create timers too
-    IoDriver::Enter io(rt_->io_driver());        // and sockets
+    EnterDrivers drivers(rt_->time_driver(), rt_->io_driver());  // blocking code may use them too
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {

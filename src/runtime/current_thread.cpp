@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "blocking_pool.hpp"
+#include "enter_runtime.hpp"
 #include "weft/detail/io_driver.hpp"
 #include "weft/detail/local_core.hpp"
 #include "weft/detail/parker.hpp"
@@ -177,9 +178,7 @@ void CurrentThread::block_on(PollStep step) {
             "weft: block_on called from a task of the same current-thread runtime (it would "
             "never return; co_await the future instead)");
     }
-    SpawnerScope scope(this);
-    TimeDriver::Enter time(time_);
-    IoDriver::Enter io(io_);
+    EnterRuntime enter(this, time_, io_);
     Parker& parker = Parker::current();
     for (;;) {
         throw_if_failed();
@@ -261,9 +260,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
-        SpawnerScope scope(this);
-        TimeDriver::Enter time(time_);  // (a destructor may create a timer)
-        IoDriver::Enter io(io_);
+        EnterRuntime enter(this, time_, io_);  // (a destructor may spawn or create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

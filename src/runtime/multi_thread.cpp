@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "blocking_pool.hpp"
+#include "enter_runtime.hpp"
 #include "weft/detail/io_driver.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/detail/raw_task.hpp"
@@ -318,9 +319,7 @@ void MultiThread::start() {
 void MultiThread::worker_main(Worker& w) noexcept {
     tl_worker = &w;
     tl_owner = this;
-    SpawnerScope scope(this);
-    TimeDriver::Enter time(time_);
-    IoDriver::Enter io(io_);
+    EnterRuntime enter(this, time_, io_);
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
@@ -667,9 +666,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     // Cancel every task still owned, here, with this scheduler as the current spawner so that
     // a destructor that spawns gets its task cancelled rather than lost.
     {
-        SpawnerScope scope(this);
-        TimeDriver::Enter time(time_);  // (a destructor may create a timer)
-        IoDriver::Enter io(io_);
+        EnterRuntime enter(this, time_, io_);  // (a destructor may spawn or create a timer)
         for (OwnedShard& sh : owned_) {
             for (;;) {
                 TaskHeader* t;
@@ -723,9 +720,7 @@ void MultiThread::block_on(PollStep step) {
             "weft: block_on called from a task of the same runtime (it would block a worker; "
             "co_await the future instead)");
     }
-    SpawnerScope scope(this);
-    TimeDriver::Enter time(time_);
-    IoDriver::Enter io(io_);
+    EnterRuntime enter(this, time_, io_);
     Parker& parker = Parker::current();
     Waker waker = parker.waker();
     Context cx(waker);

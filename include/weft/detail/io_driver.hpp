@@ -173,8 +173,9 @@ class IoDriver {
     std::atomic<std::uint32_t> refs_{1};
     std::atomic<bool> turning_{false};
     std::atomic<bool> unparked_{false};
-    ScheduledIo* live_ = nullptr;     // guarded by mu_
-    ScheduledIo* retired_ = nullptr;  // guarded by mu_
+    ScheduledIo* live_ = nullptr;           // guarded by mu_
+    ScheduledIo* retired_ = nullptr;        // guarded by mu_
+    std::atomic<bool> has_retired_{false};  // retired_ may be non-empty
 };
 
 }  // namespace weft::detail
