@@ -102,7 +102,13 @@ TimeDriver::ArmResult TimeDriver::arm(TimerEntry& e, time::Instant deadline, con
     }
     e.tick = tick;
     wheel_.insert(&e);
-    if (tick < next_due_.load(std::memory_order_relaxed)) update_next_locked();
+    // next_due_ can be early (a disarm leaves it), so it cannot tell whether the parked
+    // thread sleeps past this deadline: parked_until_ can. Testing only next_due_ lost a
+    // wake-up: a cancelled timeout left next_due_ at its tick, the keeper parked with no
+    // deadline, and a later, longer timer never unparked it.
+    if (tick < next_due_.load(std::memory_order_relaxed) ||
+        (parked_ != nullptr && tick < parked_until_))
+        update_next_locked();
     return ArmResult::Armed;
 }
 

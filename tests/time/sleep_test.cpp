@@ -310,3 +310,23 @@ TEST(Sleep, TimersFromManyThreadsAtOnce) {
         th.join();
     EXPECT_EQ(completed.load(), kTasks * kSleeps);
 }
+
+// Regression: a cancelled timer leaves the "earliest deadline" hint early; the keeper then
+// parked with no deadline (the wheel was empty), and a later timer whose deadline lay past
+// the stale hint never unparked it, so that timer never fired. (Found as an intermittent
+// hang of a connect under timeout, in a loop that cancels a timeout on every iteration.)
+TEST(Sleep, ATimerArmedAfterACancelledOneWakesAnIdleRuntime) {
+    Watchdog dog(10s);  // the bug hung block_on below for ever
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(1).build();
+    for (int round = 0; round < 5; ++round) {
+        // A 40 ms timer, cancelled before it fires (its task is aborted).
+        auto doomed = rt.spawn([]() -> weft::Task<void> { co_await weft::time::sleep(40ms); });
+        std::this_thread::sleep_for(5ms);
+        doomed.abort();
+        std::this_thread::sleep_for(5ms);  // the worker parks, keeping time, with no timer left
+        // A 60 ms timer armed by this (non-worker) thread: past the cancelled one's deadline.
+        auto start = std::chrono::steady_clock::now();
+        rt.block_on([]() -> weft::Task<void> { co_await weft::time::sleep(60ms); });
+        EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "round " << round;
+    }
+}
