@@ -38,10 +38,6 @@ void set_nonblocking(int fd, const char* what) {
     }
 }
 
-bool is_out_of_resources(int err) noexcept {
-    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 }  // namespace
 
 // ---- TcpStream ----
@@ -121,77 +117,39 @@ TcpListener TcpListener::bind(const SocketAddr& addr, int backlog) {
         detail::throw_os_error(err, std::string(kListener) + step + addr.to_string());
     }
     // Registered once listening (an unconnected socket polls as hung up).
-    return TcpListener(detail::IoSource(fd, "weft::net::TcpListener::bind"));
+    return TcpListener(detail::ListenSocket(fd, kListener));
 }
 
 TcpListener TcpListener::from_fd(int fd) {
     set_nonblocking(fd, "weft::net::TcpListener::from_fd");
-    return TcpListener(detail::IoSource(fd, kListener));
+    return TcpListener(detail::ListenSocket(fd, kListener));
 }
 
 SocketAddr TcpListener::local_addr() const {
-    return detail_sock::sockname(src_.fd(), false, "weft::net::TcpListener::local_addr");
+    return detail_sock::sockname(sock_.fd(), false, "weft::net::TcpListener::local_addr");
 }
 
-Poll<int> TcpListener::poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len) {
-    for (;;) {
-        Poll<detail::ReadyEvent> r = src_.poll_ready(cx, detail::Direction::Read);
-        if (r.is_pending()) return Pending;
-        len = sizeof ss;
-        int fd = ::accept4(src_.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd >= 0) return fd;
-        int err = errno;
-        if (err == EAGAIN || err == EWOULDBLOCK) {
-            src_.clear_readiness(r.value(), detail::Direction::Read, true);
-            continue;
-        }
-        if (err == EINTR) continue;
-        return -err;
-    }
-}
-
-TcpStream TcpListener::adopt(int fd, const sockaddr_storage& ss, socklen_t len, SocketAddr& peer) {
+std::pair<TcpStream, SocketAddr> TcpListener::adopt(int fd, const sockaddr_storage& ss,
+                                                    socklen_t len) {
     TcpStream stream(detail::StreamSocket(fd, kStream));
     auto addr = SocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    peer = addr ? *addr : SocketAddr();
-    return stream;
+    return {std::move(stream), addr ? *addr : SocketAddr()};
 }
 
 Poll<std::pair<TcpStream, SocketAddr>> TcpListener::poll_accept(Context& cx) {
     sockaddr_storage ss{};
     socklen_t len = 0;
-    Poll<int> p = poll_accept_fd(cx, ss, len);
+    Poll<int> p = sock_.poll_accept_or_throw(cx, ss, len);
     if (p.is_pending()) return Pending;
-    if (p.value() < 0) detail::throw_os_error(-p.value(), std::string(kListener) + "::accept");
-    SocketAddr peer;
-    TcpStream s = adopt(p.value(), ss, len, peer);
-    return std::pair<TcpStream, SocketAddr>(std::move(s), peer);
+    return adopt(p.value(), ss, len);
 }
 
 Poll<std::pair<TcpStream, SocketAddr>> detail_tcp::Accept::poll(Context& cx) {
-    for (;;) {
-        if (backoff_) {
-            if (backoff_->poll(cx).is_pending()) return Pending;
-            backoff_.reset();
-        }
-        sockaddr_storage ss{};
-        socklen_t len = 0;
-        Poll<int> p = l_->poll_accept_fd(cx, ss, len);
-        if (p.is_pending()) return Pending;
-        int fd = p.value();
-        if (fd >= 0) {
-            SocketAddr peer;
-            TcpStream s = TcpListener::adopt(fd, ss, len, peer);
-            return std::pair<TcpStream, SocketAddr>(std::move(s), peer);
-        }
-        if (-fd == ECONNABORTED) continue;  // the peer gave up first: take the next one
-        if (!is_out_of_resources(-fd))
-            detail::throw_os_error(-fd, std::string(kListener) + "::accept");
-        // Out of descriptors or memory: the connection waits in the kernel's queue; try again
-        // shortly rather than spinning or failing the server's accept loop.
-        backoff_.emplace(time::Instant::now() + std::chrono::milliseconds(10));
-    }
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    Poll<int> p = loop_.poll(cx, l_->sock_, ss, len);
+    if (p.is_pending()) return Pending;
+    return TcpListener::adopt(p.value(), ss, len);
 }
 
 }  // namespace weft::net

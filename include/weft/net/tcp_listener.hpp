@@ -5,10 +5,9 @@
 #include <optional>
 #include <utility>
 
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/listen_socket.hpp"
 #include "weft/net/socket_addr.hpp"
 #include "weft/net/tcp_stream.hpp"
-#include "weft/time/sleep.hpp"
 
 namespace weft::net {
 
@@ -24,7 +23,7 @@ class Accept {
 
   private:
     TcpListener* l_;
-    std::optional<time::Sleep> backoff_;  // after EMFILE and friends
+    weft::detail::AcceptLoop loop_;
 };
 }  // namespace detail_tcp
 
@@ -69,16 +68,14 @@ class TcpListener {
 
     /// The bound address (with the port the kernel chose for port 0).
     SocketAddr local_addr() const;
-    int native_handle() const noexcept { return src_.fd(); }
+    int native_handle() const noexcept { return sock_.fd(); }
 
   private:
     friend class detail_tcp::Accept;
-    explicit TcpListener(weft::detail::IoSource src) noexcept : src_(std::move(src)) {}
-    // One accept4 once readable: the descriptor, or -errno (no exception: accept() handles
-    // EMFILE and friends without one).
-    Poll<int> poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len);
-    static TcpStream adopt(int fd, const sockaddr_storage& ss, socklen_t len, SocketAddr& peer);
-    weft::detail::IoSource src_;
+    explicit TcpListener(weft::detail::ListenSocket sock) noexcept : sock_(std::move(sock)) {}
+    static std::pair<TcpStream, SocketAddr> adopt(int fd, const sockaddr_storage& ss,
+                                                  socklen_t len);
+    weft::detail::ListenSocket sock_;
 };
 
 }  // namespace weft::net

@@ -10,6 +10,7 @@
 #include <span>
 #include <string_view>
 
+#include "weft/detail/stream_halves.hpp"
 #include "weft/detail/stream_socket.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"
@@ -107,32 +108,16 @@ class TcpStream {
     /// The socket descriptor (still owned by the stream).
     int native_handle() const noexcept { return sock_.fd(); }
 
-    /// A borrowed half: reads through the stream it came from.
-    class ReadHalf {
-      public:
-        Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
-            return s_->poll_read(cx, buf);
-        }
+    /// A borrowed half (`split`): `poll_read` through this stream.
+    using ReadHalf = weft::detail::ReadHalf<TcpStream>;
+    /// A borrowed half (`split`): `poll_write`, `poll_flush`, `poll_shutdown` through this
+    /// stream.
+    using WriteHalf = weft::detail::WriteHalf<TcpStream>;
+    /// The owned read half of `into_split`; also `peer_addr`, `local_addr`.
+    using OwnedReadHalf = weft::detail::OwnedReadHalf<TcpStream>;
+    /// The owned write half of `into_split`; dropping it shuts the write side down.
+    using OwnedWriteHalf = weft::detail::OwnedWriteHalf<TcpStream>;
 
-      private:
-        friend class TcpStream;
-        explicit ReadHalf(TcpStream& s) noexcept : s_(&s) {}
-        TcpStream* s_;
-    };
-    /// A borrowed half: writes through the stream it came from.
-    class WriteHalf {
-      public:
-        Poll<std::size_t> poll_write(Context& cx, std::span<const std::byte> buf) {
-            return s_->poll_write(cx, buf);
-        }
-        Poll<void> poll_flush(Context& cx) noexcept { return s_->poll_flush(cx); }
-        Poll<void> poll_shutdown(Context& cx) { return s_->poll_shutdown(cx); }
-
-      private:
-        friend class TcpStream;
-        explicit WriteHalf(TcpStream& s) noexcept : s_(&s) {}
-        TcpStream* s_;
-    };
     /// Two halves borrowing this stream, for a reader task and a writer task at once (each
     /// direction has its own waker). The stream must outlive them.
     ///
@@ -142,8 +127,6 @@ class TcpStream {
     /// ```
     std::pair<ReadHalf, WriteHalf> split() noexcept { return {ReadHalf(*this), WriteHalf(*this)}; }
 
-    class OwnedReadHalf;
-    class OwnedWriteHalf;
     /// Two halves that share ownership of the stream, to move into two spawned tasks. The
     /// connection closes when both are gone; dropping the write half shuts the write side
     /// down (the peer reads end of stream), as Tokio's does.
@@ -156,49 +139,8 @@ class TcpStream {
     weft::detail::StreamSocket sock_;
 };
 
-/// The owned read half of `TcpStream::into_split`.
-class TcpStream::OwnedReadHalf {
-  public:
-    Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
-        return s_->poll_read(cx, buf);
-    }
-    SocketAddr peer_addr() const { return s_->peer_addr(); }
-
-  private:
-    friend class TcpStream;
-    explicit OwnedReadHalf(std::shared_ptr<TcpStream> s) noexcept : s_(std::move(s)) {}
-    std::shared_ptr<TcpStream> s_;
-};
-
-/// The owned write half of `TcpStream::into_split`.
-class TcpStream::OwnedWriteHalf {
-  public:
-    OwnedWriteHalf(OwnedWriteHalf&&) noexcept = default;
-    OwnedWriteHalf& operator=(OwnedWriteHalf&&) noexcept = default;
-    ~OwnedWriteHalf() {
-        if (s_) {
-            try {
-                s_->shutdown(Shutdown::Write);
-            } catch (...) {  // already reset: nothing to tell the peer
-            }
-        }
-    }
-    Poll<std::size_t> poll_write(Context& cx, std::span<const std::byte> buf) {
-        return s_->poll_write(cx, buf);
-    }
-    Poll<void> poll_flush(Context& cx) noexcept { return s_->poll_flush(cx); }
-    Poll<void> poll_shutdown(Context& cx) { return s_->poll_shutdown(cx); }
-    SocketAddr peer_addr() const { return s_->peer_addr(); }
-
-  private:
-    friend class TcpStream;
-    explicit OwnedWriteHalf(std::shared_ptr<TcpStream> s) noexcept : s_(std::move(s)) {}
-    std::shared_ptr<TcpStream> s_;
-};
-
 inline std::pair<TcpStream::OwnedReadHalf, TcpStream::OwnedWriteHalf> TcpStream::into_split() && {
-    auto s = std::make_shared<TcpStream>(std::move(*this));
-    return {OwnedReadHalf(s), OwnedWriteHalf(s)};
+    return weft::detail::into_split(std::move(*this));
 }
 
 }  // namespace weft::net

@@ -1,0 +1,56 @@
+#include "weft/detail/listen_socket.hpp"
+
+#include <cerrno>
+#include <chrono>
+
+namespace weft::detail {
+
+namespace {
+bool is_out_of_resources(int err) noexcept {
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+}  // namespace
+
+Poll<int> ListenSocket::poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len) {
+    for (;;) {
+        Poll<ReadyEvent> r = src_.poll_ready(cx, Direction::Read);
+        if (r.is_pending()) return Pending;
+        len = sizeof ss;
+        int fd = ::accept4(src_.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) return fd;
+        int err = errno;
+        if (err == EAGAIN || err == EWOULDBLOCK) {
+            src_.clear_readiness(r.value(), Direction::Read, true);
+            continue;
+        }
+        if (err == EINTR) continue;
+        return -err;
+    }
+}
+
+Poll<int> ListenSocket::poll_accept_or_throw(Context& cx, sockaddr_storage& ss, socklen_t& len) {
+    Poll<int> p = poll_accept_fd(cx, ss, len);
+    if (p.is_ready() && p.value() < 0) throw_os_error(-p.value(), std::string(kind_) + "::accept");
+    return p;
+}
+
+Poll<int> AcceptLoop::poll(Context& cx, ListenSocket& l, sockaddr_storage& ss, socklen_t& len) {
+    for (;;) {
+        if (backoff_) {
+            if (backoff_->poll(cx).is_pending()) return Pending;
+            backoff_.reset();
+        }
+        Poll<int> p = l.poll_accept_fd(cx, ss, len);
+        if (p.is_pending()) return Pending;
+        int fd = p.value();
+        if (fd >= 0) return fd;
+        if (-fd == ECONNABORTED) continue;  // the peer gave up first: take the next one
+        if (!is_out_of_resources(-fd)) throw_os_error(-fd, std::string(l.kind()) + "::accept");
+        // Out of descriptors or memory: the connection waits in the kernel's queue; try again
+        // shortly rather than spinning or failing the server's accept loop.
+        backoff_.emplace(time::Instant::now() + std::chrono::milliseconds(10));
+    }
+}
+
+}  // namespace weft::detail
