@@ -1,6 +1,8 @@
 #include "weft/net/socket_addr.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -156,6 +158,15 @@ SocketAddr sockname(int fd, bool peer, const char* what) {
     auto addr = SocketAddr::from_sockaddr(sa, len);
     if (!addr) weft::detail::throw_os_error(EAFNOSUPPORT, what);
     return *addr;
+}
+
+void set_nonblocking(int fd, const char* what) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        int err = errno;
+        ::close(fd);
+        weft::detail::throw_os_error(err, what);
+    }
 }
 
 }  // namespace weft::net::detail_sock

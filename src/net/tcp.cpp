@@ -13,15 +13,6 @@
 #include "weft/net/tcp_listener.hpp"
 #include "weft/net/tcp_stream.hpp"
 
-namespace weft::detail {
-
-void StreamSocket::shutdown(int how) {
-    if (::shutdown(src_.fd(), how) != 0 && errno != ENOTCONN)
-        throw_os_error(errno, std::string(kind_) + "::shutdown");
-}
-
-}  // namespace weft::detail
-
 namespace weft::net {
 
 namespace {
@@ -29,50 +20,23 @@ namespace {
 constexpr const char* kStream = "weft::net::TcpStream";
 constexpr const char* kListener = "weft::net::TcpListener";
 
-void set_nonblocking(int fd, const char* what) {
-    int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-        int err = errno;
-        ::close(fd);
-        detail::throw_os_error(err, what);
-    }
-}
-
 }  // namespace
 
 // ---- TcpStream ----
 
 Poll<TcpStream> detail_tcp::Connect::poll(Context& cx) {
     if (sock_.fd() < 0) {
-        int fd =
-            ::socket(addr_.as_sockaddr()->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0) detail::throw_os_error(errno, std::string(kStream) + "::connect (socket)");
-        // Registered after connect(): a socket that has not started connecting polls as hung
-        // up, which would read as "connect finished".
-        int r = ::connect(fd, addr_.as_sockaddr(), addr_.sockaddr_len());
-        if (r != 0 && errno != EINPROGRESS) {
-            int err = errno;
-            ::close(fd);
-            detail::throw_os_error(err, std::string(kStream) + "::connect to " + addr_.to_string());
-        }
-        sock_ = detail::StreamSocket(fd, kStream);
-        if (r == 0) return TcpStream(std::move(sock_));
+        bool connected = false;
+        sock_ = detail::StreamSocket::begin_connect(addr_.as_sockaddr(), addr_.sockaddr_len(),
+                                                    kStream, addr_.to_string(), connected);
+        if (connected) return TcpStream(std::move(sock_));
     }
-    // Connected (or failed) once writable; SO_ERROR tells which.
-    Poll<detail::ReadyEvent> r = sock_.source().poll_ready(cx, detail::Direction::Write);
-    if (r.is_pending()) return Pending;
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (::getsockopt(sock_.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-    if (err != 0) {
-        sock_ = detail::StreamSocket();
-        detail::throw_os_error(err, std::string(kStream) + "::connect to " + addr_.to_string());
-    }
+    if (sock_.poll_connected(cx, addr_.to_string()).is_pending()) return Pending;
     return TcpStream(std::move(sock_));
 }
 
 TcpStream TcpStream::from_fd(int fd) {
-    set_nonblocking(fd, "weft::net::TcpStream::from_fd");
+    detail_sock::set_nonblocking(fd, "weft::net::TcpStream::from_fd");
     return TcpStream(detail::StreamSocket(fd, kStream));
 }
 
@@ -121,7 +85,7 @@ TcpListener TcpListener::bind(const SocketAddr& addr, int backlog) {
 }
 
 TcpListener TcpListener::from_fd(int fd) {
-    set_nonblocking(fd, "weft::net::TcpListener::from_fd");
+    detail_sock::set_nonblocking(fd, "weft::net::TcpListener::from_fd");
     return TcpListener(detail::ListenSocket(fd, kListener));
 }
 

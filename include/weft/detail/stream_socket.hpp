@@ -48,6 +48,14 @@ class StreamSocket {
     /// shutdown(2); ENOTCONN (the peer reset the connection first) is not an error.
     void shutdown(int how);
 
+    /// Connecting, in two steps (the connect futures of TcpStream and UnixStream):
+    /// begin_connect makes a non-blocking socket of sa's family and starts connecting it to
+    /// `sa`, throwing "<kind>::connect to <to>" on failure; `connected` says whether it
+    /// finished at once. Otherwise poll_connected is Ready once it has, and throws its error.
+    static StreamSocket begin_connect(const sockaddr* sa, socklen_t len, const char* kind,
+                                      const std::string& to, bool& connected);
+    Poll<void> poll_connected(Context& cx, const std::string& to);
+
     IoSource& source() noexcept { return src_; }
     int fd() const noexcept { return src_.fd(); }
 

@@ -1,0 +1,200 @@
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "sockname.hpp"
+
+#include "weft/net/unix_listener.hpp"
+#include "weft/net/unix_socket_addr.hpp"
+#include "weft/net/unix_stream.hpp"
+
+namespace weft::net {
+
+namespace {
+
+constexpr const char* kStream = "weft::net::UnixStream";
+constexpr const char* kListener = "weft::net::UnixListener";
+constexpr std::size_t kMaxName = sizeof(sockaddr_un::sun_path) - 1;
+
+UnixSocketAddr unix_sockname(int fd, bool peer, const char* what) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    auto* sa = reinterpret_cast<sockaddr*>(&ss);
+    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
+    if (r != 0) detail::throw_os_error(errno, what);
+    auto addr = UnixSocketAddr::from_sockaddr(sa, len);
+    if (!addr) detail::throw_os_error(EAFNOSUPPORT, what);
+    return *addr;
+}
+
+}  // namespace
+
+// ---- UnixSocketAddr ----
+
+UnixSocketAddr::UnixSocketAddr() noexcept : len_(sizeof(sa_family_t)) {
+    std::memset(&addr_, 0, sizeof addr_);
+    addr_.sun_family = AF_UNIX;
+}
+
+UnixSocketAddr UnixSocketAddr::from_pathname(const std::filesystem::path& path) {
+    const std::string& p = path.native();
+    if (p.empty() || p.size() > kMaxName || p.find('\0') != std::string::npos) {
+        throw std::invalid_argument("weft::net::UnixSocketAddr: \"" + p +
+                                    "\" is not a usable socket path (1 to 107 bytes, no NUL)");
+    }
+    UnixSocketAddr a;
+    std::memcpy(a.addr_.sun_path, p.data(), p.size());
+    // The path and its terminating NUL, as the kernel reports a bound path back.
+    a.len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size() + 1);
+    return a;
+}
+
+UnixSocketAddr UnixSocketAddr::from_abstract_name(std::string_view name) {
+    if (name.size() > kMaxName) {
+        throw std::invalid_argument("weft::net::UnixSocketAddr: abstract name longer than " +
+                                    std::to_string(kMaxName) + " bytes");
+    }
+    UnixSocketAddr a;
+    std::memcpy(a.addr_.sun_path + 1, name.data(), name.size());  // sun_path[0] stays NUL
+    a.len_ = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    return a;
+}
+
+std::optional<UnixSocketAddr> UnixSocketAddr::from_sockaddr(const sockaddr* sa,
+                                                            socklen_t len) noexcept {
+    if (len < sizeof(sa_family_t) || sa->sa_family != AF_UNIX || len > sizeof(sockaddr_un))
+        return std::nullopt;
+    UnixSocketAddr a;
+    std::memcpy(&a.addr_, sa, len);
+    a.len_ = len;
+    return a;
+}
+
+std::optional<std::filesystem::path> UnixSocketAddr::as_pathname() const {
+    if (is_unnamed() || addr_.sun_path[0] == '\0') return std::nullopt;
+    std::size_t n = len_ - offsetof(sockaddr_un, sun_path);
+    return std::filesystem::path(std::string(addr_.sun_path, strnlen(addr_.sun_path, n)));
+}
+
+std::optional<std::string> UnixSocketAddr::as_abstract_name() const {
+    if (is_unnamed() || addr_.sun_path[0] != '\0') return std::nullopt;
+    std::size_t n = len_ - offsetof(sockaddr_un, sun_path);
+    return std::string(addr_.sun_path + 1, n - 1);
+}
+
+std::string UnixSocketAddr::to_string() const {
+    if (auto p = as_pathname()) return p->native();
+    if (auto name = as_abstract_name()) return "@" + *name;
+    return "(unnamed)";
+}
+
+bool operator==(const UnixSocketAddr& a, const UnixSocketAddr& b) noexcept {
+    if (a.is_unnamed() || b.is_unnamed()) return a.is_unnamed() == b.is_unnamed();
+    return a.as_pathname() == b.as_pathname() && a.as_abstract_name() == b.as_abstract_name();
+}
+
+// ---- UnixStream ----
+
+Poll<UnixStream> detail_unix::Connect::poll(Context& cx) {
+    if (sock_.fd() < 0) {
+        bool connected = false;
+        sock_ = detail::StreamSocket::begin_connect(addr_.as_sockaddr(), addr_.sockaddr_len(),
+                                                    kStream, addr_.to_string(), connected);
+        if (connected) return UnixStream(std::move(sock_));
+    }
+    if (sock_.poll_connected(cx, addr_.to_string()).is_pending()) return Pending;
+    return UnixStream(std::move(sock_));
+}
+
+std::pair<UnixStream, UnixStream> UnixStream::pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
+        detail::throw_os_error(errno, std::string(kStream) + "::pair");
+    detail::StreamSocket a;
+    try {
+        a = detail::StreamSocket(fds[0], kStream);
+    } catch (...) {
+        ::close(fds[1]);  // (the first was closed by the failed registration)
+        throw;
+    }
+    detail::StreamSocket b(fds[1], kStream);
+    return {UnixStream(std::move(a)), UnixStream(std::move(b))};
+}
+
+UnixStream UnixStream::from_fd(int fd) {
+    detail_sock::set_nonblocking(fd, "weft::net::UnixStream::from_fd");
+    return UnixStream(detail::StreamSocket(fd, kStream));
+}
+
+UnixSocketAddr UnixStream::local_addr() const {
+    return unix_sockname(sock_.fd(), false, "weft::net::UnixStream::local_addr");
+}
+
+UnixSocketAddr UnixStream::peer_addr() const {
+    return unix_sockname(sock_.fd(), true, "weft::net::UnixStream::peer_addr");
+}
+
+UCred UnixStream::peer_cred() const {
+    ucred c{};
+    socklen_t len = sizeof c;
+    if (::getsockopt(sock_.fd(), SOL_SOCKET, SO_PEERCRED, &c, &len) != 0)
+        detail::throw_os_error(errno, std::string(kStream) + "::peer_cred");
+    return UCred{c.pid, c.uid, c.gid};
+}
+
+// ---- UnixListener ----
+
+UnixListener UnixListener::bind(const UnixSocketAddr& addr, int backlog) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) detail::throw_os_error(errno, std::string(kListener) + "::bind (socket)");
+    const char* step = nullptr;
+    if (::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) != 0) {
+        step = "::bind ";
+    } else if (::listen(fd, backlog) != 0) {
+        step = "::listen ";
+    }
+    if (step != nullptr) {
+        int err = errno;
+        ::close(fd);
+        detail::throw_os_error(err, std::string(kListener) + step + addr.to_string());
+    }
+    return UnixListener(detail::ListenSocket(fd, kListener));
+}
+
+UnixListener UnixListener::from_fd(int fd) {
+    detail_sock::set_nonblocking(fd, "weft::net::UnixListener::from_fd");
+    return UnixListener(detail::ListenSocket(fd, kListener));
+}
+
+UnixSocketAddr UnixListener::local_addr() const {
+    return unix_sockname(sock_.fd(), false, "weft::net::UnixListener::local_addr");
+}
+
+std::pair<UnixStream, UnixSocketAddr> UnixListener::adopt(int fd, const sockaddr_storage& ss,
+                                                          socklen_t len) {
+    UnixStream stream(detail::StreamSocket(fd, kStream));
+    auto addr = UnixSocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+    return {std::move(stream), addr ? *addr : UnixSocketAddr()};
+}
+
+Poll<std::pair<UnixStream, UnixSocketAddr>> UnixListener::poll_accept(Context& cx) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    Poll<int> p = sock_.poll_accept_or_throw(cx, ss, len);
+    if (p.is_pending()) return Pending;
+    return adopt(p.value(), ss, len);
+}
+
+Poll<std::pair<UnixStream, UnixSocketAddr>> detail_unix::Accept::poll(Context& cx) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    Poll<int> p = loop_.poll(cx, l_->sock_, ss, len);
+    if (p.is_pending()) return Pending;
+    return UnixListener::adopt(p.value(), ss, len);
+}
+
+}  // namespace weft::net
