@@ -20,6 +20,7 @@
 #include "weft/io/error.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"
+#include "weft/net/lookup_host.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/socket_addr.hpp"
 #include "weft/net/tcp_listener.hpp"
