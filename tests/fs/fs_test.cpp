@@ -400,6 +400,12 @@ TEST_P(Fs, DirectoriesRenameCopyCanonicalize) {
         co_await fs::create_dir_all(abc);
         EXPECT_TRUE((co_await fs::metadata(abc)).is_dir());
         co_await fs::create_dir_all(abc);  // already there: fine
+        co_await fs::write(a / "plain", "x");
+        co_await expect_error([&]() { return fs::create_dir_all(a / "plain" / "sub"); },
+                              std::errc::not_a_directory, "weft::fs::create_dir_all");
+        co_await expect_error([&]() { return fs::create_dir_all(a / "plain"); },
+                              std::errc::not_a_directory, (a / "plain").string());
+        co_await fs::remove_file(a / "plain");
         co_await expect_error([&]() { return fs::create_dir(abc); }, std::errc::file_exists,
                               "weft::fs::create_dir " + abc.string());
         co_await expect_error([&]() { return fs::create_dir(a / "x" / "y"); },

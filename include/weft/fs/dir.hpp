@@ -25,7 +25,8 @@ Task<void> create_dir(std::filesystem::path path);
 /// co_await weft::fs::create_dir_all(dir / "a" / "b" / "c");
 /// ```
 ///
-/// **Throws** `std::system_error` naming `path` (e.g. when a component is a file).
+/// **Throws** `std::system_error` naming `path`: `std::errc::not_a_directory` when `path` or
+/// one of its parents is a file.
 Task<void> create_dir_all(std::filesystem::path path);
 
 /// Removes the empty directory `path` (rmdir(2)).

@@ -62,7 +62,7 @@ class Metadata {
 ///
 /// ```cpp
 /// auto m = co_await weft::fs::metadata(dir / "data.bin");
-/// EXPECT_EQ(m.len(), 4096u);
+/// if (m.len() == 0) co_return;  // nothing cached yet
 /// ```
 ///
 /// **Throws** `std::system_error` naming `path` (e.g. `std::errc::no_such_file_or_directory`);

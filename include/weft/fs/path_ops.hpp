@@ -33,7 +33,8 @@ Task<void> rename(std::filesystem::path from, std::filesystem::path to);
 
 /// Copies the contents and the permission bits of the file `from` to `to`, creating or
 /// truncating `to`; returns the bytes copied (Tokio's `fs::copy`). The kernel copies
-/// (copy_file_range(2)) where it can.
+/// (copy_file_range(2)) where it can. As with Rust's, copying a file onto itself (the same
+/// path, or a link to it) truncates it.
 ///
 /// ```cpp
 /// std::uint64_t n = co_await weft::fs::copy(dir / "a.bin", dir / "b.bin");
