@@ -1,0 +1,337 @@
+// weft::fs::File: Tokio's File state machine. A file is idle (its buffer holds read-ahead, or
+// nothing) or busy (one operation runs on the blocking pool, owning the buffer, and op_ is its
+// JoinHandle). Every poll method first finishes the operation in flight, then starts its own.
+// Whoever finishes an operation takes its buffer back; an operation nobody waits for by name
+// (a read whose future was dropped, a write) is absorbed: a read's bytes stay buffered for the
+// next read, a write's error is kept for the next write or flush.
+
+#include "weft/fs/file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "blocking.hpp"
+#include "weft/fs/open_options.hpp"
+
+namespace weft::detail {
+
+FileFd::~FileFd() {
+    if (fd >= 0) ::close(fd);
+}
+
+}  // namespace weft::detail
+
+namespace weft::fs {
+
+namespace {
+
+using weft::detail::FileBuf;
+using weft::detail::FileFd;
+using weft::detail::FileOp;
+using Kind = FileOp::Kind;
+
+constexpr const char* kRead = "weft::fs::File::read";
+constexpr const char* kWrite = "weft::fs::File::write";
+constexpr const char* kSeek = "weft::fs::File::seek";
+constexpr const char* kSetLen = "weft::fs::File::set_len";
+constexpr const char* kSyncAll = "weft::fs::File::sync_all";
+constexpr const char* kSyncData = "weft::fs::File::sync_data";
+constexpr const char* kMetadata = "weft::fs::File::metadata";
+
+// The blocking halves. Each runs on a pool thread and owns `buf` for the duration. They report
+// errno in the result rather than throwing: the File decides who hears of it (the awaiter, or
+// the next write or flush).
+
+FileOp blocking_read(const FileFd& f, FileBuf buf, std::size_t want) {
+    ssize_t n;
+    do {
+        n = ::read(f.fd, buf.data(), want);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int err = errno;
+        buf.clear();
+        return FileOp(Kind::Read, std::move(buf), 0, err);
+    }
+    buf.set_filled(static_cast<std::size_t>(n));
+    return FileOp(Kind::Read, std::move(buf), n, 0);
+}
+
+// `unread`: read-ahead the File dropped; the kernel's offset is that far ahead of the
+// position the user sees, so step back before writing there.
+FileOp blocking_write(const FileFd& f, FileBuf buf, std::size_t unread) {
+    int err = 0;
+    if (unread != 0 && ::lseek(f.fd, -static_cast<off_t>(unread), SEEK_CUR) < 0) err = errno;
+    std::size_t done = 0;
+    while (err == 0 && done < buf.len()) {
+        ssize_t n = ::write(f.fd, buf.data() + done, buf.len() - done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n == 0) {
+            err = EIO;  // no progress and no errno: fail rather than spin (Rust's WriteZero)
+        } else if (errno != EINTR) {
+            err = errno;
+        }
+    }
+    buf.clear();
+    return FileOp(Kind::Write, std::move(buf), static_cast<std::int64_t>(done), err);
+}
+
+FileOp blocking_seek(const FileFd& f, FileBuf buf, SeekFrom pos, std::size_t unread) {
+    off_t off = pos.offset();
+    int whence = SEEK_SET;
+    switch (pos.whence()) {
+        case SeekFrom::Whence::Start:
+            whence = SEEK_SET;
+            break;
+        case SeekFrom::Whence::Current:
+            whence = SEEK_CUR;
+            off -= static_cast<off_t>(unread);  // relative to what the user has read
+            break;
+        case SeekFrom::Whence::End:
+            whence = SEEK_END;
+            break;
+    }
+    off_t r = ::lseek(f.fd, off, whence);
+    int err = r < 0 ? errno : 0;
+    return FileOp(Kind::Seek, std::move(buf), r < 0 ? 0 : r, err);
+}
+
+FileOp blocking_set_len(const FileFd& f, FileBuf buf, std::uint64_t size, std::size_t unread) {
+    int err = 0;
+    if (unread != 0 && ::lseek(f.fd, -static_cast<off_t>(unread), SEEK_CUR) < 0) err = errno;
+    if (err == 0) {
+        int r;
+        do {
+            r = ::ftruncate(f.fd, static_cast<off_t>(size));  // above INT64_MAX: EINVAL
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) err = errno;
+    }
+    return FileOp(Kind::SetLen, std::move(buf), 0, err);
+}
+
+}  // namespace
+
+// ---- opening ----
+
+Task<File> File::open(std::filesystem::path path) {
+    return OpenOptions::open_as(OpenOptions().read(true), std::move(path), "weft::fs::File::open");
+}
+
+Task<File> File::create(std::filesystem::path path) {
+    return OpenOptions::open_as(OpenOptions().write(true).create(true).truncate(true),
+                                std::move(path), "weft::fs::File::create");
+}
+
+Task<File> File::create_new(std::filesystem::path path) {
+    return OpenOptions::open_as(OpenOptions().read(true).write(true).create_new(true),
+                                std::move(path), "weft::fs::File::create_new");
+}
+
+// ---- the state machine ----
+
+// Hands the buffer and `fn` (FileFd&, FileBuf) -> FileOp to the pool. The caller got `s` from
+// blocking_spawner before touching buf_, so a refusal (no runtime) leaves the file as it was.
+template <class Fn>
+void File::start(weft::detail::Spawner& s, Fn&& fn) {
+    op_ = weft::detail::spawn_blocking_on(
+        s, [fd = fd_, buf = std::move(buf_), fn = std::forward<Fn>(fn)]() mutable {
+            return fn(*fd, std::move(buf));
+        });
+    busy_ = true;
+}
+
+Poll<FileOp> File::poll_op(Context& cx) {
+    Poll<FileOp> p = Pending;
+    try {
+        p = op_.poll(cx);
+    } catch (...) {
+        // JoinError: the runtime shut down before the operation ran, and its buffer went with
+        // it. The file is idle again, with an empty buffer.
+        busy_ = false;
+        buf_ = FileBuf();
+        throw;
+    }
+    if (p.is_pending()) return Pending;
+    busy_ = false;
+    buf_ = std::move(p.value().buf);
+    return p;
+}
+
+void File::absorb(const FileOp& op) noexcept {
+    switch (op.kind) {
+        case Kind::Read:  // its bytes (none after an error) stay in buf_ for the next read
+            break;
+        case Kind::Write:
+            if (op.err != 0) last_write_err_ = op.err;
+            break;
+        case Kind::Seek:
+            if (op.err == 0) pos_ = static_cast<std::uint64_t>(op.result);
+            break;
+        case Kind::SetLen:  // its awaiter was dropped; so is its error, as in Tokio
+            break;
+    }
+}
+
+Poll<void> File::poll_complete_inflight(Context& cx) {
+    while (busy_) {
+        Poll<FileOp> p = poll_op(cx);
+        if (p.is_pending()) return Pending;
+        absorb(p.value());
+    }
+    return Ready;
+}
+
+Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
+    for (;;) {
+        if (!busy_) {
+            if (!buf_.empty()) return buf_.copy_to(dst);
+            if (dst.empty()) return std::size_t{0};
+            weft::detail::Spawner& s = detail_fs::blocking_spawner(kRead);
+            std::size_t want = std::min(dst.size(), max_buf_size_);
+            buf_.prepare(want);
+            start(s, [want](const FileFd& f, FileBuf b) {
+                return blocking_read(f, std::move(b), want);
+            });
+        }
+        Poll<FileOp> p = poll_op(cx);
+        if (p.is_pending()) return Pending;
+        const FileOp& op = p.value();
+        if (op.kind == Kind::Read) {
+            if (op.err != 0) detail_fs::throw_path_error(op.err, kRead, fd_->path);
+            return buf_.copy_to(dst);  // 0: end of file
+        }
+        absorb(op);
+    }
+}
+
+Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) {
+    if (last_write_err_ != 0) {
+        detail_fs::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+    }
+    for (;;) {
+        if (!busy_) {
+            if (src.empty()) return std::size_t{0};
+            weft::detail::Spawner& s = detail_fs::blocking_spawner(kWrite);
+            std::size_t unread = buf_.discard_read();
+            std::size_t n = buf_.copy_from(src, max_buf_size_);
+            start(s, [unread](const FileFd& f, FileBuf b) {
+                return blocking_write(f, std::move(b), unread);
+            });
+            return n;  // accepted; written in the background
+        }
+        Poll<FileOp> p = poll_op(cx);
+        if (p.is_pending()) return Pending;
+        const FileOp& op = p.value();
+        if (op.kind == Kind::Write && op.err != 0) {
+            detail_fs::throw_path_error(op.err, kWrite, fd_->path);
+        }
+        absorb(op);
+    }
+}
+
+Poll<void> File::poll_flush(Context& cx) {
+    if (last_write_err_ != 0) {
+        detail_fs::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+    }
+    while (busy_) {
+        Poll<FileOp> p = poll_op(cx);
+        if (p.is_pending()) return Pending;
+        const FileOp& op = p.value();
+        if (op.kind == Kind::Write && op.err != 0) {
+            detail_fs::throw_path_error(op.err, kWrite, fd_->path);
+        }
+        absorb(op);
+    }
+    return Ready;
+}
+
+Poll<std::uint64_t> File::poll_seek(Context& cx, SeekFrom pos, bool& started) {
+    if (!started) {
+        if (poll_complete_inflight(cx).is_pending()) return Pending;
+        weft::detail::Spawner& s = detail_fs::blocking_spawner(kSeek);
+        std::size_t unread = buf_.discard_read();
+        start(s, [pos, unread](const FileFd& f, FileBuf b) {
+            return blocking_seek(f, std::move(b), pos, unread);
+        });
+        started = true;
+    }
+    while (busy_) {
+        Poll<FileOp> p = poll_op(cx);
+        if (p.is_pending()) return Pending;
+        const FileOp& op = p.value();
+        if (op.kind == Kind::Seek) {
+            if (op.err != 0) detail_fs::throw_path_error(op.err, kSeek, fd_->path);
+            pos_ = static_cast<std::uint64_t>(op.result);
+            return pos_;
+        }
+        absorb(op);
+    }
+    return pos_;  // only if someone else finished our seek (two tasks on one file)
+}
+
+// ---- the other operations ----
+
+// (In the coroutines below every future is a named local before it is awaited: GCC 12 destroys
+// a capturing lambda temporary inside a co_await expression twice when the expression throws.)
+
+Task<void> File::set_len(std::uint64_t size) {
+    auto inflight = poll_fn([this](Context& cx) { return poll_complete_inflight(cx); });
+    co_await inflight;
+    // Through the state machine, not a side call: a set_len that steps the offset back must
+    // not run beside another operation on this file, even when its awaiter is dropped.
+    weft::detail::Spawner& s = detail_fs::blocking_spawner(kSetLen);
+    std::size_t unread = buf_.discard_read();
+    start(s, [size, unread](const FileFd& f, FileBuf b) {
+        return blocking_set_len(f, std::move(b), size, unread);
+    });
+    auto done = poll_fn([this](Context& cx) { return poll_op(cx); });
+    FileOp op = co_await done;
+    if (op.kind != Kind::SetLen) {
+        absorb(op);  // only if two tasks use the file at once
+    } else if (op.err != 0) {
+        detail_fs::throw_path_error(op.err, kSetLen, fd_->path);
+    }
+}
+
+namespace {
+// fsync(2) or fdatasync(2) of `fd` on the blocking pool.
+JoinHandle<void> sync_on_pool(std::shared_ptr<FileFd> fd, bool data_only) {
+    const char* what = data_only ? kSyncData : kSyncAll;
+    return detail_fs::run_blocking(what, [fd = std::move(fd), data_only, what] {
+        int r;
+        do {
+            r = data_only ? ::fdatasync(fd->fd) : ::fsync(fd->fd);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) detail_fs::throw_path_error(errno, what, fd->path);
+    });
+}
+}  // namespace
+
+Task<void> File::sync_all() {
+    co_await flush();
+    auto syncing = sync_on_pool(fd_, false);
+    co_await syncing;
+}
+
+Task<void> File::sync_data() {
+    co_await flush();
+    auto syncing = sync_on_pool(fd_, true);
+    co_await syncing;
+}
+
+Task<Metadata> File::metadata() {
+    auto inflight = poll_fn([this](Context& cx) { return poll_complete_inflight(cx); });
+    co_await inflight;
+    auto statting = detail_fs::run_blocking(kMetadata, [fd = fd_] {
+        struct stat st;
+        if (::fstat(fd->fd, &st) != 0) detail_fs::throw_path_error(errno, kMetadata, fd->path);
+        return Metadata(st);
+    });
+    co_return co_await statting;
+}
+
+}  // namespace weft::fs

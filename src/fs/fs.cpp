@@ -1,0 +1,332 @@
+// weft::fs's free functions. Each is one trip to the blocking pool: the whole job (open, read,
+// close; mkdir; stat …) runs in one closure on one blocking thread, as Tokio's asyncify does.
+// Paths are moved into the closure and data is owned by it, so a dropped future leaves nothing
+// that the blocking thread could touch after it is freed. Every JoinHandle is a named local
+// before it is awaited: GCC 12 destroys a capturing lambda temporary inside a co_await
+// expression twice when the expression throws (spawn_blocking's "needs a runtime" did).
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "blocking.hpp"
+#include "weft/fs/dir.hpp"
+#include "weft/fs/metadata.hpp"
+#include "weft/fs/path_ops.hpp"
+#include "weft/fs/read.hpp"
+#include "weft/fs/write.hpp"
+
+namespace weft::fs {
+
+// ---- shared helpers ----
+
+namespace detail_fs {
+
+UniqueFd::~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd open_or_throw(const std::filesystem::path& p, int flags, unsigned mode, const char* what) {
+    int fd;
+    do {
+        fd = ::open(p.c_str(), flags | O_CLOEXEC, static_cast<mode_t>(mode));
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) throw_path_error(errno, what, p);
+    return UniqueFd(fd);
+}
+
+}  // namespace detail_fs
+
+namespace {
+
+using detail_fs::run_blocking;
+using detail_fs::throw_path_error;
+using detail_fs::UniqueFd;
+
+// read(2) retried on EINTR; -1 with errno on failure.
+ssize_t read_some(int fd, void* buf, std::size_t n) {
+    ssize_t r;
+    do {
+        r = ::read(fd, buf, n);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+// The whole file into a byte container. Sized from fstat, so one read(2) usually does it; a
+// file that is exactly that long is confirmed by a 32-byte probe read instead of doubling the
+// buffer (as Rust's read_to_end does). Files that grow meanwhile, and /proc files that report
+// size 0, are read to their end all the same.
+template <class Container>
+Container read_whole(const std::filesystem::path& p, const char* what) {
+    UniqueFd fd = detail_fs::open_or_throw(p, O_RDONLY, 0, what);
+    struct stat st;
+    std::size_t hint = 0;
+    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+        hint = static_cast<std::size_t>(st.st_size);
+    }
+    Container out;
+    out.resize(hint);
+    std::size_t len = 0;
+    for (;;) {
+        if (len == out.size()) {
+            char probe[32];
+            ssize_t n = read_some(fd.get(), probe, sizeof probe);
+            if (n < 0) throw_path_error(errno, what, p);
+            if (n == 0) break;
+            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
+            std::memcpy(out.data() + len, probe, static_cast<std::size_t>(n));
+            len += static_cast<std::size_t>(n);
+            continue;
+        }
+        ssize_t n = read_some(fd.get(), out.data() + len, out.size() - len);
+        if (n < 0) throw_path_error(errno, what, p);
+        if (n == 0) break;
+        len += static_cast<std::size_t>(n);
+    }
+    out.resize(len);
+    return out;
+}
+
+// write(2) until all of it is written; throws naming `what`.
+void write_all_fd(int fd, const std::byte* data, std::size_t len, const std::string& what) {
+    std::size_t done = 0;
+    while (done < len) {
+        ssize_t n = ::write(fd, data + done, len - done);
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n == 0) {
+            weft::detail::throw_os_error(EIO, what);  // no progress: fail rather than spin
+        } else if (errno != EINTR) {
+            weft::detail::throw_os_error(errno, what);
+        }
+    }
+}
+
+constexpr const char* kRead = "weft::fs::read";
+constexpr const char* kReadToString = "weft::fs::read_to_string";
+constexpr const char* kWrite = "weft::fs::write";
+constexpr const char* kCreateDir = "weft::fs::create_dir";
+constexpr const char* kCreateDirAll = "weft::fs::create_dir_all";
+constexpr const char* kRemoveDir = "weft::fs::remove_dir";
+constexpr const char* kRemoveDirAll = "weft::fs::remove_dir_all";
+constexpr const char* kRemoveFile = "weft::fs::remove_file";
+constexpr const char* kRename = "weft::fs::rename";
+constexpr const char* kCopy = "weft::fs::copy";
+constexpr const char* kCanonicalize = "weft::fs::canonicalize";
+constexpr const char* kMetadata = "weft::fs::metadata";
+constexpr const char* kSymlinkMetadata = "weft::fs::symlink_metadata";
+
+// A syscall on one path that returns 0 or -1 with errno, on the pool.
+template <class Sys>
+Task<void> path_call(std::filesystem::path path, const char* what, Sys sys) {
+    auto call = run_blocking(what, [path = std::move(path), what, sys] {
+        if (sys(path.c_str()) != 0) throw_path_error(errno, what, path);
+    });
+    co_await call;
+}
+
+Task<void> write_owned(std::filesystem::path path, std::vector<std::byte> data) {
+    auto writing = run_blocking(kWrite, [path = std::move(path), data = std::move(data)] {
+        UniqueFd fd = detail_fs::open_or_throw(path, O_WRONLY | O_CREAT | O_TRUNC, 0666, kWrite);
+        write_all_fd(fd.get(), data.data(), data.size(), detail_fs::describe(kWrite, path));
+    });
+    co_await writing;
+}
+
+Task<Metadata> stat_call(std::filesystem::path path, const char* what, bool follow) {
+    auto statting = run_blocking(what, [path = std::move(path), what, follow] {
+        struct stat st;
+        int r = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+        if (r != 0) throw_path_error(errno, what, path);
+        return Metadata(st);
+    });
+    co_return co_await statting;
+}
+
+// Rust's fs::copy on Linux: contents by copy_file_range(2), falling back to read/write where
+// the kernel cannot (another file system before 5.3, special files), then the permissions.
+std::uint64_t copy_contents(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::string what = detail_fs::describe(kCopy, from, to);
+    auto fail = [&](int err) { weft::detail::throw_os_error(err, what); };
+    int raw_in;
+    do {
+        raw_in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    } while (raw_in < 0 && errno == EINTR);
+    if (raw_in < 0) fail(errno);
+    UniqueFd in(raw_in);
+    struct stat st;
+    if (::fstat(in.get(), &st) != 0) fail(errno);
+    if (!S_ISREG(st.st_mode)) fail(EINVAL);
+    mode_t perms = st.st_mode & 07777;
+    int raw_out;
+    do {
+        raw_out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, perms);
+    } while (raw_out < 0 && errno == EINTR);
+    if (raw_out < 0) fail(errno);
+    UniqueFd out(raw_out);
+    if (::fchmod(out.get(), perms) != 0) fail(errno);  // an existing `to` keeps its mode otherwise
+
+    std::uint64_t total = 0;
+    bool kernel_copy = true;
+    while (kernel_copy) {
+        ssize_t n = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
+        if (n > 0) {
+            total += static_cast<std::uint64_t>(n);
+        } else if (n == 0) {
+            return total;
+        } else if (errno == EINTR) {
+            continue;
+        } else if (total == 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+                                  errno == EOPNOTSUPP || errno == EPERM)) {
+            kernel_copy = false;  // not supported here: copy through user space
+        } else {
+            fail(errno);
+        }
+    }
+    // A 64 KiB buffer: large enough that the syscalls do not dominate, small for the stack.
+    auto buf = std::make_unique_for_overwrite<std::byte[]>(65536);
+    for (;;) {
+        ssize_t n = read_some(in.get(), buf.get(), 65536);
+        if (n < 0) fail(errno);
+        if (n == 0) return total;
+        write_all_fd(out.get(), buf.get(), static_cast<std::size_t>(n), what);
+        total += static_cast<std::uint64_t>(n);
+    }
+}
+
+}  // namespace
+
+// ---- Metadata ----
+
+std::filesystem::file_type Metadata::file_type() const noexcept {
+    using std::filesystem::file_type;
+    switch (st_.st_mode & S_IFMT) {
+        case S_IFREG:
+            return file_type::regular;
+        case S_IFDIR:
+            return file_type::directory;
+        case S_IFLNK:
+            return file_type::symlink;
+        case S_IFBLK:
+            return file_type::block;
+        case S_IFCHR:
+            return file_type::character;
+        case S_IFIFO:
+            return file_type::fifo;
+        case S_IFSOCK:
+            return file_type::socket;
+        default:
+            return file_type::unknown;
+    }
+}
+
+Task<Metadata> metadata(std::filesystem::path path) {
+    return stat_call(std::move(path), kMetadata, true);
+}
+
+Task<Metadata> symlink_metadata(std::filesystem::path path) {
+    return stat_call(std::move(path), kSymlinkMetadata, false);
+}
+
+// ---- whole files ----
+
+Task<std::vector<std::byte>> read(std::filesystem::path path) {
+    auto reading = run_blocking(kRead, [path = std::move(path)] {
+        return read_whole<std::vector<std::byte>>(path, kRead);
+    });
+    co_return co_await reading;
+}
+
+Task<std::string> read_to_string(std::filesystem::path path) {
+    auto reading = run_blocking(kReadToString, [path = std::move(path)] {
+        return read_whole<std::string>(path, kReadToString);
+    });
+    co_return co_await reading;
+}
+
+Task<void> write(std::filesystem::path path, std::span<const std::byte> contents) {
+    return write_owned(std::move(path), std::vector<std::byte>(contents.begin(), contents.end()));
+}
+
+Task<void> write(std::filesystem::path path, std::string_view contents) {
+    auto bytes = std::as_bytes(std::span(contents.data(), contents.size()));
+    return write_owned(std::move(path), std::vector<std::byte>(bytes.begin(), bytes.end()));
+}
+
+// ---- directories ----
+
+Task<void> create_dir(std::filesystem::path path) {
+    return path_call(std::move(path), kCreateDir, [](const char* p) { return ::mkdir(p, 0777); });
+}
+
+Task<void> create_dir_all(std::filesystem::path path) {
+    auto creating = run_blocking(kCreateDirAll, [path = std::move(path)] {
+        std::error_code ec;
+        std::filesystem::create_directories(path, ec);
+        if (ec) throw_path_error(ec.value(), kCreateDirAll, path);
+    });
+    co_await creating;
+}
+
+Task<void> remove_dir(std::filesystem::path path) {
+    return path_call(std::move(path), kRemoveDir, [](const char* p) { return ::rmdir(p); });
+}
+
+Task<void> remove_dir_all(std::filesystem::path path) {
+    auto removing = run_blocking(kRemoveDirAll, [path = std::move(path)] {
+        struct stat st;
+        if (::lstat(path.c_str(), &st) != 0) throw_path_error(errno, kRemoveDirAll, path);
+        if (S_ISLNK(st.st_mode)) {  // the link goes, not what it points to
+            if (::unlink(path.c_str()) != 0) throw_path_error(errno, kRemoveDirAll, path);
+            return;
+        }
+        if (!S_ISDIR(st.st_mode)) throw_path_error(ENOTDIR, kRemoveDirAll, path);
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+        if (ec) throw_path_error(ec.value(), kRemoveDirAll, path);
+    });
+    co_await removing;
+}
+
+// ---- paths ----
+
+Task<void> remove_file(std::filesystem::path path) {
+    return path_call(std::move(path), kRemoveFile, [](const char* p) { return ::unlink(p); });
+}
+
+Task<void> rename(std::filesystem::path from, std::filesystem::path to) {
+    auto renaming = run_blocking(kRename, [from = std::move(from), to = std::move(to)] {
+        if (::rename(from.c_str(), to.c_str()) != 0) {
+            weft::detail::throw_os_error(errno, detail_fs::describe(kRename, from, to));
+        }
+    });
+    co_await renaming;
+}
+
+Task<std::uint64_t> copy(std::filesystem::path from, std::filesystem::path to) {
+    auto copying = run_blocking(
+        kCopy, [from = std::move(from), to = std::move(to)] { return copy_contents(from, to); });
+    co_return co_await copying;
+}
+
+Task<std::filesystem::path> canonicalize(std::filesystem::path path) {
+    auto resolving = run_blocking(kCanonicalize, [path = std::move(path)] {
+        char* resolved = ::realpath(path.c_str(), nullptr);
+        if (resolved == nullptr) throw_path_error(errno, kCanonicalize, path);
+        std::filesystem::path out(resolved);
+        std::free(resolved);
+        return out;
+    });
+    co_return co_await resolving;
+}
+
+}  // namespace weft::fs

@@ -1,0 +1,707 @@
+// weft::fs on real files under a fresh mkdtemp directory, on both runtime flavours: whole-file
+// reads and writes, File through the io helpers, OpenOptions' rules, seek and set_len, the
+// directory and path operations, the error cases (each followed by proof that the runtime and
+// the file go on), and cancelled operations (nothing lost, nothing written into freed memory:
+// ASan and LSan watch this binary).
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+namespace fs = weft::fs;
+using std::filesystem::path;
+
+namespace {
+
+// A directory made with mkdtemp, removed with everything in it at the end of the test.
+class TempDir {
+  public:
+    TempDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "weft-fs-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) {
+            throw std::system_error(errno, std::system_category(), "mkdtemp");
+        }
+        path_ = tmpl;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    const path& get() const noexcept { return path_; }
+    path operator/(const char* name) const { return path_ / name; }
+
+  private:
+    path path_;
+};
+
+struct FsParam {
+    bool current_thread;
+};
+
+weft::Runtime fs_runtime(const FsParam& p) {
+    return p.current_thread ? weft::RuntimeBuilder::new_current_thread().build()
+                            : weft::Runtime::builder().worker_threads(2).build();
+}
+
+std::string fs_param_name(const testing::TestParamInfo<FsParam>& info) {
+    return info.param.current_thread ? "current_thread" : "multi_thread";
+}
+
+class Fs : public testing::TestWithParam<FsParam> {
+  protected:
+    TempDir dir;
+};
+
+// `n` bytes that differ from position to position (xorshift), so an offset error shows.
+std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1) {
+    std::vector<std::byte> out(n);
+    std::uint32_t s = seed;
+    for (auto& b : out) {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        b = static_cast<std::byte>(s);
+    }
+    return out;
+}
+
+std::vector<std::byte> bytes_of(std::string_view s) {
+    auto b = std::as_bytes(std::span(s.data(), s.size()));
+    return {b.begin(), b.end()};
+}
+
+// Runs `body`, expecting std::system_error equal to `want` whose what() contains `needle`.
+template <class F>
+weft::Task<void> expect_error(F body, std::errc want, std::string needle) {
+    try {
+        co_await body();
+        ADD_FAILURE() << "no exception; wanted " << std::make_error_code(want).message();
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), want) << e.what();
+        EXPECT_EQ(e.code().category(), std::system_category()) << e.what();
+        EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
+            << "what() = " << e.what() << ", wanted it to contain " << needle;
+    }
+}
+
+// Proof that the runtime still works: a spawned task runs, and so does a blocking call.
+weft::Task<void> runtime_still_runs() {
+    int v = co_await weft::spawn([]() -> weft::Task<int> { co_return 7; });
+    EXPECT_EQ(v, 7);
+    int w = co_await weft::spawn_blocking([] { return 8; });
+    EXPECT_EQ(w, 8);
+}
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(Flavours, Fs, testing::Values(FsParam{true}, FsParam{false}),
+                         fs_param_name);
+
+TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        // 3 MiB + a bit: more than File's 2 MiB buffer, so writes and reads take several trips.
+        const auto data = pattern((3u << 20) + 12345);
+        path whole = dir / "whole.bin";
+        co_await fs::write(whole, data);
+        std::vector<std::byte> back = co_await fs::read(whole);
+        EXPECT_TRUE(back == data);
+        EXPECT_EQ((co_await fs::metadata(whole)).len(), data.size());
+
+        path through_file = dir / "file.bin";
+        {
+            fs::File f = co_await fs::File::create(through_file);
+            co_await f.write_all(data);
+            co_await f.flush();
+        }
+        std::vector<std::byte> again;
+        fs::File f = co_await fs::File::open(through_file);
+        std::size_t n = co_await weft::io::read_to_end(f, again);
+        EXPECT_EQ(n, data.size());
+        EXPECT_TRUE(again == data);
+        // At end of file, read keeps returning 0.
+        std::byte one[1];
+        EXPECT_EQ(co_await f.read(std::span(one)), 0u);
+        EXPECT_EQ(co_await f.read(std::span(one)), 0u);
+    });
+}
+
+TEST_P(Fs, ReadToStringAndEmptyFiles) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        co_await fs::write(dir / "t.txt", "hello\nworld\n");
+        EXPECT_EQ(co_await fs::read_to_string(dir / "t.txt"), "hello\nworld\n");
+        co_await fs::write(dir / "empty", "");
+        EXPECT_EQ(co_await fs::read_to_string(dir / "empty"), "");
+        EXPECT_TRUE((co_await fs::read(dir / "empty")).empty());
+        // A file whose size stat cannot tell (procfs says 0) is still read to its end.
+        std::string status = co_await fs::read_to_string("/proc/self/status");
+        EXPECT_NE(status.find("Pid:"), std::string::npos);
+        // write replaces the contents.
+        co_await fs::write(dir / "t.txt", "x");
+        EXPECT_EQ(co_await fs::read_to_string(dir / "t.txt"), "x");
+    });
+}
+
+TEST_P(Fs, OpenOptionsFollowRustsRules) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path p = dir / "o.txt";
+        co_await fs::write(p, "abcdef");
+
+        // create_new on an existing file: file_exists, naming the path.
+        co_await expect_error(
+            [&]() { return fs::OpenOptions().write(true).create_new(true).open(p); },
+            std::errc::file_exists, p.string());
+        co_await expect_error([&]() { return fs::File::create_new(p); }, std::errc::file_exists,
+                              "weft::fs::File::create_new " + p.string());
+
+        // append: writes go to the end.
+        {
+            fs::File f = co_await fs::OpenOptions().append(true).open(p);
+            co_await f.write_all("ghi");
+            co_await f.seek(fs::SeekFrom::start(0));  // O_APPEND ignores the position
+            co_await f.write_all("jk");
+            co_await f.flush();
+        }
+        EXPECT_EQ(co_await fs::read_to_string(p), "abcdefghijk");
+
+        // write without truncate overwrites in place; with truncate it starts empty.
+        {
+            fs::File f = co_await fs::OpenOptions().write(true).open(p);
+            co_await f.write_all("XY");
+            co_await f.flush();
+        }
+        EXPECT_EQ(co_await fs::read_to_string(p), "XYcdefghijk");
+        {
+            fs::File f = co_await fs::OpenOptions().write(true).truncate(true).open(p);
+            co_await f.write_all("Z");
+            co_await f.flush();
+        }
+        EXPECT_EQ(co_await fs::read_to_string(p), "Z");
+
+        // create makes a missing file; without it, a missing file is an error.
+        path missing = dir / "new.txt";
+        co_await expect_error([&]() { return fs::OpenOptions().write(true).open(missing); },
+                              std::errc::no_such_file_or_directory, missing.string());
+        {
+            fs::File f =
+                co_await fs::OpenOptions().write(true).create(true).mode(0600).open(missing);
+            co_await f.write_all("new");
+            co_await f.flush();
+        }
+        EXPECT_EQ(co_await fs::read_to_string(missing), "new");
+        EXPECT_EQ((co_await fs::metadata(missing)).permissions(),
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+        // Combinations Rust rejects: invalid_argument, before anything is opened.
+        auto invalid = std::errc::invalid_argument;
+        co_await expect_error([&]() { return fs::OpenOptions().open(p); }, invalid, p.string());
+        co_await expect_error([&]() { return fs::OpenOptions().read(true).create(true).open(p); },
+                              invalid, p.string());
+        co_await expect_error([&]() { return fs::OpenOptions().read(true).truncate(true).open(p); },
+                              invalid, p.string());
+        co_await expect_error(
+            [&]() { return fs::OpenOptions().append(true).truncate(true).open(p); }, invalid,
+            p.string());
+        EXPECT_EQ(co_await fs::read_to_string(p), "Z");  // untouched by the refused opens
+
+        // read + write on one file.
+        fs::File rw = co_await fs::OpenOptions().read(true).write(true).open(p);
+        co_await rw.write_all("123");
+        co_await rw.seek(fs::SeekFrom::start(1));
+        char two[2];
+        co_await rw.read_exact(std::span(two));
+        EXPECT_EQ(std::string_view(two, 2), "23");
+        co_await runtime_still_runs();
+    });
+}
+
+TEST_P(Fs, SeekThenRead) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path p = dir / "digits";
+        co_await fs::write(p, "0123456789abcdefghij");
+        fs::File f = co_await fs::File::open(p);
+        char buf[3];
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::start(5)), 5u);
+        co_await f.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 3), "567");
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::current(-2)), 6u);
+        co_await f.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 3), "678");
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::end(-3)), 17u);
+        co_await f.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 3), "hij");
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::end(0)), 20u);
+        EXPECT_EQ(co_await f.read(std::span(buf)), 0u);
+
+        // Before the start: EINVAL naming the file; the file is still usable afterwards.
+        co_await expect_error([&]() { return f.seek(fs::SeekFrom::current(-100)); },
+                              std::errc::invalid_argument, "weft::fs::File::seek " + p.string());
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::start(0)), 0u);
+        co_await f.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 3), "012");
+
+        // read_exact past the end: unexpected_eof (weft's own code).
+        co_await f.seek(fs::SeekFrom::end(-1));
+        try {
+            co_await f.read_exact(std::span(buf));
+            ADD_FAILURE() << "read_exact past the end did not throw";
+        } catch (const std::system_error& e) {
+            EXPECT_EQ(e.code(), weft::io::Errc::unexpected_eof);
+        }
+    });
+}
+
+TEST_P(Fs, SetLenAndMetadata) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path p = dir / "sized";
+        auto before = std::chrono::system_clock::now() - 5s;
+        fs::File f = co_await fs::OpenOptions().read(true).write(true).create(true).open(p);
+        co_await f.write_all(std::string(100, 'a'));
+        // metadata waits for the write in flight, so it sees all 100 bytes.
+        fs::Metadata m = co_await f.metadata();
+        EXPECT_EQ(m.len(), 100u);
+        EXPECT_TRUE(m.is_file());
+        EXPECT_FALSE(m.is_dir());
+        EXPECT_EQ(m.file_type(), std::filesystem::file_type::regular);
+        EXPECT_GE(m.modified(), before);
+        EXPECT_LE(m.modified(), std::chrono::system_clock::now() + 5s);
+
+        co_await f.set_len(10);
+        EXPECT_EQ((co_await f.metadata()).len(), 10u);
+        EXPECT_EQ((co_await fs::metadata(p)).len(), 10u);
+        // The position stays at 100, past the end: nothing to read.
+        char c[8];
+        EXPECT_EQ(co_await f.read(std::span(c)), 0u);
+
+        co_await f.set_len(5000);  // extends with zeros
+        EXPECT_EQ((co_await fs::metadata(p)).len(), 5000u);
+        std::string text = co_await fs::read_to_string(p);
+        EXPECT_EQ(text.size(), 5000u);
+        EXPECT_EQ(text.substr(0, 10), std::string(10, 'a'));
+        EXPECT_EQ(text.find_first_not_of('\0', 10), std::string::npos);
+
+        co_await f.sync_all();
+        co_await f.sync_data();
+
+        fs::Metadata d = co_await fs::metadata(dir.get());
+        EXPECT_TRUE(d.is_dir());
+        EXPECT_EQ(d.file_type(), std::filesystem::file_type::directory);
+    });
+}
+
+TEST_P(Fs, FileWorksWithReadToEndAndBufReader) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        static_assert(weft::io::AsyncRead<fs::File>);
+        static_assert(weft::io::AsyncWrite<fs::File>);
+        path p = dir / "lines.txt";
+        std::string want;
+        for (int i = 0; i < 2000; ++i)
+            want += "line " + std::to_string(i) + "\n";
+        want += "last, without a newline";
+        {
+            fs::File f = co_await fs::File::create(p);
+            co_await weft::io::write_all(f, want);
+            co_await weft::io::shutdown(f);  // a file's shutdown is a flush
+        }
+        {
+            fs::File f = co_await fs::File::open(p);
+            std::string all;
+            co_await weft::io::read_to_string(f, all);
+            EXPECT_EQ(all, want);
+        }
+        weft::io::BufReader lines(co_await fs::File::open(p), 1000);
+        std::string line;
+        int count = 0;
+        while (co_await lines.read_line(line) != 0) {
+            std::string expected =
+                count < 2000 ? "line " + std::to_string(count) + "\n" : "last, without a newline";
+            EXPECT_EQ(line, expected);
+            ++count;
+            line.clear();
+        }
+        EXPECT_EQ(count, 2001);
+    });
+}
+
+TEST_P(Fs, MissingFilesThrowNotFoundNamingThePath) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path missing = dir / "no such file";
+        auto enoent = std::errc::no_such_file_or_directory;
+        co_await expect_error([&]() { return fs::File::open(missing); }, enoent,
+                              "weft::fs::File::open " + missing.string());
+        co_await expect_error([&]() { return fs::read(missing); }, enoent,
+                              "weft::fs::read " + missing.string());
+        co_await expect_error([&]() { return fs::read_to_string(missing); }, enoent,
+                              missing.string());
+        co_await expect_error([&]() { return fs::metadata(missing); }, enoent, missing.string());
+        co_await expect_error([&]() { return fs::remove_file(missing); }, enoent,
+                              "weft::fs::remove_file " + missing.string());
+        co_await expect_error([&]() { return fs::write(dir / "nodir" / "x", "x"); }, enoent,
+                              "weft::fs::write");
+        co_await expect_error([&]() { return fs::canonicalize(missing); }, enoent,
+                              missing.string());
+
+        // A directory opens, but reading it fails with is_a_directory.
+        fs::File d = co_await fs::File::open(dir.get());
+        co_await expect_error(
+            [&]() -> weft::Task<void> {
+                char b[16];
+                co_await d.read(std::span(b));
+            },
+            std::errc::is_a_directory, "weft::fs::File::read " + dir.get().string());
+        co_await expect_error([&]() { return fs::read(dir.get()); }, std::errc::is_a_directory,
+                              dir.get().string());
+
+        // After all of that the runtime goes on, and so does fs.
+        co_await runtime_still_runs();
+        co_await fs::write(dir / "after", "ok");
+        EXPECT_EQ(co_await fs::read_to_string(dir / "after"), "ok");
+    });
+}
+
+TEST_P(Fs, DirectoriesRenameCopyCanonicalize) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path a = dir / "a";
+        path abc = a / "b" / "c";
+        co_await fs::create_dir_all(abc);
+        EXPECT_TRUE((co_await fs::metadata(abc)).is_dir());
+        co_await fs::create_dir_all(abc);  // already there: fine
+        co_await fs::write(a / "plain", "x");
+        co_await expect_error([&]() { return fs::create_dir_all(a / "plain" / "sub"); },
+                              std::errc::not_a_directory, "weft::fs::create_dir_all");
+        co_await expect_error([&]() { return fs::create_dir_all(a / "plain"); },
+                              std::errc::not_a_directory, (a / "plain").string());
+        co_await fs::remove_file(a / "plain");
+        co_await expect_error([&]() { return fs::create_dir(abc); }, std::errc::file_exists,
+                              "weft::fs::create_dir " + abc.string());
+        co_await expect_error([&]() { return fs::create_dir(a / "x" / "y"); },
+                              std::errc::no_such_file_or_directory, (a / "x" / "y").string());
+        co_await fs::create_dir(a / "x");
+        EXPECT_TRUE((co_await fs::metadata(a / "x")).is_dir());
+        co_await fs::remove_dir(a / "x");
+        co_await expect_error([&]() { return fs::metadata(a / "x"); },
+                              std::errc::no_such_file_or_directory, (a / "x").string());
+
+        // copy: contents and permission bits; returns the byte count.
+        path f = abc / "f.bin";
+        const auto data = pattern(200000, 7);
+        co_await fs::write(f, data);
+        ::chmod(f.c_str(), 0640);
+        path g = a / "g.bin";
+        co_await fs::write(g, "old contents, longer than nothing");
+        ::chmod(g.c_str(), 0600);
+        EXPECT_EQ(co_await fs::copy(f, g), data.size());
+        EXPECT_TRUE(co_await fs::read(g) == data);
+        EXPECT_EQ((co_await fs::metadata(g)).as_stat().st_mode & 07777, 0640u);
+        co_await expect_error([&]() { return fs::copy(a / "none", g); },
+                              std::errc::no_such_file_or_directory, "weft::fs::copy");
+        co_await expect_error([&]() { return fs::copy(a, g); }, std::errc::invalid_argument,
+                              a.string());
+
+        // rename: the old name is gone, the new one has the contents.
+        path h = a / "h.bin";
+        co_await fs::rename(g, h);
+        EXPECT_TRUE(co_await fs::read(h) == data);
+        co_await expect_error([&]() { return fs::metadata(g); },
+                              std::errc::no_such_file_or_directory, g.string());
+        co_await expect_error([&]() { return fs::rename(g, h); },
+                              std::errc::no_such_file_or_directory,
+                              "weft::fs::rename " + g.string() + " to " + h.string());
+
+        // canonicalize resolves "..", "." and symbolic links.
+        path link = dir / "link";
+        std::filesystem::create_directory_symlink(abc, link);
+        path canon = co_await fs::canonicalize(a / "b" / ".." / "b" / "." / "c" / "f.bin");
+        EXPECT_EQ(canon, std::filesystem::canonical(f));
+        EXPECT_EQ(co_await fs::canonicalize(link / "f.bin"), canon);
+        EXPECT_TRUE((co_await fs::symlink_metadata(link)).is_symlink());
+        EXPECT_TRUE((co_await fs::metadata(link)).is_dir());
+
+        // remove_dir on a non-empty directory; remove_dir_all on files and missing paths.
+        co_await expect_error([&]() { return fs::remove_dir(a); }, std::errc::directory_not_empty,
+                              a.string());
+        co_await expect_error([&]() { return fs::remove_dir_all(h); }, std::errc::not_a_directory,
+                              "weft::fs::remove_dir_all " + h.string());
+        co_await fs::remove_file(h);
+        co_await expect_error([&]() { return fs::remove_file(h); },
+                              std::errc::no_such_file_or_directory, h.string());
+        co_await fs::remove_dir_all(link);  // removes the link, not the directory behind it
+        EXPECT_TRUE((co_await fs::metadata(f)).is_file());
+        co_await fs::remove_dir_all(a);
+        co_await expect_error([&]() { return fs::metadata(a); },
+                              std::errc::no_such_file_or_directory, a.string());
+        co_await expect_error([&]() { return fs::remove_dir_all(a); },
+                              std::errc::no_such_file_or_directory, a.string());
+        co_await runtime_still_runs();
+    });
+}
+
+// A read dropped while the blocking thread is inside read(2): the file is a FIFO with nothing in
+// it, so the read cannot finish until the test writes. select polls the read first (starting it
+// on the pool), then a ready future, and drops the read; its buffer is freed at once, and only
+// then are the bytes written. They must come out of the next read, exactly once and in order,
+// and the blocking thread must not have written into the freed buffer (ASan would say so).
+TEST_P(Fs, AReadDroppedMidSyscallLosesNothingAndWritesNoFreedMemory) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path fifo = dir / "fifo";
+        if (::mkfifo(fifo.c_str(), 0600) != 0) {
+            ADD_FAILURE() << "mkfifo: " << std::strerror(errno);
+            co_return;
+        }
+        // Opening a FIFO blocks until the other end opens: both opens run on the pool at once.
+        auto opening = weft::spawn(fs::File::open(fifo));
+        auto writer_opening =
+            weft::spawn_blocking([fifo] { return ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC); });
+        int wfd = co_await writer_opening;
+        fs::File f = co_await opening;
+        EXPECT_GE(wfd, 0);
+
+        constexpr std::size_t kChunk = 64 * 1024;
+        for (int round = 0; round < 8; ++round) {
+            {
+                auto scratch = std::make_unique<std::byte[]>(kChunk);
+                auto r =
+                    co_await weft::select(f.read(std::span(scratch.get(), kChunk)), weft::ready(0));
+                EXPECT_EQ(r.index(), 1u) << "the read finished with nothing written yet";
+            }  // scratch freed; the read is still blocked in read(2)
+            std::string msg = "message " + std::to_string(round);
+            EXPECT_EQ(::write(wfd, msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
+            char back[64];
+            std::size_t n = co_await f.read(std::span(back));
+            EXPECT_EQ(std::string_view(back, n), msg);
+        }
+        ::close(wfd);
+        char back[8];
+        EXPECT_EQ(co_await f.read(std::span(back)), 0u);  // the writer closed: end of file
+        co_await runtime_still_runs();
+    });
+}
+
+// The same on a regular file, where a dropped read may or may not have finished: whichever,
+// reading on returns the whole file exactly once, and a seek relative to the current position
+// counts from what was returned, not from how far the kernel read ahead.
+TEST_P(Fs, DroppedReadsOnARegularFileLoseNothing) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        const auto data = pattern(1u << 20, 3);
+        path p = dir / "cancel.bin";
+        co_await fs::write(p, data);
+        fs::File f = co_await fs::File::open(p);
+        std::vector<std::byte> got;
+        constexpr std::size_t kChunk = 64 * 1024;
+        for (int round = 0; round < 8; ++round) {
+            {
+                auto scratch = std::make_unique<std::byte[]>(kChunk);
+                auto r =
+                    co_await weft::select(f.read(std::span(scratch.get(), kChunk)), weft::ready(0));
+                if (r.index() == 0) {  // it finished at once
+                    std::size_t n = std::get<0>(r);
+                    got.insert(got.end(), scratch.get(), scratch.get() + n);
+                }
+            }
+            std::vector<std::byte> chunk(kChunk / 2);  // smaller: leaves read-ahead behind
+            std::size_t n = co_await f.read(std::span(chunk));
+            got.insert(got.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+        }
+        EXPECT_EQ(co_await f.seek(fs::SeekFrom::current(0)), got.size());
+        co_await weft::io::read_to_end(f, got);
+        EXPECT_TRUE(got == data) << "got " << got.size() << " bytes of " << data.size();
+    });
+}
+
+// Each 64 KiB read runs under a timeout far shorter than the read; whatever a timed-out read
+// fetched comes back from the next one.
+TEST_P(Fs, ReadsUnderATinyTimeoutLoseNothing) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        const auto data = pattern(2u << 20, 11);
+        path p = dir / "timeout.bin";
+        co_await fs::write(p, data);
+        fs::File f = co_await fs::File::open(p);
+        std::vector<std::byte> got;
+        std::vector<std::byte> chunk(64 * 1024);
+        int elapsed = 0;
+        for (;;) {
+            auto r = co_await weft::time::timeout(1us, f.read(std::span(chunk)));
+            if (!r) {
+                ++elapsed;
+                continue;
+            }
+            std::size_t n = *r;
+            if (n == 0) break;
+            got.insert(got.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+        }
+        EXPECT_TRUE(got == data) << "got " << got.size() << " bytes of " << data.size();
+        std::printf("[ info ] %d of the reads timed out\n", elapsed);
+        co_await runtime_still_runs();
+    });
+}
+
+// A File dropped with an operation in flight: the operation finishes on its own (it holds the
+// descriptor and its buffer), and a write still lands.
+TEST_P(Fs, DroppingAFileWithAnOperationInFlight) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path p = dir / "dropped.bin";
+        co_await fs::write(p, pattern(1u << 20));
+        {
+            fs::File f = co_await fs::File::open(p);
+            std::byte scratch[65536];
+            (void)co_await weft::select(f.read(std::span(scratch)), weft::ready(0));
+        }  // the File and the buffer both go with the read in flight
+        path w = dir / "written-then-dropped";
+        {
+            fs::File f = co_await fs::File::create(w);
+            EXPECT_EQ(co_await f.write(bytes_of("abc")), 3u);
+        }  // dropped unflushed: the write goes on in the background
+        std::string text;
+        for (int i = 0; i < 500 && text != "abc"; ++i) {
+            text = co_await fs::read_to_string(w);
+            if (text != "abc") co_await weft::time::sleep(2ms);
+        }
+        EXPECT_EQ(text, "abc");
+    });
+}
+
+// A write that fails on the blocking pool is thrown by the next flush (Tokio's behaviour), and
+// the file is still usable for reading.
+TEST_P(Fs, AFailedBackgroundWriteIsThrownByFlush) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        path p = dir / "readonly.txt";
+        co_await fs::write(p, "data");
+        fs::File f = co_await fs::File::open(p);           // read-only descriptor
+        EXPECT_EQ(co_await f.write(bytes_of("xyz")), 3u);  // accepted into the buffer
+        co_await expect_error([&]() { return f.flush(); }, std::errc::bad_file_descriptor,
+                              "weft::fs::File::write " + p.string());
+        co_await f.flush();  // reported once
+        // The same through sync_all, which flushes first.
+        EXPECT_EQ(co_await f.write(bytes_of("xyz")), 3u);
+        co_await expect_error([&]() { return f.sync_all(); }, std::errc::bad_file_descriptor,
+                              "weft::fs::File::write");
+        co_await f.seek(fs::SeekFrom::start(0));
+        char buf[4];
+        co_await f.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 4), "data");
+        co_await runtime_still_runs();
+    });
+}
+
+TEST_P(Fs, ManyTasksReadAndWriteFilesAtOnce) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        constexpr int kFiles = 64;
+        std::vector<weft::JoinHandle<bool>> tasks;
+        for (int i = 0; i < kFiles; ++i) {
+            tasks.push_back(weft::spawn([](path p, int i) -> weft::Task<bool> {
+                auto data = pattern(4096 + static_cast<std::size_t>(i) * 97,
+                                    static_cast<std::uint32_t>(i + 1));
+                co_await fs::write(p, data);
+                fs::File f = co_await fs::File::open(p);
+                std::vector<std::byte> back;
+                co_await weft::io::read_to_end(f, back);
+                co_return back == data&& co_await fs::read(p) == data;
+            }(dir.get() / ("f" + std::to_string(i)), i)));
+        }
+        for (auto& t : tasks)
+            EXPECT_TRUE(co_await t);
+    });
+}
+
+TEST(FsOutsideARuntime, FileOperationsNeedARuntime) {
+    TempDir dir;
+    path p = dir / "x";
+    // The free block_on has no runtime at all.
+    try {
+        weft::block_on(fs::read(p));
+        ADD_FAILURE() << "fs::read ran outside a runtime";
+    } catch (const std::logic_error& e) {
+        EXPECT_NE(std::string(e.what()).find("weft::fs::read needs a runtime"), std::string::npos)
+            << e.what();
+    }
+    // A LocalExecutor has no blocking pool.
+    weft::LocalExecutor ex;
+    try {
+        ex.run([&]() -> weft::Task<void> { co_await fs::write(p, "x"); });
+        ADD_FAILURE() << "fs::write ran on a LocalExecutor";
+    } catch (const std::logic_error& e) {
+        EXPECT_NE(std::string(e.what()).find("needs a weft::Runtime"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(p));
+}
+
+// A read queued behind a busy pool when its runtime shuts down never runs: the file's next
+// poll (here from another runtime) throws JoinError, and after that the file is idle and reads
+// from where it was.
+TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoesOn) {
+    Watchdog dog;
+    TempDir dir;
+    path p = dir / "x";
+    std::optional<fs::File> f;
+    {
+        weft::Runtime rt1 =
+            weft::RuntimeBuilder::new_current_thread().max_blocking_threads(1).build();
+        rt1.block_on([&]() -> weft::Task<void> {
+            co_await fs::write(p, "hello");
+            f.emplace(co_await fs::File::open(p));
+            // The pool's only thread sleeps well past the shutdown below.
+            weft::spawn_blocking([] { std::this_thread::sleep_for(300ms); }).detach();
+            std::byte b[8];
+            auto r = co_await weft::select(f->read(std::span(b)), weft::ready(0));
+            EXPECT_EQ(r.index(), 1u);  // queued behind the sleeper, so still in flight
+        });
+    }  // shutdown: the queued read is cancelled
+    weft::Runtime rt2 = weft::RuntimeBuilder::new_current_thread().build();
+    rt2.block_on([&]() -> weft::Task<void> {
+        char b[8];
+        try {
+            co_await f->read(std::span(b));
+            ADD_FAILURE() << "the read cancelled by shutdown did not report it";
+        } catch (const weft::JoinError&) {
+        }
+        std::size_t n = co_await f->read(std::span(b));
+        EXPECT_EQ(std::string_view(b, n), "hello");
+    });
+}
