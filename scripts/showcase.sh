@@ -14,3 +14,4 @@ run runtime "the multi-threaded Runtime: 10,000 tasks spread over 2 workers by w
 run time "timers: a timeout that cancels a slow request (its destructor runs), an interval, and the paused clock that runs a 1 h timeout in milliseconds"
 run echo "networking: a TCP echo server on 127.0.0.1 and three clients talking to it at once"
 run countserver "the count server: 1,000 concurrent clients, each gets the connection count, no gaps or duplicates"
+run graceful_shutdown "signals: a server accepts until SIGTERM (sent to itself after 200 ms), then stops accepting and lets the open connections finish"
