@@ -15,3 +15,4 @@ run time "timers: a timeout that cancels a slow request (its destructor runs), a
 run echo "networking: a TCP echo server on 127.0.0.1 and three clients talking to it at once"
 run countserver "the count server: 1,000 concurrent clients, each gets the connection count, no gaps or duplicates"
 run chat "line-based chat: every line goes to every other client; a client that stops reading is dropped, the others never wait for it"
+run graceful_shutdown "signals: a server accepts until SIGTERM (sent to itself after 200 ms), then stops accepting and lets the open connections finish"
