@@ -11,8 +11,8 @@
 
 namespace weft::detail {
 
-IoDriver* make_epoll_driver();  // epoll_driver.cpp
-IoDriver* make_uring_driver();  // uring_driver.cpp
+IoDriver* make_epoll_driver();                 // epoll_driver.cpp
+IoDriver* make_uring_driver(bool one_thread);  // uring_driver.cpp
 
 // ---- ScheduledIo ----
 
@@ -106,7 +106,7 @@ IoDriver::Enter::~Enter() {
     tl_io = prev_;
 }
 
-IoDriver* IoDriver::create(IoDriverKind kind) {
+IoDriver* IoDriver::create(IoDriverKind kind, bool one_thread) {
     if (kind == IoDriverKind::Auto) {
         if (const char* env = std::getenv("WEFT_IO_DRIVER")) {
             if (std::strcmp(env, "epoll") == 0) kind = IoDriverKind::Epoll;
@@ -117,12 +117,12 @@ IoDriver* IoDriver::create(IoDriverKind kind) {
         case IoDriverKind::Epoll:
             return make_epoll_driver();
         case IoDriverKind::Uring:
-            return make_uring_driver();
+            return make_uring_driver(one_thread);
         case IoDriverKind::Auto:
             break;
     }
     try {
-        return make_uring_driver();
+        return make_uring_driver(one_thread);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "weft: io_uring is not available (%s); using epoll\n", e.what());
     }

@@ -99,7 +99,9 @@ class IoDriver {
   public:
     /// A driver of `kind` (Auto: io_uring if a ring can be set up, else epoll with one line on
     /// stderr). Throws std::system_error if the requested kind cannot be set up.
-    static IoDriver* create(IoDriverKind kind);
+    /// `one_thread`: a current-thread runtime's driver, turned by the thread that runs its
+    /// tasks (the io_uring driver then lets that thread post completions, see uring_driver.cpp).
+    static IoDriver* create(IoDriverKind kind, bool one_thread = false);
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept {
         // acq_rel: whoever frees the driver sees every other owner's last use of it.
