@@ -176,4 +176,12 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
     return RunResult::Idle;
 }
 
+void* allocate_task_memory(std::size_t size) {
+    return ::operator new(size);
+}
+
+void free_task_memory(void* block) noexcept {
+    ::operator delete(block);
+}
+
 }  // namespace weft::detail

@@ -151,9 +151,10 @@ struct PromiseBase {
     requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f)
     noexcept { return FutureAwaiter<F>(f); }
 
-    // Every frame is allocated with a TaskHeader in front (see task_header.hpp).
+    // Every frame is allocated with a TaskHeader in front (see task_header.hpp), from
+    // allocate_task_memory (out of line, see there).
     static void* operator new(std::size_t size) {
-        void* mem = ::operator new(size + sizeof(TaskHeader));
+        void* mem = allocate_task_memory(size + sizeof(TaskHeader));
         return reinterpret_cast<char*>(::new (mem) TaskHeader()) + sizeof(TaskHeader);
     }
     static void operator delete(void* frame) noexcept {
@@ -162,7 +163,7 @@ struct PromiseBase {
             release_ref(h);  // the frame's own reference; the header may outlive the frame
         } else {
             h->~TaskHeader();
-            ::operator delete(static_cast<void*>(h));
+            free_task_memory(h);
         }
     }
 

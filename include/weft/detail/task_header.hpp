@@ -118,6 +118,12 @@ struct TaskHeader {
 // The frame that follows the header must keep operator new's alignment.
 static_assert(sizeof(TaskHeader) % __STDCPP_DEFAULT_NEW_ALIGNMENT__ == 0);
 
+/// The memory of a task block (header + frame): ::operator new and ::operator delete, called
+/// out of line (raw_task.cpp) so that GCC 12 never sees both inlined into one caller, where
+/// -O3 misreads the frame's class operator delete as mismatched (-Wmismatched-new-delete).
+void* allocate_task_memory(std::size_t size);
+void free_task_memory(void* block) noexcept;
+
 /// Drops one reference; frees the block (header + already destroyed frame) on the last one.
 inline void release_ref(TaskHeader* t) noexcept {
     // acq_rel: the last owner must see every write other owners made before their release.
@@ -125,7 +131,7 @@ inline void release_ref(TaskHeader* t) noexcept {
     if ((prev & task_state::REF_MASK) == task_state::REF_ONE) {
         Scheduler* s = t->scheduler;
         t->~TaskHeader();
-        ::operator delete(static_cast<void*>(t));
+        free_task_memory(t);
         if (s != nullptr) s->task_released();
     }
 }
