@@ -1,5 +1,7 @@
 #include "weft/detail/listen_socket.hpp"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <chrono>
 
@@ -10,6 +12,27 @@ bool is_out_of_resources(int err) noexcept {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 }  // namespace
+
+ListenSocket ListenSocket::bind(const sockaddr* sa, socklen_t len, int backlog, bool reuse_addr,
+                                const char* kind, const std::string& to) {
+    int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_os_error(errno, std::string(kind) + "::bind (socket)");
+    int one = 1;
+    if (reuse_addr) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const char* step = nullptr;
+    if (::bind(fd, sa, len) != 0) {
+        step = "::bind ";
+    } else if (::listen(fd, backlog) != 0) {
+        step = "::listen ";
+    }
+    if (step != nullptr) {
+        int err = errno;
+        ::close(fd);
+        throw_os_error(err, std::string(kind) + step + to);
+    }
+    // Registered once listening (an unconnected socket polls as hung up).
+    return ListenSocket(fd, kind);
+}
 
 Poll<int> ListenSocket::poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len) {
     for (;;) {

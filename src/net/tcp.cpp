@@ -65,23 +65,8 @@ SocketAddr TcpStream::local_addr() const {
 // ---- TcpListener ----
 
 TcpListener TcpListener::bind(const SocketAddr& addr, int backlog) {
-    int fd = ::socket(addr.as_sockaddr()->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) detail::throw_os_error(errno, std::string(kListener) + "::bind (socket)");
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    const char* step = nullptr;
-    if (::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) != 0) {
-        step = "::bind ";
-    } else if (::listen(fd, backlog) != 0) {
-        step = "::listen ";
-    }
-    if (step != nullptr) {
-        int err = errno;
-        ::close(fd);
-        detail::throw_os_error(err, std::string(kListener) + step + addr.to_string());
-    }
-    // Registered once listening (an unconnected socket polls as hung up).
-    return TcpListener(detail::ListenSocket(fd, kListener));
+    return TcpListener(detail::ListenSocket::bind(addr.as_sockaddr(), addr.sockaddr_len(), backlog,
+                                                  true, kListener, addr.to_string()));
 }
 
 TcpListener TcpListener::from_fd(int fd) {

@@ -149,20 +149,8 @@ UCred UnixStream::peer_cred() const {
 // ---- UnixListener ----
 
 UnixListener UnixListener::bind(const UnixSocketAddr& addr, int backlog) {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) detail::throw_os_error(errno, std::string(kListener) + "::bind (socket)");
-    const char* step = nullptr;
-    if (::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) != 0) {
-        step = "::bind ";
-    } else if (::listen(fd, backlog) != 0) {
-        step = "::listen ";
-    }
-    if (step != nullptr) {
-        int err = errno;
-        ::close(fd);
-        detail::throw_os_error(err, std::string(kListener) + step + addr.to_string());
-    }
-    return UnixListener(detail::ListenSocket(fd, kListener));
+    return UnixListener(detail::ListenSocket::bind(addr.as_sockaddr(), addr.sockaddr_len(), backlog,
+                                                   false, kListener, addr.to_string()));
 }
 
 UnixListener UnixListener::from_fd(int fd) {

@@ -18,6 +18,10 @@ class ListenSocket {
     /// Takes a listening, non-blocking `fd` and registers it; `kind` names the type in errors
     /// ("weft::net::TcpListener").
     ListenSocket(int fd, const char* kind) : src_(fd, kind), kind_(kind) {}
+    /// socket + (SO_REUSEADDR) + bind to `sa` + listen, then registered; on failure the
+    /// descriptor is closed and std::system_error says "<kind>::bind <to>" (or ::listen).
+    static ListenSocket bind(const sockaddr* sa, socklen_t len, int backlog, bool reuse_addr,
+                             const char* kind, const std::string& to);
 
     /// One accept4 once readable: the new (non-blocking) descriptor, or -errno. No exception,
     /// so that the accept loop handles EMFILE and friends without one.

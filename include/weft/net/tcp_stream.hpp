@@ -10,10 +10,7 @@
 #include <span>
 #include <string_view>
 
-#include "weft/detail/stream_halves.hpp"
-#include "weft/detail/stream_socket.hpp"
-#include "weft/io/read.hpp"
-#include "weft/io/write.hpp"
+#include "weft/detail/byte_stream.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/socket_addr.hpp"
 
@@ -43,7 +40,8 @@ class Connect {
 /// tasks (one reader, one writer): use `split()` for two borrowed halves or `into_split()`
 /// for two owned ones. Errors are thrown as `std::system_error` (see `weft/io/error.hpp`);
 /// a peer that closed gives end of stream on read (0) and `EPIPE`/`ECONNRESET` on write, never
-/// a SIGPIPE. Dropping the stream closes it.
+/// a SIGPIPE. Dropping the stream closes it. (The byte-stream members, from `poll_read` to
+/// `into_split`, are written once in `weft/detail/byte_stream.hpp`, for `UnixStream` too.)
 ///
 /// ```cpp
 /// auto addr = weft::net::SocketAddr::from_string("127.0.0.1:6379");
@@ -52,7 +50,7 @@ class Connect {
 /// char buf[64];
 /// std::size_t n = co_await s.read(std::span(buf));
 /// ```
-class TcpStream {
+class TcpStream : public weft::detail::ByteStream<TcpStream> {
   public:
     /// Connects to `addr`. Throws `std::system_error` (e.g. `std::errc::connection_refused`)
     /// naming the address. Bound its time with `weft::time::timeout`:
@@ -67,37 +65,6 @@ class TcpStream {
     TcpStream(TcpStream&&) noexcept = default;
     TcpStream& operator=(TcpStream&&) noexcept = default;
 
-    // AsyncRead / AsyncWrite
-    Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
-        return sock_.poll_read(cx, buf);
-    }
-    Poll<std::size_t> poll_write(Context& cx, std::span<const std::byte> buf) {
-        return sock_.poll_write(cx, buf);
-    }
-    /// Writes from several buffers in one `sendmsg`; returns the bytes written.
-    Poll<std::size_t> poll_write_vectored(Context& cx, std::span<const iovec> bufs) {
-        return sock_.poll_write_vectored(cx, bufs);
-    }
-    /// Nothing is buffered: always ready.
-    Poll<void> poll_flush(Context&) noexcept { return Ready; }
-    /// Shuts the write side down (the peer reads end of stream).
-    Poll<void> poll_shutdown(Context&) {
-        sock_.shutdown(SHUT_WR);
-        return Ready;
-    }
-
-    /// `io::read(*this, buf)`: what is available, 0 at end of stream. Cancel safe.
-    auto read(std::span<std::byte> buf) noexcept { return io::read(*this, buf); }
-    auto read(std::span<char> buf) noexcept { return io::read(*this, buf); }
-    /// `io::read_exact(*this, buf)`. Not cancel safe.
-    auto read_exact(std::span<std::byte> buf) noexcept { return io::read_exact(*this, buf); }
-    auto read_exact(std::span<char> buf) noexcept { return io::read_exact(*this, buf); }
-    /// `io::write_all(*this, buf)`. Not cancel safe.
-    auto write_all(std::span<const std::byte> buf) noexcept { return io::write_all(*this, buf); }
-    auto write_all(std::string_view text) noexcept { return io::write_all(*this, text); }
-
-    /// shutdown(2) of one or both directions, at once.
-    void shutdown(Shutdown how) { sock_.shutdown(static_cast<int>(how)); }
     /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle).
     void set_nodelay(bool on);
     bool nodelay() const;
@@ -105,42 +72,11 @@ class TcpStream {
     SocketAddr peer_addr() const;
     /// The local address.
     SocketAddr local_addr() const;
-    /// The socket descriptor (still owned by the stream).
-    int native_handle() const noexcept { return sock_.fd(); }
-
-    /// A borrowed half (`split`): `poll_read` through this stream.
-    using ReadHalf = weft::detail::ReadHalf<TcpStream>;
-    /// A borrowed half (`split`): `poll_write`, `poll_flush`, `poll_shutdown` through this
-    /// stream.
-    using WriteHalf = weft::detail::WriteHalf<TcpStream>;
-    /// The owned read half of `into_split`; also `peer_addr`, `local_addr`.
-    using OwnedReadHalf = weft::detail::OwnedReadHalf<TcpStream>;
-    /// The owned write half of `into_split`; dropping it shuts the write side down.
-    using OwnedWriteHalf = weft::detail::OwnedWriteHalf<TcpStream>;
-
-    /// Two halves borrowing this stream, for a reader task and a writer task at once (each
-    /// direction has its own waker). The stream must outlive them.
-    ///
-    /// ```cpp
-    /// auto [rd, wr] = stream.split();
-    /// co_await weft::join(copy_lines(rd), send_heartbeats(wr));
-    /// ```
-    std::pair<ReadHalf, WriteHalf> split() noexcept { return {ReadHalf(*this), WriteHalf(*this)}; }
-
-    /// Two halves that share ownership of the stream, to move into two spawned tasks. The
-    /// connection closes when both are gone; dropping the write half shuts the write side
-    /// down (the peer reads end of stream), as Tokio's does.
-    std::pair<OwnedReadHalf, OwnedWriteHalf> into_split() &&;
 
   private:
     friend class detail_tcp::Connect;
     friend class TcpListener;
-    explicit TcpStream(weft::detail::StreamSocket sock) noexcept : sock_(std::move(sock)) {}
-    weft::detail::StreamSocket sock_;
+    explicit TcpStream(weft::detail::StreamSocket sock) noexcept : ByteStream(std::move(sock)) {}
 };
-
-inline std::pair<TcpStream::OwnedReadHalf, TcpStream::OwnedWriteHalf> TcpStream::into_split() && {
-    return weft::detail::into_split(std::move(*this));
-}
 
 }  // namespace weft::net

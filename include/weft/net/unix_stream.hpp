@@ -10,10 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "weft/detail/stream_halves.hpp"
-#include "weft/detail/stream_socket.hpp"
-#include "weft/io/read.hpp"
-#include "weft/io/write.hpp"
+#include "weft/detail/byte_stream.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/ucred.hpp"
 #include "weft/net/unix_socket_addr.hpp"
@@ -43,7 +40,8 @@ class Connect {
 /// Everything works as on `TcpStream`: it is an `io::AsyncRead` and `io::AsyncWrite`; a reader
 /// and a writer task may use it at once through `split()` or `into_split()`; errors throw
 /// `std::system_error`; a closed peer gives end of stream on read and `EPIPE` on write, never
-/// a SIGPIPE. It adds `peer_cred()`, the peer process's pid, uid and gid.
+/// a SIGPIPE. It adds `peer_cred()`, the peer process's pid, uid and gid. (The byte-stream
+/// members are `TcpStream`'s, from `weft/detail/byte_stream.hpp`.)
 ///
 /// ```cpp
 /// weft::net::UnixStream s = co_await weft::net::UnixStream::connect("/run/app.sock");
@@ -51,7 +49,7 @@ class Connect {
 /// char buf[256];
 /// std::size_t n = co_await s.read(std::span(buf));
 /// ```
-class UnixStream {
+class UnixStream : public weft::detail::ByteStream<UnixStream> {
   public:
     /// Connects to the socket at `path`. Throws `std::system_error`, naming the path:
     /// `no_such_file_or_directory` if nothing is there, `connection_refused` if nobody
@@ -73,67 +71,17 @@ class UnixStream {
     UnixStream(UnixStream&&) noexcept = default;
     UnixStream& operator=(UnixStream&&) noexcept = default;
 
-    // AsyncRead / AsyncWrite
-    Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
-        return sock_.poll_read(cx, buf);
-    }
-    Poll<std::size_t> poll_write(Context& cx, std::span<const std::byte> buf) {
-        return sock_.poll_write(cx, buf);
-    }
-    /// Writes from several buffers in one `sendmsg`; returns the bytes written.
-    Poll<std::size_t> poll_write_vectored(Context& cx, std::span<const iovec> bufs) {
-        return sock_.poll_write_vectored(cx, bufs);
-    }
-    /// Nothing is buffered: always ready.
-    Poll<void> poll_flush(Context&) noexcept { return Ready; }
-    /// Shuts the write side down (the peer reads end of stream).
-    Poll<void> poll_shutdown(Context&) {
-        sock_.shutdown(SHUT_WR);
-        return Ready;
-    }
-
-    /// `io::read(*this, buf)`: what is available, 0 at end of stream. Cancel safe.
-    auto read(std::span<std::byte> buf) noexcept { return io::read(*this, buf); }
-    auto read(std::span<char> buf) noexcept { return io::read(*this, buf); }
-    /// `io::read_exact(*this, buf)`. Not cancel safe.
-    auto read_exact(std::span<std::byte> buf) noexcept { return io::read_exact(*this, buf); }
-    auto read_exact(std::span<char> buf) noexcept { return io::read_exact(*this, buf); }
-    /// `io::write_all(*this, buf)`. Not cancel safe.
-    auto write_all(std::span<const std::byte> buf) noexcept { return io::write_all(*this, buf); }
-    auto write_all(std::string_view text) noexcept { return io::write_all(*this, text); }
-
-    /// shutdown(2) of one or both directions, at once.
-    void shutdown(Shutdown how) { sock_.shutdown(static_cast<int>(how)); }
     /// The address this end is bound to (unnamed for a client's end).
     UnixSocketAddr local_addr() const;
     /// The peer's address (the listener's path, for a client).
     UnixSocketAddr peer_addr() const;
     /// The peer process's credentials (`SO_PEERCRED`).
     UCred peer_cred() const;
-    /// The socket descriptor (still owned by the stream).
-    int native_handle() const noexcept { return sock_.fd(); }
-
-    /// A borrowed half (`split`): `poll_read` through this stream.
-    using ReadHalf = weft::detail::ReadHalf<UnixStream>;
-    /// A borrowed half (`split`): `poll_write`, `poll_flush`, `poll_shutdown`.
-    using WriteHalf = weft::detail::WriteHalf<UnixStream>;
-    /// The owned read half of `into_split`.
-    using OwnedReadHalf = weft::detail::OwnedReadHalf<UnixStream>;
-    /// The owned write half of `into_split`; dropping it shuts the write side down.
-    using OwnedWriteHalf = weft::detail::OwnedWriteHalf<UnixStream>;
-
-    /// Two halves borrowing this stream, for a reader and a writer task at once.
-    std::pair<ReadHalf, WriteHalf> split() noexcept { return {ReadHalf(*this), WriteHalf(*this)}; }
-    /// Two halves sharing ownership of the stream, to move into two spawned tasks.
-    std::pair<OwnedReadHalf, OwnedWriteHalf> into_split() && {
-        return weft::detail::into_split(std::move(*this));
-    }
 
   private:
     friend class detail_unix::Connect;
     friend class UnixListener;
-    explicit UnixStream(weft::detail::StreamSocket sock) noexcept : sock_(std::move(sock)) {}
-    weft::detail::StreamSocket sock_;
+    explicit UnixStream(weft::detail::StreamSocket sock) noexcept : ByteStream(std::move(sock)) {}
 };
 
 }  // namespace weft::net
