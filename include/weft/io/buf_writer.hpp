@@ -20,7 +20,7 @@ namespace weft::io {
 /// pass through), so `BufWriter<TcpStream>` serves a whole request/response protocol.
 ///
 /// **Flush before dropping it**: like Tokio's, a `BufWriter` dropped with bytes in its buffer
-/// loses them (writing them needs an `co_await`, which a destructor cannot do).
+/// loses them (writing them needs a `co_await`, which a destructor cannot do).
 ///
 /// ```cpp
 /// weft::io::BufWriter out(std::move(stream));
