@@ -1,0 +1,118 @@
+#pragma once
+/// \file
+/// `weft::sync::Notify`: wakes one task, or every waiting task, without sending data.
+
+#include <atomic>
+#include <cstdint>
+
+#include "weft/detail/spin_lock.hpp"
+#include "weft/future/pin_check.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+#include "weft/task/waker.hpp"
+
+namespace weft::sync {
+
+class Notify;
+
+namespace detail_notify {
+// A task waiting in a Notify: a node inside its Notified future (pinned once polled or
+// enabled), so that waiting allocates nothing.
+struct Waiter {
+    Waiter* next = nullptr;
+    Waiter* prev = nullptr;
+    Waker waker;
+    enum class State : std::uint8_t { Init, Waiting, Notified, Done };
+    State state = State::Init;
+    bool by_one = false;  // notified by notify_one (a permit to pass on if dropped unused)
+};
+}  // namespace detail_notify
+
+/// The future of `Notify::notified()`: completes (with no value) once this waiter is notified.
+///
+/// Cancel safety: dropping it loses nothing. A waiter that `notify_one` picked but that is
+/// dropped before completing passes the notification on to the next waiter (or stores it as
+/// the permit), as Tokio's does; a `notify_waiters` notification is not passed on.
+class Notified {
+  public:
+    using Output = void;
+    /// Movable until first polled or enabled.
+    Notified(Notified&& o) noexcept : n_(o.n_), gen_(o.gen_), pin_(o.pin_) { o.n_ = nullptr; }
+    Notified& operator=(Notified&&) = delete;
+    ~Notified();
+
+    Poll<void> poll(Context& cx);
+    /// Registers as a waiter now, without waiting: a `notify_one` from here on is kept for this
+    /// future even if it has not been polled yet. (`notify_waiters` needs no `enable`: every
+    /// `Notified` created before it completes.) Pins the future.
+    void enable();
+
+  private:
+    friend class Notify;
+    Notified(Notify* n, std::uint64_t gen) noexcept : n_(n), gen_(gen) {}
+    // Under the lock: Ready if notified (now or before), else registers. `cx` may be null
+    // (enable): then no waker is stored.
+    bool poll_locked(Context* cx);
+
+    Notify* n_;
+    std::uint64_t gen_;  // notify_waiters calls when created
+    detail_notify::Waiter w_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// Tokio's `Notify`: a task waits with `co_await notify.notified()`, another wakes it with
+/// `notify_one()` (one waiter, or a stored permit if nobody waits) or `notify_waiters()`
+/// (everyone waiting now). It carries no data: it is the primitive under locks, channels and
+/// "something changed, look again" loops.
+///
+/// - `notify_one` wakes the waiter that has waited longest. With no waiter it stores **one**
+///   permit (more calls store no more), which the next `notified()` takes at once.
+/// - `notify_waiters` wakes every waiter, stores no permit, and also completes every
+///   `Notified` **created** before the call, even one not polled yet, so the pattern
+///   "create the future, check the condition, then await" cannot miss a wake-up between the
+///   check and the await.
+/// - Thread-safe: notify from any thread, wait from any task under any executor. The `Notify`
+///   must outlive its `Notified` futures.
+///
+/// ```cpp
+/// weft::sync::Notify ready;
+/// auto waiter = weft::spawn([&]() -> weft::Task<void> {
+///     co_await ready.notified();
+///     std::puts("go");
+/// });
+/// ready.notify_one();  // before or after the wait: the permit is kept
+/// ```
+class Notify {
+  public:
+    Notify() noexcept = default;
+    Notify(const Notify&) = delete;
+    Notify& operator=(const Notify&) = delete;
+
+    /// A future that completes when this waiter is notified (see the class comment).
+    Notified notified() noexcept {
+        return Notified(this, generation_.load(std::memory_order_acquire));
+    }
+    /// Wakes the longest-waiting waiter, or stores the permit if none waits.
+    void notify_one();
+    /// Wakes every current waiter, and every `Notified` created before this call; stores no
+    /// permit.
+    void notify_waiters();
+
+  private:
+    friend class Notified;
+    void link(detail_notify::Waiter* w) noexcept;
+    void unlink(detail_notify::Waiter* w) noexcept;
+    // notify_one's work, under mu_: the waker to wake after unlocking (none if a permit was
+    // stored instead).
+    Waker notify_one_locked() noexcept;
+
+    weft::detail::SpinLock mu_;  // held for a few pointer moves; never while waking
+    detail_notify::Waiter* head_ = nullptr;
+    detail_notify::Waiter* tail_ = nullptr;
+    bool permit_ = false;
+    // notify_waiters calls so far; written under mu_, read by notified() without it (acquire
+    // pairs with the release increment, so a future created after a call sees it).
+    std::atomic<std::uint64_t> generation_{0};
+};
+
+}  // namespace weft::sync

@@ -1,0 +1,202 @@
+// weft::sync::Notify: Tokio's semantics polled by hand (the permit, FIFO order, notify_waiters
+// and futures created before it, enable, cancel safety), then under a 2-worker runtime: a
+// ping-pong and a condition-variable style loop that would hang on a lost wake-up (a
+// watchdog turns that into a failure).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "support/test_support.hpp"
+#include "weft/weft.hpp"
+
+using namespace weft_test;
+using weft::sync::Notified;
+using weft::sync::Notify;
+
+namespace {
+// Polls `f` once with `w`'s waker.
+bool ready(Notified& f, CountingWaker& w) {
+    weft::Waker wk = w.make();
+    weft::Context cx(wk);
+    return f.poll(cx).is_ready();
+}
+}  // namespace
+
+TEST(Notify, NotifyOneWithNobodyWaitingStoresOnePermit) {
+    Notify n;
+    n.notify_one();
+    n.notify_one();  // still one permit
+    CountingWaker w;
+    Notified a = n.notified();
+    EXPECT_TRUE(ready(a, w)) << "the permit completes the first notified() at once";
+    Notified b = n.notified();
+    EXPECT_FALSE(ready(b, w)) << "only one permit is kept";
+    n.notify_one();
+    EXPECT_EQ(w.total_wakes(), 1);
+    EXPECT_TRUE(ready(b, w));
+}
+
+TEST(Notify, NotifyOneWakesTheLongestWaitingFirst) {
+    Notify n;
+    CountingWaker wa, wb, wc;
+    Notified a = n.notified(), b = n.notified(), c = n.notified();
+    EXPECT_FALSE(ready(b, wb));  // b waits first, then c, then a
+    EXPECT_FALSE(ready(c, wc));
+    EXPECT_FALSE(ready(a, wa));
+    n.notify_one();
+    EXPECT_EQ(wb.total_wakes(), 1);
+    EXPECT_EQ(wc.total_wakes() + wa.total_wakes(), 0);
+    EXPECT_TRUE(ready(b, wb));
+    EXPECT_FALSE(ready(a, wa));
+    n.notify_one();
+    EXPECT_EQ(wc.total_wakes(), 1);
+    EXPECT_TRUE(ready(c, wc));
+    EXPECT_FALSE(ready(a, wa));
+}
+
+TEST(Notify, NotifyWaitersWakesEveryWaiterAndStoresNoPermit) {
+    Notify n;
+    std::vector<CountingWaker> ws(5);
+    std::vector<std::optional<Notified>> fs;
+    fs.reserve(ws.size());  // polled futures must not move
+    for (auto& w : ws) {
+        fs.emplace_back(n.notified());
+        EXPECT_FALSE(ready(*fs.back(), w));
+    }
+    n.notify_waiters();
+    for (std::size_t i = 0; i < ws.size(); ++i) {
+        EXPECT_EQ(ws[i].total_wakes(), 1);
+        EXPECT_TRUE(ready(*fs[i], ws[i]));
+    }
+    CountingWaker late;
+    Notified after = n.notified();
+    EXPECT_FALSE(ready(after, late)) << "notify_waiters stored a permit";
+}
+
+TEST(Notify, AFutureCreatedBeforeNotifyWaitersCompletesEvenIfNotPolledYet) {
+    Notify n;
+    Notified before = n.notified();  // created, not polled: the "check, then await" window
+    n.notify_waiters();
+    Notified after = n.notified();
+    CountingWaker w;
+    EXPECT_TRUE(ready(before, w));
+    EXPECT_FALSE(ready(after, w));
+}
+
+TEST(Notify, EnableRegistersBeforeTheFirstPoll) {
+    Notify n;
+    CountingWaker wa, wb;
+    Notified a = n.notified();
+    a.enable();  // in the queue now, ahead of b
+    Notified b = n.notified();
+    EXPECT_FALSE(ready(b, wb));
+    n.notify_one();
+    EXPECT_EQ(wb.total_wakes(), 0) << "the notification went to b, not the enabled a";
+    EXPECT_TRUE(ready(a, wa));
+    EXPECT_FALSE(ready(b, wb));
+}
+
+TEST(Notify, ADroppedWaiterPassesANotifyOneOn) {
+    Notify n;
+    CountingWaker wa, wb;
+    auto a = std::make_unique<Notified>(n.notified());
+    Notified b = n.notified();
+    EXPECT_FALSE(ready(*a, wa));
+    EXPECT_FALSE(ready(b, wb));
+    n.notify_one();  // picks a ...
+    a.reset();       // ... which is dropped before it completes: b gets the notification
+    EXPECT_EQ(wb.total_wakes(), 1);
+    EXPECT_TRUE(ready(b, wb));
+    // With nobody else waiting, a dropped pick becomes the permit again.
+    auto c = std::make_unique<Notified>(n.notified());
+    EXPECT_FALSE(ready(*c, wa));
+    n.notify_one();
+    c.reset();
+    Notified d = n.notified();
+    EXPECT_TRUE(ready(d, wb));
+}
+
+TEST(Notify, ADroppedWaiterLeavesTheQueue) {
+    Notify n;
+    CountingWaker wa, wb;
+    {
+        Notified a = n.notified();
+        EXPECT_FALSE(ready(a, wa));
+    }  // dropped while waiting
+    EXPECT_EQ(wa.live(), 0) << "its waker was released";
+    Notified b = n.notified();
+    EXPECT_FALSE(ready(b, wb));
+    n.notify_one();
+    EXPECT_EQ(wb.total_wakes(), 1) << "the dropped waiter took the notification";
+    EXPECT_TRUE(ready(b, wb));
+}
+
+TEST(Notify, PingPongAcrossWorkers) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Notify ping, pong;
+    constexpr int kRounds = 20000;
+    rt.block_on([&]() -> weft::Task<void> {
+        auto other = weft::spawn([](Notify& ping, Notify& pong) -> weft::Task<int> {
+            int n = 0;
+            for (int i = 0; i < kRounds; ++i) {
+                co_await ping.notified();
+                ++n;
+                pong.notify_one();
+            }
+            co_return n;
+        }(ping, pong));
+        for (int i = 0; i < kRounds; ++i) {
+            ping.notify_one();
+            co_await pong.notified();
+        }
+        EXPECT_EQ(co_await other, kRounds);
+    });
+}
+
+// The condition-variable pattern with notify_waiters: create the future, check, then await.
+// The stepper moves to the next value only once every waiter has seen the current one, so a
+// wake-up lost between a waiter's check and its await hangs the test (the watchdog fails it).
+TEST(Notify, NotifyWaitersLosesNoWakeUpBetweenCheckAndAwait) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Notify changed;
+    std::atomic<int> value{0}, acks{0};
+    constexpr int kSteps = 2000, kWaiters = 3;
+    rt.block_on([&]() -> weft::Task<void> {
+        std::vector<weft::JoinHandle<int>> waiters;
+        for (int t = 0; t < kWaiters; ++t) {
+            waiters.push_back(weft::spawn([](Notify& changed, std::atomic<int>& value,
+                                             std::atomic<int>& acks) -> weft::Task<int> {
+                int seen = 0, waits = 0;
+                while (seen < kSteps) {
+                    Notified n = changed.notified();  // before the check
+                    int v = value.load();
+                    if (v != seen) {
+                        seen = v;
+                        acks++;
+                        continue;
+                    }
+                    co_await n;
+                    ++waits;
+                }
+                co_return waits;
+            }(changed, value, acks)));
+        }
+        for (int i = 1; i <= kSteps; ++i) {
+            value.store(i);
+            changed.notify_waiters();
+            while (acks.load() < i * kWaiters)
+                co_await weft::yield_now();
+        }
+        int waits = 0;
+        for (auto& w : waiters)
+            waits += co_await w;
+        EXPECT_EQ(acks.load(), kSteps * kWaiters);
+        EXPECT_GT(waits, 0) << "no waiter ever waited: the race was not exercised";
+    });
+}
