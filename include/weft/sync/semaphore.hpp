@@ -1,0 +1,194 @@
+#pragma once
+/// \file
+/// `weft::sync::Semaphore`: a fair, async counting semaphore, with RAII permits.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "weft/detail/spin_lock.hpp"
+#include "weft/future/pin_check.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+#include "weft/task/waker.hpp"
+
+namespace weft::sync {
+
+class Semaphore;
+
+/// Thrown by a `Semaphore` acquire that cannot succeed because the semaphore was closed
+/// (Tokio's `AcquireError`).
+class AcquireError : public std::runtime_error {
+  public:
+    AcquireError() : std::runtime_error("weft::sync::Semaphore: closed") {}
+};
+
+/// Why `try_acquire` failed (Tokio's `TryAcquireError`).
+enum class TryAcquireError { Closed, NoPermits };
+
+namespace detail_semaphore {
+// A task waiting for permits: a node inside its acquire future (pinned once polled).
+struct Waiter {
+    Waiter* next = nullptr;
+    Waiter* prev = nullptr;
+    Waker waker;
+    std::size_t total = 0;   // permits asked for
+    std::size_t needed = 0;  // of those, still missing (guarded by the semaphore's lock)
+    bool started = false;    // polled once
+    bool queued = false;     // in the queue
+    bool done = false;       // its permit was handed out by poll
+};
+}  // namespace detail_semaphore
+
+/// Permits borrowed from a `Semaphore`, given back when destroyed (Tokio's
+/// `SemaphorePermit`). Move-only. `forget()` keeps them out of the semaphore for good.
+class SemaphorePermit {
+  public:
+    SemaphorePermit(SemaphorePermit&& o) noexcept
+        : sem_(std::exchange(o.sem_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+    SemaphorePermit& operator=(SemaphorePermit&& o) noexcept;
+    ~SemaphorePermit();
+    /// How many permits this holds.
+    std::size_t num_permits() const noexcept { return n_; }
+    /// Drops the permits without giving them back (the semaphore has fewer from now on).
+    void forget() noexcept { n_ = 0; }
+
+  private:
+    friend class Semaphore;
+    friend class Acquire;
+    SemaphorePermit(Semaphore* s, std::size_t n) noexcept : sem_(s), n_(n) {}
+    Semaphore* sem_;
+    std::size_t n_;
+};
+
+/// As `SemaphorePermit`, but owning a reference to the semaphore, so that it can move into a
+/// spawned task (Tokio's `OwnedSemaphorePermit`): made by `acquire_owned`.
+class OwnedSemaphorePermit {
+  public:
+    OwnedSemaphorePermit(OwnedSemaphorePermit&&) noexcept = default;
+    OwnedSemaphorePermit& operator=(OwnedSemaphorePermit&& o) noexcept;
+    ~OwnedSemaphorePermit();
+    std::size_t num_permits() const noexcept { return n_; }
+    void forget() noexcept { n_ = 0; }
+    /// The semaphore the permits belong to.
+    const std::shared_ptr<Semaphore>& semaphore() const noexcept { return sem_; }
+
+  private:
+    friend class AcquireOwned;
+    OwnedSemaphorePermit(std::shared_ptr<Semaphore> s, std::size_t n) noexcept
+        : sem_(std::move(s)), n_(n) {}
+    std::shared_ptr<Semaphore> sem_;
+    std::size_t n_;
+};
+
+/// The future of `Semaphore::acquire(n)`: a `SemaphorePermit` for `n` permits once they are
+/// free and every earlier waiter was served; throws `AcquireError` if the semaphore closes.
+///
+/// Cancel safety: dropping it gives back the permits it had been handed while waiting (to
+/// the next waiters), and it leaves the queue; nothing is lost, and no later waiter is
+/// skipped.
+class Acquire {
+  public:
+    using Output = SemaphorePermit;
+    /// Movable until first polled.
+    Acquire(Acquire&& o) noexcept : sem_(std::exchange(o.sem_, nullptr)), w_(), pin_(o.pin_) {
+        w_.total = w_.needed = o.w_.total;
+    }
+    Acquire& operator=(Acquire&&) = delete;
+    ~Acquire();
+    Poll<SemaphorePermit> poll(Context& cx);
+
+  private:
+    friend class Semaphore;
+    friend class AcquireOwned;
+    Acquire(Semaphore* s, std::size_t n) noexcept : sem_(s) { w_.total = w_.needed = n; }
+    Semaphore* sem_;
+    detail_semaphore::Waiter w_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// The future of `Semaphore::acquire_owned(sem, n)`: as `Acquire`, with an owned permit.
+class AcquireOwned {
+  public:
+    using Output = OwnedSemaphorePermit;
+    AcquireOwned(std::shared_ptr<Semaphore> s, std::size_t n);
+    Poll<OwnedSemaphorePermit> poll(Context& cx);
+
+  private:
+    std::shared_ptr<Semaphore> sem_;
+    Acquire inner_;
+};
+
+/// Tokio's `Semaphore`: a number of permits that tasks acquire (waiting while there are not
+/// enough) and give back. It bounds concurrency (at most N requests in flight, at most N open
+/// files) and is what a fair async mutex is made of.
+///
+/// - **Fair (FIFO).** Waiters are served in the order they started waiting. A large request
+///   at the head of the queue holds back smaller ones behind it, so it cannot starve; permits
+///   given back meanwhile are handed to it as they come.
+/// - `acquire(n)` waits; `try_acquire(n)` does not; both give a `SemaphorePermit` that gives
+///   the permits back when destroyed. `acquire_owned` gives an `OwnedSemaphorePermit` that
+///   keeps the semaphore alive (for a spawned task).
+/// - `add_permits(n)` adds permits; `close()` makes every waiting and future acquire throw
+///   `AcquireError` (permits already held stay valid).
+/// - Thread-safe, and executor-agnostic: it depends on the core only. The `Semaphore` must
+///   outlive its `Acquire` futures and borrowed permits.
+///
+/// ```cpp
+/// weft::sync::Semaphore limit(10);  // at most 10 downloads at once
+/// weft::Task<void> download(std::string url) {
+///     auto permit = co_await limit.acquire();
+///     co_await fetch(url);
+/// }  // the permit goes back here
+/// ```
+class Semaphore {
+  public:
+    /// The largest number of permits a semaphore can hold.
+    static constexpr std::size_t kMaxPermits = std::size_t{1} << 60;
+
+    explicit Semaphore(std::size_t permits);
+    Semaphore(const Semaphore&) = delete;
+    Semaphore& operator=(const Semaphore&) = delete;
+    ~Semaphore();
+
+    /// Waits for `n` permits (see `Acquire` for cancel safety). `n` may be 0.
+    Acquire acquire(std::size_t n = 1) noexcept { return Acquire(this, n); }
+    /// `acquire` with an owned permit: `co_await Semaphore::acquire_owned(sem)`.
+    static AcquireOwned acquire_owned(std::shared_ptr<Semaphore> sem, std::size_t n = 1) {
+        return AcquireOwned(std::move(sem), n);
+    }
+    /// `n` permits now, or why not. Fails with `NoPermits` while others wait (it does not
+    /// jump the queue).
+    std::pair<std::optional<SemaphorePermit>, TryAcquireError> try_acquire(std::size_t n = 1);
+
+    /// Adds `n` permits, handing them to waiters first. Throws std::length_error past
+    /// `kMaxPermits`.
+    void add_permits(std::size_t n);
+    /// Permits free right now.
+    std::size_t available_permits() const;
+    /// Closes the semaphore: waiting and later acquires throw `AcquireError`.
+    void close();
+    bool is_closed() const;
+
+  private:
+    friend class Acquire;
+    friend class SemaphorePermit;
+    friend class OwnedSemaphorePermit;
+    using Waiter = detail_semaphore::Waiter;
+    // Gives `n` permits back: to the waiters in order first, waking each one fully served
+    // (after unlocking).
+    void release(std::size_t n) noexcept;
+    void link(Waiter* w) noexcept;
+    void unlink(Waiter* w) noexcept;
+
+    mutable weft::detail::SpinLock mu_;  // a few pointer moves; never held while waking
+    std::size_t permits_;
+    bool closed_ = false;
+    Waiter* head_ = nullptr;
+    Waiter* tail_ = nullptr;
+};
+
+}  // namespace weft::sync

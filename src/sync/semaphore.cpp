@@ -1,0 +1,176 @@
+#include "weft/sync/semaphore.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+namespace weft::sync {
+
+// ---- Semaphore ----
+
+Semaphore::Semaphore(std::size_t permits) : permits_(permits) {
+    if (permits > kMaxPermits) throw std::length_error("weft::sync::Semaphore: too many permits");
+}
+
+Semaphore::~Semaphore() = default;
+
+void Semaphore::link(Waiter* w) noexcept {
+    w->prev = tail_;
+    w->next = nullptr;
+    (tail_ ? tail_->next : head_) = w;
+    tail_ = w;
+    w->queued = true;
+}
+
+void Semaphore::unlink(Waiter* w) noexcept {
+    (w->prev ? w->prev->next : head_) = w->next;
+    (w->next ? w->next->prev : tail_) = w->prev;
+    w->next = w->prev = nullptr;
+    w->queued = false;
+}
+
+void Semaphore::release(std::size_t n) noexcept {
+    std::unique_lock lock(mu_);
+    permits_ += n;
+    // Hand the free permits to the head of the queue, in order: the head takes what there is
+    // (so a large request is filled bit by bit and cannot starve behind small ones), and each
+    // waiter fully served leaves the queue and is woken, with the lock released meanwhile.
+    while (head_ != nullptr && permits_ > 0) {
+        Waiter* w = head_;
+        std::size_t give = std::min(permits_, w->needed);
+        permits_ -= give;
+        w->needed -= give;
+        if (w->needed != 0) return;  // still the head, still short: later releases go on
+        unlink(w);
+        Waker wake = std::move(w->waker);
+        lock.unlock();
+        std::move(wake).wake();
+        lock.lock();
+    }
+}
+
+std::pair<std::optional<SemaphorePermit>, TryAcquireError> Semaphore::try_acquire(std::size_t n) {
+    std::lock_guard lock(mu_);
+    if (closed_) return {std::nullopt, TryAcquireError::Closed};
+    if (head_ != nullptr || permits_ < n) return {std::nullopt, TryAcquireError::NoPermits};
+    permits_ -= n;
+    return {SemaphorePermit(this, n), TryAcquireError::NoPermits};
+}
+
+void Semaphore::add_permits(std::size_t n) {
+    {
+        std::lock_guard lock(mu_);
+        if (n > kMaxPermits || permits_ > kMaxPermits - n)
+            throw std::length_error("weft::sync::Semaphore::add_permits: too many permits");
+    }
+    release(n);
+}
+
+std::size_t Semaphore::available_permits() const {
+    std::lock_guard lock(mu_);
+    return permits_;
+}
+
+void Semaphore::close() {
+    std::vector<Waker> wake;
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+        while (head_ != nullptr) {
+            Waiter* w = head_;
+            unlink(w);
+            permits_ += w->total - w->needed;  // what it had been handed comes back
+            w->needed = w->total;
+            wake.push_back(std::move(w->waker));
+        }
+    }
+    for (Waker& w : wake)
+        std::move(w).wake();
+}
+
+bool Semaphore::is_closed() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+}
+
+// ---- Acquire ----
+
+Poll<SemaphorePermit> Acquire::poll(Context& cx) {
+    pin_.pin();
+    std::lock_guard lock(sem_->mu_);
+    if (!w_.started) {
+        w_.started = true;
+        if (sem_->closed_) throw AcquireError();
+        // With nobody ahead, take what is free now; the rest comes through release().
+        if (sem_->head_ == nullptr) {
+            std::size_t take = std::min(sem_->permits_, w_.needed);
+            sem_->permits_ -= take;
+            w_.needed -= take;
+        }
+        if (w_.needed == 0) {
+            w_.done = true;
+            return SemaphorePermit(sem_, w_.total);
+        }
+        sem_->link(&w_);
+    } else if (w_.needed == 0 && !w_.queued) {
+        w_.done = true;
+        return SemaphorePermit(sem_, w_.total);
+    } else if (!w_.queued) {  // close() took it out of the queue
+        throw AcquireError();
+    }
+    w_.waker = cx.waker();  // clone_from: no vtable call for the same task
+    return Pending;
+}
+
+Acquire::~Acquire() {
+    if (sem_ == nullptr || !w_.started || w_.done) return;
+    std::size_t give_back = 0;
+    {
+        std::lock_guard lock(sem_->mu_);
+        if (w_.queued) sem_->unlink(&w_);
+        give_back = w_.total - w_.needed;  // handed to it while it waited, never used
+    }
+    // Back to the queue's next waiters (also when this one was the head holding them up).
+    sem_->release(give_back);
+}
+
+AcquireOwned::AcquireOwned(std::shared_ptr<Semaphore> s, std::size_t n)
+    : sem_(std::move(s)), inner_(sem_->acquire(n)) {}
+
+Poll<OwnedSemaphorePermit> AcquireOwned::poll(Context& cx) {
+    Poll<SemaphorePermit> p = inner_.poll(cx);
+    if (p.is_pending()) return Pending;
+    std::size_t n = p.value().num_permits();
+    p.value().forget();
+    return OwnedSemaphorePermit(sem_, n);
+}
+
+// ---- permits ----
+
+SemaphorePermit& SemaphorePermit::operator=(SemaphorePermit&& o) noexcept {
+    if (this != &o) {
+        if (sem_ != nullptr && n_ != 0) sem_->release(n_);
+        sem_ = std::exchange(o.sem_, nullptr);
+        n_ = std::exchange(o.n_, 0);
+    }
+    return *this;
+}
+
+SemaphorePermit::~SemaphorePermit() {
+    if (sem_ != nullptr && n_ != 0) sem_->release(n_);
+}
+
+OwnedSemaphorePermit& OwnedSemaphorePermit::operator=(OwnedSemaphorePermit&& o) noexcept {
+    if (this != &o) {
+        if (sem_ && n_ != 0) sem_->release(n_);
+        sem_ = std::move(o.sem_);
+        n_ = std::exchange(o.n_, 0);
+    }
+    return *this;
+}
+
+OwnedSemaphorePermit::~OwnedSemaphorePermit() {
+    if (sem_ && n_ != 0) sem_->release(n_);
+}
+
+}  // namespace weft::sync
