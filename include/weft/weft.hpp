@@ -52,6 +52,7 @@
 #include "weft/signal/signal.hpp"
 #include "weft/signal/signal_kind.hpp"
 #include "weft/sync/mpsc.hpp"
+#include "weft/sync/mutex.hpp"
 #include "weft/sync/notify.hpp"
 #include "weft/sync/oneshot.hpp"
 #include "weft/sync/semaphore.hpp"

@@ -1,0 +1,137 @@
+#pragma once
+/// \file
+/// `weft::sync::Mutex<T>`: an async, fair mutex whose guard may be held across `co_await`.
+
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "weft/sync/semaphore.hpp"
+
+namespace weft::sync {
+
+template <class T>
+class Mutex;
+
+/// Access to the value of a locked `Mutex`; unlocks when destroyed (Tokio's `MutexGuard`).
+/// Move-only. May be held across `co_await` (unlike a `std::mutex` guard: see `Mutex`).
+template <class T>
+class MutexGuard {
+  public:
+    MutexGuard(MutexGuard&&) noexcept = default;
+    MutexGuard& operator=(MutexGuard&&) noexcept = default;
+    T& operator*() const noexcept { return *value_; }
+    T* operator->() const noexcept { return value_; }
+
+  private:
+    friend class Mutex<T>;
+    MutexGuard(SemaphorePermit p, T* v) noexcept : permit_(std::move(p)), value_(v) {}
+    SemaphorePermit permit_;  // the mutex's one permit: given back (unlocking) on destruction
+    T* value_;
+};
+
+/// As `MutexGuard`, but keeping the mutex alive, so that it can move into a spawned task
+/// (Tokio's `OwnedMutexGuard`): made by `Mutex::lock_owned`.
+template <class T>
+class OwnedMutexGuard {
+  public:
+    OwnedMutexGuard(OwnedMutexGuard&&) noexcept = default;
+    OwnedMutexGuard& operator=(OwnedMutexGuard&&) = delete;
+    T& operator*() const noexcept { return *value_; }
+    T* operator->() const noexcept { return value_; }
+
+  private:
+    friend class Mutex<T>;
+    OwnedMutexGuard(std::shared_ptr<Mutex<T>> m, SemaphorePermit p, T* v) noexcept
+        : mutex_(std::move(m)), permit_(std::move(p)), value_(v) {}
+    std::shared_ptr<Mutex<T>> mutex_;  // declared first, so destroyed after ...
+    SemaphorePermit permit_;           // ... the permit, whose release unlocks the mutex
+    T* value_;
+};
+
+/// Tokio's `Mutex<T>`: a value behind an async lock. `co_await m.lock()` waits without
+/// blocking the thread and gives a `MutexGuard`; the lock is released when the guard goes.
+///
+/// - **Fair (FIFO):** waiters get the lock in the order they asked for it; a `try_lock`
+///   never takes it from a waiter. It is a `Semaphore` with one permit.
+/// - **Cancel safe:** dropping a pending `lock()` leaves the queue; it never leaves the mutex
+///   locked, and never makes the next waiter miss its turn.
+/// - **Hold the guard across `co_await` freely.** That is what this mutex is for. With a
+///   `std::mutex`, holding its guard across a `co_await` is the classic async deadlock: the
+///   task suspends with the thread's lock held; another task on the same thread then blocks
+///   on that lock, and the thread that would resume the first task is the one now blocked. A
+///   `std::mutex` is still the right tool (and faster) for a short critical section with no
+///   `co_await` inside. docs/sync.md has both, side by side.
+///
+/// ```cpp
+/// weft::sync::Mutex<std::vector<std::string>> log;
+/// weft::Task<void> record(std::string line) {
+///     auto guard = co_await log.lock();
+///     guard->push_back(std::move(line));
+///     co_await flush_if_full(*guard);  // still locked: fine
+/// }
+/// ```
+template <class T>
+class Mutex {
+  public:
+    explicit Mutex(T value = T()) : sem_(1), value_(std::move(value)) {}
+    Mutex(const Mutex&) = delete;
+    Mutex& operator=(const Mutex&) = delete;
+
+    /// The future of `lock()`.
+    class LockFuture {
+      public:
+        using Output = MutexGuard<T>;
+        Poll<MutexGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return MutexGuard<T>(std::move(p).value(), &m_->value_);
+        }
+
+      private:
+        friend class Mutex;
+        explicit LockFuture(Mutex* m) noexcept : m_(m), acquire_(m->sem_.acquire()) {}
+        Mutex* m_;
+        Acquire acquire_;
+    };
+    /// The future of `lock_owned()`.
+    class LockOwnedFuture {
+      public:
+        using Output = OwnedMutexGuard<T>;
+        Poll<OwnedMutexGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return OwnedMutexGuard<T>(m_, std::move(p).value(), &m_->value_);
+        }
+
+      private:
+        friend class Mutex;
+        explicit LockOwnedFuture(std::shared_ptr<Mutex> m) noexcept
+            : m_(std::move(m)), acquire_(m_->sem_.acquire()) {}
+        std::shared_ptr<Mutex> m_;  // declared first: outlives acquire_, which points into it
+        Acquire acquire_;
+    };
+
+    /// Waits for the lock. Cancel safe (see the class comment).
+    LockFuture lock() noexcept { return LockFuture(this); }
+    /// The lock if it is free and nobody waits for it; empty otherwise.
+    std::optional<MutexGuard<T>> try_lock() {
+        auto [p, why] = sem_.try_acquire(1);
+        if (!p) return std::nullopt;
+        return MutexGuard<T>(std::move(*p), &value_);
+    }
+    /// `lock()` with a guard that owns a reference to the mutex:
+    /// `co_await Mutex<T>::lock_owned(m)`.
+    static LockOwnedFuture lock_owned(std::shared_ptr<Mutex> m) noexcept {
+        return LockOwnedFuture(std::move(m));
+    }
+    /// The value without locking, for a caller that knows nobody else can reach the mutex
+    /// (Rust's `get_mut(&mut self)`, which the borrow checker proves; here it is on you).
+    T& get_mut() noexcept { return value_; }
+
+  private:
+    Semaphore sem_;
+    T value_;
+};
+
+}  // namespace weft::sync

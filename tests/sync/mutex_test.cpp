@@ -1,0 +1,135 @@
+// weft::sync::Mutex: mutual exclusion with the guard held across co_await (2 workers, and two
+// tasks on one thread, where a std::mutex held across the await would deadlock), FIFO order,
+// try_lock never taking the lock from a waiter, cancel safety, and owned guards.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "support/test_support.hpp"
+#include "weft/weft.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+using weft::sync::Mutex;
+using weft::sync::MutexGuard;
+
+namespace {
+using IntMutex = Mutex<int>;
+// Polls a lock future once with `w`'s waker; the guard if it completed.
+std::optional<MutexGuard<int>> poll_once(IntMutex::LockFuture& f, CountingWaker& w) {
+    weft::Waker wk = w.make();
+    weft::Context cx(wk);
+    auto p = f.poll(cx);
+    if (p.is_pending()) return std::nullopt;
+    return std::move(p).value();
+}
+}  // namespace
+
+TEST(Mutex, ExcludesAcrossWorkersWithTheGuardHeldOverAwaits) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Mutex<long> counter(0);
+    std::atomic<int> inside{0}, most{0};
+    rt.block_on([&]() -> weft::Task<void> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int t = 0; t < 8; ++t) {
+            hs.push_back(weft::spawn([](Mutex<long>& m, std::atomic<int>& inside,
+                                        std::atomic<int>& most) -> weft::Task<void> {
+                for (int i = 0; i < 500; ++i) {
+                    auto g = co_await m.lock();
+                    int now = ++inside;
+                    if (now > most.load()) most = now;
+                    long v = *g;
+                    co_await weft::yield_now();  // still locked across the await
+                    *g = v + 1;
+                    --inside;
+                }
+            }(counter, inside, most)));
+        }
+        for (auto& h : hs)
+            co_await h;
+    });
+    EXPECT_EQ(counter.get_mut(), 8 * 500) << "an increment was lost: two holders at once";
+    EXPECT_EQ(most.load(), 1);
+}
+
+TEST(Mutex, TwoTasksOnOneThreadHoldItAcrossSleepsWithoutDeadlock) {
+    Watchdog dog;
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    Mutex<std::vector<int>> log;
+    rt.block_on([&]() -> weft::Task<void> {
+        auto writer = [](Mutex<std::vector<int>>& log, int id) -> weft::Task<void> {
+            for (int i = 0; i < 5; ++i) {
+                auto g = co_await log.lock();
+                g->push_back(id);
+                co_await weft::time::sleep(1ms);  // the other task runs meanwhile, and waits
+                g->push_back(id);
+            }
+        };
+        co_await weft::join(writer(log, 1), writer(log, 2));
+    });
+    const std::vector<int>& v = log.get_mut();
+    ASSERT_EQ(v.size(), 20u);
+    for (std::size_t i = 0; i < v.size(); i += 2)
+        EXPECT_EQ(v[i], v[i + 1]) << "another task got in while the guard was held";
+}
+
+TEST(Mutex, WaitersGetTheLockInOrderAndTryLockNeverTakesIt) {
+    IntMutex m(0);
+    CountingWaker wa, wb;
+    auto held = m.try_lock();
+    ASSERT_TRUE(held);
+    IntMutex::LockFuture a = m.lock(), b = m.lock();
+    EXPECT_FALSE(poll_once(a, wa));
+    EXPECT_FALSE(poll_once(b, wb));
+    held.reset();  // unlock: to a, the first waiter
+    EXPECT_EQ(wa.total_wakes(), 1);
+    EXPECT_EQ(wb.total_wakes(), 0);
+    EXPECT_FALSE(m.try_lock()) << "try_lock took the lock handed to a waiter";
+    auto ga = poll_once(a, wa);
+    ASSERT_TRUE(ga);
+    **ga = 7;
+    EXPECT_FALSE(poll_once(b, wb));
+    ga.reset();
+    auto gb = poll_once(b, wb);
+    ASSERT_TRUE(gb);
+    EXPECT_EQ(**gb, 7);
+    gb.reset();
+    EXPECT_TRUE(m.try_lock()) << "free again";
+}
+
+TEST(Mutex, ADroppedLockNeitherKeepsTheMutexNorSkipsTheNextWaiter) {
+    IntMutex m(0);
+    CountingWaker wa, wb;
+    auto held = m.try_lock();
+    auto a = std::make_unique<IntMutex::LockFuture>(m.lock());
+    IntMutex::LockFuture b = m.lock();
+    EXPECT_FALSE(poll_once(*a, wa));
+    EXPECT_FALSE(poll_once(b, wb));
+    held.reset();  // handed to a ...
+    a.reset();     // ... which is dropped before it takes it: b is next
+    EXPECT_EQ(wb.total_wakes(), 1);
+    auto gb = poll_once(b, wb);
+    ASSERT_TRUE(gb);
+    gb.reset();
+    EXPECT_TRUE(m.try_lock()) << "the dropped lock left the mutex locked";
+}
+
+TEST(Mutex, AnOwnedGuardMovesIntoASpawnedTask) {
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    auto m = std::make_shared<Mutex<int>>(1);
+    rt.block_on([&]() -> weft::Task<void> {
+        weft::sync::OwnedMutexGuard<int> g = co_await Mutex<int>::lock_owned(m);
+        auto h = weft::spawn([](weft::sync::OwnedMutexGuard<int> g) -> weft::Task<void> {
+            *g += 41;
+            co_return;
+        }(std::move(g)));
+        co_await h;
+        auto again = co_await m->lock();  // free once the task dropped the guard
+        EXPECT_EQ(*again, 42);
+    });
+}
