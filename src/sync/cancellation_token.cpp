@@ -1,0 +1,56 @@
+#include "weft/sync/cancellation_token.hpp"
+
+#include <algorithm>
+
+namespace weft::sync {
+
+using detail_cancel::Node;
+
+void CancellationToken::cancel() const {
+    // Depth-first over the tree, without recursion and without holding two locks at once.
+    std::vector<std::shared_ptr<Node>> todo{node_};
+    while (!todo.empty()) {
+        std::shared_ptr<Node> n = std::move(todo.back());
+        todo.pop_back();
+        std::vector<std::weak_ptr<Node>> kids;
+        {
+            std::lock_guard lock(n->mu);
+            // Set under the lock that child_token() takes, so that a child either is in the
+            // list taken here or sees the flag and starts cancelled.
+            if (n->cancelled.exchange(true, std::memory_order_acq_rel)) continue;
+            kids.swap(n->children);
+        }
+        n->changed.notify_waiters();  // every cancelled() future made before the flag was set
+        for (auto& k : kids)
+            if (auto child = k.lock()) todo.push_back(std::move(child));
+    }
+}
+
+CancellationToken CancellationToken::child_token() const {
+    auto child = std::make_shared<Node>();
+    child->parent = node_;
+    std::lock_guard lock(node_->mu);
+    if (node_->cancelled.load(std::memory_order_relaxed)) {
+        child->cancelled.store(true, std::memory_order_release);
+    } else {
+        // Forget children already gone, so that a long-lived parent's list stays short.
+        auto& c = node_->children;
+        c.erase(std::remove_if(c.begin(), c.end(), [](auto& w) { return w.expired(); }), c.end());
+        c.push_back(child);
+    }
+    return CancellationToken(std::move(child));
+}
+
+Poll<void> WaitForCancellation::poll(Context& cx) {
+    pin_.pin();
+    for (;;) {
+        // The Notified first, then the check: a cancel between the two still completes it
+        // (notify_waiters completes every Notified created before it).
+        if (!wait_) wait_.emplace(node_->changed.notified());
+        if (node_->cancelled.load(std::memory_order_acquire)) return Ready;
+        if (wait_->poll(cx).is_pending()) return Pending;
+        wait_.reset();
+    }
+}
+
+}  // namespace weft::sync
