@@ -33,8 +33,8 @@ class UringDriver final : public IoDriver {
         // COOP_TASKRUN on a current-thread runtime's ring only. A poll's completion is posted
         // by the thread that armed the poll. By default the kernel interrupts that thread at
         // once to post it; under COOP_TASKRUN it waits until the thread next enters the kernel
-        // (or, asleep, wakes it). That saves the interrupts: 3x less CPU per echo message on
-        // one thread. On a current-thread runtime the arming thread is the one that waits in
+        // (or, asleep, wakes it). That saves the interrupts: 2.4x less CPU per echo message
+        // on one thread. On a current-thread runtime the arming thread is the one that waits in
         // the ring, and it enters the kernel whenever it has nothing to run, so nothing is
         // delayed. On a multi-thread runtime a worker that armed polls may be running a long
         // task with no syscall, holding back readiness the keeper is idle waiting for, and

@@ -8,26 +8,12 @@ namespace weft::sync {
 using detail_notify::Waiter;
 using State = Waiter::State;
 
-void Notify::link(Waiter* w) noexcept {
-    w->prev = tail_;
-    w->next = nullptr;
-    (tail_ ? tail_->next : head_) = w;
-    tail_ = w;
-}
-
-void Notify::unlink(Waiter* w) noexcept {
-    (w->prev ? w->prev->next : head_) = w->next;
-    (w->next ? w->next->prev : tail_) = w->prev;
-    w->next = w->prev = nullptr;
-}
-
 Waker Notify::notify_one_locked() noexcept {
-    if (head_ == nullptr) {
+    Waiter* w = waiters_.pop_front();  // FIFO: the longest waiting
+    if (w == nullptr) {
         permit_ = true;
         return {};
     }
-    Waiter* w = head_;  // FIFO: the longest waiting
-    unlink(w);
     w->state = State::Notified;
     w->by_one = true;
     return std::move(w->waker);
@@ -48,9 +34,7 @@ void Notify::notify_waiters() {
         std::lock_guard lock(mu_);
         // Futures created before this point compare their generation at their first poll.
         generation_.fetch_add(1, std::memory_order_release);
-        while (head_ != nullptr) {
-            Waiter* w = head_;
-            unlink(w);
+        while (Waiter* w = waiters_.pop_front()) {
             w->state = State::Notified;
             w->by_one = false;
             wake.push_back(std::move(w->waker));
@@ -78,7 +62,7 @@ bool Notified::poll_locked(Context* cx) {
                 w_.by_one = true;  // (enable keeps it as Notified: a drop passes it on)
                 return true;
             }
-            n_->link(&w_);
+            n_->waiters_.push_back(&w_);
             w_.state = State::Waiting;
             break;
         case State::Waiting:
@@ -107,7 +91,7 @@ Notified::~Notified() {
     {
         std::lock_guard lock(n_->mu_);
         if (w_.state == State::Waiting) {
-            n_->unlink(&w_);
+            n_->waiters_.remove(&w_);
         } else if (w_.state == State::Notified && w_.by_one) {
             // Picked by notify_one but never completed: the notification goes to the next
             // waiter (or back to the permit), so that dropping a future loses no wake-up.

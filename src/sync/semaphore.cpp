@@ -15,17 +15,12 @@ Semaphore::Semaphore(std::size_t permits) : permits_(permits) {
 Semaphore::~Semaphore() = default;
 
 void Semaphore::link(Waiter* w) noexcept {
-    w->prev = tail_;
-    w->next = nullptr;
-    (tail_ ? tail_->next : head_) = w;
-    tail_ = w;
+    waiters_.push_back(w);
     w->queued = true;
 }
 
 void Semaphore::unlink(Waiter* w) noexcept {
-    (w->prev ? w->prev->next : head_) = w->next;
-    (w->next ? w->next->prev : tail_) = w->prev;
-    w->next = w->prev = nullptr;
+    waiters_.remove(w);
     w->queued = false;
 }
 
@@ -35,8 +30,8 @@ void Semaphore::release(std::size_t n) noexcept {
     // Hand the free permits to the head of the queue, in order: the head takes what there is
     // (so a large request is filled bit by bit and cannot starve behind small ones), and each
     // waiter fully served leaves the queue and is woken, with the lock released meanwhile.
-    while (head_ != nullptr && permits_ > 0) {
-        Waiter* w = head_;
+    while (!waiters_.empty() && permits_ > 0) {
+        Waiter* w = waiters_.front();
         std::size_t give = std::min(permits_, w->needed);
         permits_ -= give;
         w->needed -= give;
@@ -52,7 +47,7 @@ void Semaphore::release(std::size_t n) noexcept {
 std::pair<std::optional<SemaphorePermit>, TryAcquireError> Semaphore::try_acquire(std::size_t n) {
     std::lock_guard lock(mu_);
     if (closed_) return {std::nullopt, TryAcquireError::Closed};
-    if (head_ != nullptr || permits_ < n) return {std::nullopt, TryAcquireError::NoPermits};
+    if (!waiters_.empty() || permits_ < n) return {std::nullopt, TryAcquireError::NoPermits};
     permits_ -= n;
     return {SemaphorePermit(this, n), TryAcquireError::NoPermits};
 }
@@ -76,8 +71,8 @@ void Semaphore::close() {
     {
         std::lock_guard lock(mu_);
         closed_ = true;
-        while (head_ != nullptr) {
-            Waiter* w = head_;
+        while (!waiters_.empty()) {
+            Waiter* w = waiters_.front();
             unlink(w);
             permits_ += w->total - w->needed;  // what it had been handed comes back
             w->needed = w->total;
@@ -102,7 +97,7 @@ Poll<SemaphorePermit> Acquire::poll(Context& cx) {
         w_.started = true;
         if (sem_->closed_) throw AcquireError();
         // With nobody ahead, take what is free now; the rest comes through release().
-        if (sem_->head_ == nullptr) {
+        if (sem_->waiters_.empty()) {
             std::size_t take = std::min(sem_->permits_, w_.needed);
             sem_->permits_ -= take;
             w_.needed -= take;

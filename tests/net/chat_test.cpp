@@ -94,7 +94,7 @@ TEST_P(Chat, EveryLineReachesEveryOtherClientOnce) {
             co_await r;
         for (int c = 0; c < kClients; ++c) {
             EXPECT_EQ(got[c].load(), kExpect) << "client " << c;
-            // Each sender's lines arrive in the order sent, and never its own.
+            // A client never receives its own lines.
             for (const std::string& line : kept[c])
                 EXPECT_EQ(line.find("from " + std::to_string(c) + "\r"), std::string::npos) << line;
         }

@@ -2,14 +2,6 @@
 /// \file
 /// `TcpStream`: a TCP connection, readable and writable from tasks.
 
-#include <sys/uio.h>
-
-#include <cstddef>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string_view>
-
 #include "weft/detail/byte_stream.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/socket_addr.hpp"

@@ -2,12 +2,7 @@
 /// \file
 /// `UnixStream`: a connected Unix domain stream socket.
 
-#include <sys/uio.h>
-
-#include <cstddef>
 #include <filesystem>
-#include <span>
-#include <string_view>
 #include <utility>
 
 #include "weft/detail/byte_stream.hpp"

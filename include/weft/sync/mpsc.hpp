@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "weft/detail/spin_lock.hpp"
+#include "weft/detail/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/send_result.hpp"
 #include "weft/task/context.hpp"
@@ -46,9 +47,8 @@ struct Chan {
     weft::detail::SpinLock mu;  // held for a few pointer moves only; never while waking
     std::deque<T> buf;
     const bool bounded;
-    std::size_t permits;  // free slots (bounded only)
-    SendWaiter* head = nullptr;
-    SendWaiter* tail = nullptr;
+    std::size_t permits;                           // free slots (bounded only)
+    weft::detail::WaiterList<SendWaiter> waiters;  // senders waiting for a slot, oldest first
     Waker rx_waker;
     std::size_t senders = 1;
     bool rx_alive = true;
@@ -58,15 +58,11 @@ struct Chan {
     bool unreferenced() const noexcept { return senders == 0 && !rx_alive; }
 
     void link(SendWaiter* w) noexcept {
-        w->prev = tail;
-        w->next = nullptr;
-        (tail ? tail->next : head) = w;
-        tail = w;
+        waiters.push_back(w);
         w->queued = true;
     }
     void unlink(SendWaiter* w) noexcept {
-        (w->prev ? w->prev->next : head) = w->next;
-        (w->next ? w->next->prev : tail) = w->prev;
+        waiters.remove(w);
         w->queued = false;
     }
 
@@ -81,7 +77,7 @@ struct Chan {
             w.granted = false;
             return Acquire::Acquired;
         }
-        if (!w.queued && head == nullptr && permits > 0) {
+        if (!w.queued && waiters.empty() && permits > 0) {
             --permits;
             return Acquire::Acquired;
         }
@@ -92,11 +88,11 @@ struct Chan {
     // One slot became free: to the oldest waiting sender, else to the pool. Under mu; returns
     // the waker to wake after unlocking.
     Waker release_permit() noexcept {
-        if (head == nullptr) {
+        if (waiters.empty()) {
             ++permits;
             return {};
         }
-        SendWaiter* w = head;
+        SendWaiter* w = waiters.front();
         unlink(w);
         w->granted = true;
         return std::move(w->waker);
@@ -114,8 +110,8 @@ struct Chan {
     std::vector<Waker> close_senders() {
         closed = true;
         std::vector<Waker> ws;
-        while (head != nullptr) {
-            SendWaiter* w = head;
+        while (!waiters.empty()) {
+            SendWaiter* w = waiters.front();
             unlink(w);
             ws.push_back(std::move(w->waker));
         }
@@ -269,7 +265,7 @@ class Sender {
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->closed) return {SendStatus::Closed, std::move(value)};
-            if (ch_->head != nullptr || ch_->permits == 0)
+            if (!ch_->waiters.empty() || ch_->permits == 0)
                 return {SendStatus::Full, std::move(value)};
             --ch_->permits;
             ch_->buf.push_back(std::move(value));

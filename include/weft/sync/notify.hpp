@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "weft/detail/spin_lock.hpp"
+#include "weft/detail/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
@@ -100,15 +101,12 @@ class Notify {
 
   private:
     friend class Notified;
-    void link(detail_notify::Waiter* w) noexcept;
-    void unlink(detail_notify::Waiter* w) noexcept;
     // notify_one's work, under mu_: the waker to wake after unlocking (none if a permit was
     // stored instead).
     Waker notify_one_locked() noexcept;
 
     weft::detail::SpinLock mu_;  // held for a few pointer moves; never while waking
-    detail_notify::Waiter* head_ = nullptr;
-    detail_notify::Waiter* tail_ = nullptr;
+    weft::detail::WaiterList<detail_notify::Waiter> waiters_;  // oldest first
     bool permit_ = false;
     // notify_waiters calls so far; written under mu_, read by notified() without it (acquire
     // pairs with the release increment, so a future created after a call sees it).

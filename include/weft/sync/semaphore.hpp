@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "weft/detail/spin_lock.hpp"
+#include "weft/detail/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
@@ -187,8 +188,7 @@ class Semaphore {
     mutable weft::detail::SpinLock mu_;  // a few pointer moves; never held while waking
     std::size_t permits_;
     bool closed_ = false;
-    Waiter* head_ = nullptr;
-    Waiter* tail_ = nullptr;
+    weft::detail::WaiterList<Waiter> waiters_;  // oldest first
 };
 
 }  // namespace weft::sync
