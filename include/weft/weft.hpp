@@ -57,6 +57,7 @@
 #include "weft/sync/mutex.hpp"
 #include "weft/sync/notify.hpp"
 #include "weft/sync/oneshot.hpp"
+#include "weft/sync/rw_lock.hpp"
 #include "weft/sync/semaphore.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/context.hpp"

@@ -56,6 +56,13 @@ class SemaphorePermit {
     std::size_t num_permits() const noexcept { return n_; }
     /// Drops the permits without giving them back (the semaphore has fewer from now on).
     void forget() noexcept { n_ = 0; }
+    /// Moves `n` of this permit's permits into a new permit (Tokio's `split`); empty if this
+    /// holds fewer than `n`. `RwLock` uses it to downgrade a write guard to a read guard.
+    std::optional<SemaphorePermit> split(std::size_t n) noexcept {
+        if (n > n_) return std::nullopt;
+        n_ -= n;
+        return SemaphorePermit(sem_, n);
+    }
 
   private:
     friend class Semaphore;

@@ -1,0 +1,257 @@
+#pragma once
+/// \file
+/// `weft::sync::RwLock<T>`: an async, fair reader-writer lock whose guards may be held across
+/// `co_await`.
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "weft/sync/semaphore.hpp"
+
+namespace weft::sync {
+
+template <class T>
+class RwLock;
+
+/// Shared, read-only access to the value of an `RwLock`; releases it when destroyed (Tokio's
+/// `RwLockReadGuard`). Move-only. Many read guards can exist at once.
+template <class T>
+class RwLockReadGuard {
+  public:
+    RwLockReadGuard(RwLockReadGuard&&) noexcept = default;
+    RwLockReadGuard& operator=(RwLockReadGuard&&) noexcept = default;
+    const T& operator*() const noexcept { return *value_; }
+    const T* operator->() const noexcept { return value_; }
+
+  private:
+    friend class RwLock<T>;
+    template <class>
+    friend class RwLockWriteGuard;
+    RwLockReadGuard(SemaphorePermit p, const T* v) noexcept : permit_(std::move(p)), value_(v) {}
+    SemaphorePermit permit_;  // one of the lock's permits
+    const T* value_;
+};
+
+/// Exclusive access to the value of an `RwLock`; releases it when destroyed (Tokio's
+/// `RwLockWriteGuard`). Move-only.
+template <class T>
+class RwLockWriteGuard {
+  public:
+    RwLockWriteGuard(RwLockWriteGuard&&) noexcept = default;
+    RwLockWriteGuard& operator=(RwLockWriteGuard&&) noexcept = default;
+    T& operator*() const noexcept { return *value_; }
+    T* operator->() const noexcept { return value_; }
+
+    /// Turns this write access into read access without letting a writer in between: the
+    /// waiting readers at the head of the queue (up to the next waiting writer) get in at once.
+    ///
+    /// ```cpp
+    /// auto w = co_await cache.write();
+    /// w->refresh();
+    /// weft::sync::RwLockReadGuard<Cache> r = std::move(w).downgrade();
+    /// ```
+    RwLockReadGuard<T> downgrade() && {
+        SemaphorePermit all = std::move(permit_);
+        std::optional<SemaphorePermit> one = all.split(1);
+        return RwLockReadGuard<T>(std::move(*one), value_);
+    }  // `all`, now holding the rest, goes back here: to the queue in order
+
+  private:
+    friend class RwLock<T>;
+    RwLockWriteGuard(SemaphorePermit p, T* v) noexcept : permit_(std::move(p)), value_(v) {}
+    SemaphorePermit permit_;  // all of the lock's permits
+    T* value_;
+};
+
+/// A read guard that keeps the lock alive, so that it can move into a spawned task (Tokio's
+/// `OwnedRwLockReadGuard`): made by `RwLock::read_owned`.
+template <class T>
+class OwnedRwLockReadGuard {
+  public:
+    OwnedRwLockReadGuard(OwnedRwLockReadGuard&&) noexcept = default;
+    OwnedRwLockReadGuard& operator=(OwnedRwLockReadGuard&&) = delete;
+    const T& operator*() const noexcept { return *value_; }
+    const T* operator->() const noexcept { return value_; }
+
+  private:
+    friend class RwLock<T>;
+    OwnedRwLockReadGuard(std::shared_ptr<RwLock<T>> l, SemaphorePermit p, const T* v) noexcept
+        : lock_(std::move(l)), permit_(std::move(p)), value_(v) {}
+    std::shared_ptr<RwLock<T>> lock_;  // declared first, so destroyed after the permit
+    SemaphorePermit permit_;
+    const T* value_;
+};
+
+/// A write guard that keeps the lock alive, so that it can move into a spawned task (Tokio's
+/// `OwnedRwLockWriteGuard`): made by `RwLock::write_owned`.
+template <class T>
+class OwnedRwLockWriteGuard {
+  public:
+    OwnedRwLockWriteGuard(OwnedRwLockWriteGuard&&) noexcept = default;
+    OwnedRwLockWriteGuard& operator=(OwnedRwLockWriteGuard&&) = delete;
+    T& operator*() const noexcept { return *value_; }
+    T* operator->() const noexcept { return value_; }
+
+  private:
+    friend class RwLock<T>;
+    OwnedRwLockWriteGuard(std::shared_ptr<RwLock<T>> l, SemaphorePermit p, T* v) noexcept
+        : lock_(std::move(l)), permit_(std::move(p)), value_(v) {}
+    std::shared_ptr<RwLock<T>> lock_;  // declared first, so destroyed after the permit
+    SemaphorePermit permit_;
+    T* value_;
+};
+
+/// Tokio's `RwLock<T>`: a value that many tasks may read at once, or one task may write.
+/// `co_await l.read()` gives a `RwLockReadGuard` (a `const T&`), `co_await l.write()` a
+/// `RwLockWriteGuard` (a `T&`); the access ends when the guard goes. Guards may be held across
+/// `co_await`, as `Mutex` guards may.
+///
+/// - **Fair (FIFO, write-preferring in effect):** requests are served in the order they were
+///   made. A waiting writer blocks readers that come after it, so a steady stream of readers
+///   cannot starve a writer; and a writer does not overtake readers that asked before it.
+///   `try_read` / `try_write` never take the lock from a waiter.
+/// - It is a `Semaphore` with `max_readers` permits: a read takes one, a write takes all of
+///   them. At most `max_readers` read guards exist at once (default `kMaxReaders`); a reader
+///   past that waits for one to go.
+/// - **Cancel safe:** dropping a pending `read()` or `write()` leaves the queue without
+///   keeping the lock or making the next waiter miss its turn; a writer dropped while it had
+///   been handed part of the permits gives them to the waiters behind it.
+///
+/// ```cpp
+/// weft::sync::RwLock<std::map<std::string, int>> table;
+/// weft::Task<int> lookup(std::string key) {
+///     auto r = co_await table.read();   // many lookups at once
+///     auto it = r->find(key);
+///     co_return it == r->end() ? 0 : it->second;
+/// }
+/// weft::Task<void> insert(std::string key, int v) {
+///     auto w = co_await table.write();  // waits for the readers before it, blocks later ones
+///     (*w)[std::move(key)] = v;
+/// }
+/// ```
+template <class T>
+class RwLock {
+  public:
+    /// The default (and largest) number of readers at once; Tokio's limit too.
+    static constexpr std::size_t kMaxReaders = (std::size_t{1} << 29) - 1;
+
+    explicit RwLock(T value = T()) : RwLock(std::move(value), kMaxReaders) {}
+    /// A lock that lets at most `max_readers` (1 to `kMaxReaders`) read at once.
+    RwLock(T value, std::size_t max_readers)
+        : max_(checked(max_readers)), sem_(max_), value_(std::move(value)) {}
+    RwLock(const RwLock&) = delete;
+    RwLock& operator=(const RwLock&) = delete;
+
+    /// The future of `read()`: a `RwLockReadGuard` once every earlier writer is done.
+    class ReadFuture {
+      public:
+        using Output = RwLockReadGuard<T>;
+        Poll<RwLockReadGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return RwLockReadGuard<T>(std::move(p).value(), &l_->value_);
+        }
+
+      private:
+        friend class RwLock;
+        explicit ReadFuture(RwLock* l) noexcept : l_(l), acquire_(l->sem_.acquire(1)) {}
+        RwLock* l_;
+        Acquire acquire_;
+    };
+    /// The future of `write()`: a `RwLockWriteGuard` once every earlier request is done.
+    class WriteFuture {
+      public:
+        using Output = RwLockWriteGuard<T>;
+        Poll<RwLockWriteGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return RwLockWriteGuard<T>(std::move(p).value(), &l_->value_);
+        }
+
+      private:
+        friend class RwLock;
+        explicit WriteFuture(RwLock* l) noexcept : l_(l), acquire_(l->sem_.acquire(l->max_)) {}
+        RwLock* l_;
+        Acquire acquire_;
+    };
+    /// The future of `read_owned()`.
+    class ReadOwnedFuture {
+      public:
+        using Output = OwnedRwLockReadGuard<T>;
+        Poll<OwnedRwLockReadGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return OwnedRwLockReadGuard<T>(l_, std::move(p).value(), &l_->value_);
+        }
+
+      private:
+        friend class RwLock;
+        explicit ReadOwnedFuture(std::shared_ptr<RwLock> l) noexcept
+            : l_(std::move(l)), acquire_(l_->sem_.acquire(1)) {}
+        std::shared_ptr<RwLock> l_;  // declared first: outlives acquire_, which points into it
+        Acquire acquire_;
+    };
+    /// The future of `write_owned()`.
+    class WriteOwnedFuture {
+      public:
+        using Output = OwnedRwLockWriteGuard<T>;
+        Poll<OwnedRwLockWriteGuard<T>> poll(Context& cx) {
+            Poll<SemaphorePermit> p = acquire_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return OwnedRwLockWriteGuard<T>(l_, std::move(p).value(), &l_->value_);
+        }
+
+      private:
+        friend class RwLock;
+        explicit WriteOwnedFuture(std::shared_ptr<RwLock> l) noexcept
+            : l_(std::move(l)), acquire_(l_->sem_.acquire(l_->max_)) {}
+        std::shared_ptr<RwLock> l_;
+        Acquire acquire_;
+    };
+
+    /// Waits for read access. Cancel safe (see the class comment).
+    ReadFuture read() noexcept { return ReadFuture(this); }
+    /// Waits for write access. Cancel safe (see the class comment).
+    WriteFuture write() noexcept { return WriteFuture(this); }
+    /// Read access if no writer holds the lock or waits for it; empty otherwise.
+    std::optional<RwLockReadGuard<T>> try_read() {
+        auto [p, why] = sem_.try_acquire(1);
+        if (!p) return std::nullopt;
+        return RwLockReadGuard<T>(std::move(*p), &value_);
+    }
+    /// Write access if nobody holds the lock or waits for it; empty otherwise.
+    std::optional<RwLockWriteGuard<T>> try_write() {
+        auto [p, why] = sem_.try_acquire(max_);
+        if (!p) return std::nullopt;
+        return RwLockWriteGuard<T>(std::move(*p), &value_);
+    }
+    /// `read()` with a guard that owns a reference to the lock:
+    /// `co_await RwLock<T>::read_owned(l)`.
+    static ReadOwnedFuture read_owned(std::shared_ptr<RwLock> l) noexcept {
+        return ReadOwnedFuture(std::move(l));
+    }
+    /// `write()` with a guard that owns a reference to the lock.
+    static WriteOwnedFuture write_owned(std::shared_ptr<RwLock> l) noexcept {
+        return WriteOwnedFuture(std::move(l));
+    }
+    /// The value without locking, for a caller that knows nobody else can reach the lock
+    /// (Rust's `get_mut(&mut self)`; here it is on you).
+    T& get_mut() noexcept { return value_; }
+    /// The most readers at once.
+    std::size_t max_readers() const noexcept { return max_; }
+
+  private:
+    static std::size_t checked(std::size_t n) {
+        if (n == 0 || n > kMaxReaders)
+            throw std::invalid_argument("weft::sync::RwLock: max_readers must be 1..kMaxReaders");
+        return n;
+    }
+    std::size_t max_;
+    Semaphore sem_;
+    T value_;
+};
+
+}  // namespace weft::sync
