@@ -56,6 +56,7 @@
 #include "weft/sync/mpsc.hpp"
 #include "weft/sync/mutex.hpp"
 #include "weft/sync/notify.hpp"
+#include "weft/sync/once_cell.hpp"
 #include "weft/sync/oneshot.hpp"
 #include "weft/sync/rw_lock.hpp"
 #include "weft/sync/semaphore.hpp"
