@@ -105,6 +105,7 @@ TEST(AsyncStream, DroppingItAtAnySuspensionPointRunsEveryDestructor) {
     // suspended inside the Task it awaits.
     for (int stop_after = 0; stop_after <= 4; ++stop_after) {
         Lifetimes life;
+        CountingWaker w;  // declared before the trigger, which may keep a clone of it
         auto trigger = std::make_shared<Trigger>();
         {
             auto gen = [](Lifetimes& life, std::shared_ptr<Trigger> t) -> AsyncStream<int> {
@@ -119,7 +120,6 @@ TEST(AsyncStream, DroppingItAtAnySuspensionPointRunsEveryDestructor) {
                 Tracked later(life);
                 co_yield 3;
             }(life, trigger);
-            CountingWaker w;
             weft::Waker wk = w.make();
             weft::Context cx(wk);
             if (stop_after == 4) {

@@ -95,7 +95,7 @@ struct Trigger {
     }
 };
 // (Not an aggregate on purpose: GCC 12 destroys a brace-initialised aggregate temporary twice
-// when it is the operand of a suspending co_await; see docs/pitfalls.md.)
+// when it is the operand of a suspending co_await; see docs/model.md, "Known compiler issue".)
 struct TriggerFuture {
     using Output = int;
     explicit TriggerFuture(std::shared_ptr<Trigger> trigger) : t(std::move(trigger)) {}
