@@ -82,6 +82,7 @@
 #include "weft/task/context.hpp"
 #include "weft/task/join_error.hpp"
 #include "weft/task/join_handle.hpp"
+#include "weft/task/join_set.hpp"
 #include "weft/task/poll.hpp"
 #include "weft/task/raw_waker.hpp"
 #include "weft/task/spawn.hpp"
