@@ -60,6 +60,7 @@
 #include "weft/stream/filter_map.hpp"
 #include "weft/stream/fold.hpp"
 #include "weft/stream/for_each.hpp"
+#include "weft/stream/futures_unordered.hpp"
 #include "weft/stream/iter.hpp"
 #include "weft/stream/map.hpp"
 #include "weft/stream/merge.hpp"
