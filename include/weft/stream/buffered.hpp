@@ -1,0 +1,108 @@
+#pragma once
+/// \file
+/// `buffered(n)`: a stream of futures run up to `n` at a time, outputs in the source's order.
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "weft/future/future.hpp"
+#include "weft/stream/adaptor.hpp"
+#include "weft/stream/futures_unordered.hpp"
+
+namespace weft::stream {
+
+namespace detail_buffered {
+// A future tagged with its position in the source.
+template <Future F>
+class Indexed {
+  public:
+    using Output = std::pair<std::size_t, value_or_monostate_t<output_t<F>>>;
+    Indexed(F f, std::size_t i) : f_(std::move(f)), i_(i) {}
+    Poll<Output> poll(Context& cx) {
+        if constexpr (std::is_void_v<output_t<F>>) {
+            if (f_.poll(cx).is_pending()) return Pending;
+            return Output(i_, {});
+        } else {
+            auto p = f_.poll(cx);
+            if (p.is_pending()) return Pending;
+            return Output(i_, std::move(p).value());
+        }
+    }
+
+  private:
+    F f_;
+    std::size_t i_;
+};
+}  // namespace detail_buffered
+
+/// The outputs of the futures that `S` yields, with up to `n` of them running at once, in the
+/// order the source yielded them (Rust's `StreamExt::buffered`). Made by `buffered`. An output
+/// that finishes early waits here for the ones before it.
+template <Stream S>
+requires Future<item_t<S>>
+class Buffered {
+    using Fut = item_t<S>;
+
+  public:
+    using Item = value_or_monostate_t<output_t<Fut>>;
+    Buffered(S s, std::size_t n) : s_(std::move(s)), n_(n) {
+        if (n == 0) throw std::invalid_argument("weft::stream::buffered: n must be > 0");
+    }
+
+    Poll<std::optional<Item>> poll_next(Context& cx) {
+        // In flight or finished early: never more than n.
+        while (!s_done_ && pushed_ - next_out_ < n_) {
+            auto p = s_.poll_next(cx);
+            if (p.is_pending()) break;
+            if (!p.value()) {
+                s_done_ = true;
+                break;
+            }
+            set_.push(detail_buffered::Indexed<Fut>(std::move(*p.value()), pushed_++));
+            done_.emplace_back();
+        }
+        for (;;) {
+            if (!done_.empty() && done_.front()) {
+                std::optional<Item> out(std::move(*done_.front()));
+                done_.pop_front();
+                ++next_out_;
+                return out;
+            }
+            auto r = set_.poll_next(cx);
+            if (r.is_pending()) return Pending;
+            if (!r.value()) break;  // nothing in flight
+            auto& [i, v] = *r.value();
+            done_[i - next_out_].emplace(std::move(v));
+        }
+        if (s_done_) return std::optional<Item>();
+        return Pending;
+    }
+
+  private:
+    S s_;
+    std::size_t n_;
+    bool s_done_ = false;
+    std::size_t pushed_ = 0, next_out_ = 0;
+    std::deque<std::optional<Item>> done_;  // outputs from next_out_ on, once finished
+    FuturesUnordered<detail_buffered::Indexed<Fut>> set_;
+};
+
+/// Runs the futures of a stream of futures concurrently, at most `n` at once, and gives their
+/// outputs in the source's order.
+///
+/// ```cpp
+/// auto pages = std::move(urls) | weft::stream::map(fetch) | weft::stream::buffered(4);
+/// ```
+template <Stream S>
+requires Future<item_t<S>> Buffered<S> buffered(S s, std::size_t n) {
+    return Buffered<S>(std::move(s), n);
+}
+/// `buffered` for the pipe.
+inline auto buffered(std::size_t n) {
+    return Adaptor([n]<Stream S>(S s) { return Buffered<S>(std::move(s), n); });
+}
+
+}  // namespace weft::stream
