@@ -14,7 +14,8 @@
 // workers=2 (the default), and iters=K (K runs in one process; the line shows the median).
 // The workloads, identical in the Tokio peer (benches/peers/tokio_sync/README.md):
 // - mpsc: `producers` tasks send `msgs` longs in total (0, 1, ... per producer) through one
-//   bounded channel of capacity `cap` to one consumer task; count and sum are checked.
+//   bounded channel of capacity `cap` to one consumer task; count and sum are checked
+//   (tokio-bench's program).
 // - oneshot: in one task, `n` times: create a channel, send i, await the receiver.
 // - mutex uncontended: in one task, `n` times: lock, increment the value, unlock.
 // - mutex contended: `tasks` tasks, `n` acquisitions in all (n / tasks each): lock, increment,
@@ -96,9 +97,25 @@ weft::Task<void> producer(mpsc::Sender<long> tx, long share) {
     }
 }
 
+struct CountSum {
+    long count = 0, sum = 0;
+};
+
+weft::Task<CountSum> consumer(mpsc::Receiver<long> rx) {
+    CountSum cs;
+    while (auto v = co_await rx.recv()) {
+        ++cs.count;
+        cs.sum += *v;
+    }
+    co_return cs;
+}
+
+// As Tokio's: the consumer and the producers are spawned tasks; the body waits for the
+// consumer, which ends when the last producer is done.
 weft::Task<double> mpsc_body(long producers, long msgs, long cap) {
     auto [tx, rx] = mpsc::channel<long>(static_cast<std::size_t>(cap));
     auto t0 = Clock::now();
+    auto cons = weft::spawn(consumer(std::move(rx)));
     long expect_sum = 0;
     for (long p = 0; p < producers; ++p) {
         long share = msgs / producers + (p < msgs % producers ? 1 : 0);
@@ -106,13 +123,9 @@ weft::Task<double> mpsc_body(long producers, long msgs, long cap) {
         weft::spawn(producer(tx, share)).detach();
     }
     { auto last = std::move(tx); }  // the producers hold the only senders now
-    long count = 0, sum = 0;
-    while (auto v = co_await rx.recv()) {
-        ++count;
-        sum += *v;
-    }
+    CountSum cs = co_await cons;
     double s = since(t0);
-    if (count != msgs || sum != expect_sum) fail("mpsc: lost or corrupted messages");
+    if (cs.count != msgs || cs.sum != expect_sum) fail("mpsc: lost or corrupted messages");
     co_return s;
 }
 
