@@ -6,6 +6,7 @@
 # the line with rep= and bg_busy= (the busy % it last saw). Raw lines go to OUT, then
 # benches/summarize.py prints the medians (min-max) per configuration to stdout.
 #   PEERS=/path/to/built/peers REPS=5 WORKERS=2 benches/compare_sync.sh
+# ONLY=REGEX runs only the commands matching it (grep -E), e.g. ONLY='semaphore.*rt=multi'.
 # PEERS holds copies of ../shared/peers/{tokio,cpp} built with their build.sh;
 # benches/peers/tokio_sync is built with its build.sh.
 set -euo pipefail
@@ -14,6 +15,7 @@ PEERS=${PEERS:-../peers}
 REPS=${REPS:-5}
 N=${WORKERS:-2}
 QUIET_MAX=${QUIET_MAX:-15}
+ONLY=${ONLY:-}
 OUT=${OUT:-benches/results/sync-$(date +%F).txt}
 W=${WEFT_BENCH:-build/release/benches/sync_bench}
 T=$PEERS/tokio/target/release/tokio-bench
@@ -103,6 +105,7 @@ for rep in $(seq 1 "$REPS"); do
     "$S semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
     "$W semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000" \
     "$S semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000"; do
+    if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$cmd"; then continue; fi
     busy=$(wait_quiet)
     line=$($cmd) || { echo "compare_sync.sh: failed: $cmd" >&2; exit 1; }
     echo "$line rep=$rep bg_busy=$busy" | tee -a "$OUT" >&2
