@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Runs weft's sync benches (benches/sync_bench.cpp) side by side with Tokio (tokio-bench for
+# mpsc and ping_pong, benches/peers/tokio_sync for oneshot, Mutex and Semaphore) and Asio
+# (asio_channel, asio_ping_pong), interleaved (rep 1 of everything, then rep 2, ...). Before
+# each program it waits up to QUIET_MAX seconds for the machine to be under 20% busy, and tags
+# the line with rep= and bg_busy= (the busy % it last saw). Raw lines go to OUT, then
+# benches/summarize.py prints the medians (min-max) per configuration to stdout.
+#   PEERS=/path/to/built/peers REPS=5 WORKERS=2 benches/compare_sync.sh
+# ONLY=REGEX runs only the commands matching it (grep -E), e.g. ONLY='semaphore.*rt=multi'.
+# PEERS holds copies of ../shared/peers/{tokio,cpp} built with their build.sh;
+# benches/peers/tokio_sync is built with its build.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEERS=${PEERS:-../peers}
+REPS=${REPS:-5}
+N=${WORKERS:-2}
+QUIET_MAX=${QUIET_MAX:-15}
+ONLY=${ONLY:-}
+OUT=${OUT:-benches/results/sync-$(date +%F).txt}
+W=${WEFT_BENCH:-build/release/benches/sync_bench}
+T=$PEERS/tokio/target/release/tokio-bench
+S=benches/peers/tokio_sync/target/release/tokio-sync-bench
+A=$PEERS/cpp/build
+if [ ! -x "$W" ]; then
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
+  cmake --build build/release --target sync_bench >/dev/null
+fi
+[ -x "$S" ] || benches/peers/tokio_sync/build.sh >&2
+for b in "$T" "$A/asio_channel" "$A/asio_ping_pong"; do
+  [ -x "$b" ] || { echo "compare_sync.sh: $b missing (build the shared peers under PEERS)" >&2; exit 1; }
+done
+
+# Whole-machine busy % over 0.5 s, from /proc/stat.
+busy_pct() {
+  local a b
+  read -r -a a < <(head -1 /proc/stat)
+  sleep 0.5
+  read -r -a b < <(head -1 /proc/stat)
+  local t0=0 t1=0 i
+  for i in 1 2 3 4 5 6 7 8; do t0=$((t0 + a[i])); t1=$((t1 + b[i])); done
+  local idle=$(( (b[4] + b[5]) - (a[4] + a[5]) )) total=$((t1 - t0))
+  echo $(( total > 0 ? 100 * (total - idle) / total : 0 ))
+}
+wait_quiet() {
+  local start=$SECONDS p
+  while :; do
+    p=$(busy_pct)
+    if [ "$p" -lt 20 ] || [ $((SECONDS - start)) -ge "$QUIET_MAX" ]; then echo "$p"; return; fi
+  done
+}
+
+MPSC="cap=1024 msgs=10000000"
+mkdir -p "$(dirname "$OUT")"
+: >"$OUT"
+for rep in $(seq 1 "$REPS"); do
+  for cmd in \
+    "$W mpsc rt=local producers=1 $MPSC" \
+    "$W mpsc rt=current producers=1 $MPSC" \
+    "$T mpsc rt=current producers=1 $MPSC" \
+    "$A/asio_channel threads=1 producers=1 cap=1024 n=10000000 mode=await" \
+    "$W mpsc rt=multi workers=$N producers=1 $MPSC" \
+    "$T mpsc rt=multi workers=$N producers=1 $MPSC" \
+    "$A/asio_channel threads=$N producers=1 cap=1024 n=10000000 mode=await" \
+    "$W mpsc rt=local producers=4 $MPSC" \
+    "$W mpsc rt=current producers=4 $MPSC" \
+    "$T mpsc rt=current producers=4 $MPSC" \
+    "$A/asio_channel threads=1 producers=4 cap=1024 n=10000000 mode=await" \
+    "$W mpsc rt=multi workers=$N producers=4 $MPSC" \
+    "$T mpsc rt=multi workers=$N producers=4 $MPSC" \
+    "$A/asio_channel threads=$N producers=4 cap=1024 n=10000000 mode=await" \
+    "$W oneshot rt=local n=10000000" \
+    "$W oneshot rt=current n=10000000" \
+    "$S oneshot rt=current n=10000000" \
+    "$W oneshot rt=multi workers=$N n=10000000" \
+    "$S oneshot rt=multi workers=$N n=10000000" \
+    "$W ping_pong rt=local chan=mpsc" \
+    "$W ping_pong rt=current chan=mpsc" \
+    "$T ping_pong rt=current chan=mpsc" \
+    "$A/asio_ping_pong threads=1 pairs=1000 rounds=1000 cap=1" \
+    "$W ping_pong rt=multi workers=$N chan=mpsc" \
+    "$T ping_pong rt=multi workers=$N chan=mpsc" \
+    "$A/asio_ping_pong threads=$N pairs=1000 rounds=1000 cap=1" \
+    "$W ping_pong rt=local chan=oneshot" \
+    "$W ping_pong rt=current chan=oneshot" \
+    "$T ping_pong rt=current chan=oneshot" \
+    "$W ping_pong rt=multi workers=$N chan=oneshot" \
+    "$T ping_pong rt=multi workers=$N chan=oneshot" \
+    "$W mutex rt=local mode=uncontended n=10000000" \
+    "$W mutex rt=current mode=uncontended n=10000000" \
+    "$S mutex rt=current mode=uncontended n=10000000" \
+    "$W mutex rt=multi workers=$N mode=uncontended n=10000000" \
+    "$S mutex rt=multi workers=$N mode=uncontended n=10000000" \
+    "$W mutex rt=local mode=contended tasks=16 n=1000000" \
+    "$W mutex rt=current mode=contended tasks=16 n=1000000" \
+    "$S mutex rt=current mode=contended tasks=16 n=1000000" \
+    "$W mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
+    "$S mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
+    "$W semaphore rt=local mode=uncontended n=10000000" \
+    "$W semaphore rt=current mode=uncontended n=10000000" \
+    "$S semaphore rt=current mode=uncontended n=10000000" \
+    "$W semaphore rt=multi workers=$N mode=uncontended n=10000000" \
+    "$S semaphore rt=multi workers=$N mode=uncontended n=10000000" \
+    "$W semaphore rt=local mode=contended tasks=16 permits=4 n=1000000" \
+    "$W semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
+    "$S semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
+    "$W semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000" \
+    "$S semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000"; do
+    if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$cmd"; then continue; fi
+    busy=$(wait_quiet)
+    line=$($cmd) || { echo "compare_sync.sh: failed: $cmd" >&2; exit 1; }
+    echo "$line rep=$rep bg_busy=$busy" | tee -a "$OUT" >&2
+  done
+done
+python3 benches/summarize.py "$OUT"
