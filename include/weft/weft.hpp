@@ -52,6 +52,7 @@
 #include "weft/signal/signal.hpp"
 #include "weft/signal/signal_kind.hpp"
 #include "weft/sync/barrier.hpp"
+#include "weft/sync/broadcast.hpp"
 #include "weft/sync/cancellation_token.hpp"
 #include "weft/sync/mpsc.hpp"
 #include "weft/sync/mutex.hpp"
