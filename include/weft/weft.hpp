@@ -59,6 +59,7 @@
 #include "weft/sync/notify.hpp"
 #include "weft/sync/oneshot.hpp"
 #include "weft/sync/semaphore.hpp"
+#include "weft/sync/watch.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/join_error.hpp"
