@@ -312,6 +312,7 @@ TEST(Broadcast, AValueIsDestroyedOnceEveryReceiverHasItAndNeverTwice) {
 }
 
 TEST(Broadcast, TasksOnALocalExecutor) {
+    Watchdog dog;  // a lost wake-up would hang ex.run
     auto [tx, rx] = broadcast::channel<int>(64);
     weft::LocalExecutor ex;
     std::vector<weft::JoinHandle<int>> sums;

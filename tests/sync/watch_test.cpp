@@ -284,6 +284,7 @@ TEST(Watch, OneValueLivesInTheChannelAndReplacedOnesAreDestroyed) {
 }
 
 TEST(Watch, AReceiverTaskFollowsTheValueOnALocalExecutor) {
+    Watchdog dog;  // a lost wake-up (the close at the end) would hang ex.run
     auto [tx, rx] = watch::channel<int>(0);
     weft::LocalExecutor ex;
     auto h = ex.spawn([](watch::Receiver<int> rx) -> weft::Task<std::vector<int>> {
@@ -345,25 +346,30 @@ TEST(Watch, StressLockStepAcrossWorkersLosesNoWakeUp) {
 
 // Free running: a sender on a plain thread and send_modify from a task race to bump the
 // value; receivers do not slow anyone down. Every receiver must see the value only grow and
-// end on the final one, whichever values it skipped.
+// reach the final one, whichever values it skipped; the sender goes only once all have (so
+// they are waiting in changed() then), and their loops must end: a lost wake-up for the last
+// send or for the close hangs the test, and the watchdog fails it.
 TEST(Watch, StressEveryReceiverEndsOnTheFinalValue) {
     Watchdog dog(std::chrono::seconds(60));
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kReceivers = 4, kPerSender = 20000;
     auto [tx, rx] = watch::channel<long>(0);
+    std::atomic<int> at_final{0};
     std::vector<weft::JoinHandle<long>> hs;
     for (int r = 0; r < kReceivers; ++r) {
-        hs.push_back(rt.spawn([](watch::Receiver<long> rx) -> weft::Task<long> {
-            long last = 0;
-            int n = 0;
-            while (co_await rx.changed()) {
-                long v = *rx.borrow_and_update();
-                EXPECT_GT(v, last);
-                last = v;
-                if (++n % 64 == 0) co_await weft::yield_now();
-            }
-            co_return last;
-        }(rx)));
+        hs.push_back(
+            rt.spawn([](watch::Receiver<long> rx, std::atomic<int>& at_final) -> weft::Task<long> {
+                long last = 0;
+                int n = 0;
+                while (co_await rx.changed()) {
+                    long v = *rx.borrow_and_update();
+                    EXPECT_GT(v, last);
+                    last = v;
+                    if (v == 2L * kPerSender) at_final++;
+                    if (++n % 64 == 0) co_await weft::yield_now();
+                }
+                co_return last;
+            }(rx, at_final)));
     }
     { auto gone = std::move(rx); }
     // The sender is shared by a thread and a task (send_modify is const and thread-safe);
@@ -381,7 +387,9 @@ TEST(Watch, StressEveryReceiverEndsOnTheFinalValue) {
     });
     outside.join();
     EXPECT_EQ(*shared_tx->borrow(), 2L * kPerSender);
-    shared_tx.reset();  // closes: every receiver's loop ends
+    while (at_final.load() < kReceivers)  // each must be woken for the last send
+        std::this_thread::yield();
+    shared_tx.reset();  // closes: each must be woken again, and its loop ends
     for (auto& h : hs)
         EXPECT_EQ(rt.block_on(std::move(h)), 2L * kPerSender);
 }
