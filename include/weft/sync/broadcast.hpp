@@ -47,8 +47,12 @@ enum class RecvStatus : std::uint8_t {
 /// ```cpp
 /// for (;;) {
 ///     auto r = co_await rx.recv();
-///     if (r.is_lagged()) { std::printf("missed %llu\n", (unsigned long long)r.lagged_by());
-///     continue; } if (r.is_closed()) break; use(*r);
+///     if (r.is_lagged()) {
+///         missed += r.lagged_by();  // values lost; r points at the oldest kept now
+///         continue;
+///     }
+///     if (r.is_closed()) break;
+///     use(*r);
 /// }
 /// ```
 template <class T>
@@ -348,7 +352,7 @@ class Receiver {
     /// Receives without waiting: as `recv`, or `is_empty()` if nothing new was sent.
     ///
     /// ```cpp
-    /// while (auto r = rx.try_recv()) handle(*r);  // drains what is there
+    /// while (auto r = rx.try_recv()) handle(*r);  // until empty (or lagged, or closed)
     /// ```
     RecvResult<T> try_recv() {
         bool registered = false;

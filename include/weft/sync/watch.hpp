@@ -323,7 +323,10 @@ class Sender {
     /// receivers told (Tokio's `send_if_modified`). Returns what `f` returned.
     ///
     /// ```cpp
-    /// bool grew = tx.send_if_modified([](int& n) { if (n >= 10) return false; ++n; return true;
+    /// bool grew = tx.send_if_modified([](int& n) {
+    ///     if (n >= 10) return false;  // receivers are not told
+    ///     ++n;
+    ///     return true;
     /// });
     /// ```
     template <class F>
