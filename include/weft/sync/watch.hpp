@@ -1,0 +1,454 @@
+#pragma once
+/// \file
+/// `weft::sync::watch`: a channel that keeps only the latest value; receivers wait for it to
+/// change (Tokio's `tokio::sync::watch`).
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>  // std::unique_lock
+#include <optional>
+#include <shared_mutex>
+#include <type_traits>
+#include <utility>
+
+#include "weft/future/pin_check.hpp"
+#include "weft/sync/notify.hpp"
+#include "weft/sync/send_result.hpp"
+#include "weft/task/context.hpp"
+#include "weft/task/poll.hpp"
+
+namespace weft::sync::watch {
+
+template <class T>
+class Sender;
+template <class T>
+class Receiver;
+
+namespace detail {
+
+// `state` packs the version of the value and whether the sender is gone, so that one load
+// sees both consistently (a changed() that finds the sender gone must also see its last
+// value's version): bit 0 is "closed", the version counts in steps of 2 above it.
+inline constexpr std::uint64_t kClosedBit = 1;
+inline constexpr std::uint64_t kVersionStep = 2;
+
+// The channel. `lock` guards `value`: `borrow()` holds its shared side for as long as the
+// `Ref` lives, a send its exclusive side while it replaces or modifies the value. The version
+// is bumped under the exclusive lock (release), after the value changed; waiters are woken
+// with Notify::notify_waiters after the lock is released. A changed() future creates its
+// `Notified` before it loads `state`, so a send between its check and its wait completes it
+// (notify_waiters completes every Notified created before it).
+template <class T>
+struct Shared {
+    template <class... Args>
+    explicit Shared(Args&&... args) : value(std::forward<Args>(args)...) {}
+
+    void release() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    std::uint64_t version() const noexcept {
+        return state.load(std::memory_order_acquire) & ~kClosedBit;
+    }
+
+    mutable std::shared_mutex lock;
+    T value;
+    std::atomic<std::uint64_t> state{0};  // version | closed bit
+    std::atomic<std::size_t> rx_cnt{1};
+    std::atomic<std::size_t> refs{2};  // the sender + the receivers: the memory goes with the last
+    Notify changed;                    // notify_waiters after each send, and when the sender goes
+    Notify rx_gone;                    // notify_waiters when the last receiver goes
+};
+
+}  // namespace detail
+
+/// A borrow of a watch channel's value: a read lock on it, released when the `Ref` goes.
+/// Not copyable nor movable (like `std::lock_guard`).
+///
+/// **Do not hold a `Ref` across `co_await`**, nor while calling a send on the same channel
+/// from the same thread: while it lives the `Sender` cannot send (a send waits for the lock,
+/// blocking its thread), and a `std::shared_mutex` must be unlocked on the thread that locked
+/// it, which a task resumed on another worker would not do. Copy out what you need and drop
+/// the `Ref` first. Holding two `Ref`s of one channel on one thread can deadlock as well (a
+/// send waiting between the two borrows blocks the second).
+///
+/// ```cpp
+/// {
+///     auto cfg = rx.borrow();       // read lock taken
+///     port = cfg->port;
+/// }                                 // released: now it is fine to co_await
+/// co_await listen(port);
+/// ```
+template <class T>
+class [[nodiscard]] Ref {
+  public:
+    Ref(const Ref&) = delete;
+    Ref& operator=(const Ref&) = delete;
+
+    const T& operator*() const noexcept { return *value_; }
+    const T* operator->() const noexcept { return value_; }
+    const T& get() const noexcept { return *value_; }
+    /// Whether the value was newer than the one the receiver had last seen when it was
+    /// borrowed (Tokio's `Ref::has_changed`); always false for `Sender::borrow`.
+    bool has_changed() const noexcept { return changed_; }
+
+  private:
+    friend class Sender<T>;
+    friend class Receiver<T>;
+    Ref(std::shared_lock<std::shared_mutex> lock, const T& value, bool changed) noexcept
+        : lock_(std::move(lock)), value_(&value), changed_(changed) {}
+
+    std::shared_lock<std::shared_mutex> lock_;
+    const T* value_;
+    bool changed_;
+};
+
+/// The receiving half of a watch channel: the latest value, and the version of it this
+/// receiver has seen. Copyable: a copy starts with the same seen version.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::watch::channel<int>(0);
+/// weft::spawn([rx]() mutable -> weft::Task<void> {
+///     while (co_await rx.changed())         // false once the sender is gone
+///         std::printf("now %d\n", *rx.borrow_and_update());
+/// }).detach();
+/// tx.send_replace(1);
+/// ```
+template <class T>
+class Receiver {
+  public:
+    class ChangedFuture;
+
+    Receiver(const Receiver& o) noexcept : sh_(o.sh_), seen_(o.seen_) {
+        sh_->rx_cnt.fetch_add(1, std::memory_order_relaxed);  // `o` keeps the count above 0
+        sh_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    Receiver(Receiver&& o) noexcept : sh_(std::exchange(o.sh_, nullptr)), seen_(o.seen_) {}
+    Receiver& operator=(Receiver o) noexcept {
+        std::swap(sh_, o.sh_);
+        std::swap(seen_, o.seen_);
+        return *this;
+    }
+    ~Receiver() { drop(); }
+
+    /// Borrows the latest value without marking it seen. See `Ref`: never hold it across
+    /// `co_await`.
+    ///
+    /// ```cpp
+    /// int v = *rx.borrow();
+    /// ```
+    Ref<T> borrow() const {
+        std::shared_lock rd(sh_->lock);
+        const bool changed = sh_->version() != seen_;
+        return Ref<T>(std::move(rd), sh_->value, changed);
+    }
+
+    /// Borrows the latest value and marks it seen: `changed()` then waits for a newer one.
+    ///
+    /// ```cpp
+    /// auto cfg = rx.borrow_and_update();
+    /// ```
+    Ref<T> borrow_and_update() {
+        std::shared_lock rd(sh_->lock);
+        const std::uint64_t v = sh_->version();  // under the lock: the version of this value
+        const bool changed = v != seen_;
+        seen_ = v;
+        return Ref<T>(std::move(rd), sh_->value, changed);
+    }
+
+    /// Whether a value newer than the last one seen was sent. Unlike Tokio's (which reports
+    /// an error once the sender is gone), it answers the question whether or not the sender
+    /// is still there; `is_closed()` tells that.
+    ///
+    /// ```cpp
+    /// if (rx.has_changed()) reload(*rx.borrow_and_update());
+    /// ```
+    bool has_changed() const noexcept { return sh_->version() != seen_; }
+
+    /// Waits for a value newer than the last one seen, and marks it seen. Its output is `true`
+    /// for a new value (read it with `borrow()`/`borrow_and_update()`), `false` if the
+    /// `Sender` is gone and nothing newer than the seen value was sent, so that
+    /// `while (co_await rx.changed())` ends with the sender (a value sent just before the
+    /// sender went is still reported first). Completes at once if a newer value is already
+    /// there. Values sent in between are not seen: only the latest is kept. The future
+    /// borrows the receiver: keep it alive and in place while the future lives.
+    ///
+    /// Cancel safety: dropping a pending `changed()` loses nothing: the value is marked seen
+    /// only in the poll that returns `true`, so the next `changed()` completes at once for a
+    /// value sent while the dropped one waited (`ADroppedChangedLosesNothing`).
+    ///
+    /// The waiting task is woken by the thread that sends (or drops the `Sender`).
+    ///
+    /// ```cpp
+    /// while (co_await rx.changed()) apply(*rx.borrow());
+    /// ```
+    ChangedFuture changed() noexcept { return ChangedFuture(this); }
+
+    /// Makes `has_changed()` (and so `changed()`) true until the value is next seen.
+    void mark_changed() noexcept { seen_ -= detail::kVersionStep; }
+    /// Marks the current value seen without borrowing it.
+    void mark_unchanged() noexcept { seen_ = sh_->version(); }
+
+    /// Whether the `Sender` is gone (the value can still be borrowed).
+    bool is_closed() const noexcept {
+        return (sh_->state.load(std::memory_order_acquire) & detail::kClosedBit) != 0;
+    }
+
+  private:
+    friend class Sender<T>;
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel(U);
+    Receiver(detail::Shared<T>* sh, std::uint64_t seen) noexcept : sh_(sh), seen_(seen) {}
+
+    void drop() noexcept {
+        if (sh_ == nullptr) return;
+        // acq_rel: a closed() that sees 0 sees what the receivers did before going.
+        if (sh_->rx_cnt.fetch_sub(1, std::memory_order_acq_rel) == 1) sh_->rx_gone.notify_waiters();
+        std::exchange(sh_, nullptr)->release();
+    }
+
+    detail::Shared<T>* sh_;
+    std::uint64_t seen_;  // the version last marked seen
+};
+
+/// The future of `Receiver::changed` (see there). Movable until first polled.
+template <class T>
+class Receiver<T>::ChangedFuture {
+  public:
+    using Output = bool;
+    ChangedFuture(ChangedFuture&& o) noexcept : rx_(o.rx_), pin_(o.pin_) {}
+    ChangedFuture& operator=(ChangedFuture&&) = delete;
+
+    Poll<bool> poll(Context& cx) {
+        pin_.pin();
+        detail::Shared<T>& sh = *rx_->sh_;
+        for (;;) {
+            // The Notified first, then the check: a send after the check completes it.
+            if (!notified_) notified_.emplace(sh.changed.notified());
+            const std::uint64_t state = sh.state.load(std::memory_order_acquire);
+            const std::uint64_t version = state & ~detail::kClosedBit;
+            if (version != rx_->seen_) {
+                rx_->seen_ = version;
+                notified_.reset();
+                return true;
+            }
+            if ((state & detail::kClosedBit) != 0) {
+                notified_.reset();
+                return false;
+            }
+            if (notified_->poll(cx).is_pending()) return Pending;
+            notified_.reset();  // something happened: look again with a fresh Notified
+        }
+    }
+
+  private:
+    friend class Receiver<T>;
+    explicit ChangedFuture(Receiver* rx) noexcept : rx_(rx) {}
+    Receiver* rx_;
+    std::optional<Notified> notified_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// The sending half of a watch channel. Move-only: one producer.
+/// Dropping it closes the channel: receivers' `changed()` returns `false` once they have seen
+/// the last value, and `borrow()` keeps working.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::watch::channel<std::string>("initial");
+/// tx.send_modify([](std::string& s) { s += "!"; });
+/// ```
+template <class T>
+class Sender {
+  public:
+    class ClosedFuture;
+
+    Sender(Sender&& o) noexcept : sh_(std::exchange(o.sh_, nullptr)) {}
+    Sender& operator=(Sender&& o) noexcept {
+        if (this != &o) {
+            drop();
+            sh_ = std::exchange(o.sh_, nullptr);
+        }
+        return *this;
+    }
+    ~Sender() { drop(); }
+
+    /// Replaces the value and wakes every waiting `changed()`, if there is at least one
+    /// receiver; with none it fails, hands `value` back and leaves the channel alone (as
+    /// Tokio's `send`). Use `send_replace` to set the value regardless.
+    ///
+    /// ```cpp
+    /// if (!tx.send(cfg)) { /* nobody watches */ }
+    /// ```
+    SendResult<T> send(T value) const {
+        if (sh_->rx_cnt.load(std::memory_order_acquire) == 0)
+            return SendResult<T>(SendStatus::Closed, std::move(value));
+        (void)send_replace(std::move(value));  // the old value goes here, outside the lock
+        return SendResult<T>();
+    }
+
+    /// Replaces the value whether or not anyone watches, wakes every waiting `changed()`, and
+    /// returns the old value.
+    ///
+    /// ```cpp
+    /// int before = tx.send_replace(2);
+    /// ```
+    T send_replace(T value) const {
+        {
+            std::unique_lock wr(sh_->lock);
+            using std::swap;
+            swap(sh_->value, value);
+            sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+        }
+        sh_->changed.notify_waiters();
+        return value;
+    }
+
+    /// Modifies the value in place with `f(T&)` and wakes every waiting `changed()`. `f` runs
+    /// under the write lock: keep it short, and do not borrow or send on this channel in it.
+    /// If `f` throws, the value counts as modified all the same (it may be half changed), and
+    /// the exception goes on.
+    ///
+    /// ```cpp
+    /// tx.send_modify([](Config& c) { c.port = 8080; });
+    /// ```
+    template <class F>
+    void send_modify(F&& f) const {
+        (void)send_if_modified([&f](T& v) {
+            std::forward<F>(f)(v);
+            return true;
+        });
+    }
+
+    /// As `send_modify`, but `f(T&)` returns whether it changed anything; only then are
+    /// receivers told (Tokio's `send_if_modified`). Returns what `f` returned.
+    ///
+    /// ```cpp
+    /// bool grew = tx.send_if_modified([](int& n) {
+    ///     if (n >= 10) return false;  // receivers are not told
+    ///     ++n;
+    ///     return true;
+    /// });
+    /// ```
+    template <class F>
+    bool send_if_modified(F&& f) const {
+        bool modified = true;
+        {
+            std::unique_lock wr(sh_->lock);
+            try {
+                modified = std::forward<F>(f)(sh_->value);
+            } catch (...) {
+                sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+                wr.unlock();
+                sh_->changed.notify_waiters();
+                throw;
+            }
+            if (modified) sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+        }
+        if (modified) sh_->changed.notify_waiters();
+        return modified;
+    }
+
+    /// Borrows the current value (`Ref::has_changed()` is false). See `Ref`: never hold it
+    /// across `co_await`, nor while sending.
+    ///
+    /// ```cpp
+    /// int now = *tx.borrow();
+    /// ```
+    Ref<T> borrow() const {
+        std::shared_lock rd(sh_->lock);
+        return Ref<T>(std::move(rd), sh_->value, false);
+    }
+
+    /// A new receiver, which counts the current value as seen (Tokio's `subscribe`).
+    ///
+    /// ```cpp
+    /// auto rx2 = tx.subscribe();
+    /// ```
+    Receiver<T> subscribe() const {
+        sh_->rx_cnt.fetch_add(1, std::memory_order_acq_rel);
+        sh_->refs.fetch_add(1, std::memory_order_relaxed);  // we hold a reference already
+        std::shared_lock rd(sh_->lock);  // the version of the value now, not of one half sent
+        return Receiver<T>(sh_, sh_->version());
+    }
+
+    /// Live receivers.
+    std::size_t receiver_count() const noexcept {
+        return sh_->rx_cnt.load(std::memory_order_acquire);
+    }
+    /// Whether every receiver is gone (a `send` would fail).
+    bool is_closed() const noexcept { return receiver_count() == 0; }
+
+    /// A future that completes once every receiver is gone (at once if none is left). A
+    /// receiver made by `subscribe` afterwards does not undo it.
+    ///
+    /// Cancel safety: nothing to lose; it only observes the receiver count.
+    ///
+    /// The waiting task is woken by the thread that drops the last receiver.
+    ///
+    /// ```cpp
+    /// co_await weft::select(tx.closed(), produce(tx));  // stop producing when nobody watches
+    /// ```
+    ClosedFuture closed() const noexcept { return ClosedFuture(sh_); }
+
+  private:
+    template <class U>
+    friend std::pair<Sender<U>, Receiver<U>> channel(U);
+    explicit Sender(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+
+    void drop() noexcept {
+        if (sh_ == nullptr) return;
+        // release: a receiver that sees the bit sees the last send's version and value.
+        sh_->state.fetch_or(detail::kClosedBit, std::memory_order_release);
+        sh_->changed.notify_waiters();
+        std::exchange(sh_, nullptr)->release();
+    }
+
+    detail::Shared<T>* sh_;
+};
+
+/// The future of `Sender::closed` (see there). Movable until first polled.
+template <class T>
+class Sender<T>::ClosedFuture {
+  public:
+    using Output = void;
+    ClosedFuture(ClosedFuture&& o) noexcept : sh_(o.sh_), pin_(o.pin_) {}
+    ClosedFuture& operator=(ClosedFuture&&) = delete;
+
+    Poll<void> poll(Context& cx) {
+        pin_.pin();
+        for (;;) {
+            if (!notified_) notified_.emplace(sh_->rx_gone.notified());  // before the check
+            if (sh_->rx_cnt.load(std::memory_order_acquire) == 0) {
+                notified_.reset();
+                return Ready;
+            }
+            if (notified_->poll(cx).is_pending()) return Pending;
+            notified_.reset();
+        }
+    }
+
+  private:
+    friend class Sender<T>;
+    explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+    detail::Shared<T>* sh_;  // the Sender keeps it alive: keep the Sender while this lives
+    std::optional<Notified> notified_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// Creates a watch channel holding `initial` (Tokio's `watch::channel`), with one `Sender`
+/// and one `Receiver`, which counts `initial` as seen. More receivers come from copying a
+/// receiver or `Sender::subscribe`.
+///
+/// The channel holds exactly one `T`, destroyed with the last handle; a replaced value is
+/// destroyed by the send that replaced it, after the lock is released.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::watch::channel<Config>(load_config());
+/// ```
+template <class T>
+std::pair<Sender<T>, Receiver<T>> channel(T initial) {
+    auto* sh = new detail::Shared<T>(std::move(initial));
+    return {Sender<T>(sh), Receiver<T>(sh, 0)};
+}
+
+}  // namespace weft::sync::watch
