@@ -55,6 +55,7 @@
 #include "weft/stream/adaptor.hpp"
 #include "weft/stream/buffer_unordered.hpp"
 #include "weft/stream/buffered.hpp"
+#include "weft/stream/broadcast_stream.hpp"
 #include "weft/stream/chain.hpp"
 #include "weft/stream/chunks_timeout.hpp"
 #include "weft/stream/collect.hpp"

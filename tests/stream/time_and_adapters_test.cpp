@@ -128,3 +128,17 @@ TEST(StreamTime, ChunksTimeoutCutsBatchesWhenFullOrOld) {
         EXPECT_EQ(at, (std::vector<long>{3, 14, 55}));
     });
 }
+
+TEST(StreamAdapters, BroadcastStreamGivesValuesAndLagsThenEnds) {
+    weft::Runtime rt = weft::RuntimeBuilder::new_current_thread().build();
+    auto [tx, rx] = weft::sync::broadcast::channel<int>(2);
+    for (int i = 1; i <= 5; ++i)
+        EXPECT_TRUE(tx.send(i).ok());
+    { auto drop_tx = std::move(tx); }
+    auto got = rt.block_on(stream::collect(
+        stream::BroadcastStream<int>(std::move(rx)) |
+        stream::map([](weft::sync::broadcast::RecvResult<int> r) {
+            return r.is_lagged() ? "lagged " + std::to_string(r.lagged_by()) : std::to_string(*r);
+        })));
+    EXPECT_EQ(got, (std::vector<std::string>{"lagged 3", "4", "5"}));
+}
