@@ -24,7 +24,7 @@
 // - semaphore uncontended: in one task, `n` times: acquire 1 of 1 permit, release it.
 // - semaphore contended: as the contended mutex, on a semaphore of `permits` permits,
 //   checking that no more than `permits` tasks hold one at once.
-// - ping_pong: benches/runtime_bench.cpp's (Tokio's) program.
+// - ping_pong: Tokio's program, shared with runtime_bench (benches/ping_pong.hpp).
 // A wrong count or sum aborts (non-zero exit status).
 
 #include <atomic>
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "ping_pong.hpp"
 #include "weft/weft.hpp"
 
 namespace {
@@ -230,56 +231,6 @@ weft::Task<double> semaphore_contended_body(long tasks, long permits, long n) {
     co_return s;
 }
 
-// ---- ping_pong (as benches/runtime_bench.cpp) ----
-
-weft::Task<void> ponger_mpsc(mpsc::Receiver<long> ping_rx, mpsc::Sender<long> pong_tx) {
-    while (auto v = co_await ping_rx.recv()) {
-        if (!(co_await pong_tx.send(*v)).ok()) break;
-    }
-}
-weft::Task<void> pinger_mpsc(mpsc::Sender<long> ping_tx, mpsc::Receiver<long> pong_rx,
-                             long rounds) {
-    for (long r = 0; r < rounds; ++r) {
-        if (!(co_await ping_tx.send(r)).ok()) fail("ping_pong: ponger gone");
-        auto v = co_await pong_rx.recv();
-        if (!v || *v != r) fail("ping_pong: wrong reply");
-    }
-}
-weft::Task<void> ponger_oneshot(mpsc::Receiver<oneshot::Sender<long>> rx) {
-    long i = 0;
-    while (auto reply = co_await rx.recv())
-        (void)std::move(*reply).send(i++);
-}
-weft::Task<void> pinger_oneshot(mpsc::Sender<oneshot::Sender<long>> tx, long rounds) {
-    for (long r = 0; r < rounds; ++r) {
-        auto [otx, orx] = oneshot::channel<long>();
-        if (!(co_await tx.send(std::move(otx))).ok()) fail("ping_pong: ponger gone");
-        if (co_await orx != r) fail("ping_pong: wrong reply");
-    }
-}
-
-weft::Task<double> ping_pong_body(long pairs, long rounds, bool use_oneshot) {
-    auto t0 = Clock::now();
-    std::vector<weft::JoinHandle<void>> pingers;
-    pingers.reserve(static_cast<std::size_t>(pairs));
-    for (long p = 0; p < pairs; ++p) {
-        if (use_oneshot) {
-            auto [tx, rx] = mpsc::channel<oneshot::Sender<long>>(1);
-            weft::spawn(ponger_oneshot(std::move(rx))).detach();
-            pingers.push_back(weft::spawn(pinger_oneshot(std::move(tx), rounds)));
-        } else {
-            auto [ping_tx, ping_rx] = mpsc::channel<long>(1);
-            auto [pong_tx, pong_rx] = mpsc::channel<long>(1);
-            weft::spawn(ponger_mpsc(std::move(ping_rx), std::move(pong_tx))).detach();
-            pingers.push_back(
-                weft::spawn(pinger_mpsc(std::move(ping_tx), std::move(pong_rx), rounds)));
-        }
-    }
-    for (auto& h : pingers)
-        co_await h;
-    co_return since(t0);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,7 +292,7 @@ int main(int argc, char** argv) {
         std::string chan = str(kv, "chan", "mpsc");
         if (chan != "mpsc" && chan != "oneshot") fail("chan must be mpsc or oneshot");
         auto t = repeat(iters, [&] {
-            return rt.run([&] { return ping_pong_body(pairs, rounds, chan == "oneshot"); });
+            return rt.run([&] { return bench::ping_pong::body(pairs, rounds, chan == "oneshot"); });
         });
         print("ping_pong",
               rt.params() + " pairs=" + std::to_string(pairs) +

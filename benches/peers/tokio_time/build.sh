@@ -1,36 +1,4 @@
 #!/usr/bin/env bash
-# Builds tokio-time-bench OFFLINE from the crate sources that Debian's
-# librust-*-dev packages unpack under /usr/share/cargo/registry (the source
-# replacement is in .cargo/config.toml), the same way as the shared Tokio peer
-# (/work/shared/peers/tokio/build.sh). Installs what is missing with apt-get.
+# Builds tokio-time-bench offline from Debian's crate sources (see ../common/cargo_offline_build.sh).
 # Result: target/release/tokio-time-bench
-set -euo pipefail
-cd "$(dirname "$0")"
-
-# tokio 1.24.2 (+ its deps: pin-project-lite, num_cpus, libc, autocfg).
-PKGS=(librust-tokio-dev)
-command -v cargo >/dev/null 2>&1 || PKGS+=(cargo)   # Debian's cargo 1.65 / rustc 1.63
-
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "build.sh: installing ${missing[*]}"
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-fi
-
-ls -d /usr/share/cargo/registry/tokio-1.24* >/dev/null 2>&1 ||
-  { echo "build.sh: /usr/share/cargo/registry has no tokio-1.24*" >&2; exit 1; }
-
-# Cargo.lock (lockfile version 3, readable by Debian's cargo too) pins the
-# versions and checksums of the Debian-packaged crates. If the installed
-# packages differ (a later Debian revision), re-resolve against them once.
-if ! cargo build --release --offline; then
-  echo "build.sh: build failed with the shipped Cargo.lock; re-resolving against the installed crates" >&2
-  mv -f Cargo.lock Cargo.lock.orig
-  cargo generate-lockfile --offline
-  cargo build --release --offline
-fi
-echo "build.sh: built $(pwd)/target/release/tokio-time-bench"
+exec "$(dirname "$0")/../common/cargo_offline_build.sh" "$(cd "$(dirname "$0")" && pwd)"

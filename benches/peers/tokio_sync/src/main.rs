@@ -4,6 +4,7 @@
 //! `bench=... impl=tokio k=v ...` line on stdout per run. See README.md; the
 //! workloads are the same as weft's benches/sync_bench.cpp.
 
+#[path = "../../common/util.rs"]
 mod util;
 
 use std::sync::atomic::{AtomicU64, Ordering};

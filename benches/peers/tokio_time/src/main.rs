@@ -3,6 +3,7 @@
 //! `key=value` arguments, one `bench=... impl=tokio k=v ...` line on stdout per
 //! run. See README.md.
 
+#[path = "../../common/util.rs"]
 mod util;
 
 use std::future::Future;

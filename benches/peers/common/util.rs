@@ -1,7 +1,7 @@
 //! Helpers shared by the benchmarks: `key=value` arguments, runtime construction
 //! and the one-line machine-readable output. Same behaviour and output format as
 //! the shared Tokio peer (/work/shared/peers/tokio/src/util.rs), cut down to what
-//! this binary needs. Kept compilable with Debian 12's rustc 1.63.
+//! these binaries need. Kept compilable with Debian 12's rustc 1.63.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,7 +64,7 @@ impl Args {
 }
 
 pub fn die(msg: &str) -> ! {
-    eprintln!("tokio-time-bench: {msg}");
+    eprintln!("{}: {msg}", env!("CARGO_PKG_NAME"));
     std::process::exit(2);
 }
 
