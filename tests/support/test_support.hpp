@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "timer_future.hpp"  // examples/
@@ -55,6 +56,21 @@ struct CountingWaker {
     static void drop(const void* p) { self(p)->drops++; }
     static constexpr weft::RawWakerVTable vtable{clone, wake, wake_by_ref, drop};
 };
+
+// Polls `f` once, by hand, with `w`'s waker.
+template <class F>
+auto poll_once(F& f, CountingWaker& w) {
+    weft::Waker wk = w.make();
+    weft::Context cx(wk);
+    return f.poll(cx);
+}
+// As poll_once, as an optional: the output if `f` completed, empty while it is pending.
+template <class F>
+std::optional<weft::output_t<F>> poll_output(F& f, CountingWaker& w) {
+    auto p = poll_once(f, w);
+    if (p.is_pending()) return std::nullopt;
+    return std::move(p).value();
+}
 
 // Counts constructions and destructions of objects placed in coroutine frames.
 // Atomic, so tasks on worker threads may construct and destroy while the test reads.

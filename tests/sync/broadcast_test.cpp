@@ -22,13 +22,6 @@ namespace broadcast = weft::sync::broadcast;
 
 namespace {
 
-template <class F>
-auto poll_once(F& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    return f.poll(cx);
-}
-
 // The value of a receive that must have one.
 template <class T>
 std::optional<T> val(broadcast::RecvResult<T> r) {

@@ -11,18 +11,6 @@
 using namespace weft_test;
 namespace mpsc = weft::sync::mpsc;
 
-namespace {
-
-// Polls `f` once with `w`'s waker.
-template <class F>
-auto poll_once(F& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    return f.poll(cx);
-}
-
-}  // namespace
-
 TEST(Mpsc, ValuesArriveInOrderAndTheStreamEndsWithTheLastSender) {
     auto [tx, rx] = mpsc::channel<int>(4);
     weft::LocalExecutor ex;

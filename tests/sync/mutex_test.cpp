@@ -19,14 +19,6 @@ using weft::sync::MutexGuard;
 
 namespace {
 using IntMutex = Mutex<int>;
-// Polls a lock future once with `w`'s waker; the guard if it completed.
-std::optional<MutexGuard<int>> poll_once(IntMutex::LockFuture& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    auto p = f.poll(cx);
-    if (p.is_pending()) return std::nullopt;
-    return std::move(p).value();
-}
 }  // namespace
 
 TEST(Mutex, ExcludesAcrossWorkersWithTheGuardHeldOverAwaits) {
@@ -84,18 +76,18 @@ TEST(Mutex, WaitersGetTheLockInOrderAndTryLockNeverTakesIt) {
     auto held = m.try_lock();
     ASSERT_TRUE(held);
     IntMutex::LockFuture a = m.lock(), b = m.lock();
-    EXPECT_FALSE(poll_once(a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
     held.reset();  // unlock: to a, the first waiter
     EXPECT_EQ(wa.total_wakes(), 1);
     EXPECT_EQ(wb.total_wakes(), 0);
     EXPECT_FALSE(m.try_lock()) << "try_lock took the lock handed to a waiter";
-    auto ga = poll_once(a, wa);
+    auto ga = poll_output(a, wa);
     ASSERT_TRUE(ga);
     **ga = 7;
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(b, wb));
     ga.reset();
-    auto gb = poll_once(b, wb);
+    auto gb = poll_output(b, wb);
     ASSERT_TRUE(gb);
     EXPECT_EQ(**gb, 7);
     gb.reset();
@@ -108,12 +100,12 @@ TEST(Mutex, ADroppedLockNeitherKeepsTheMutexNorSkipsTheNextWaiter) {
     auto held = m.try_lock();
     auto a = std::make_unique<IntMutex::LockFuture>(m.lock());
     IntMutex::LockFuture b = m.lock();
-    EXPECT_FALSE(poll_once(*a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(*a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
     held.reset();  // handed to a ...
     a.reset();     // ... which is dropped before it takes it: b is next
     EXPECT_EQ(wb.total_wakes(), 1);
-    auto gb = poll_once(b, wb);
+    auto gb = poll_output(b, wb);
     ASSERT_TRUE(gb);
     gb.reset();
     EXPECT_TRUE(m.try_lock()) << "the dropped lock left the mutex locked";

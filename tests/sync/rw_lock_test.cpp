@@ -20,15 +20,6 @@ using weft::sync::RwLockWriteGuard;
 
 namespace {
 using Lock = RwLock<int>;
-// Polls a lock future once with `w`'s waker; the guard if it completed.
-template <class F>
-std::optional<weft::output_t<F>> poll_once(F& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    auto p = f.poll(cx);
-    if (p.is_pending()) return std::nullopt;
-    return std::move(p).value();
-}
 }  // namespace
 
 TEST(RwLock, ManyReadersOrOneWriter) {
@@ -57,19 +48,19 @@ TEST(RwLock, AWaitingWriterBlocksReadersThatComeAfterIt) {
     auto r1 = l.try_read();
     Lock::WriteFuture w = l.write();
     Lock::ReadFuture r2 = l.read();
-    EXPECT_FALSE(poll_once(w, ww));
-    EXPECT_FALSE(poll_once(r2, wr)) << "a reader overtook a waiting writer";
+    EXPECT_FALSE(poll_output(w, ww));
+    EXPECT_FALSE(poll_output(r2, wr)) << "a reader overtook a waiting writer";
     EXPECT_FALSE(l.try_read()) << "try_read overtook a waiting writer";
     r1.reset();  // the last reader goes: the writer is next, not r2
     EXPECT_EQ(ww.total_wakes(), 1);
     EXPECT_EQ(wr.total_wakes(), 0);
-    auto g = poll_once(w, ww);
+    auto g = poll_output(w, ww);
     ASSERT_TRUE(g);
     **g = 1;
-    EXPECT_FALSE(poll_once(r2, wr));
+    EXPECT_FALSE(poll_output(r2, wr));
     g.reset();
     EXPECT_EQ(wr.total_wakes(), 1);
-    auto rg = poll_once(r2, wr);
+    auto rg = poll_output(r2, wr);
     ASSERT_TRUE(rg);
     EXPECT_EQ(**rg, 1);
 }
@@ -81,26 +72,26 @@ TEST(RwLock, ReadersThatAskedBeforeAWriterGoFirstAndTogether) {
     Lock::ReadFuture a = l.read(), b = l.read();
     Lock::WriteFuture c = l.write();
     Lock::ReadFuture d = l.read();
-    EXPECT_FALSE(poll_once(a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
-    EXPECT_FALSE(poll_once(c, wc));
-    EXPECT_FALSE(poll_once(d, wd));
+    EXPECT_FALSE(poll_output(a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
+    EXPECT_FALSE(poll_output(c, wc));
+    EXPECT_FALSE(poll_output(d, wd));
     held.reset();
     EXPECT_EQ(wa.total_wakes() + wb.total_wakes(), 2) << "both early readers are let in";
     EXPECT_EQ(wc.total_wakes() + wd.total_wakes(), 0);
-    auto ga = poll_once(a, wa), gb = poll_once(b, wb);
+    auto ga = poll_output(a, wa), gb = poll_output(b, wb);
     ASSERT_TRUE(ga && gb);
-    EXPECT_FALSE(poll_once(c, wc));
+    EXPECT_FALSE(poll_output(c, wc));
     ga.reset();
     EXPECT_EQ(wc.total_wakes(), 0) << "one reader still in";
     gb.reset();
     EXPECT_EQ(wc.total_wakes(), 1);
     EXPECT_EQ(wd.total_wakes(), 0);
-    auto gc = poll_once(c, wc);
+    auto gc = poll_output(c, wc);
     ASSERT_TRUE(gc);
     gc.reset();
     EXPECT_EQ(wd.total_wakes(), 1);
-    EXPECT_TRUE(poll_once(d, wd));
+    EXPECT_TRUE(poll_output(d, wd));
 }
 
 TEST(RwLock, DowngradeLetsTheReadersAheadOfTheNextWriterIn) {
@@ -111,23 +102,23 @@ TEST(RwLock, DowngradeLetsTheReadersAheadOfTheNextWriterIn) {
     Lock::ReadFuture a = l.read();
     Lock::WriteFuture b = l.write();
     Lock::ReadFuture c = l.read();
-    EXPECT_FALSE(poll_once(a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
-    EXPECT_FALSE(poll_once(c, wc));
+    EXPECT_FALSE(poll_output(a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
+    EXPECT_FALSE(poll_output(c, wc));
     **w = 3;
     RwLockReadGuard<int> mine = std::move(*w).downgrade();
     w.reset();
     EXPECT_EQ(*mine, 3);
     EXPECT_EQ(wa.total_wakes(), 1) << "the reader queued before the writer gets in";
     EXPECT_EQ(wb.total_wakes() + wc.total_wakes(), 0);
-    auto ga = poll_once(a, wa);
+    auto ga = poll_output(a, wa);
     ASSERT_TRUE(ga);
     EXPECT_EQ(**ga, 3);
     EXPECT_FALSE(l.try_write());
     ga.reset();
     { RwLockReadGuard<int> gone = std::move(mine); }
     EXPECT_EQ(wb.total_wakes(), 1);
-    EXPECT_TRUE(poll_once(b, wb));
+    EXPECT_TRUE(poll_output(b, wb));
 }
 
 TEST(RwLock, ADroppedWriteGivesWhatItWasHandedToTheReadersBehindIt) {
@@ -136,11 +127,11 @@ TEST(RwLock, ADroppedWriteGivesWhatItWasHandedToTheReadersBehindIt) {
     auto r = l.try_read();
     auto b = std::make_unique<Lock::WriteFuture>(l.write());
     Lock::ReadFuture c = l.read();
-    EXPECT_FALSE(poll_once(*b, wb));  // handed every permit but the one r holds
-    EXPECT_FALSE(poll_once(c, wc));
+    EXPECT_FALSE(poll_output(*b, wb));  // handed every permit but the one r holds
+    EXPECT_FALSE(poll_output(c, wc));
     b.reset();  // dropped while waiting: c is let in now, beside r
     EXPECT_EQ(wc.total_wakes(), 1);
-    auto gc = poll_once(c, wc);
+    auto gc = poll_output(c, wc);
     ASSERT_TRUE(gc);
     r.reset();
     gc.reset();
@@ -153,12 +144,12 @@ TEST(RwLock, ADroppedReadDoesNotHoldBackTheWriterBehindIt) {
     auto held = l.try_write();
     auto a = std::make_unique<Lock::ReadFuture>(l.read());
     Lock::WriteFuture b = l.write();
-    EXPECT_FALSE(poll_once(*a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(*a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
     held.reset();  // handed to a ...
     a.reset();     // ... which is dropped before it reads: b is next
     EXPECT_EQ(wb.total_wakes(), 1);
-    auto gb = poll_once(b, wb);
+    auto gb = poll_output(b, wb);
     ASSERT_TRUE(gb);
     gb.reset();
     EXPECT_TRUE(l.try_write()) << "the dropped read left the lock held";
@@ -172,10 +163,10 @@ TEST(RwLock, MaxReadersBoundsTheReadersAtOnce) {
     ASSERT_TRUE(a && b);
     EXPECT_FALSE(l.try_read());
     RwLock<int>::ReadFuture c = l.read();
-    EXPECT_FALSE(poll_once(c, wc));
+    EXPECT_FALSE(poll_output(c, wc));
     a.reset();
     EXPECT_EQ(wc.total_wakes(), 1);
-    EXPECT_TRUE(poll_once(c, wc));
+    EXPECT_TRUE(poll_output(c, wc));
     EXPECT_THROW(RwLock<int>(0, 0), std::invalid_argument);
     EXPECT_THROW(RwLock<int>(0, RwLock<int>::kMaxReaders + 1), std::invalid_argument);
 }

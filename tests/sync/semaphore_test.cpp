@@ -20,50 +20,39 @@ using weft::sync::Semaphore;
 using weft::sync::SemaphorePermit;
 using weft::sync::TryAcquireError;
 
-namespace {
-// Polls `f` once with `w`'s waker; the permit if it completed.
-std::optional<SemaphorePermit> poll_once(Acquire& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    auto p = f.poll(cx);
-    if (p.is_pending()) return std::nullopt;
-    return std::move(p).value();
-}
-}  // namespace
-
 TEST(Semaphore, PermitsGoBackWhenDropped) {
     Semaphore s(3);
     CountingWaker w;
     Acquire a = s.acquire(2);
-    auto p = poll_once(a, w);
+    auto p = poll_output(a, w);
     ASSERT_TRUE(p);
     EXPECT_EQ(p->num_permits(), 2u);
     EXPECT_EQ(s.available_permits(), 1u);
     p.reset();
     EXPECT_EQ(s.available_permits(), 3u);
     Acquire zero = s.acquire(0);
-    EXPECT_TRUE(poll_once(zero, w));
+    EXPECT_TRUE(poll_output(zero, w));
 }
 
 TEST(Semaphore, ServesWaitersInOrderAndFillsALargeRequestBitByBit) {
     Semaphore s(0);
     CountingWaker wa, wb;
     Acquire a = s.acquire(3), b = s.acquire(1);
-    EXPECT_FALSE(poll_once(a, wa));
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
     s.add_permits(1);  // to a (the head), not to b, although b needs only 1
     EXPECT_EQ(wb.total_wakes(), 0);
     EXPECT_EQ(wa.total_wakes(), 0) << "a is still 2 short";
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(b, wb));
     s.add_permits(2);
     EXPECT_EQ(wa.total_wakes(), 1);
-    auto pa = poll_once(a, wa);
+    auto pa = poll_output(a, wa);
     ASSERT_TRUE(pa);
     EXPECT_EQ(pa->num_permits(), 3u);
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(b, wb));
     pa.reset();  // 3 back: 1 to b, 2 left
     EXPECT_EQ(wb.total_wakes(), 1);
-    auto pb = poll_once(b, wb);
+    auto pb = poll_output(b, wb);
     EXPECT_TRUE(pb);
     EXPECT_EQ(s.available_permits(), 2u);
 }
@@ -72,12 +61,12 @@ TEST(Semaphore, TryAcquireDoesNotJumpTheQueue) {
     Semaphore s(1);
     CountingWaker w;
     Acquire big = s.acquire(2);  // takes the 1 there is and waits for 1 more
-    EXPECT_FALSE(poll_once(big, w));
+    EXPECT_FALSE(poll_output(big, w));
     auto [p, why] = s.try_acquire(1);
     EXPECT_FALSE(p);
     EXPECT_EQ(why, TryAcquireError::NoPermits);
     s.add_permits(1);
-    auto got = poll_once(big, w);
+    auto got = poll_output(big, w);
     EXPECT_TRUE(got);
     auto [none, why2] = s.try_acquire(1);
     EXPECT_FALSE(none);
@@ -92,12 +81,12 @@ TEST(Semaphore, ADroppedWaiterGivesWhatItWasHandedToTheNext) {
     CountingWaker wa, wb;
     auto a = std::make_unique<Acquire>(s.acquire(5));
     Acquire b = s.acquire(2);
-    EXPECT_FALSE(poll_once(*a, wa));  // took the 2 free permits, waits for 3 more
-    EXPECT_FALSE(poll_once(b, wb));
+    EXPECT_FALSE(poll_output(*a, wa));  // took the 2 free permits, waits for 3 more
+    EXPECT_FALSE(poll_output(b, wb));
     EXPECT_EQ(s.available_permits(), 0u);
     a.reset();  // dropped: its 2 go to b
     EXPECT_EQ(wb.total_wakes(), 1);
-    auto pb = poll_once(b, wb);
+    auto pb = poll_output(b, wb);
     ASSERT_TRUE(pb);
     pb.reset();
     EXPECT_EQ(s.available_permits(), 2u) << "no permit lost";
@@ -108,16 +97,16 @@ TEST(Semaphore, CloseFailsWaitersAndLaterAcquiresButNotHeldPermits) {
     Semaphore s(1);
     CountingWaker w;
     Acquire held = s.acquire(1);
-    auto p = poll_once(held, w);
+    auto p = poll_output(held, w);
     ASSERT_TRUE(p);
     Acquire waiting = s.acquire(1);
-    EXPECT_FALSE(poll_once(waiting, w));
+    EXPECT_FALSE(poll_output(waiting, w));
     s.close();
     EXPECT_TRUE(s.is_closed());
     EXPECT_EQ(w.total_wakes(), 1);
-    EXPECT_THROW(poll_once(waiting, w), AcquireError);
+    EXPECT_THROW(poll_output(waiting, w), AcquireError);
     Acquire later = s.acquire(1);
-    EXPECT_THROW(poll_once(later, w), AcquireError);
+    EXPECT_THROW(poll_output(later, w), AcquireError);
     EXPECT_EQ(s.try_acquire(1).second, TryAcquireError::Closed);
     p.reset();  // a held permit still goes back
     EXPECT_EQ(s.available_permits(), 1u);

@@ -23,13 +23,6 @@ namespace watch = weft::sync::watch;
 
 namespace {
 
-template <class F>
-auto poll_once(F& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    return f.poll(cx);
-}
-
 // The output of a changed() future polled once: nullopt while pending.
 template <class F>
 std::optional<bool> changed_once(F& f, CountingWaker& w) {
