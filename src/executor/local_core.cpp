@@ -165,7 +165,7 @@ void LocalCore::shutdown() noexcept {
     while (!tasks_.empty()) {
         TaskHeader* t = tasks_.back();
         detail::add_ref(t);
-        cancel_task(t);
+        cancel_unless_finished(t);
         unregister(t);
         release_ref(t);
     }

@@ -676,7 +676,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
                     t = sh.tasks.back();
                 }
                 detail::add_ref(t);
-                cancel_task(t);
+                cancel_unless_finished(t);
                 finish_run(t, false);
             }
         }

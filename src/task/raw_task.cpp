@@ -113,6 +113,31 @@ void cancel_task(TaskHeader* t) noexcept {
     finish(t, true);
 }
 
+bool cancel_detached_here(TaskHeader* t) noexcept {
+    assert(!(t->state.load(std::memory_order_relaxed) & JOIN_INTEREST));
+    std::uint32_t s = t->state.load(std::memory_order_acquire);
+    for (;;) {
+        if (s & COMPLETE) return true;
+        if (s & RUNNING) {
+            // Being polled: the poller sees CANCELLED when its poll ends (run_task re-reads
+            // the state with acq_rel) and cancels the task on its own thread.
+            if (t->state.compare_exchange_weak(s, s | CANCELLED, std::memory_order_acq_rel))
+                return false;
+            continue;
+        }
+        // Claim it: COMPLETE keeps run_task, wakers and aborts away from the frame from now on.
+        // NOTIFIED (with a queue reference, unless it is queued already) sends it to its
+        // executor once more, which then unregisters it.
+        std::uint32_t next = s | COMPLETE | CANCELLED | NOTIFIED;
+        if (!(s & NOTIFIED)) next += REF_ONE;
+        // acquire: see everything its last poll wrote before destroying what it made.
+        if (t->state.compare_exchange_weak(s, next, std::memory_order_acq_rel)) break;
+    }
+    destroy_chain(t);
+    if (!(s & NOTIFIED)) t->scheduler->schedule(t);
+    return true;
+}
+
 void drop_frame_and_release(TaskHeader* t) noexcept {
     // The output is being dropped unread: an exception in it is nobody's unless reported.
     if (t->state.load(std::memory_order_acquire) & HAS_ERROR) {
@@ -137,10 +162,9 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
     owns_frame = false;
     std::uint32_t s = t->state.load(std::memory_order_acquire);
     for (;;) {
-        if (s & COMPLETE) {  // finished while queued (only during shutdown)
-            release_ref(t);
-            return RunResult::Idle;
-        }
+        // Cancelled where it stood by cancel_detached_here, which queued it for this visit:
+        // the executor now unregisters it and drops the queue's reference.
+        if (s & COMPLETE) return RunResult::Finished;
         // acquire: see everything the waker's thread wrote before waking us.
         if (t->state.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acquire))
             break;
@@ -166,12 +190,12 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
             cancel_task(t);
             return RunResult::Finished;
         }
-        // Woken during its own poll: back on the queue with the reference we hold. RUNNING
-        // stays set (run_task's first CAS tolerates it), which saves an RMW; NOTIFIED already
-        // keeps every other waker from queueing it a second time.
-        if (s & NOTIFIED) return RunResult::Requeue;
         if (t->state.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
     }
+    // Woken during its own poll: back on the queue with the reference we hold (NOTIFIED keeps
+    // every other waker from queueing it a second time). RUNNING is cleared even so: it must
+    // mean "being polled now", since cancel_detached_here waits for exactly that.
+    if (s & NOTIFIED) return RunResult::Requeue;
     release_ref(t);
     return RunResult::Idle;
 }

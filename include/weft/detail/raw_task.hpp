@@ -25,7 +25,8 @@ void abort_task(TaskHeader* t) noexcept;
 enum class RunResult {
     Idle,      // pending, not woken: the queue's reference was dropped
     Requeue,   // woken while running: push it back (the caller keeps the reference)
-    Finished,  // completed or cancelled: unregister it, then finish_release(t, owns_frame)
+    Finished,  // completed or cancelled (possibly elsewhere, by cancel_detached_here):
+               // unregister it, then drop the frame if owns_frame, then the reference
 };
 
 /// Polls a task taken off a run queue (the caller owns the queue's reference). On Finished,
@@ -40,6 +41,21 @@ void drop_frame_and_release(TaskHeader* t) noexcept;
 /// Cancels a task that is not running now: destroys its future (innermost coroutine first),
 /// marks it complete and wakes its JoinHandle. The caller holds a reference.
 void cancel_task(TaskHeader* t) noexcept;
+
+/// For an executor's shutdown, over the tasks it still has registered: cancels `t` unless it
+/// already finished (cancel_detached_here may have cancelled it, queued for a last visit that
+/// the shutdown replaces). The caller holds a reference.
+inline void cancel_unless_finished(TaskHeader* t) noexcept {
+    if (!(t->state.load(std::memory_order_acquire) & task_state::COMPLETE)) cancel_task(t);
+}
+
+/// Cancels a task whose JoinHandle is gone (detached) right here, on the calling thread, if no
+/// executor is polling it now: destroys its future (every destructor runs before this returns)
+/// and returns true. If it is being polled on another thread, requests the abort and returns
+/// false: that thread destroys the future when its poll ends. Either way the task's executor
+/// visits it once more to unregister it. Used where a caller must not return before a task's
+/// destructors have run (Scope's destructor) even when the executor cannot run meanwhile.
+bool cancel_detached_here(TaskHeader* t) noexcept;
 
 /// Initialises the header of a frame being spawned: queued, JoinHandle alive, three references
 /// (the frame, the JoinHandle, the run queue). The spawner then sets `scheduler`.

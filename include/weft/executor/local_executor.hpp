@@ -79,6 +79,7 @@ class LocalExecutor {
     /// Runs one ready task, if there is one. Returns whether a task ran.
     bool try_tick() {
         detail::LocalCore::Enter enter(core_);
+        detail::SpawnerScope spawner(core_);  // as in run: weft::spawn inside the task targets us
         return core_->run_ready(1) > 0;
     }
 
