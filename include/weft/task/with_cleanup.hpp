@@ -166,7 +166,7 @@ class [[nodiscard]] WithCleanup {
 ///         [](weft::net::TcpStream& c) { return serve(c); },  // may return, throw, be aborted
 ///         [](weft::net::TcpStream& c, weft::Exit) -> weft::Task<void> {
 ///             co_await weft::io::write_all(c, "bye\n");
-///             c.shutdown(weft::net::Shutdown::Write);
+///             co_await weft::io::shutdown(c);
 ///         });
 /// }
 /// ```
