@@ -74,6 +74,7 @@
 #include "weft/stream/receiver_stream.hpp"
 #include "weft/stream/skip.hpp"
 #include "weft/stream/stream.hpp"
+#include "weft/stream/stream_map.hpp"
 #include "weft/stream/take.hpp"
 #include "weft/stream/take_while.hpp"
 #include "weft/stream/then.hpp"
