@@ -1,10 +1,15 @@
 #pragma once
 // Shared by the Runtime bench programs: the runtime the `rt=` and `workers=` arguments ask for.
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "bench_util.hpp"
+#include "weft/executor/local_executor.hpp"
 #include "weft/runtime/runtime.hpp"
 #include "weft/runtime/runtime_builder.hpp"
 
@@ -25,5 +30,43 @@ inline BenchRuntime runtime_from_args(const std::map<std::string, std::string>& 
     return {weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build(),
             "rt=multi workers=" + std::to_string(workers)};
 }
+
+// The executor the `rt=` argument asks for: rt=local (LocalExecutor), rt=current (current-thread
+// Runtime) or rt=multi (the default) with `workers` workers (default 2). `run` spawns the body
+// on it and waits for it, so the body is always a spawned task (on a worker, on rt=multi).
+class BenchRt {
+  public:
+    explicit BenchRt(const std::map<std::string, std::string>& kv) {
+        std::string rt = str(kv, "rt", "multi");
+        if (rt == "local") {
+            local_ = std::make_unique<weft::LocalExecutor>();
+            params_ = "rt=local";
+        } else if (rt == "current") {
+            rt_ =
+                std::make_unique<weft::Runtime>(weft::RuntimeBuilder::new_current_thread().build());
+            params_ = "rt=current";
+        } else if (rt == "multi") {
+            long workers = arg(kv, "workers", 2);
+            rt_ = std::make_unique<weft::Runtime>(
+                weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build());
+            params_ = "rt=multi workers=" + std::to_string(workers);
+        } else {
+            std::fprintf(stderr, "rt must be local, current or multi\n");
+            std::exit(2);
+        }
+    }
+    // `body` is a callable returning a weft::Task<double> (the seconds it measured).
+    template <class F>
+    double run(F&& body) {
+        if (local_) return local_->run(local_->spawn(std::forward<F>(body)));
+        return rt_->block_on(rt_->spawn(std::forward<F>(body)));
+    }
+    const std::string& params() const { return params_; }
+
+  private:
+    std::unique_ptr<weft::LocalExecutor> local_;
+    std::unique_ptr<weft::Runtime> rt_;
+    std::string params_;
+};
 
 }  // namespace bench

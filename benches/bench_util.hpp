@@ -27,6 +27,11 @@ inline long arg(const std::map<std::string, std::string>& kv, const char* k, lon
     auto it = kv.find(k);
     return it == kv.end() ? def : std::atol(it->second.c_str());
 }
+inline std::string str(const std::map<std::string, std::string>& kv, const char* k,
+                       const char* def) {
+    auto it = kv.find(k);
+    return it == kv.end() ? def : it->second;
+}
 
 struct Timing {
     double median, min, max;

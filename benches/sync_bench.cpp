@@ -30,10 +30,10 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_runtime.hpp"
 #include "bench_util.hpp"
 #include "ping_pong.hpp"
 #include "weft/weft.hpp"
@@ -47,47 +47,6 @@ namespace oneshot = weft::sync::oneshot;
 [[noreturn]] void fail(const char* what) {
     std::fprintf(stderr, "sync_bench: %s\n", what);
     std::exit(1);
-}
-
-// The executor the `rt=` argument asks for; `run` spawns the body on it and waits for it.
-class BenchRt {
-  public:
-    explicit BenchRt(const std::map<std::string, std::string>& kv) {
-        auto it = kv.find("rt");
-        std::string rt = it == kv.end() ? "multi" : it->second;
-        if (rt == "local") {
-            local_ = std::make_unique<weft::LocalExecutor>();
-            params_ = "rt=local";
-        } else if (rt == "current") {
-            rt_ =
-                std::make_unique<weft::Runtime>(weft::RuntimeBuilder::new_current_thread().build());
-            params_ = "rt=current";
-        } else if (rt == "multi") {
-            long workers = arg(kv, "workers", 2);
-            rt_ = std::make_unique<weft::Runtime>(
-                weft::Runtime::builder().worker_threads(static_cast<std::size_t>(workers)).build());
-            params_ = "rt=multi workers=" + std::to_string(workers);
-        } else {
-            fail("rt must be local, current or multi");
-        }
-    }
-    // `body` is a callable returning a weft::Task<double> (the seconds it measured).
-    template <class F>
-    double run(F&& body) {
-        if (local_) return local_->run(local_->spawn(std::forward<F>(body)));
-        return rt_->block_on(rt_->spawn(std::forward<F>(body)));
-    }
-    const std::string& params() const { return params_; }
-
-  private:
-    std::unique_ptr<weft::LocalExecutor> local_;
-    std::unique_ptr<weft::Runtime> rt_;
-    std::string params_;
-};
-
-std::string str(const std::map<std::string, std::string>& kv, const char* k, const char* def) {
-    auto it = kv.find(k);
-    return it == kv.end() ? def : it->second;
 }
 
 // ---- mpsc ----

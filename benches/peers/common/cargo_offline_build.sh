@@ -3,12 +3,17 @@
 # librust-*-dev packages unpack under /usr/share/cargo/registry (the source
 # replacement is in .cargo/config.toml), the same way as the shared Tokio peer
 # (/work/shared/peers/tokio/build.sh). Installs what is missing with apt-get.
-# Result: $1/target/release/<its binary>. Used by tokio_time/build.sh and tokio_sync/build.sh.
+# Result: $1/target/release/<its binary>. Used by tokio_time/build.sh, tokio_sync/build.sh and
+# tokio_stream/build.sh.
+#   cargo_offline_build.sh DIR [PKG...]
+# Any PKG after DIR is a further Debian package the peer's crates come from (installed if
+# missing, like librust-tokio-dev), e.g. librust-futures-dev for tokio_stream.
 set -euo pipefail
 cd "$1"
+shift
 
-# tokio 1.24.2 (+ its deps: pin-project-lite, num_cpus, libc, autocfg).
-PKGS=(librust-tokio-dev)
+# tokio 1.24.2 (+ its deps: pin-project-lite, num_cpus, libc, autocfg), and the caller's extras.
+PKGS=(librust-tokio-dev "$@")
 command -v cargo >/dev/null 2>&1 || PKGS+=(cargo)   # Debian's cargo 1.65 / rustc 1.63
 
 missing=()
