@@ -115,6 +115,7 @@ void cancel_task(TaskHeader* t) noexcept {
 
 bool cancel_detached_here(TaskHeader* t) noexcept {
     assert(!(t->state.load(std::memory_order_relaxed) & JOIN_INTEREST));
+    assert(t->state.load(std::memory_order_relaxed) & EXACT_RUNNING);
     std::uint32_t s = t->state.load(std::memory_order_acquire);
     for (;;) {
         if (s & COMPLETE) return true;
@@ -190,11 +191,14 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
             cancel_task(t);
             return RunResult::Finished;
         }
+        // Woken during its own poll: back on the queue with the reference we hold. RUNNING
+        // stays set (run_task's first CAS tolerates it), which saves an RMW; NOTIFIED already
+        // keeps every other waker from queueing it a second time. Only a task that may be
+        // cancelled in place needs RUNNING to mean "being polled now" (cancel_detached_here
+        // waits for exactly that), and pays for the RMW.
+        if ((s & (NOTIFIED | EXACT_RUNNING)) == NOTIFIED) return RunResult::Requeue;
         if (t->state.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
     }
-    // Woken during its own poll: back on the queue with the reference we hold (NOTIFIED keeps
-    // every other waker from queueing it a second time). RUNNING is cleared even so: it must
-    // mean "being polled now", since cancel_detached_here waits for exactly that.
     if (s & NOTIFIED) return RunResult::Requeue;
     release_ref(t);
     return RunResult::Idle;

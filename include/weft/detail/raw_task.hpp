@@ -49,6 +49,12 @@ inline void cancel_unless_finished(TaskHeader* t) noexcept {
     if (!(t->state.load(std::memory_order_acquire) & task_state::COMPLETE)) cancel_task(t);
 }
 
+/// Makes a task that was just prepared with init_spawned (and not yet handed to its executor)
+/// keep RUNNING exact, so that cancel_detached_here may be used on it.
+inline void allow_cancel_here(TaskHeader* t) noexcept {
+    t->state.fetch_or(task_state::EXACT_RUNNING, std::memory_order_relaxed);
+}
+
 /// Cancels a task whose JoinHandle is gone (detached) right here, on the calling thread, if no
 /// executor is polling it now: destroys its future (every destructor runs before this returns)
 /// and returns true. If it is being polled on another thread, requests the abort and returns

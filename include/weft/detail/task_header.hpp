@@ -53,7 +53,9 @@ class Scheduler {
 //   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference)
 //   bit 7 HAS_ERROR     `error` holds the coroutine's exception
 //   bit 8 HAS_META      the task has an id or name in the side table (task_meta.cpp)
-//   bits 9.. reference count (23 bits: 8 million references to one task)
+//   bit 9 EXACT_RUNNING RUNNING is cleared even when the task is re-queued, so that it means
+//                       "being polled now" (a Scope's children: see cancel_detached_here)
+//   bits 10.. reference count (22 bits: 4 million references to one task)
 namespace task_state {
 inline constexpr std::uint32_t NOTIFIED = 1u << 0;
 inline constexpr std::uint32_t RUNNING = 1u << 1;
@@ -64,7 +66,8 @@ inline constexpr std::uint32_t JOIN_WAKER = 1u << 5;
 inline constexpr std::uint32_t SPAWNED = 1u << 6;
 inline constexpr std::uint32_t HAS_ERROR = 1u << 7;
 inline constexpr std::uint32_t HAS_META = 1u << 8;
-inline constexpr std::uint32_t REF_ONE = 1u << 9;
+inline constexpr std::uint32_t EXACT_RUNNING = 1u << 9;
+inline constexpr std::uint32_t REF_ONE = 1u << 10;
 inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
 }  // namespace task_state
 

@@ -42,6 +42,7 @@ class Scope {
             detail::ScopeChild<std::decay_t<F>>(state_, std::decay_t<F>(std::forward<F>(f))));
         detail::TaskHeader* t;
         JoinHandle<void> handle = detail::handle_for(task, t);
+        detail::allow_cancel_here(t);
         sp.spawn_task(t);
         AbortHandle abort = handle.abort_handle();
         detail::add_ref(t);  // for the scope's list of children (track takes it over)
