@@ -79,10 +79,10 @@ weft::Task<double> generator_body(int n) {
 
 // ---- buffer_unordered ----
 
-// The buffer_unordered and join_set items are `long`, not `int`: with `int` outputs, GCC 12 at
-// -O3 warns (-Wmaybe-uninitialized, an error under -Werror) in
-// FuturesUnordered::poll_next_impl, on the trivial copy of an empty std::optional<int> into a
-// Poll<std::optional<int>>. A false positive in library code that a pragma here cannot reach.
+// The buffer_unordered and join_set items are `long`, as Rust's are `i64`. (They were `long`
+// first because `int` outputs made GCC 12 -O3 report a -Wmaybe-uninitialized false positive in
+// FuturesUnordered::poll_next_impl; that function now builds its end-of-stream in place, and
+// this file compiles with `int` too.)
 weft::Task<long> ready_task(long i) {
     co_return i;
 }

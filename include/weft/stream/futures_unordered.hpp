@@ -224,7 +224,9 @@ class FuturesUnordered {
             }
         }
         std::lock_guard lock(shared_->mu);
-        if (len_ == 0) return std::optional<Item>();
+        // The end, built in place from nullopt: returning a temporary empty optional<int>
+        // copies its unset payload, which GCC 12 -O3 flags as -Wmaybe-uninitialized.
+        if (len_ == 0) return std::nullopt;
         if (!shared_->notified.empty()) {  // budget used up with futures still woken
             if (cx != nullptr) cx->waker().wake_by_ref();
             return Pending;
