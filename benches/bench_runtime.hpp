@@ -69,4 +69,27 @@ class BenchRt {
     std::string params_;
 };
 
+// What a bench main taking `rt=` starts with: the workload named by argv[1] (or a usage line
+// and exit 2), the k=v pairs, the executor they ask for, and `iters=` (default 1).
+struct BenchArgs {
+    BenchArgs(int argc, char** argv, const char* workloads)
+        : what(argc >= 2 ? argv[1] : usage(argv[0], workloads)),
+          kv(parse(argc, argv)),
+          rt(kv),
+          iters(arg(kv, "iters", 1)),
+          its(" iters=" + std::to_string(iters)) {}
+
+    std::string what;
+    std::map<std::string, std::string> kv;
+    BenchRt rt;
+    long iters;
+    std::string its;  // " iters=K", for the output line
+
+  private:
+    static const char* usage(const char* prog, const char* workloads) {
+        std::fprintf(stderr, "usage: %s %s [rt=local|current|multi] [k=v...]\n", prog, workloads);
+        std::exit(2);
+    }
+};
+
 }  // namespace bench

@@ -134,18 +134,12 @@ weft::Task<double> join_set_body(long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr,
-                     "usage: %s generator|buffer_unordered|join_set [rt=local|current|multi] "
-                     "[k=v...]\n",
-                     argv[0]);
-        return 2;
-    }
-    std::string what = argv[1];
-    auto kv = parse(argc, argv);
-    BenchRt rt(kv);
-    long iters = arg(kv, "iters", 1);
-    std::string its = " iters=" + std::to_string(iters);
+    BenchArgs args(argc, argv, "generator|buffer_unordered|join_set");
+    const std::string& what = args.what;
+    const auto& kv = args.kv;
+    BenchRt& rt = args.rt;
+    long iters = args.iters;
+    const std::string& its = args.its;
     if (what == "generator") {
         int n = static_cast<int>(arg(kv, "n", 10000000));
         auto t = repeat(iters, [&] { return rt.run([&] { return generator_body(n); }); });

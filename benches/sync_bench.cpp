@@ -193,18 +193,12 @@ weft::Task<double> semaphore_contended_body(long tasks, long permits, long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr,
-                     "usage: %s mpsc|oneshot|mutex|semaphore|ping_pong [rt=local|current|multi] "
-                     "[k=v...]\n",
-                     argv[0]);
-        return 2;
-    }
-    std::string what = argv[1];
-    auto kv = parse(argc, argv);
-    BenchRt rt(kv);
-    long iters = arg(kv, "iters", 1);
-    std::string its = " iters=" + std::to_string(iters);
+    BenchArgs args(argc, argv, "mpsc|oneshot|mutex|semaphore|ping_pong");
+    const std::string& what = args.what;
+    const auto& kv = args.kv;
+    BenchRt& rt = args.rt;
+    long iters = args.iters;
+    const std::string& its = args.its;
     if (what == "mpsc") {
         long producers = arg(kv, "producers", 1), msgs = arg(kv, "msgs", 10000000),
              cap = arg(kv, "cap", 1024);
