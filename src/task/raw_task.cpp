@@ -49,12 +49,20 @@ class BorrowedWaker {
 
 // Marks the task complete (and, with `cancelled`, cancelled) and wakes the JoinHandle.
 // Returns true if nobody holds the JoinHandle: the finished frame is then the caller's to drop.
+//
+// A task whose poll returned its output is complete and *not* cancelled, even if an abort
+// set CANCELLED during that poll: the output is in the frame, and whoever sees COMPLETE
+// without CANCELLED owns dropping it (JoinHandle::take_output, detach, or the executor when
+// nobody joins). Completion wins over an abort that came too late, as in Tokio. (Keeping
+// CANCELLED here made the JoinHandle throw JoinError and release only its own reference, so
+// the frame's reference was lost: the task block, the JoinSet waker in it, and through the
+// task's scheduler reference the whole runtime leaked.)
 bool finish(TaskHeader* t, bool cancelled) noexcept {
-    std::uint32_t add = COMPLETE | (cancelled ? CANCELLED : 0);
+    std::uint32_t set = COMPLETE | (cancelled ? CANCELLED : 0);
+    std::uint32_t clear = RUNNING | NOTIFIED | (cancelled ? 0 : CANCELLED);
     std::uint32_t s = t->state.load(std::memory_order_relaxed);
     // acq_rel: release the output to the JoinHandle; acquire its join_waker.
-    while (!t->state.compare_exchange_weak(s, (s | add) & ~(RUNNING | NOTIFIED),
-                                           std::memory_order_acq_rel)) {
+    while (!t->state.compare_exchange_weak(s, (s | set) & ~clear, std::memory_order_acq_rel)) {
     }
     if (!(s & JOIN_INTEREST)) return !cancelled;
     if (s & JOIN_WAKER) t->join_waker.wake_by_ref();
