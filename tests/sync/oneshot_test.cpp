@@ -131,3 +131,33 @@ TEST(Oneshot, ReceiverDropRacingWithSend) {
     EXPECT_EQ(lt.alive(), 0);
     std::printf("handed back %d of 2000\n", handed_back);
 }
+
+// Issue 16: after `close()`, with the sender alive and nothing sent, the receiver completes
+// with the closed error (Tokio: `RecvError`) and `try_recv` says closed, not empty; a value
+// sent before the close is still received.
+TEST(Oneshot, CloseWithTheSenderAliveCompletesTheReceiverWithTheClosedError) {
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker w;
+        EXPECT_FALSE(poll_output(rx, w).has_value());  // waiting
+        rx.close();
+        EXPECT_TRUE(tx.is_closed());
+        EXPECT_THROW((void)poll_once(rx, w), weft::sync::RecvError);
+        EXPECT_THROW((void)rx.try_recv(), weft::sync::RecvError);
+        EXPECT_TRUE(std::move(tx).send(1).is_closed());
+    }
+    {  // through the executor: awaiting a closed receiver does not hang
+        Watchdog dog(std::chrono::seconds(10));
+        auto [tx, rx] = oneshot::channel<int>();
+        rx.close();
+        EXPECT_THROW((void)weft::block_on(rx), weft::sync::RecvError);
+        EXPECT_TRUE(tx.is_closed());
+    }
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        EXPECT_EQ(rx.try_recv(), std::nullopt);  // open and empty
+        EXPECT_TRUE(std::move(tx).send(4).ok());
+        rx.close();
+        EXPECT_EQ(rx.try_recv(), 4);
+    }
+}

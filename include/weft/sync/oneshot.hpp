@@ -149,6 +149,9 @@ class Receiver {
         pin_.pin();
         std::uint32_t st = s_->state.load(std::memory_order_acquire);
         if (st & S::TX_DONE) return take(st);
+        // Closed by `close()` with nothing sent: a send fails from now on, so nothing will
+        // come (Tokio completes with `RecvError` here too).
+        if (st & S::RX_CLOSED) throw RecvError();
         if (st & S::RX_WAKER) {
             if (s_->rx_waker.will_wake(cx.waker())) return Pending;
             // Take the slot back to replace the waker (see Shared).
@@ -161,16 +164,32 @@ class Receiver {
         return Pending;
     }
 
-    /// The value if it was sent, without waiting; `std::nullopt` if not yet. Throws `RecvError`
-    /// if the sender was dropped without sending.
+    /// The value if it was sent, without waiting; `std::nullopt` if it is empty (not sent
+    /// yet). Throws `RecvError` if the channel is closed with no value: the sender was dropped
+    /// without sending, or `close()` was called before it sent (Tokio's
+    /// `TryRecvError::Closed`; `std::nullopt` is its `TryRecvError::Empty`).
+    ///
+    /// ```cpp
+    /// rx.close();
+    /// rx.try_recv();  // throws RecvError: nothing was sent, and nothing can be now
+    /// ```
     std::optional<T> try_recv() {
         std::uint32_t st = s_->state.load(std::memory_order_acquire);
-        if (!(st & S::TX_DONE)) return std::nullopt;
+        if (!(st & S::TX_DONE)) {
+            if (st & S::RX_CLOSED) throw RecvError();  // closed before a send: none will come
+            return std::nullopt;
+        }
         return take(st).value();
     }
 
     /// Stops the sender from sending (its `send` fails from now on); a value sent before can
-    /// still be received.
+    /// still be received. With nothing sent, awaiting the receiver (or `try_recv`) then
+    /// throws `RecvError` at once instead of waiting, as Tokio's `close` makes `recv` fail.
+    ///
+    /// ```cpp
+    /// rx.close();
+    /// if (auto v = rx.try_recv()) use(*v);  // a value sent before the close
+    /// ```
     void close() noexcept { s_->state.fetch_or(S::RX_CLOSED, std::memory_order_acq_rel); }
 
   private:
