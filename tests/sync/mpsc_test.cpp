@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 
 using namespace weft_test;
@@ -253,4 +254,154 @@ TEST(Mpsc, RecvManyStressAcrossWorkers) {
     for (int i = 0; i < kCap; ++i)
         EXPECT_TRUE(tx.try_send({0, 0}).ok()) << "a batch did not give back every slot it freed";
     EXPECT_TRUE(tx.try_send({0, 0}).is_full());
+}
+
+// Issue 16: after `close()`, a value from a permit reserved before it is still delivered, and
+// the stream ends only once every such permit is used or dropped (Tokio's semantics). Before,
+// recv() ended at once and the permit's value came out after the end of the stream.
+TEST(Mpsc, CloseWaitsForReservedPermitsBeforeEndingTheStream) {
+    auto [tx, rx] = mpsc::channel<int>(4);
+    CountingWaker w;
+    auto r1 = tx.reserve();
+    auto p1 = poll_output(r1, w);
+    ASSERT_TRUE(p1.has_value() && p1->has_value());
+    auto r2 = tx.reserve();
+    auto p2 = poll_output(r2, w);
+    ASSERT_TRUE(p2.has_value() && p2->has_value());
+    EXPECT_TRUE(tx.try_send(1).ok());
+    rx.close();
+    EXPECT_TRUE(tx.try_send(9).is_closed());  // no new sends
+    auto f = rx.recv();
+    EXPECT_EQ(poll_output(f, w), std::optional<std::optional<int>>(1));  // buffered
+    EXPECT_FALSE(poll_output(f, w).has_value());  // two permits out: may still deliver
+    std::move(**p1).send(2);
+    EXPECT_EQ(w.total_wakes(), 1);
+    EXPECT_EQ(poll_output(f, w), std::optional<std::optional<int>>(2));
+    EXPECT_FALSE(poll_output(f, w).has_value());  // one permit still out
+    p2.reset();                                   // dropped unused: nothing more can come
+    EXPECT_EQ(w.total_wakes(), 2);
+    EXPECT_EQ(poll_output(f, w), std::make_optional(std::optional<int>()));
+    EXPECT_EQ(poll_output(f, w), std::make_optional(std::optional<int>()));  // stays
+    p1.reset();
+    EXPECT_EQ(w.live(), 0);
+}
+
+// The same across tasks: a consumer that closes while producers on other workers hold permits
+// gets every reserved value before the end, and nothing after it.
+TEST(Mpsc, CloseWithPermitsOutDeliversTheirValuesBeforeTheEndAcrossWorkers) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    for (int round = 0; round < 100; ++round) {
+        auto [tx, rx] = mpsc::channel<int>(8);
+        std::atomic<int> holding{0};
+        std::atomic<bool> closed{false};
+        rt.block_on([&]() -> weft::Task<void> {
+            std::vector<weft::JoinHandle<void>> producers;
+            for (int i = 0; i < 4; ++i) {
+                producers.push_back(weft::spawn([&, i]() -> weft::Task<void> {
+                    auto p = co_await tx.reserve();
+                    EXPECT_TRUE(p.has_value());
+                    holding++;
+                    while (!closed)
+                        co_await weft::yield_now();
+                    for (int k = 0; k < i; ++k)
+                        co_await weft::yield_now();
+                    std::move(*p).send(1);
+                }));
+            }
+            while (holding < 4)
+                co_await weft::yield_now();
+            rx.close();
+            closed = true;
+            int n = 0;
+            while (auto v = co_await rx.recv())
+                n += *v;
+            EXPECT_EQ(n, 4);  // every reserved value, before the end
+            for (auto& h : producers)
+                co_await h;
+            EXPECT_FALSE(rx.try_recv().has_value());  // and nothing after it
+        });
+    }
+}
+
+// Issue 16: dropping the receiver releases the waker it registered at once, even while
+// senders live (before, it stayed, with the task behind it, until the last sender went).
+TEST(Mpsc, DroppingTheReceiverReleasesItsWakerWhileSendersLive) {
+    {
+        auto [tx, rx] = mpsc::channel<int>(1);
+        CountingWaker w;
+        {
+            auto gone = std::move(rx);
+            auto f = gone.recv();
+            EXPECT_FALSE(poll_output(f, w).has_value());
+            EXPECT_EQ(w.live(), 1);  // stored in the channel
+        }
+        EXPECT_EQ(w.live(), 0);
+        EXPECT_TRUE(tx.is_closed());
+    }
+    {
+        auto [tx, rx] = mpsc::unbounded_channel<int>();
+        CountingWaker w;
+        {
+            auto gone = std::move(rx);
+            std::vector<int> out;
+            auto f = gone.recv_many(out, 4);
+            EXPECT_FALSE(poll_output(f, w).has_value());
+        }
+        EXPECT_EQ(w.live(), 0);
+        EXPECT_TRUE(tx.send(1).is_closed());
+    }
+}
+
+// Issue 16: a waker is user code on drop too. A receive (or a send waiting for capacity)
+// polled again with another waker drops the one it replaces; if that drop re-enters the
+// channel (here: it sends on it), dropping it under the channel's spin lock spun forever.
+TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    {
+        auto [tx, rx] = mpsc::channel<int>(2);
+        DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(7).ok()); });
+        auto f = rx.recv();
+        {
+            weft::Waker wa = a.make();
+            weft::Context cx(wa);
+            EXPECT_TRUE(f.poll(cx).is_pending());
+        }
+        CountingWaker b;
+        EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker: a sends 7
+        EXPECT_TRUE(a.hook_ran);
+        EXPECT_EQ(poll_output(f, b), std::make_optional(std::optional<int>(7)));
+    }
+    {  // a sender waiting for capacity
+        auto [tx, rx] = mpsc::channel<int>(1);
+        EXPECT_TRUE(tx.try_send(1).ok());
+        DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
+        auto s = tx.send(3);
+        {
+            weft::Waker wa = a.make();
+            weft::Context cx(wa);
+            EXPECT_TRUE(s.poll(cx).is_pending());
+        }
+        CountingWaker b;
+        EXPECT_FALSE(poll_output(s, b).has_value());
+        EXPECT_TRUE(a.hook_ran);
+        EXPECT_EQ(rx.try_recv(), 1);
+        auto done = poll_output(s, b);
+        ASSERT_TRUE(done.has_value());
+        EXPECT_TRUE(done->ok());
+    }
+    {  // reserve
+        auto [tx, rx] = mpsc::channel<int>(1);
+        EXPECT_TRUE(tx.try_send(1).ok());
+        DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
+        auto r = tx.reserve();
+        {
+            weft::Waker wa = a.make();
+            weft::Context cx(wa);
+            EXPECT_TRUE(r.poll(cx).is_pending());
+        }
+        CountingWaker b;
+        EXPECT_FALSE(poll_output(r, b).has_value());
+        EXPECT_TRUE(a.hook_ran);
+    }
 }

@@ -52,8 +52,16 @@ struct Chan {
     weft::detail::WaiterList<SendWaiter> waiters;  // senders waiting for a slot, oldest first
     Waker rx_waker;
     std::size_t senders = 1;
+    // Permits reserved (`reserve`, `try_reserve`, ...) and neither used nor dropped yet: each
+    // may still deliver a value, so a closed channel's stream ends only once this is 0 (as
+    // Tokio's, whose receiver waits for the semaphore to be idle).
+    std::size_t reserved = 0;
     bool rx_alive = true;
     bool closed = false;  // the receiver closed or dropped: sends fail
+
+    // No value can come any more: every sender is gone, or the channel was closed and no
+    // reserved permit is left. (With an empty buffer, that is the end of the stream.)
+    bool finished() const noexcept { return (senders == 0 || closed) && reserved == 0; }
 
     // The channel's memory goes when the last sender and the receiver are gone.
     bool unreferenced() const noexcept { return senders == 0 && !rx_alive; }
@@ -67,8 +75,9 @@ struct Chan {
         w->queued = false;
     }
 
-    // Takes a permit for `w`, or queues it (remembering cx's waker). Under mu.
-    Acquire acquire(SendWaiter& w, Context& cx) {
+    // Takes a permit for `w`, or queues it (remembering cx's waker; the waker it replaces goes
+    // to `old`, to be dropped after unlocking). Under mu.
+    Acquire acquire(SendWaiter& w, Context& cx, Waker& old) {
         if (closed) {
             if (w.queued) unlink(&w);
             w.granted = false;  // a permit of a closed channel is worth nothing
@@ -82,7 +91,7 @@ struct Chan {
             --permits;
             return Acquire::Acquired;
         }
-        w.waker = cx.waker();  // clone_from: no vtable call when it is the same task
+        old = weft::detail::replace_waker(w.waker, cx.waker());
         if (!w.queued) link(&w);
         return Acquire::Pending;
     }
@@ -137,10 +146,10 @@ class SlotWait {
         }
         std::move(next).wake();
     }
-    // Takes a slot or queues for one (call under ch_->mu).
-    Acquire acquire(Context& cx) {
+    // Takes a slot or queues for one (call under ch_->mu; drop `old` after unlocking).
+    Acquire acquire(Context& cx, Waker& old) {
         pin_.pin();
-        Acquire a = ch_->acquire(waiter_, cx);
+        Acquire a = ch_->acquire(waiter_, cx, old);
         if (a == Acquire::Pending) registered_ = true;
         return a;
     }
@@ -209,22 +218,34 @@ class [[nodiscard]] Permit {
     Permit& operator=(Permit&&) = delete;
     ~Permit() {
         if (ch_ == nullptr) return;
-        Waker w;
+        Waker w, rx;
         {
             std::lock_guard lock(ch_->mu);
+            --ch_->reserved;
             w = ch_->release_permit();
+            // The last permit of a closed channel: the receiver waiting on it sees the end.
+            if (ch_->finished()) rx = std::move(ch_->rx_waker);
         }
         std::move(w).wake();
+        std::move(rx).wake();
     }
 
-    /// Delivers `value` into the reserved slot.
+    /// Delivers `value` into the reserved slot. Delivered even if the receiver called
+    /// `close()` after the reservation (the receiver gets it before the end of the stream, as
+    /// Tokio's); dropped at once if the receiver itself is gone.
     void send(T value) && {
         auto* ch = std::exchange(ch_, nullptr);
         Waker rx;
+        std::optional<T> unread;  // the receiver is gone: destroyed after the lock
         {
             std::lock_guard lock(ch->mu);
-            ch->buf.push_back(std::move(value));
-            rx = std::move(ch->rx_waker);
+            --ch->reserved;
+            if (ch->rx_alive) {
+                ch->buf.push_back(std::move(value));
+                rx = std::move(ch->rx_waker);
+            } else {
+                unread.emplace(std::move(value));
+            }
         }
         std::move(rx).wake();
     }
@@ -300,10 +321,10 @@ class Sender<T>::SendFuture : private detail::SlotWait<T> {
 
     Poll<SendResult<T>> poll(Context& cx) {
         detail::Chan<T>* ch = this->ch_;
-        Waker rx;
+        Waker rx, old;  // both dropped or woken after the lock is released
         {
             std::lock_guard lock(ch->mu);
-            detail::Acquire a = this->acquire(cx);
+            detail::Acquire a = this->acquire(cx, old);
             if (a == detail::Acquire::Pending) return Pending;
             if (a == detail::Acquire::Closed) {
                 return SendResult<T>(SendStatus::Closed, std::move(*value_));
@@ -329,10 +350,12 @@ class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
     ReserveFuture(ReserveFuture&&) = default;
 
     Poll<std::optional<Permit<T>>> poll(Context& cx) {
+        Waker old;  // the waker replaced: dropped after the lock is released
         std::lock_guard lock(this->ch_->mu);
-        detail::Acquire a = this->acquire(cx);
+        detail::Acquire a = this->acquire(cx, old);
         if (a == detail::Acquire::Pending) return Pending;
         if (a == detail::Acquire::Closed) return std::optional<Permit<T>>();
+        ++this->ch_->reserved;
         return std::optional<Permit<T>>(Permit<T>(this->ch_));
     }
 
@@ -409,13 +432,13 @@ class Receiver {
 
     /// Polls for the next value (for hand-written futures and streams).
     Poll<std::optional<T>> poll_recv(Context& cx) {
-        Waker next;
+        Waker next, old;  // woken / dropped after the lock is released
         std::optional<T> v;
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->buf.empty()) {
-                if (ch_->senders == 0 || ch_->closed) return std::optional<T>();
-                ch_->rx_waker = cx.waker();
+                if (ch_->finished()) return std::optional<T>();
+                old = weft::detail::replace_waker(ch_->rx_waker, cx.waker());
                 return Pending;
             }
             v.emplace(std::move(ch_->buf.front()));
@@ -465,12 +488,13 @@ class Receiver {
     Poll<std::size_t> poll_recv_many(Context& cx, std::vector<T>& out, std::size_t limit) {
         if (limit == 0) return std::size_t{0};
         std::vector<Waker> next;
+        Waker old;  // the waker replaced: dropped after the lock is released
         std::size_t n = 0;
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->buf.empty()) {
-                if (ch_->senders == 0 || ch_->closed) return std::size_t{0};
-                ch_->rx_waker = cx.waker();
+                if (ch_->finished()) return std::size_t{0};
+                old = weft::detail::replace_waker(ch_->rx_waker, cx.waker());
                 return Pending;
             }
             n = std::min(limit, ch_->buf.size());
@@ -526,11 +550,13 @@ class Receiver {
         if (ch_ == nullptr) return;
         std::vector<Waker> ws;
         std::deque<T> values;
+        Waker own;  // the waker this receiver registered: released now, not with the channel
         bool free_it;
         {
             std::lock_guard lock(ch_->mu);
             ws = ch_->close_senders();
             values.swap(ch_->buf);  // destroyed below, outside the lock
+            own = std::move(ch_->rx_waker);
             ch_->rx_alive = false;
             free_it = ch_->unreferenced();
         }
