@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/sync/broadcast.hpp"
 #include "weft/weft.hpp"
@@ -449,4 +450,24 @@ TEST(Broadcast, StressLagsAreAccountedForExactly) {
     // (Not asserted: whether anything was lost depends on the scheduling.)
     std::printf("values lost to lag over %d receivers: %llu of %d\n", kReceivers,
                 static_cast<unsigned long long>(lost), 2 * kPerSender * kReceivers);
+}
+
+// Issue 16: a receive polled again with another waker replaces the one it stored; dropping the
+// old one under the channel's spin lock deadlocked when that drop sends on the same channel.
+TEST(Broadcast, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    auto [tx, rx] = broadcast::channel<int>(4);
+    DropHookWaker a([&] { EXPECT_TRUE(tx.send(7).ok()); });
+    auto f = rx.recv();
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker, which sends 7
+    EXPECT_TRUE(a.hook_ran);
+    auto r = poll_output(f, b);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(val(std::move(*r)), 7);
 }

@@ -396,6 +396,9 @@ class Receiver {
     // `registered`) and the result is `empty()`.
     RecvResult<T> step(detail::Waiter* w, Context* cx, bool& registered) {
         detail::Shared<T>& s = *sh_;
+        // The waker a new registration replaces: dropped on return, after `mu` is released (a
+        // waker's drop is user code and may re-enter this channel, issue 16).
+        Waker replaced;
         for (;;) {
             detail::Slot<T>& slot = s.slot(next_);
             {
@@ -416,7 +419,7 @@ class Receiver {
             if (next_ == tail) {
                 if (s.closed) return RecvResult<T>::closed();
                 if (w != nullptr) {
-                    w->waker = cx->waker();  // clone_from: no vtable call for the same task
+                    replaced = weft::detail::replace_waker(w->waker, cx->waker());
                     if (!w->queued) {
                         w->pos = next_;
                         s.waiters.push_back(w);
