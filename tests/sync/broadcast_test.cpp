@@ -471,3 +471,49 @@ TEST(Broadcast, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(val(std::move(*r)), 7);
 }
+
+namespace {
+// A value whose copy throws when `bad` is set (its move does not: broadcast requires that).
+struct Fragile {
+    int v = 0;
+    bool bad = false;
+    Fragile(int value, bool b) : v(value), bad(b) {}
+    Fragile(const Fragile& o) : v(o.v), bad(o.bad) {
+        if (bad) throw std::runtime_error("copy failed");
+    }
+    Fragile(Fragile&&) noexcept = default;
+    Fragile& operator=(const Fragile&) = default;
+};
+}  // namespace
+
+// Issue 16: as Tokio's, a receiver moves past a value whose copy threw; the exception reaches
+// that receive once, and the next receive gets the next value (before, the receiver stayed on
+// it and threw on every receive, never making progress). Each receiver is done with it.
+TEST(Broadcast, AReceiverMovesPastAValueWhoseCopyThrows) {
+    auto [tx, rx] = broadcast::channel<Fragile>(4);
+    auto rx2 = tx.subscribe();
+    EXPECT_TRUE(tx.send(Fragile(1, false)).ok());
+    EXPECT_TRUE(tx.send(Fragile(2, true)).ok());
+    EXPECT_TRUE(tx.send(Fragile(3, false)).ok());
+    for (auto* r : {&rx, &rx2}) {
+        EXPECT_EQ(r->try_recv()->v, 1);
+        EXPECT_THROW((void)r->try_recv(), std::runtime_error);
+        auto third = r->try_recv();
+        ASSERT_TRUE(third.ok());
+        EXPECT_EQ(third->v, 3);
+        EXPECT_TRUE(r->try_recv().is_empty());
+    }
+    EXPECT_EQ(tx.len(), 0u);  // every claim given up: the failed value is gone too
+    // Through recv(): the exception reaches the awaiting poll, then the stream goes on.
+    EXPECT_TRUE(tx.send(Fragile(4, true)).ok());
+    EXPECT_TRUE(tx.send(Fragile(5, false)).ok());
+    CountingWaker w;
+    {
+        auto f = rx.recv();
+        EXPECT_THROW((void)poll_once(f, w), std::runtime_error);
+    }
+    auto f = rx.recv();
+    auto r = poll_output(f, w);
+    ASSERT_TRUE(r.has_value() && r->ok());
+    EXPECT_EQ((*r)->v, 5);
+}

@@ -405,13 +405,24 @@ class Receiver {
                 std::shared_lock rd(slot.lock);
                 if (slot.pos == next_) {
                     // T's copy runs here, under the slot's shared lock only: receivers copy in
-                    // parallel, and a send to this slot waits for them. If it throws, the
-                    // cursor has not moved.
-                    RecvResult<T> r(std::in_place, *slot.val);
-                    // acq_rel: the last reader's reset comes after every other reader's copy.
-                    if (slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1) slot.val.reset();
-                    ++next_;
-                    return r;
+                    // parallel, and a send to this slot waits for them. If it throws, this
+                    // receiver is done with the value all the same (Tokio moves past a value
+                    // whose clone panicked): it gives up its claim, moves on, and the
+                    // exception reaches this caller only; the next receive gets the next
+                    // value.
+                    // Done with the value, copied or not: give up the claim on it (acq_rel:
+                    // the last reader's reset comes after every other reader's copy) and move
+                    // on.
+                    struct Done {
+                        detail::Slot<T>& slot;
+                        std::uint64_t& next;
+                        ~Done() {
+                            if (slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                                slot.val.reset();
+                            ++next;
+                        }
+                    } done{slot, next_};
+                    return RecvResult<T>(std::in_place, *slot.val);
                 }
             }
             std::lock_guard lk(s.mu);
@@ -663,7 +674,9 @@ class Sender {
 /// `T` must be copy constructible (every receiver gets its own copy) and nothrow move
 /// constructible (a send moves the value into its slot after it has claimed the position, and
 /// cannot undo that). `T`'s copy constructor and destructor run under a slot's lock: they must
-/// not use the same channel.
+/// not use the same channel. A copy that throws is, as a clone that panics in Tokio, that
+/// receiver's loss of that one value: the exception reaches the receive that copied, and the
+/// receiver has moved past the value (its next receive gets the next one).
 ///
 /// ```cpp
 /// auto [tx, rx] = weft::sync::broadcast::channel<int>(16);
