@@ -517,3 +517,45 @@ TEST(Broadcast, AReceiverMovesPastAValueWhoseCopyThrows) {
     ASSERT_TRUE(r.has_value() && r->ok());
     EXPECT_EQ((*r)->v, 5);
 }
+
+// ---- Tokio's API (issue 16, item 6) ----
+
+TEST(Broadcast, SenderClosedCompletesWhenTheLastReceiverGoes) {
+    auto [tx, rx] = broadcast::channel<int>(4);
+    auto rx2 = tx.subscribe();
+    CountingWaker w;
+    auto f = tx.closed();
+    EXPECT_TRUE(poll_once(f, w).is_pending());
+    EXPECT_FALSE(tx.is_closed());
+    { auto gone = std::move(rx); }
+    EXPECT_EQ(w.total_wakes(), 0);  // one receiver left
+    EXPECT_TRUE(poll_once(f, w).is_pending());
+    { auto gone = std::move(rx2); }
+    EXPECT_EQ(w.total_wakes(), 1);
+    EXPECT_TRUE(tx.is_closed());
+    EXPECT_TRUE(poll_once(f, w).is_ready());
+    auto g = tx.closed();
+    EXPECT_TRUE(poll_once(g, w).is_ready());  // none now: at once
+    auto rx3 = tx.subscribe();                // open again
+    auto h = tx.closed();
+    EXPECT_TRUE(poll_once(h, w).is_pending());
+}
+
+// Across workers: a publisher waiting in closed() is woken by the last receiver's drop on
+// another thread (a lost wake-up fails the watchdog).
+TEST(Broadcast, SenderClosedAcrossWorkersLosesNoWakeUp) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    rt.block_on([&]() -> weft::Task<void> {
+        for (int i = 0; i < 1000; ++i) {
+            auto [tx, rx] = broadcast::channel<int>(2);
+            auto h = weft::spawn([rx = std::move(rx)]() mutable -> weft::Task<void> {
+                auto gone = std::move(rx);
+                co_return;
+            });
+            co_await tx.closed();
+            EXPECT_TRUE(tx.is_closed());
+            co_await h;
+        }
+    });
+}

@@ -20,6 +20,7 @@
 #include "weft/detail/spin_lock.hpp"
 #include "weft/detail/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
+#include "weft/sync/notify.hpp"
 #include "weft/sync/send_result.hpp"  // SendStatus
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
@@ -287,6 +288,7 @@ struct Shared {
     std::size_t tx_cnt = 1;  // under mu: live senders
     bool closed = false;     // under mu: every sender is gone
     weft::detail::WaiterList<Waiter> waiters;  // under mu; sorted by pos
+    Notify rx_gone;  // notify_waiters when rx_cnt drops to 0 (Sender::closed)
     // Senders + receivers: the memory goes with the last handle.
     std::atomic<std::size_t> refs{2};
 };
@@ -467,11 +469,14 @@ class Receiver {
         if (sh_ == nullptr) return;
         detail::Shared<T>& s = *sh_;
         std::uint64_t until;
+        bool last;
         {
             std::lock_guard lk(s.mu);
-            --s.rx_cnt;  // sends from now on do not count this receiver
+            last = --s.rx_cnt == 0;  // sends from now on do not count this receiver
             until = s.tail.load(std::memory_order_relaxed);
         }
+        // Our reference keeps the channel alive while we notify Sender::closed() waiters.
+        if (last) s.rx_gone.notify_waiters();
         std::uint64_t from = next_;
         if (until - from > s.capacity) from = until - s.capacity;  // the rest were overwritten
         // In order, like reads, so that `rem` stays non-increasing from new to old (len()).
@@ -607,6 +612,48 @@ class Sender {
         std::lock_guard lk(sh_->mu);
         return sh_->rx_cnt;
     }
+
+    /// Whether no receiver is subscribed now (a `send` would fail). A `subscribe()` opens it
+    /// again.
+    bool is_closed() const { return receiver_count() == 0; }
+
+    /// The future of `closed()`.
+    class ClosedFuture {
+      public:
+        using Output = void;
+        ClosedFuture(ClosedFuture&&) = default;
+        Poll<void> poll(Context& cx) {
+            for (;;) {
+                // The Notified first, then the check: a last receiver going after the check
+                // completes it.
+                if (!notified_) notified_.emplace(sh_->rx_gone.notified());
+                {
+                    std::lock_guard lk(sh_->mu);
+                    if (sh_->rx_cnt == 0) return Ready;
+                }
+                if (notified_->poll(cx).is_pending()) return Pending;
+                notified_.reset();
+            }
+        }
+
+      private:
+        friend class Sender;
+        explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+        detail::Shared<T>* sh_;
+        std::optional<Notified> notified_;
+    };
+
+    /// Completes once no receiver is subscribed (Tokio's `Sender::closed`): every `Receiver`
+    /// was dropped. At once if there is none now. It borrows the channel from this `Sender`:
+    /// keep the `Sender` alive while it lives.
+    ///
+    /// Cancel safety: nothing to lose; it only observes the receiver count. The thread that
+    /// drops the last receiver wakes the waiting task.
+    ///
+    /// ```cpp
+    /// co_await weft::select(tx.closed(), publish_forever(tx));  // stop when nobody listens
+    /// ```
+    ClosedFuture closed() const noexcept { return ClosedFuture(sh_); }
 
     /// Values in the channel that some receiver has yet to read (Tokio's `len`): a value
     /// counts until every receiver subscribed when it was sent has read it, or until it is
