@@ -456,7 +456,10 @@ TEST(Broadcast, StressLagsAreAccountedForExactly) {
 // old one under the channel's spin lock deadlocked when that drop sends on the same channel.
 TEST(Broadcast, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
     Watchdog dog(std::chrono::seconds(10));
-    auto [tx, rx] = broadcast::channel<int>(4);
+    auto ch_tx =
+        broadcast::channel<int>(4);  // (not a structured binding: clang 14 cannot capture one)
+    auto& tx = ch_tx.first;
+    auto& rx = ch_tx.second;
     DropHookWaker a([&] { EXPECT_TRUE(tx.send(7).ok()); });
     auto f = rx.recv();
     {
