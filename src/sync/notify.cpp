@@ -74,7 +74,9 @@ bool Notified::poll_locked(Context* cx) {
 
 Poll<void> Notified::poll(Context& cx) {
     pin_.pin();
+    Waker replaced;  // dropped after the lock is released: a waker's drop may re-enter Notify
     std::lock_guard lock(n_->mu_);
+    if (!w_.waker.will_wake(cx.waker())) replaced = std::move(w_.waker);
     if (poll_locked(&cx)) return Ready;
     return Pending;
 }

@@ -92,6 +92,7 @@ bool Semaphore::is_closed() const {
 
 Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     pin_.pin();
+    Waker replaced;  // dropped after the lock is released: a waker's drop may re-enter us
     std::lock_guard lock(sem_->mu_);
     if (!w_.started) {
         w_.started = true;
@@ -113,7 +114,7 @@ Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     } else if (!w_.queued) {  // close() took it out of the queue
         throw AcquireError();
     }
-    w_.waker = cx.waker();  // clone_from: no vtable call for the same task
+    replaced = weft::detail::replace_waker(w_.waker, cx.waker());
     return Pending;
 }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -199,4 +200,23 @@ TEST(Notify, NotifyWaitersLosesNoWakeUpBetweenCheckAndAwait) {
         EXPECT_EQ(acks.load(), kSteps * kWaiters);
         EXPECT_GT(waits, 0) << "no waiter ever waited: the race was not exercised";
     });
+}
+
+// Issue 16: a `notified()` polled again with another waker replaces the one it stored; dropping
+// the old one under Notify's spin lock spun forever when that drop re-entered the Notify.
+TEST(Notify, AReplacedWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::sync::Notify n;
+    DropHookWaker a([&] { n.notify_one(); });
+    auto f = n.notified();
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it notifies this waiter
+    EXPECT_TRUE(a.hook_ran);
+    EXPECT_EQ(b.total_wakes(), 1);
+    EXPECT_TRUE(poll_once(f, b).is_ready());
 }

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -172,4 +173,26 @@ TEST(Semaphore, HoldersNeverExceedThePermitsAcrossWorkers) {
     EXPECT_LE(most.load(), 4);
     EXPECT_GE(most.load(), 2);
     EXPECT_EQ(s.available_permits(), 4u);
+}
+
+// Issue 16: an `acquire()` polled again with another waker replaces the one it stored;
+// dropping the old one under the semaphore's spin lock spun forever when that drop re-entered
+// the semaphore.
+TEST(Semaphore, AReplacedWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::sync::Semaphore sem(0);
+    DropHookWaker a([&] { sem.add_permits(1); });
+    auto f = sem.acquire(1);
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it adds the permit
+    EXPECT_TRUE(a.hook_ran);
+    EXPECT_EQ(b.total_wakes(), 1);
+    auto p = poll_output(f, b);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->num_permits(), 1u);
 }
