@@ -90,3 +90,28 @@ TEST(Interval, RejectsAZeroPeriod) {
         co_return;
     });
 }
+
+// Issue 16: an interval of any period up to the maximum saturates: each later tick is clamped to
+// 30 years ahead (Tokio's far future), and nothing overflows (UBSan aborts this build).
+TEST(Interval, AHugePeriodSaturatesToThirtyYears) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+        Instant start = Instant::now();
+        auto iv = weft::time::interval(std::chrono::hours::max());
+        EXPECT_EQ(iv.period(), std::chrono::nanoseconds::max());
+        EXPECT_EQ(co_await iv.tick(), start);  // at once
+        EXPECT_EQ(co_await iv.tick(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(co_await iv.tick(), start + 2 * kFar);
+        // Skip and Delay with a huge period: the same clamp.
+        for (auto b : {MissedTickBehavior::Delay, MissedTickBehavior::Skip}) {
+            auto other = weft::time::interval(std::chrono::nanoseconds::max());
+            other.set_missed_tick_behavior(b);
+            Instant first = co_await other.tick();
+            co_await weft::time::advance(1s);  // the next tick is not late: it is far
+            EXPECT_EQ(co_await other.tick(), first + kFar);
+        }
+    });
+}

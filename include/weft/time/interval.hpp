@@ -15,6 +15,8 @@ namespace weft::time {
 /// Ticks at a fixed period (Tokio's `Interval`): `co_await iv.tick()` completes at `start`,
 /// `start + period`, `start + 2 * period`, ... and returns the instant the tick was due.
 /// A tick awaited late is handled by the `MissedTickBehavior` (default `Burst`).
+/// Any period up to `nanoseconds::max()` (or `hours::max()`) works: the arithmetic saturates
+/// and, as every `Sleep`, a tick more than 30 years ahead is clamped to 30 years from now.
 ///
 /// An Interval holds a `Sleep`, so it must not be moved once it has ticked.
 ///
@@ -100,7 +102,7 @@ class Interval {
 /// ```
 template <class Rep, class Period>
 Interval interval(std::chrono::duration<Rep, Period> period) {
-    return Interval(Instant::now(), std::chrono::duration_cast<Interval::Duration>(period));
+    return Interval(Instant::now(), Interval::Duration(Instant::to_nanos(period)));
 }
 
 /// An `Interval` whose first tick is at `start` (Tokio's `interval_at`).
@@ -110,7 +112,7 @@ Interval interval(std::chrono::duration<Rep, Period> period) {
 /// ```
 template <class Rep, class Period>
 Interval interval_at(Instant start, std::chrono::duration<Rep, Period> period) {
-    return Interval(start, std::chrono::duration_cast<Interval::Duration>(period));
+    return Interval(start, Interval::Duration(Instant::to_nanos(period)));
 }
 
 }  // namespace weft::time

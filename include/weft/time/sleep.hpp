@@ -25,6 +25,12 @@ namespace weft::time {
 /// resolution, so it typically completes within a millisecond or two after it on an idle
 /// machine (later if every worker is busy running tasks that do not yield).
 ///
+/// A deadline more than 30 years ahead is clamped to 30 years from now (`deadline()` returns
+/// the clamped value), as Tokio's `sleep` clamps a deadline its `Instant` cannot hold: so
+/// `sleep(std::chrono::nanoseconds::max())` and `sleep_until(Instant::max())` mean "never" on
+/// the real clock, while on the paused clock auto-advance jumps 30 years and completes them
+/// (as in Tokio). No duration, however large, overflows.
+///
 /// Cancel safety: dropping it loses nothing; a new `Sleep` with the same deadline behaves the
 /// same.
 ///
@@ -39,12 +45,12 @@ class Sleep {
   public:
     using Output = void;
 
-    /// A sleep until `deadline` on the current runtime's clock.
+    /// A sleep until `deadline` (clamped to 30 years ahead) on the current runtime's clock.
     explicit Sleep(Instant deadline)
         : Sleep(detail::TimeDriver::current_or_throw("weft::time::sleep"), deadline) {}
     /// A sleep on `driver` (taken from the caller's TimeDriver::current()).
     Sleep(detail::TimeDriver& driver, Instant deadline) noexcept
-        : driver_(&driver), deadline_(deadline) {
+        : driver_(&driver), deadline_(driver.clamp_deadline(deadline)) {
         driver_->add_ref();
     }
     /// Moving is allowed until the first poll (the timer entry is then linked into the wheel).
@@ -59,7 +65,7 @@ class Sleep {
         driver_->release();
     }
 
-    /// The instant at which this sleep completes.
+    /// The instant at which this sleep completes (after the 30-year clamp).
     Instant deadline() const noexcept { return deadline_; }
 
     /// Whether the deadline has passed.
@@ -68,10 +74,12 @@ class Sleep {
                driver_->now() >= deadline_;
     }
 
-    /// Moves the deadline (earlier or later), even after the sleep completed: the next poll
-    /// waits for the new deadline. A pending, registered sleep keeps its waker, which is woken
-    /// at the new deadline (at once if it has passed), as with Tokio's `Sleep::reset`.
+    /// Moves the deadline (earlier or later; clamped to 30 years ahead), even after the sleep
+    /// completed: the next poll waits for the new deadline. A pending, registered sleep keeps
+    /// its waker, which is woken at the new deadline (at once if it has passed), as with
+    /// Tokio's `Sleep::reset`.
     void reset(Instant deadline) {
+        deadline = driver_->clamp_deadline(deadline);
         deadline_ = deadline;
         auto s = entry_.state.load(std::memory_order_acquire);
         if (s == detail::TimerEntry::Registered) {
