@@ -469,3 +469,45 @@ TEST(Sleep, HugeDurationsOnTheRealClockAreClampedAndWait) {
         });
     }
 }
+
+// Issue 16: Tokio's is_elapsed answers whether the sleep has completed (fired, or returned
+// Ready), not whether its deadline has passed: a sleep never polled is not elapsed.
+TEST(Sleep, IsElapsedAnswersWhetherTheSleepCompleted) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        weft::Context cx(weft::Waker::noop());
+        auto s = weft::time::sleep(10ms);
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(20ms);  // the deadline passes; s was never polled
+        EXPECT_FALSE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_ready());  // completes without registering
+        EXPECT_TRUE(s.is_elapsed());
+        // Reset: pending again until it completes.
+        s.reset(Instant::now() + 10ms);
+        EXPECT_FALSE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_pending());
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(5ms);
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(5ms);  // the driver fires it: complete before the poll
+        EXPECT_TRUE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_ready());
+        EXPECT_TRUE(s.is_elapsed());
+        // A zero sleep: complete only once polled.
+        auto zero = weft::time::sleep(0ms);
+        EXPECT_FALSE(zero.is_elapsed());
+        co_await zero;
+        EXPECT_TRUE(zero.is_elapsed());
+        // A registered sleep whose deadline has passed but which the driver has not fired yet
+        // has not completed.
+        auto pending = weft::time::sleep(1ms);
+        EXPECT_TRUE(pending.poll(cx).is_pending());
+        weft::time::resume();
+        std::this_thread::sleep_for(3ms);  // the real clock passes its deadline; nothing fires
+        EXPECT_LE(pending.deadline(), Instant::now());
+        EXPECT_FALSE(pending.is_elapsed());
+        co_await pending;
+        EXPECT_TRUE(pending.is_elapsed());
+    });
+}

@@ -68,10 +68,20 @@ class Sleep {
     /// The instant at which this sleep completes (after the 30-year clamp).
     Instant deadline() const noexcept { return deadline_; }
 
-    /// Whether the deadline has passed.
+    /// Whether this sleep has completed, as Tokio's `Sleep::is_elapsed`: a poll returned Ready,
+    /// or the runtime fired its registered timer (then the next poll returns Ready). A sleep
+    /// that was never polled is not elapsed, even once its deadline has passed; neither is a
+    /// registered one whose deadline has passed but which the runtime has not fired yet.
+    /// `reset` makes it not elapsed again.
+    ///
+    /// ```cpp
+    /// auto s = weft::time::sleep(10ms);
+    /// assert(!s.is_elapsed());
+    /// co_await s;
+    /// assert(s.is_elapsed());
+    /// ```
     bool is_elapsed() const noexcept {
-        return entry_.state.load(std::memory_order_acquire) == detail::TimerEntry::Fired ||
-               driver_->now() >= deadline_;
+        return entry_.state.load(std::memory_order_acquire) == detail::TimerEntry::Fired;
     }
 
     /// Moves the deadline (earlier or later; clamped to 30 years ahead), even after the sleep
@@ -95,12 +105,12 @@ class Sleep {
         auto s = entry_.state.load(std::memory_order_acquire);
         if (s == detail::TimerEntry::Fired) return Ready;
         if (s == detail::TimerEntry::Shutdown) throw_shutdown();
-        if (s == detail::TimerEntry::Idle && driver_->now() >= deadline_) return Ready;
+        if (s == detail::TimerEntry::Idle && driver_->now() >= deadline_) return complete();
         switch (driver_->arm(entry_, deadline_, cx.waker())) {
             case detail::TimeDriver::ArmResult::Armed:
                 return Pending;
             case detail::TimeDriver::ArmResult::Expired:
-                return Ready;
+                return complete();
             case detail::TimeDriver::ArmResult::Shutdown:
                 break;
         }
@@ -108,6 +118,12 @@ class Sleep {
     }
 
   private:
+    // Completed without the driver firing the entry (it is Idle, not in the wheel, so ours):
+    // marked Fired so that is_elapsed() and later polls see the completion.
+    Poll<void> complete() noexcept {
+        entry_.state.store(detail::TimerEntry::Fired, std::memory_order_relaxed);
+        return Ready;
+    }
     [[noreturn]] static void throw_shutdown() {
         throw std::runtime_error("weft::time: the runtime that owns this timer has shut down");
     }
