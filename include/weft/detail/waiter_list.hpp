@@ -52,6 +52,12 @@ class WaiterList {
         if (n != nullptr) remove(n);
         return n;
     }
+    /// The newest node, removed; null if empty.
+    Node* pop_back() noexcept {
+        Node* n = tail_;
+        if (n != nullptr) remove(n);
+        return n;
+    }
 
   private:
     Node* head_ = nullptr;
