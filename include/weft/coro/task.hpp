@@ -45,10 +45,13 @@ class FutureAwaiter {
     bool await_ready() {
         PollScope* s = current_scope;
         if (s->budget == 0) {
-            s->out_of_budget = true;
-            return false;
+            if (!s->unconstrained) {
+                s->out_of_budget = true;
+                return false;
+            }
+        } else {
+            --s->budget;
         }
-        --s->budget;
         auto p = fut_.poll(*s->cx);
         if (p.is_pending()) return false;
         store(std::move(p));

@@ -50,7 +50,12 @@ struct PollScope {
     std::exception_ptr leaf_error;       // a leaf's poll threw: rethrown inside the coroutine
     int budget = kCoopBudget;            // awaits left before the chain must yield
     bool out_of_budget = false;          // the awaiter now suspending skipped its poll
+    bool unconstrained = false;          // inside task::unconstrained: the budget never runs out
 };
+
+// Set while task::unconstrained polls its future: the chains polled meanwhile never yield for
+// budget (budget.hpp). Only this thread reads or writes it.
+inline constinit thread_local bool unconstrained_now = false;
 
 // Awaiters find the current poll here rather than through a pointer in every frame: a chain is
 // only ever resumed by poll_chain, on this thread, so the scope is always the innermost one.
@@ -62,7 +67,7 @@ inline ChildLink* innermost_link(const ChainSlot& c) noexcept {
 
 // Polls the chain rooted at `chain`'s frame; returns true when the root coroutine finished.
 inline bool poll_chain(TaskHeader* chain, Context& cx) {
-    PollScope scope{&cx, chain, {}, {nullptr, nullptr}, {}, kCoopBudget, false};
+    PollScope scope{&cx, chain, {}, {nullptr, nullptr}, {}, kCoopBudget, false, unconstrained_now};
     PollScope* outer = std::exchange(current_scope, &scope);
     struct Restore {
         PollScope* outer;
