@@ -7,6 +7,7 @@
 
 #include "weft/detail/runtime_core.hpp"
 #include "weft/detail/spawn_on.hpp"
+#include "weft/runtime/enter_guard.hpp"
 #include "weft/runtime/runtime_flavor.hpp"
 
 namespace weft {
@@ -57,6 +58,9 @@ class Handle {
             return detail::block_on_runtime(*rt_, owned);
         }
     }
+
+    /// As `Runtime::enter`.
+    EnterGuard enter() const noexcept { return EnterGuard(rt_); }
 
     /// Which scheduler the runtime uses.
     RuntimeFlavor runtime_flavor() const noexcept {

@@ -78,6 +78,11 @@ class Runtime {
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
     decltype(auto) block_on(F&& f) { return handle_.block_on(std::forward<F>(f)); }
 
+    /// Makes this runtime current on the calling thread until the guard is dropped, without
+    /// running anything: `weft::spawn`, timers and sockets created meanwhile use it (Tokio's
+    /// `Runtime::enter`; see `EnterGuard`).
+    EnterGuard enter() const noexcept { return handle_.enter(); }
+
     /// A copyable handle for spawning onto this runtime from any thread.
     Handle handle() const noexcept { return handle_; }
 
