@@ -1,34 +1,65 @@
 #!/usr/bin/env bash
-# Builds weft with -Werror and runs the whole test suite:
-#   1. every test under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer on);
-#   2. the executor, runtime, sync, time, net, fs, signal and stream tests (cross-thread wakes,
-#      stealing, aborts, shutdown, I/O readiness, blocking-pool file operations, signal delivery,
-#      streams and task sets) again
-#      under ThreadSanitizer;
-#   3. the Release build (library, examples, benches) compiles with -Werror;
-#   4. the formatting check against .clang-format.
+# Builds weft with -Werror and runs the whole test suite. CI (.ci/run) runs exactly this.
+#   1. GCC, Debug: every test under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
+#      on), then the concurrency-heavy tests again and again (see "Repeats" below);
+#   2. clang 14, Release (-O3, NDEBUG): every test again under ASan + UBSan (optimised code, the
+#      second compiler, and the installed-ABI check the other way round: a Debug consumer);
+#   3. GCC, ThreadSanitizer: the executor, runtime, task, sync, time, net, fs, signal and stream
+#      tests, then the concurrency-heavy ones repeated;
+#   4. the README's install command, verbatim, in a fresh clone (warnings as errors through
+#      CXXFLAGS, which also checks the Release build of the library, tests, benches and
+#      examples), then a find_package(weft) consumer built against what it installed;
+#   5. the formatting check against .clang-format.
+#
+# Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
+# each concurrency-heavy test up to N more times and stops at the first failure. With
+# WEFT_REPEAT_ASAN=20 and WEFT_REPEAT_TSAN=4, such a test gets 1 + 20 + 1 + 4 = 26 runs, and
+# all of them pass with probability 0.9^26 = 6%: it is caught 94 times in 100. Longer hunts:
+# scripts/stress.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format
+scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
+                clang-14 libclang-rt-14-dev git
 jobs=$(nproc)
+repeat_asan=${WEFT_REPEAT_ASAN:-20}
+repeat_tsan=${WEFT_REPEAT_TSAN:-4}
+concurrent='executor|runtime|sync|stream|time|net'
+export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1
+step() { echo; echo "== test.sh: $* ($(date +%T))"; }
 
+step "GCC, ASan+UBSan, Debug"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
       -DWEFT_SANITIZE=address,undefined
 cmake --build build/asan -j "$jobs"
-ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build/asan -j "$jobs" --output-on-failure
+ctest --test-dir build/asan -j "$jobs" --output-on-failure
+step "GCC, ASan+UBSan: concurrency-heavy tests, up to $repeat_asan more runs each"
+ctest --test-dir build/asan -L "$concurrent" -j "$jobs" --output-on-failure \
+      --repeat "until-fail:$repeat_asan" > build/asan/repeat.log 2>&1 ||
+  { tail -n 200 build/asan/repeat.log; exit 1; }
+tail -n 3 build/asan/repeat.log
 
+step "clang 14, ASan+UBSan, Release"
+CC=clang-14 CXX=clang++-14 cmake -S . -B build/clang-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined
+cmake --build build/clang-asan -j "$jobs"
+ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
+
+step "GCC, TSan"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
       -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF
 cmake --build build/tsan -j "$jobs"
-TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan -L 'executor|runtime|sync|time|net|fs|signal|stream' -j "$jobs" --output-on-failure
+ctest --test-dir build/tsan -L "$concurrent|fs|signal" -j "$jobs" --output-on-failure
+step "GCC, TSan: concurrency-heavy tests, up to $repeat_tsan more runs each"
+ctest --test-dir build/tsan -L "$concurrent" -j "$jobs" --output-on-failure \
+      --repeat "until-fail:$repeat_tsan" > build/tsan/repeat.log 2>&1 ||
+  { tail -n 200 build/tsan/repeat.log; exit 1; }
+tail -n 3 build/tsan/repeat.log
 
-# GCC warns differently at -O3 (e.g. -Wrestrict), so the Release build the showcase and the
-# benchmarks use is compiled too, with -Werror.
-cmake -S . -B build/release-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_WERROR=ON \
-      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=ON -DWEFT_BUILD_EXAMPLES=ON
-cmake --build build/release-check -j "$jobs"
+step "the README's install command, verbatim, in a fresh clone"
+scripts/readme_install_check.sh
 
+step "formatting"
 files=$(git ls-files '*.hpp' '*.cpp')
 clang-format --dry-run --Werror $files
 echo "format: clean"
