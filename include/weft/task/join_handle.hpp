@@ -128,7 +128,8 @@ class [[nodiscard]] JoinHandle {
             detail::release_ref(t);
             throw JoinError();
         }
-        // The output is moved out first; then the frame and our reference go together.
+        // The output is moved out first (the frame itself was destroyed when the task
+        // completed); then what is left of it and our reference go together.
         struct Drop {
             detail::TaskHeader* t;
             ~Drop() { detail::drop_frame_and_release(t); }
