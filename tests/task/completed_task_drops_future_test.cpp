@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -137,6 +138,24 @@ TEST_P(CompletedTask, AnOutputIsDroppedOnceWhateverHappensToTheHandle) {
     });
     EXPECT_EQ(counts.alive(), 0);
     EXPECT_EQ(token.use_count(), 1) << "an output was leaked or dropped twice";
+}
+
+TEST_P(CompletedTask, AnAbortDuringTheLastPollLeavesTheOutputToTheHandle) {
+    // The task aborts itself in the poll in which it completes: as in Tokio, a task that
+    // completes keeps its output (and it is dropped exactly once).
+    auto token = std::make_shared<int>(2);
+    run_on(GetParam(), [token]() -> weft::Task<void> {
+        auto self = std::make_shared<std::optional<weft::AbortHandle>>();
+        auto h = weft::spawn([token, self]() -> weft::Task<std::shared_ptr<int>> {
+            co_await weft::yield_now();  // the handle below is filled in by now
+            (*self)->abort();
+            co_return token;
+        });
+        self->emplace(h.abort_handle());
+        auto got = co_await h;
+        EXPECT_EQ(got, token);
+    });
+    EXPECT_EQ(token.use_count(), 1) << "the output was leaked";
 }
 
 INSTANTIATE_TEST_SUITE_P(Executors, CompletedTask,
