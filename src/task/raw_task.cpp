@@ -73,9 +73,11 @@ bool finish(TaskHeader* t, bool cancelled) noexcept {
 // memory (see OutputSlot in task.hpp); the frame's reference is dropped by finish(), so the
 // block outlives the frame until the output is taken or dropped.
 void retire_frame(TaskHeader* t) noexcept {
-    retiring_frame = t;
+    // Saved and restored: a destructor in the frame may itself run tasks to completion (a
+    // LocalExecutor::run inside a blocking-pool task's destructor), retiring other frames.
+    TaskHeader* outer = std::exchange(retiring_frame, t);
     t->frame().destroy();
-    retiring_frame = nullptr;
+    retiring_frame = outer;
 }
 
 constinit thread_local TaskHeader* tl_current_task = nullptr;

@@ -158,6 +158,33 @@ TEST_P(CompletedTask, AnAbortDuringTheLastPollLeavesTheOutputToTheHandle) {
     EXPECT_EQ(token.use_count(), 1) << "the output was leaked";
 }
 
+// Runs a LocalExecutor, with a spawned task in it, from its destructor (every copy does). The
+// copy in the blocking task's frame does it on a blocking-pool thread, where that is allowed,
+// while that frame is being destroyed at its completion: the inner task's completion must not
+// disturb the outer one's.
+struct RunsTasksWhenDestroyed {
+    std::shared_ptr<std::atomic<int>> ran = std::make_shared<std::atomic<int>>(0);
+    RunsTasksWhenDestroyed() = default;
+    RunsTasksWhenDestroyed(const RunsTasksWhenDestroyed&) = default;
+    ~RunsTasksWhenDestroyed() {
+        weft::LocalExecutor ex;
+        auto counter = ran;
+        ex.run([counter]() -> weft::Task<void> {
+            auto h = weft::spawn([counter]() -> weft::Task<int> { co_return ++*counter; });
+            co_await h;
+        });
+    }
+};
+
+TEST(CompletedTaskNesting, ADestructorRunningTasksWhileItsFrameIsDestroyed) {
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(1).build();
+    RunsTasksWhenDestroyed r;
+    auto probe = r.ran;
+    auto h = rt.spawn_blocking([r] { return 7; });
+    EXPECT_EQ(rt.block_on(std::move(h)), 7);
+    EXPECT_GE(probe->load(), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Executors, CompletedTask,
                          testing::Values(Exec::Local, Exec::MultiThread, Exec::CurrentThread),
                          [](const testing::TestParamInfo<Exec>& i) {
