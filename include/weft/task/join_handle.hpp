@@ -28,6 +28,11 @@ namespace weft {
 /// });
 /// ```
 ///
+/// **When the future goes.** As in Tokio, a task's future is destroyed as soon as it completes,
+/// before the handle sees the completion: a coroutine's parameters and captures are gone then
+/// (a finished producer's `Sender` parameter closes its channel whether or not anyone awaits
+/// its handle). Only the output waits for the handle, in the task's own allocation.
+///
 /// **Thread.** The awaiting task is woken from the thread that runs the spawned task; the
 /// handle may be awaited, aborted or dropped from any thread.
 template <class T>
