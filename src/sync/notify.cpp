@@ -8,14 +8,16 @@ namespace weft::sync {
 using detail_notify::Waiter;
 using State = Waiter::State;
 
-Waker Notify::notify_one_locked() noexcept {
-    Waiter* w = waiters_.pop_front();  // FIFO: the longest waiting
+Waker Notify::notify_one_locked(bool last) noexcept {
+    // FIFO: the longest waiting; notify_last: LIFO, the newest.
+    Waiter* w = last ? waiters_.pop_back() : waiters_.pop_front();
     if (w == nullptr) {
         permit_ = true;
         return {};
     }
     w->state = State::Notified;
     w->by_one = true;
+    w->by_last = last;
     return std::move(w->waker);
 }
 
@@ -24,6 +26,15 @@ void Notify::notify_one() {
     {
         std::lock_guard lock(mu_);
         w = notify_one_locked();
+    }
+    std::move(w).wake();
+}
+
+void Notify::notify_last() {
+    Waker w;
+    {
+        std::lock_guard lock(mu_);
+        w = notify_one_locked(true);
     }
     std::move(w).wake();
 }
@@ -74,7 +85,9 @@ bool Notified::poll_locked(Context* cx) {
 
 Poll<void> Notified::poll(Context& cx) {
     pin_.pin();
+    Waker replaced;  // dropped after the lock is released: a waker's drop may re-enter Notify
     std::lock_guard lock(n_->mu_);
+    if (!w_.waker.will_wake(cx.waker())) replaced = std::move(w_.waker);
     if (poll_locked(&cx)) return Ready;
     return Pending;
 }
@@ -95,7 +108,7 @@ Notified::~Notified() {
         } else if (w_.state == State::Notified && w_.by_one) {
             // Picked by notify_one but never completed: the notification goes to the next
             // waiter (or back to the permit), so that dropping a future loses no wake-up.
-            pass_on = n_->notify_one_locked();
+            pass_on = n_->notify_one_locked(w_.by_last);
         }
     }
     std::move(pass_on).wake();

@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 #include <vector>
+
+#include "weft/detail/parker.hpp"
+#include "weft/detail/spawner.hpp"
 
 namespace weft::sync {
 
@@ -88,10 +92,47 @@ bool Semaphore::is_closed() const {
     return closed_;
 }
 
+std::size_t Semaphore::forget_permits(std::size_t n) {
+    std::lock_guard lock(mu_);
+    std::size_t take = std::min(n, permits_);
+    permits_ -= take;
+    return take;
+}
+
+std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> Semaphore::try_acquire_owned(
+    std::shared_ptr<Semaphore> sem, std::size_t n) {
+    auto [permit, why] = sem->try_acquire(n);
+    if (!permit) return {std::nullopt, why};
+    permit->forget();  // its permits now belong to the owned permit
+    return {OwnedSemaphorePermit(std::move(sem), n), why};
+}
+
+SemaphorePermit Semaphore::blocking_acquire(std::size_t n) {
+    // A thread with a current spawner is running a runtime's tasks (a worker, a block_on
+    // caller, a LocalExecutor); blocking threads and plain threads have none.
+    if (weft::detail::current_spawner() != nullptr) {
+        throw std::logic_error(
+            "weft::sync::Semaphore::blocking_acquire: called on a thread that runs async tasks "
+            "(inside a runtime's task or a block_on/LocalExecutor future), where blocking "
+            "would stall the tasks that give permits back; co_await acquire() instead, or "
+            "call it from spawn_blocking or a plain thread");
+    }
+    Acquire fut(this, n);
+    weft::detail::Parker& parker = weft::detail::Parker::current();
+    Waker waker = parker.waker();
+    Context cx(waker);
+    for (;;) {
+        Poll<SemaphorePermit> p = fut.poll(cx);  // (throws AcquireError once closed)
+        if (p.is_ready()) return std::move(p).value();
+        parker.park();  // a wake before the park leaves a token: nothing is lost
+    }
+}
+
 // ---- Acquire ----
 
 Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     pin_.pin();
+    Waker replaced;  // dropped after the lock is released: a waker's drop may re-enter us
     std::lock_guard lock(sem_->mu_);
     if (!w_.started) {
         w_.started = true;
@@ -113,7 +154,7 @@ Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     } else if (!w_.queued) {  // close() took it out of the queue
         throw AcquireError();
     }
-    w_.waker = cx.waker();  // clone_from: no vtable call for the same task
+    replaced = weft::detail::replace_waker(w_.waker, cx.waker());
     return Pending;
 }
 
@@ -141,6 +182,12 @@ Poll<OwnedSemaphorePermit> AcquireOwned::poll(Context& cx) {
 }
 
 // ---- permits ----
+
+void SemaphorePermit::throw_merge_mismatch() {
+    throw std::invalid_argument(
+        "weft::sync: merging a semaphore permit with a permit of another semaphore (or with "
+        "itself)");
+}
 
 SemaphorePermit& SemaphorePermit::operator=(SemaphorePermit&& o) noexcept {
     if (this != &o) {

@@ -51,16 +51,21 @@ class BorrowedWaker {
 // Returns true if nobody holds the JoinHandle: the output is then the caller's to drop.
 //
 // A task that completed (not cancelled) has had its frame destroyed by retire_frame, whose
-// reference is dropped here, in the same RMW. It keeps its output even if an abort raced with
-// its last poll (CANCELLED set then is cleared: Tokio's abort of a finished task is a no-op).
+// reference is dropped here, in the same RMW. Its output is kept even if an abort set
+// CANCELLED during that poll: whoever sees COMPLETE without CANCELLED owns dropping the output
+// (JoinHandle::take_output, detach, or the executor when nobody joins). Completion wins over
+// an abort that came too late, as in Tokio. (Keeping CANCELLED here made the JoinHandle throw
+// JoinError and release only its own reference, so the task block, the JoinSet waker in it,
+// and through the task's scheduler reference the whole runtime leaked.)
 bool finish(TaskHeader* t, bool cancelled) noexcept {
+    std::uint32_t set = COMPLETE | (cancelled ? CANCELLED : 0);
+    std::uint32_t clear = RUNNING | NOTIFIED | (cancelled ? 0 : CANCELLED);
+    std::uint32_t frame_ref = cancelled ? 0 : REF_ONE;  // see retire_frame
     std::uint32_t s = t->state.load(std::memory_order_relaxed);
-    std::uint32_t next;
-    do {
-        next = cancelled ? (s | COMPLETE | CANCELLED) & ~(RUNNING | NOTIFIED)
-                         : ((s | COMPLETE) & ~(RUNNING | NOTIFIED | CANCELLED)) - REF_ONE;
-        // acq_rel: release the output to the JoinHandle; acquire its join_waker.
-    } while (!t->state.compare_exchange_weak(s, next, std::memory_order_acq_rel));
+    // acq_rel: release the output to the JoinHandle; acquire its join_waker.
+    while (!t->state.compare_exchange_weak(s, ((s | set) & ~clear) - frame_ref,
+                                           std::memory_order_acq_rel)) {
+    }
     if (!(s & JOIN_INTEREST)) return !cancelled;
     if (s & JOIN_WAKER) t->join_waker.wake_by_ref();
     return false;

@@ -1,5 +1,7 @@
 #include "weft/detail/time_driver.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -18,6 +20,11 @@ thread_local std::vector<Waker> tl_fired;
 
 std::int64_t steady_nanos() noexcept {
     return std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
+// t - origin for t > origin, without overflow (the difference of two int64s fits a uint64).
+std::uint64_t since_origin(std::int64_t origin, std::int64_t t) noexcept {
+    return static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(origin);
 }
 }  // namespace
 
@@ -46,19 +53,34 @@ TimeDriver* TimeDriver::create(bool pausable, bool start_paused) {
 }
 
 TimeDriver::TimeDriver(bool pausable, bool start_paused)
-    : pausable_(pausable), origin_(steady_nanos()) {
+    : pausable_(pausable),
+      origin_(steady_nanos()),
+      max_tick_(since_origin(origin_, time::Instant::max().nanos()) / kTickNanos),
+      far_from_origin_(time::Instant::from_std(std_time(origin_)) + kFarFuture) {
     if (start_paused) frozen_.store(origin_, std::memory_order_relaxed);
 }
 
+// Time arithmetic saturates rather than overflows (issue 16: a sleep of nanoseconds::max() on
+// the paused clock overflowed `origin_ + tick * kTickNanos`). Deadlines are clamped to 30 years
+// ahead (clamp_deadline), but the paused clock can still be advanced to the end of Instant's
+// range, so every conversion here is safe for any Instant and any tick.
 std::uint64_t TimeDriver::tick_ceil(time::Instant t) const noexcept {
-    std::int64_t d = t.nanos() - origin_;
-    if (t.nanos() < origin_ || d <= 0) return 0;  // (the first test also catches overflow)
-    return static_cast<std::uint64_t>(d / kTickNanos + (d % kTickNanos != 0 ? 1 : 0));
+    if (t.nanos() <= origin_) return 0;
+    std::uint64_t d = since_origin(origin_, t.nanos());
+    return std::min(d / kTickNanos + (d % kTickNanos != 0 ? 1 : 0), max_tick_);
 }
 
 std::uint64_t TimeDriver::tick_floor(time::Instant t) const noexcept {
-    std::int64_t d = t.nanos() - origin_;
-    return d <= 0 ? 0 : static_cast<std::uint64_t>(d / kTickNanos);
+    if (t.nanos() <= origin_) return 0;
+    return since_origin(origin_, t.nanos()) / kTickNanos;  // <= max_tick_
+}
+
+std::int64_t TimeDriver::tick_nanos(std::uint64_t tick) const noexcept {
+    // origin_ + tick * kTickNanos <= origin_ + max_tick_ * kTickNanos <= INT64_MAX; computed
+    // unsigned (wrapping) so that a negative origin_ cannot overflow the product.
+    std::uint64_t ns = static_cast<std::uint64_t>(origin_) +
+                       std::min(tick, max_tick_) * static_cast<std::uint64_t>(kTickNanos);
+    return static_cast<std::int64_t>(ns);
 }
 
 void TimeDriver::update_next_locked() noexcept {
@@ -175,8 +197,9 @@ bool TimeDriver::begin_park(Parker* p,
     until.reset();
     if (next && frozen_.load(std::memory_order_relaxed) == kNotFrozen) {
         // Steady time of the tick: undo the offset that now() adds.
-        std::int64_t at = origin_ + static_cast<std::int64_t>(*next) * kTickNanos -
-                          offset_.load(std::memory_order_relaxed);
+        std::int64_t at;
+        if (__builtin_sub_overflow(tick_nanos(*next), offset_.load(std::memory_order_relaxed), &at))
+            at = std::numeric_limits<std::int64_t>::max();  // (offset_ >= 0: only upward)
         until = std_time(at);
     }
     return true;
@@ -197,10 +220,10 @@ void TimeDriver::pause() {
     if (frozen_.load(std::memory_order_relaxed) != kNotFrozen)
         throw std::logic_error("weft::time::pause: the clock is already paused");
     // Frozen on a whole tick (up to 1 ms ahead: never back), so that a sleep of whole
-    // milliseconds started now fires exactly when advance() reaches its deadline.
-    std::int64_t since = steady_nanos() + offset_.load(std::memory_order_relaxed) - origin_;
-    since = (since + kTickNanos - 1) / kTickNanos * kTickNanos;
-    frozen_.store(origin_ + since, std::memory_order_release);
+    // milliseconds started now fires exactly when advance() reaches its deadline. (At the end
+    // of Instant's range the tick saturates: the clock stays where it is.)
+    time::Instant t = now();
+    frozen_.store(std::max(tick_nanos(tick_ceil(t)), t.nanos()), std::memory_order_release);
 }
 
 void TimeDriver::resume() {
@@ -220,7 +243,11 @@ void TimeDriver::advance(std::chrono::nanoseconds d) {
         std::int64_t frozen = frozen_.load(std::memory_order_relaxed);
         if (frozen == kNotFrozen)
             throw std::logic_error("weft::time::advance: the clock is not paused");
-        frozen_.store(frozen + d.count(), std::memory_order_release);
+        // Saturating, and never backwards (a negative d moves nothing).
+        std::int64_t to;
+        if (__builtin_add_overflow(frozen, std::max<std::int64_t>(d.count(), 0), &to))
+            to = std::numeric_limits<std::int64_t>::max();
+        frozen_.store(to, std::memory_order_release);
         if (parked_ != nullptr) parked_->unpark();
     }
     fire_due();
@@ -232,7 +259,7 @@ bool TimeDriver::auto_advance() {
         std::int64_t frozen = frozen_.load(std::memory_order_relaxed);
         std::optional<std::uint64_t> next = wheel_.next_expiration();
         if (frozen == kNotFrozen || !next) return false;
-        std::int64_t at = origin_ + static_cast<std::int64_t>(*next) * kTickNanos;
+        std::int64_t at = tick_nanos(*next);
         if (at > frozen) frozen_.store(at, std::memory_order_release);
     }
     fire_due();

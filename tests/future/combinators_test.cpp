@@ -161,7 +161,7 @@ TEST(Leaves, ReadyPendingPollFnYieldNow) {
     EXPECT_EQ(f.poll(cx).value(), 3);
 }
 
-#ifndef NDEBUG
+#if WEFT_PIN_CHECKS
 TEST(PinCheckDeathTest, MovingAPolledCombinatorAsserts) {
     auto j = weft::join(weft::pending<int>());
     weft::Context cx(weft::Waker::noop());

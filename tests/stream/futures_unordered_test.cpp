@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -146,4 +147,28 @@ TEST(FuturesUnordered, APushWakesAPendingPoll) {
     int before = w.total_wakes();
     waiting.push(Counted(std::make_shared<Trigger>(), 2, polls));
     EXPECT_EQ(w.total_wakes(), before + 1);
+}
+
+// Issue 16: the set polled again with another waker replaces the one it stored; that waker
+// was dropped under the set's spin lock, so a drop that wakes one of the set's own futures
+// (whose entry waker takes the same lock) spun forever.
+TEST(FuturesUnordered, AReplacedWakerIsDroppedOutsideTheSetsLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    auto t = std::make_shared<Trigger>();
+    int polls = 0;
+    FuturesUnordered<Counted> set;
+    set.push(Counted(t, 5, polls));
+    DropHookWaker a([&] { t->complete(); });
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(set.poll_next(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_TRUE(poll_with(set, b).is_pending());  // drops a's waker: its future completes
+    EXPECT_TRUE(a.hook_ran);
+    EXPECT_EQ(b.total_wakes(), 1);
+    auto p = poll_with(set, b);
+    ASSERT_TRUE(p.is_ready());
+    EXPECT_EQ(std::move(p).value(), std::optional<int>(5));
 }

@@ -1,8 +1,17 @@
 #pragma once
 // Helpers shared by the timer tests.
 
+#include <ostream>
+
 #include "weft/detail/time_driver.hpp"
 #include "weft/weft.hpp"
+
+namespace weft::time {
+// gtest prints an Instant as its nanoseconds (found by ADL), not as 8 raw bytes.
+inline void PrintTo(Instant t, std::ostream* os) {
+    *os << "Instant(" << t.nanos() << " ns)";
+}
+}  // namespace weft::time
 
 namespace weft_test {
 

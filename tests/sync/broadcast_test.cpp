@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/sync/broadcast.hpp"
 #include "weft/weft.hpp"
@@ -449,4 +450,115 @@ TEST(Broadcast, StressLagsAreAccountedForExactly) {
     // (Not asserted: whether anything was lost depends on the scheduling.)
     std::printf("values lost to lag over %d receivers: %llu of %d\n", kReceivers,
                 static_cast<unsigned long long>(lost), 2 * kPerSender * kReceivers);
+}
+
+// Issue 16: a receive polled again with another waker replaces the one it stored; dropping the
+// old one under the channel's spin lock deadlocked when that drop sends on the same channel.
+TEST(Broadcast, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    auto ch_tx =
+        broadcast::channel<int>(4);  // (not a structured binding: clang 14 cannot capture one)
+    auto& tx = ch_tx.first;
+    auto& rx = ch_tx.second;
+    DropHookWaker a([&] { EXPECT_TRUE(tx.send(7).ok()); });
+    auto f = rx.recv();
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker, which sends 7
+    EXPECT_TRUE(a.hook_ran);
+    auto r = poll_output(f, b);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(val(std::move(*r)), 7);
+}
+
+namespace {
+// A value whose copy throws when `bad` is set (its move does not: broadcast requires that).
+struct Fragile {
+    int v = 0;
+    bool bad = false;
+    Fragile(int value, bool b) : v(value), bad(b) {}
+    Fragile(const Fragile& o) : v(o.v), bad(o.bad) {
+        if (bad) throw std::runtime_error("copy failed");
+    }
+    Fragile(Fragile&&) noexcept = default;
+    Fragile& operator=(const Fragile&) = default;
+};
+}  // namespace
+
+// Issue 16: as Tokio's, a receiver moves past a value whose copy threw; the exception reaches
+// that receive once, and the next receive gets the next value (before, the receiver stayed on
+// it and threw on every receive, never making progress). Each receiver is done with it.
+TEST(Broadcast, AReceiverMovesPastAValueWhoseCopyThrows) {
+    auto [tx, rx] = broadcast::channel<Fragile>(4);
+    auto rx2 = tx.subscribe();
+    EXPECT_TRUE(tx.send(Fragile(1, false)).ok());
+    EXPECT_TRUE(tx.send(Fragile(2, true)).ok());
+    EXPECT_TRUE(tx.send(Fragile(3, false)).ok());
+    for (auto* r : {&rx, &rx2}) {
+        EXPECT_EQ(r->try_recv()->v, 1);
+        EXPECT_THROW((void)r->try_recv(), std::runtime_error);
+        auto third = r->try_recv();
+        ASSERT_TRUE(third.ok());
+        EXPECT_EQ(third->v, 3);
+        EXPECT_TRUE(r->try_recv().is_empty());
+    }
+    EXPECT_EQ(tx.len(), 0u);  // every claim given up: the failed value is gone too
+    // Through recv(): the exception reaches the awaiting poll, then the stream goes on.
+    EXPECT_TRUE(tx.send(Fragile(4, true)).ok());
+    EXPECT_TRUE(tx.send(Fragile(5, false)).ok());
+    CountingWaker w;
+    {
+        auto f = rx.recv();
+        EXPECT_THROW((void)poll_once(f, w), std::runtime_error);
+    }
+    auto f = rx.recv();
+    auto r = poll_output(f, w);
+    ASSERT_TRUE(r.has_value() && r->ok());
+    EXPECT_EQ((*r)->v, 5);
+}
+
+// ---- Tokio's API (issue 16, item 6) ----
+
+TEST(Broadcast, SenderClosedCompletesWhenTheLastReceiverGoes) {
+    auto [tx, rx] = broadcast::channel<int>(4);
+    auto rx2 = tx.subscribe();
+    CountingWaker w;
+    auto f = tx.closed();
+    EXPECT_TRUE(poll_once(f, w).is_pending());
+    EXPECT_FALSE(tx.is_closed());
+    { auto gone = std::move(rx); }
+    EXPECT_EQ(w.total_wakes(), 0);  // one receiver left
+    EXPECT_TRUE(poll_once(f, w).is_pending());
+    { auto gone = std::move(rx2); }
+    EXPECT_EQ(w.total_wakes(), 1);
+    EXPECT_TRUE(tx.is_closed());
+    EXPECT_TRUE(poll_once(f, w).is_ready());
+    auto g = tx.closed();
+    EXPECT_TRUE(poll_once(g, w).is_ready());  // none now: at once
+    auto rx3 = tx.subscribe();                // open again
+    auto h = tx.closed();
+    EXPECT_TRUE(poll_once(h, w).is_pending());
+}
+
+// Across workers: a publisher waiting in closed() is woken by the last receiver's drop on
+// another thread (a lost wake-up fails the watchdog).
+TEST(Broadcast, SenderClosedAcrossWorkersLosesNoWakeUp) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    rt.block_on([&]() -> weft::Task<void> {
+        for (int i = 0; i < 1000; ++i) {
+            auto [tx, rx] = broadcast::channel<int>(2);
+            auto h = weft::spawn([rx = std::move(rx)]() mutable -> weft::Task<void> {
+                auto gone = std::move(rx);
+                co_return;
+            });
+            co_await tx.closed();
+            EXPECT_TRUE(tx.is_closed());
+            co_await h;
+        }
+    });
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "support/test_support.hpp"
@@ -124,4 +125,61 @@ TEST(Mutex, AnOwnedGuardMovesIntoASpawnedTask) {
         auto again = co_await m->lock();  // free once the task dropped the guard
         EXPECT_EQ(*again, 42);
     });
+}
+
+// ---- issue 16: try_lock_owned and into_inner (Tokio's) ----
+
+TEST(Mutex, TryLockOwnedKeepsTheMutexAliveAndNeverTakesItFromAWaiter) {
+    auto m = std::make_shared<IntMutex>(1);
+    std::optional<weft::sync::OwnedMutexGuard<int>> g = IntMutex::try_lock_owned(m);
+    ASSERT_TRUE(g);
+    EXPECT_FALSE(IntMutex::try_lock_owned(m)) << "locked";
+    EXPECT_FALSE(m->try_lock());
+    **g = 2;
+    std::weak_ptr<IntMutex> weak = m;
+    m.reset();  // the guard keeps the mutex alive
+    ASSERT_FALSE(weak.expired());
+    m = weak.lock();
+    // A waiter queued: the lock given back goes to it, not to try_lock_owned.
+    CountingWaker w;
+    IntMutex::LockFuture a = m->lock();
+    EXPECT_FALSE(poll_output(a, w));
+    g.reset();
+    EXPECT_EQ(w.total_wakes(), 1);
+    EXPECT_FALSE(IntMutex::try_lock_owned(m)) << "try_lock_owned took the lock from a waiter";
+    auto ga = poll_output(a, w);
+    ASSERT_TRUE(ga);
+    EXPECT_EQ(**ga, 2);
+    ga.reset();
+    EXPECT_TRUE(IntMutex::try_lock_owned(m)) << "free again";
+}
+
+TEST(Mutex, AGuardFromTryLockOwnedMovesIntoASpawnedTask) {
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    auto m = std::make_shared<IntMutex>(1);
+    rt.block_on([&]() -> weft::Task<void> {
+        auto g = IntMutex::try_lock_owned(m);
+        EXPECT_TRUE(g);
+        auto h = weft::spawn([](weft::sync::OwnedMutexGuard<int> g) -> weft::Task<void> {
+            co_await weft::yield_now();
+            *g += 41;
+        }(std::move(*g)));
+        g.reset();
+        co_await h;
+        auto again = co_await m->lock();
+        EXPECT_EQ(*again, 42);
+    });
+}
+
+TEST(Mutex, IntoInnerMovesTheValueOutAndRefusesWhileLocked) {
+    Mutex<std::unique_ptr<int>> m(std::make_unique<int>(5));
+    {
+        auto g = m.try_lock();
+        ASSERT_TRUE(g);
+        EXPECT_THROW((void)std::move(m).into_inner(), std::logic_error);
+        EXPECT_NE(**g, nullptr) << "a refused into_inner leaves the value";
+    }
+    std::unique_ptr<int> v = std::move(m).into_inner();
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(*v, 5);
 }

@@ -8,8 +8,10 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -199,4 +201,104 @@ TEST(Notify, NotifyWaitersLosesNoWakeUpBetweenCheckAndAwait) {
         EXPECT_EQ(acks.load(), kSteps * kWaiters);
         EXPECT_GT(waits, 0) << "no waiter ever waited: the race was not exercised";
     });
+}
+
+// Issue 16: a `notified()` polled again with another waker replaces the one it stored; dropping
+// the old one under Notify's spin lock spun forever when that drop re-entered the Notify.
+TEST(Notify, AReplacedWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::sync::Notify n;
+    DropHookWaker a([&] { n.notify_one(); });
+    auto f = n.notified();
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it notifies this waiter
+    EXPECT_TRUE(a.hook_ran);
+    EXPECT_EQ(b.total_wakes(), 1);
+    EXPECT_TRUE(poll_once(f, b).is_ready());
+}
+
+// ---- issue 16: notify_last (Tokio's LIFO notify_one) ----
+
+TEST(Notify, NotifyLastWakesTheNewestWaiterFirst) {
+    Notify n;
+    CountingWaker wa, wb, wc;
+    Notified a = n.notified(), b = n.notified(), c = n.notified();
+    EXPECT_FALSE(ready(b, wb));  // b waits first, then c, then a
+    EXPECT_FALSE(ready(c, wc));
+    EXPECT_FALSE(ready(a, wa));
+    n.notify_last();
+    EXPECT_EQ(wa.total_wakes(), 1);
+    EXPECT_EQ(wb.total_wakes() + wc.total_wakes(), 0);
+    EXPECT_TRUE(ready(a, wa));
+    EXPECT_FALSE(ready(b, wb));
+    n.notify_last();
+    EXPECT_EQ(wc.total_wakes(), 1);
+    EXPECT_EQ(wb.total_wakes(), 0);
+    EXPECT_TRUE(ready(c, wc));
+    // notify_one still takes the oldest; notify_last with nobody waiting stores one permit.
+    Notified d = n.notified();
+    EXPECT_FALSE(ready(d, wa));
+    n.notify_one();
+    EXPECT_EQ(wb.total_wakes(), 1);
+    EXPECT_TRUE(ready(b, wb));
+    EXPECT_FALSE(ready(d, wa));
+    n.notify_last();
+    EXPECT_TRUE(ready(d, wa));
+    n.notify_last();
+    n.notify_last();
+    Notified e = n.notified(), f = n.notified();
+    EXPECT_TRUE(ready(e, wa)) << "the stored permit";
+    EXPECT_FALSE(ready(f, wb)) << "only one permit is kept";
+}
+
+TEST(Notify, ADroppedWaiterPassesANotifyLastToTheNewestLeft) {
+    Notify n;
+    CountingWaker wa, wb, wc;
+    Notified a = n.notified(), b = n.notified();
+    auto c = std::make_unique<Notified>(n.notified());
+    EXPECT_FALSE(ready(a, wa));
+    EXPECT_FALSE(ready(b, wb));
+    EXPECT_FALSE(ready(*c, wc));
+    n.notify_last();  // picks c ...
+    c.reset();        // ... which is dropped before it completes: b, the newest left, gets it
+    EXPECT_EQ(wb.total_wakes(), 1);
+    EXPECT_EQ(wa.total_wakes(), 0);
+    EXPECT_TRUE(ready(b, wb));
+    EXPECT_FALSE(ready(a, wa));
+}
+
+// Waiters on 2 workers, notified only by notify_last from a plain thread: every notification
+// completes a waiter, none is lost (a lost one hangs: the watchdog fails it).
+TEST(Notify, NotifyLastAcrossWorkersLosesNoWakeUp) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Notify n;
+    constexpr int kTasks = 6, kRounds = 500;
+    std::atomic<int> woken{0};
+    std::vector<weft::JoinHandle<void>> hs;
+    for (int t = 0; t < kTasks; ++t) {
+        hs.push_back(rt.spawn([](Notify& n, std::atomic<int>& woken) -> weft::Task<void> {
+            for (int i = 0; i < kRounds; ++i) {
+                co_await n.notified();
+                woken++;
+            }
+        }(n, woken)));
+    }
+    // One notification per expected wake-up, each sent once the previous one was consumed
+    // (a permit stored while nobody waits counts as one).
+    for (int i = 0; i < kTasks * kRounds; ++i) {
+        n.notify_last();
+        while (woken.load() <= i)
+            std::this_thread::yield();
+    }
+    rt.block_on([&]() -> weft::Task<void> {
+        for (auto& h : hs)
+            co_await h;
+    });
+    EXPECT_EQ(woken.load(), kTasks * kRounds);
 }

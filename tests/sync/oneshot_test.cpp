@@ -131,3 +131,155 @@ TEST(Oneshot, ReceiverDropRacingWithSend) {
     EXPECT_EQ(lt.alive(), 0);
     std::printf("handed back %d of 2000\n", handed_back);
 }
+
+// Issue 16: after `close()`, with the sender alive and nothing sent, the receiver completes
+// with the closed error (Tokio: `RecvError`) and `try_recv` says closed, not empty; a value
+// sent before the close is still received.
+TEST(Oneshot, CloseWithTheSenderAliveCompletesTheReceiverWithTheClosedError) {
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker w;
+        EXPECT_FALSE(poll_output(rx, w).has_value());  // waiting
+        rx.close();
+        EXPECT_TRUE(tx.is_closed());
+        EXPECT_THROW((void)poll_once(rx, w), weft::sync::RecvError);
+        EXPECT_THROW((void)rx.try_recv(), weft::sync::RecvError);
+        EXPECT_TRUE(std::move(tx).send(1).is_closed());
+    }
+    {  // through the executor: awaiting a closed receiver does not hang
+        Watchdog dog(std::chrono::seconds(10));
+        auto [tx, rx] = oneshot::channel<int>();
+        rx.close();
+        EXPECT_THROW((void)weft::block_on(rx), weft::sync::RecvError);
+        EXPECT_TRUE(tx.is_closed());
+    }
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        EXPECT_EQ(rx.try_recv(), std::nullopt);  // open and empty
+        EXPECT_TRUE(std::move(tx).send(4).ok());
+        rx.close();
+        EXPECT_EQ(rx.try_recv(), 4);
+    }
+}
+
+// ---- Tokio's API (issue 16, item 6) ----
+
+TEST(Oneshot, SenderClosedCompletesWhenTheReceiverClosesOrGoes) {
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker w;
+        auto f = tx.closed();
+        EXPECT_TRUE(poll_once(f, w).is_pending());
+        EXPECT_TRUE(poll_once(f, w).is_pending());  // same waker: kept
+        EXPECT_EQ(w.live(), 1);
+        EXPECT_FALSE(tx.is_closed());
+        rx.close();
+        EXPECT_EQ(w.total_wakes(), 1);
+        EXPECT_EQ(w.live(), 0);
+        EXPECT_TRUE(poll_once(f, w).is_ready());
+        EXPECT_TRUE(tx.is_closed());
+    }
+    {  // receiver dropped; the sender's waker replaced before
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker a, b;
+        auto f = tx.closed();
+        EXPECT_TRUE(poll_once(f, a).is_pending());
+        EXPECT_TRUE(poll_once(f, b).is_pending());
+        EXPECT_EQ(a.live(), 0);  // replaced: released
+        { auto gone = std::move(rx); }
+        EXPECT_EQ(a.total_wakes(), 0);
+        EXPECT_EQ(b.total_wakes(), 1);
+        EXPECT_TRUE(poll_once(f, b).is_ready());
+    }
+    {  // a sender that polled closed() and then sends: its waker goes with it
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker w;
+        {
+            auto f = tx.closed();
+            EXPECT_TRUE(poll_once(f, w).is_pending());
+        }
+        EXPECT_TRUE(std::move(tx).send(3).ok());
+        EXPECT_EQ(w.live(), 0);
+        EXPECT_EQ(rx.try_recv(), 3);
+    }
+    {  // dropped unsent, after polling closed()
+        auto [tx, rx] = oneshot::channel<int>();
+        CountingWaker w;
+        {
+            auto moved = std::move(tx);
+            auto f = moved.closed();
+            EXPECT_TRUE(poll_once(f, w).is_pending());
+        }
+        EXPECT_EQ(w.live(), 0);
+        EXPECT_EQ(w.total_wakes(), 0);
+    }
+}
+
+// The receiver closes on one thread while the sender waits in closed() on another: the
+// sender is always woken (a lost wake-up fails the watchdog), and no waker leaks (ASan).
+TEST(Oneshot, SenderClosedRacingWithTheReceiverLosesNoWakeUp) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    rt.block_on([&]() -> weft::Task<void> {
+        for (int i = 0; i < 2000; ++i) {
+            auto [tx, rx] = oneshot::channel<int>();
+            auto h = weft::spawn([tx = std::move(tx)]() mutable -> weft::Task<bool> {
+                co_await tx.closed();
+                co_return tx.is_closed();
+            });
+            if (i % 2) co_await weft::yield_now();
+            if (i % 3) {
+                rx.close();
+            } else {
+                auto gone = std::move(rx);
+            }
+            EXPECT_TRUE(co_await h);
+        }
+    });
+}
+
+TEST(Oneshot, ReceiverIsTerminatedAndIsEmpty) {
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        EXPECT_FALSE(rx.is_terminated());
+        EXPECT_TRUE(rx.is_empty());  // nothing sent yet
+        EXPECT_TRUE(std::move(tx).send(1).ok());
+        EXPECT_FALSE(rx.is_empty());  // the next receive gets it
+        EXPECT_FALSE(rx.is_terminated());
+        CountingWaker w;
+        auto v = poll_output(rx, w);
+        ASSERT_TRUE(v.has_value());
+        EXPECT_EQ(*v, 1);
+        EXPECT_TRUE(rx.is_terminated());
+        EXPECT_TRUE(rx.is_empty());  // taken
+    }
+    {  // the closed error terminates it too
+        auto [tx, rx] = oneshot::channel<int>();
+        { auto gone = std::move(tx); }
+        EXPECT_TRUE(rx.is_empty());
+        EXPECT_FALSE(rx.is_terminated());
+        EXPECT_THROW((void)rx.try_recv(), weft::sync::RecvError);
+        EXPECT_TRUE(rx.is_terminated());
+    }
+    {
+        auto [tx, rx] = oneshot::channel<int>();
+        EXPECT_EQ(rx.try_recv(), std::nullopt);
+        EXPECT_FALSE(rx.is_terminated());  // empty is not the end
+        EXPECT_TRUE(std::move(tx).send(2).ok());
+        EXPECT_EQ(rx.try_recv(), 2);
+        EXPECT_TRUE(rx.is_terminated());
+    }
+}
+
+// A dropped receiver releases its registered waker at once, not when the sender goes.
+TEST(Oneshot, DroppingTheReceiverReleasesItsWakerWhileTheSenderLives) {
+    auto [tx, rx] = oneshot::channel<int>();
+    CountingWaker w;
+    {
+        auto gone = std::move(rx);
+        EXPECT_FALSE(poll_output(gone, w).has_value());
+        EXPECT_EQ(w.live(), 1);
+    }
+    EXPECT_EQ(w.live(), 0);
+    EXPECT_TRUE(tx.is_closed());
+}

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "support/test_support.hpp"
@@ -242,4 +243,72 @@ TEST(RwLock, WritersExcludeEveryoneAcrossWorkers) {
     EXPECT_EQ(l.get_mut().a, 600);
     EXPECT_EQ(l.get_mut().b, 600);
     EXPECT_GT(most_readers.load(), 1) << "readers never shared the lock";
+}
+
+// ---- issue 16: into_inner and downgrade_map (Tokio's) ----
+
+TEST(RwLock, IntoInnerMovesTheValueOutAndRefusesWhileHeld) {
+    RwLock<std::unique_ptr<int>> l(std::make_unique<int>(9));
+    {
+        auto r = l.try_read();
+        ASSERT_TRUE(r);
+        EXPECT_THROW((void)std::move(l).into_inner(), std::logic_error);
+    }
+    {
+        auto w = l.try_write();
+        ASSERT_TRUE(w);
+        EXPECT_THROW((void)std::move(l).into_inner(), std::logic_error);
+        EXPECT_NE(**w, nullptr) << "a refused into_inner leaves the value";
+    }
+    std::unique_ptr<int> v = std::move(l).into_inner();
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(*v, 9);
+}
+
+TEST(RwLock, DowngradeMapGivesAReadGuardToAPartWithNoWriterInBetween) {
+    struct State {
+        int version = 0;
+        std::string name;
+    };
+    RwLock<State> l;
+    CountingWaker wa, wb, wc;
+    auto w = l.try_write();
+    ASSERT_TRUE(w);
+    RwLock<State>::ReadFuture a = l.read();
+    RwLock<State>::WriteFuture b = l.write();
+    RwLock<State>::ReadFuture c = l.read();
+    EXPECT_FALSE(poll_output(a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
+    EXPECT_FALSE(poll_output(c, wc));
+    (*w)->version = 2;
+    (*w)->name = "two";
+    RwLockReadGuard<std::string> name =
+        std::move(*w).downgrade_map([](const State& s) -> const std::string& { return s.name; });
+    w.reset();
+    EXPECT_EQ(*name, "two");
+    EXPECT_EQ(name->size(), 3u);
+    EXPECT_EQ(wa.total_wakes(), 1) << "the reader queued before the writer gets in";
+    EXPECT_EQ(wb.total_wakes() + wc.total_wakes(), 0);
+    auto ga = poll_output(a, wa);
+    ASSERT_TRUE(ga);
+    EXPECT_EQ((*ga)->version, 2);
+    EXPECT_FALSE(l.try_write()) << "the mapped guard still reads";
+    ga.reset();
+    { RwLockReadGuard<std::string> gone = std::move(name); }
+    EXPECT_EQ(wb.total_wakes(), 1);
+    EXPECT_TRUE(poll_output(b, wb));
+}
+
+TEST(RwLock, ADowngradeMapWhoseFunctionThrowsLeavesTheWriteGuard) {
+    RwLock<int> l(4);
+    auto w = l.try_write();
+    ASSERT_TRUE(w);
+    auto throws = [](const int&) -> const int& { throw std::runtime_error("map"); };
+    EXPECT_THROW((void)std::move(*w).downgrade_map(throws), std::runtime_error);
+    **w = 5;  // still the writer
+    EXPECT_FALSE(l.try_read());
+    w.reset();
+    auto r = l.try_read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(**r, 5);
 }

@@ -8,17 +8,23 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
 using namespace weft_test;
 using weft::sync::Acquire;
 using weft::sync::AcquireError;
+using weft::sync::OwnedSemaphorePermit;
 using weft::sync::Semaphore;
 using weft::sync::SemaphorePermit;
 using weft::sync::TryAcquireError;
+using namespace std::chrono_literals;
 
 TEST(Semaphore, PermitsGoBackWhenDropped) {
     Semaphore s(3);
@@ -172,4 +178,282 @@ TEST(Semaphore, HoldersNeverExceedThePermitsAcrossWorkers) {
     EXPECT_LE(most.load(), 4);
     EXPECT_GE(most.load(), 2);
     EXPECT_EQ(s.available_permits(), 4u);
+}
+
+// Issue 16: an `acquire()` polled again with another waker replaces the one it stored;
+// dropping the old one under the semaphore's spin lock spun forever when that drop re-entered
+// the semaphore.
+TEST(Semaphore, AReplacedWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::sync::Semaphore sem(0);
+    DropHookWaker a([&] { sem.add_permits(1); });
+    auto f = sem.acquire(1);
+    {
+        weft::Waker wa = a.make();
+        weft::Context cx(wa);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+    }
+    CountingWaker b;
+    EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it adds the permit
+    EXPECT_TRUE(a.hook_ran);
+    EXPECT_EQ(b.total_wakes(), 1);
+    auto p = poll_output(f, b);
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ(p->num_permits(), 1u);
+}
+
+// ---- issue 16: the rest of Tokio's Semaphore API ----
+
+TEST(Semaphore, ForgetPermitsTakesOnlyFreePermitsAndSaysHowMany) {
+    Semaphore s(5);
+    EXPECT_EQ(s.forget_permits(3), 3u);
+    EXPECT_EQ(s.available_permits(), 2u);
+    auto [held, unused] = s.try_acquire(1);
+    ASSERT_TRUE(held);
+    EXPECT_EQ(s.forget_permits(10), 1u);  // only the free one; the held one is untouched
+    EXPECT_EQ(s.available_permits(), 0u);
+    EXPECT_EQ(s.forget_permits(1), 0u);
+    held.reset();  // a held permit still goes back
+    EXPECT_EQ(s.available_permits(), 1u);
+    // With a waiter queued, no permit is free: a given-back permit goes to it, not to forget.
+    CountingWaker w;
+    Acquire big = s.acquire(3);
+    EXPECT_FALSE(poll_output(big, w));
+    EXPECT_EQ(s.forget_permits(5), 0u);
+    s.add_permits(2);
+    auto p = poll_output(big, w);
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->num_permits(), 3u);
+}
+
+TEST(Semaphore, MergedPermitsGoBackTogether) {
+    Semaphore s(6);
+    auto [a, e1] = s.try_acquire(1);
+    auto [b, e2] = s.try_acquire(2);
+    ASSERT_TRUE(a && b);
+    a->merge(std::move(*b));
+    EXPECT_EQ(a->num_permits(), 3u);
+    EXPECT_EQ(b->num_permits(), 0u);
+    b.reset();  // gives nothing back: its permits went to a
+    EXPECT_EQ(s.available_permits(), 3u);
+    // A forgotten permit merges as nothing; a moved-from one too.
+    auto [c, e3] = s.try_acquire(1);
+    ASSERT_TRUE(c);
+    c->forget();
+    a->merge(std::move(*c));
+    SemaphorePermit moved = std::move(*a);
+    a->merge(std::move(moved));  // a (moved-from) takes over moved's permits and semaphore
+    EXPECT_EQ(a->num_permits(), 3u);
+    // Permits of another semaphore, or the permit itself: refused, nothing changes.
+    Semaphore other(1);
+    auto [o, e4] = other.try_acquire(1);
+    ASSERT_TRUE(o);
+    EXPECT_THROW(a->merge(std::move(*o)), std::invalid_argument);
+    EXPECT_THROW(a->merge(std::move(*a)), std::invalid_argument);
+    EXPECT_EQ(a->num_permits(), 3u);
+    EXPECT_EQ(o->num_permits(), 1u);
+    a.reset();
+    EXPECT_EQ(s.available_permits(), 5u);  // 6, less the forgotten one
+    o.reset();
+    EXPECT_EQ(other.available_permits(), 1u);
+}
+
+TEST(Semaphore, TryAcquireOwnedKeepsTheSemaphoreAliveAndFailsAsTryAcquire) {
+    auto s = std::make_shared<Semaphore>(3);
+    {
+        auto [p, why] = Semaphore::try_acquire_owned(s);
+        ASSERT_TRUE(p);
+        EXPECT_EQ(p->num_permits(), 1u);
+        EXPECT_EQ(p->semaphore(), s);
+        auto [many, why2] = Semaphore::try_acquire_many_owned(s, 2);
+        ASSERT_TRUE(many);
+        EXPECT_EQ(s->available_permits(), 0u);
+        auto [none, no] = Semaphore::try_acquire_owned(s);
+        EXPECT_FALSE(none);
+        EXPECT_EQ(no, TryAcquireError::NoPermits);
+        std::weak_ptr<Semaphore> weak = s;
+        s.reset();  // the permits keep it alive
+        EXPECT_FALSE(weak.expired());
+        s = weak.lock();
+    }
+    EXPECT_EQ(s->available_permits(), 3u);
+    // It does not jump the queue.
+    CountingWaker w;
+    Acquire big = s->acquire(4);
+    EXPECT_FALSE(poll_output(big, w));
+    EXPECT_EQ(Semaphore::try_acquire_owned(s).second, TryAcquireError::NoPermits);
+    s->close();
+    EXPECT_EQ(Semaphore::try_acquire_owned(s).second, TryAcquireError::Closed);
+    EXPECT_EQ(Semaphore::try_acquire_many_owned(s, 1).second, TryAcquireError::Closed);
+}
+
+TEST(Semaphore, AnOwnedPermitSplitsAndMerges) {
+    auto s = std::make_shared<Semaphore>(4);
+    auto [all, why] = Semaphore::try_acquire_owned(s, 4);
+    ASSERT_TRUE(all);
+    EXPECT_FALSE(all->split(5));  // more than it holds: nothing happens
+    EXPECT_EQ(all->num_permits(), 4u);
+    std::optional<OwnedSemaphorePermit> one = all->split(1);
+    ASSERT_TRUE(one);
+    EXPECT_EQ(one->num_permits(), 1u);
+    EXPECT_EQ(one->semaphore(), s);
+    EXPECT_EQ(all->num_permits(), 3u);
+    one.reset();
+    EXPECT_EQ(s->available_permits(), 1u);
+    auto zero = all->split(0);
+    ASSERT_TRUE(zero);
+    EXPECT_EQ(zero->num_permits(), 0u);
+    // Merge back, and refuse another semaphore's permit.
+    auto two = all->split(2);
+    ASSERT_TRUE(two);
+    all->merge(std::move(*two));
+    EXPECT_EQ(all->num_permits(), 3u);
+    EXPECT_EQ(two->num_permits(), 0u);
+    auto other = std::make_shared<Semaphore>(1);
+    auto [o, w2] = Semaphore::try_acquire_owned(other);
+    ASSERT_TRUE(o);
+    EXPECT_THROW(all->merge(std::move(*o)), std::invalid_argument);
+    EXPECT_EQ(o->num_permits(), 1u);
+    // A moved-from owned permit holds nothing (it used to keep its count).
+    OwnedSemaphorePermit moved = std::move(*all);
+    EXPECT_EQ(all->num_permits(), 0u);
+    moved.merge(std::move(*all));
+    EXPECT_EQ(moved.num_permits(), 3u);
+    all.reset();
+    EXPECT_EQ(s->available_permits(), 1u);
+    { OwnedSemaphorePermit gone = std::move(moved); }
+    EXPECT_EQ(s->available_permits(), 4u);
+}
+
+TEST(Semaphore, BlockingAcquireParksAPlainThreadUntilPermitsComeBack) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Semaphore s(1);
+    auto first = s.blocking_acquire();  // free: at once, on this plain thread
+    std::atomic<bool> got{false};
+    std::thread t([&] {
+        SemaphorePermit p = s.blocking_acquire_many(2);
+        EXPECT_EQ(p.num_permits(), 2u);
+        got = true;
+    });
+    std::this_thread::sleep_for(20ms);
+    EXPECT_FALSE(got.load());  // parked: 0 free
+    // A task gives permits back; the parked thread is woken from a worker.
+    rt.block_on([&]() -> weft::Task<void> {
+        auto h = weft::spawn([](Semaphore& s, SemaphorePermit p) -> weft::Task<void> {
+            co_await weft::time::sleep(5ms);
+            s.add_permits(1);
+            SemaphorePermit back = std::move(p);  // and p's permit goes back here
+            co_return;
+        }(s, std::move(first)));
+        co_await h;
+    });
+    t.join();
+    EXPECT_TRUE(got.load());
+    EXPECT_EQ(s.available_permits(), 2u);
+    // From spawn_blocking it is allowed (the blocking pool is for exactly this).
+    std::size_t n =
+        rt.block_on(rt.spawn_blocking([&] { return s.blocking_acquire(2).num_permits(); }));
+    EXPECT_EQ(n, 2u);
+}
+
+TEST(Semaphore, BlockingAcquireThrowsWhenTheSemaphoreCloses) {
+    Watchdog dog;
+    Semaphore s(0);
+    std::atomic<bool> threw{false};
+    std::thread t([&] {
+        try {
+            (void)s.blocking_acquire();
+        } catch (const AcquireError&) {
+            threw = true;
+        }
+    });
+    std::this_thread::sleep_for(10ms);
+    s.close();
+    t.join();
+    EXPECT_TRUE(threw.load());
+    EXPECT_THROW((void)s.blocking_acquire(), AcquireError);
+}
+
+TEST(Semaphore, BlockingAcquireIsRefusedOnAThreadThatRunsTasks) {
+    Semaphore s(1);
+    auto check = [&s] {
+        try {
+            (void)s.blocking_acquire();
+            ADD_FAILURE() << "blocking_acquire was not refused";
+        } catch (const std::logic_error& e) {
+            EXPECT_NE(std::string(e.what()).find("spawn_blocking"), std::string::npos) << e.what();
+        }
+    };
+    for (bool current : {false, true}) {
+        weft::Runtime rt = current ? weft::RuntimeBuilder::new_current_thread().build()
+                                   : weft::Runtime::builder().worker_threads(1).build();
+        rt.block_on([&]() -> weft::Task<void> {
+            check();  // block_on's own future
+            auto h = weft::spawn([](decltype(check)& check) -> weft::Task<void> {
+                check();  // a spawned task
+                co_return;
+            }(check));
+            co_await h;
+        });
+    }
+    weft::LocalExecutor ex;
+    ex.run([&]() -> weft::Task<void> {
+        check();
+        co_return;
+    });
+    EXPECT_EQ(s.available_permits(), 1u);  // nothing was taken
+}
+
+// Plain threads blocking and tasks awaiting share one queue: the holders never exceed the
+// permits and every acquire completes (a lost wake-up of a parked thread hangs: the watchdog
+// fails it).
+TEST(Semaphore, BlockingAndAsyncAcquiresShareTheQueueUnderContention) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    Semaphore s(3);
+    std::atomic<int> held{0}, most{0}, done{0};
+    auto enter = [&](int n) {
+        int now = held += n;
+        int m = most.load();
+        while (now > m && !most.compare_exchange_weak(m, now)) {
+        }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+        threads.emplace_back([&, t] {
+            std::mt19937 rng(static_cast<unsigned>(t + 100));
+            for (int i = 0; i < 300; ++i) {
+                auto n = static_cast<std::size_t>(1 + rng() % 2);
+                SemaphorePermit p = s.blocking_acquire(n);
+                enter(static_cast<int>(n));
+                if (i % 4 == 0) std::this_thread::yield();
+                held -= static_cast<int>(n);
+            }
+            done++;
+        });
+    }
+    rt.block_on([&]() -> weft::Task<void> {
+        std::vector<weft::JoinHandle<void>> hs;
+        for (int t = 0; t < 4; ++t) {
+            hs.push_back(weft::spawn([](Semaphore& s, std::atomic<int>& held,
+                                        decltype(enter)& enter, int t) -> weft::Task<void> {
+                std::mt19937 rng(static_cast<unsigned>(t));
+                for (int i = 0; i < 300; ++i) {
+                    auto n = static_cast<std::size_t>(1 + rng() % 3);
+                    auto p = co_await s.acquire(n);
+                    enter(static_cast<int>(n));
+                    if (i % 3 == 0) co_await weft::yield_now();
+                    held -= static_cast<int>(n);
+                }
+            }(s, held, enter, t)));
+        }
+        for (auto& h : hs)
+            co_await h;
+    });
+    for (auto& t : threads)
+        t.join();
+    EXPECT_EQ(done.load(), 3);
+    EXPECT_LE(most.load(), 3);
+    EXPECT_EQ(s.available_permits(), 3u);
 }

@@ -386,3 +386,161 @@ TEST(Watch, StressEveryReceiverEndsOnTheFinalValue) {
     for (auto& h : hs)
         EXPECT_EQ(rt.block_on(std::move(h)), 2L * kPerSender);
 }
+
+// ---- issue 16: Receiver::wait_for (Tokio's) ----
+
+namespace {
+// The output of a wait_for future polled once: nullopt while pending, else whether it found a
+// value (and that value, -1 for "the sender is gone").
+template <class F>
+std::optional<int> wait_for_once(F& f, CountingWaker& w) {
+    auto p = poll_once(f, w);
+    if (p.is_pending()) return std::nullopt;
+    auto& r = p.value();
+    return r ? **r : -1;
+}
+}  // namespace
+
+TEST(Watch, WaitForChecksTheCurrentValueFirstEvenIfSeen) {
+    auto [tx, rx] = watch::channel<int>(5);
+    EXPECT_FALSE(rx.has_changed());  // 5 is seen already
+    CountingWaker w;
+    auto at_least_5 = [](const int& v) { return v >= 5; };
+    auto f = rx.wait_for(at_least_5);
+    auto p = poll_once(f, w);
+    ASSERT_TRUE(p.is_ready());
+    ASSERT_TRUE(p.value());
+    EXPECT_EQ(**p.value(), 5);
+    EXPECT_FALSE(p.value()->has_changed());
+}
+
+TEST(Watch, WaitForWaitsForAMatchingValueAndMarksEachValueSeen) {
+    auto [tx, rx] = watch::channel<int>(0);
+    CountingWaker w;
+    std::vector<int> given;
+    auto at_least_3 = [&given](const int& v) {
+        given.push_back(v);
+        return v >= 3;
+    };
+    {
+        auto f = rx.wait_for(at_least_3);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);  // nothing new: pred not called again
+        tx.send_replace(1);
+        EXPECT_EQ(w.total_wakes(), 1);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+        EXPECT_FALSE(rx.has_changed()) << "1 was given to pred: seen";
+        tx.send_replace(2);
+        tx.send_replace(4);  // 2 is replaced before the receiver looks: skipped
+        auto p = poll_once(f, w);
+        ASSERT_TRUE(p.is_ready());
+        ASSERT_TRUE(p.value());
+        EXPECT_EQ(**p.value(), 4);
+        EXPECT_TRUE(p.value()->has_changed());
+    }  // the Ref (read lock) goes here
+    EXPECT_EQ(given, (std::vector<int>{0, 1, 4}));
+    EXPECT_FALSE(rx.has_changed());
+    tx.send_replace(0);  // the lock is free again: sends work
+    EXPECT_TRUE(rx.has_changed());
+}
+
+TEST(Watch, WaitForGivesNulloptOnceTheSenderIsGoneAndPredFailedOnTheLastValue) {
+    {
+        auto [tx, rx] = watch::channel<int>(0);
+        CountingWaker w;
+        auto big = [](const int& v) { return v > 100; };
+        auto f = rx.wait_for(big);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+        tx.send_replace(7);
+        { auto gone = std::move(tx); }
+        EXPECT_GE(w.total_wakes(), 1);
+        EXPECT_EQ(wait_for_once(f, w), std::optional<int>(-1));
+        auto again = rx.wait_for(big);  // closed, and the value fails: at once
+        EXPECT_EQ(wait_for_once(again, w), std::optional<int>(-1));
+        auto any = [](const int&) { return true; };
+        auto current = rx.wait_for(any);  // the last value still satisfies a new predicate
+        EXPECT_EQ(wait_for_once(current, w), std::optional<int>(7));
+    }
+    {
+        // A value sent just before the sender went is still given to pred.
+        auto [tx, rx] = watch::channel<int>(0);
+        CountingWaker w;
+        auto odd = [](const int& v) { return v % 2 == 1; };
+        auto f = rx.wait_for(odd);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+        tx.send_replace(9);
+        { auto gone = std::move(tx); }
+        EXPECT_EQ(wait_for_once(f, w), std::optional<int>(9));
+    }
+}
+
+TEST(Watch, ADroppedWaitForLosesNothing) {
+    auto [tx, rx] = watch::channel<int>(0);
+    CountingWaker w;
+    auto three = [](const int& v) { return v == 3; };
+    {
+        auto f = rx.wait_for(three);
+        EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+        tx.send_replace(3);
+        EXPECT_EQ(w.total_wakes(), 1);
+    }  // woken but dropped before its poll: 3 stays unseen
+    EXPECT_EQ(w.live(), 0) << "its waker was released";
+    EXPECT_TRUE(rx.has_changed());
+    EXPECT_EQ(weft::block_on(rx.changed()), true);
+    EXPECT_EQ(*rx.borrow(), 3);
+}
+
+TEST(Watch, AnExceptionFromTheWaitForPredicatePropagates) {
+    auto [tx, rx] = watch::channel<int>(0);
+    CountingWaker w;
+    auto throws_on_2 = [](const int& v) {
+        if (v == 2) throw std::runtime_error("pred");
+        return v == 5;
+    };
+    auto f = rx.wait_for(throws_on_2);
+    EXPECT_EQ(wait_for_once(f, w), std::nullopt);
+    tx.send_replace(2);
+    EXPECT_THROW(wait_for_once(f, w), std::runtime_error);
+    EXPECT_FALSE(rx.has_changed()) << "the value pred threw on was given to it: seen";
+    tx.send_replace(5);  // the read lock was released by the throw: sends work
+    auto g = rx.wait_for(throws_on_2);
+    EXPECT_EQ(wait_for_once(g, w), std::optional<int>(5));
+}
+
+// Receivers on 2 workers wait for ever higher thresholds while a plain thread counts up; each
+// must get a value at or above its threshold, and the last wait (past the final value) must
+// end with nullopt when the sender goes. A lost wake-up hangs: the watchdog fails it.
+TEST(Watch, StressWaitForAcrossWorkersLosesNoWakeUp) {
+    Watchdog dog(std::chrono::seconds(60));
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    static constexpr int kReceivers = 3, kFinal = 3000;
+    auto [tx, rx] = watch::channel<int>(0);
+    std::vector<weft::JoinHandle<int>> hs;
+    for (int r = 0; r < kReceivers; ++r) {
+        hs.push_back(rt.spawn([](watch::Receiver<int> rx, int step) -> weft::Task<int> {
+            int target = 0, found = 0;
+            for (;;) {
+                target += step;
+                auto reached = [target](const int& v) { return v >= target; };
+                std::optional<watch::Ref<int>> r = co_await rx.wait_for(reached);
+                if (!r) break;  // the sender is gone, below the target
+                int v = **r;
+                r.reset();  // the read lock goes before the next co_await
+                EXPECT_GE(v, target);
+                ++found;
+            }
+            EXPECT_GT(target, kFinal);
+            co_return found;
+        }(rx, 7 + r * 13)));
+    }
+    { auto gone = std::move(rx); }
+    std::thread sender([tx = std::move(tx)]() mutable {
+        for (int i = 1; i <= kFinal; ++i) {
+            tx.send_replace(i);
+            if (i % 64 == 0) std::this_thread::yield();
+        }
+    });  // the sender goes with the thread's closure
+    sender.join();
+    for (auto& h : hs)
+        EXPECT_GT(rt.block_on(std::move(h)), 0);
+}

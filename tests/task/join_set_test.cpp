@@ -164,3 +164,113 @@ TEST(JoinSet, JoinsManyTasksAcrossWorkers) {
     for (int i = 0; i < kTasks; ++i)
         ASSERT_EQ(seen[static_cast<std::size_t>(i)], 1) << i;
 }
+
+// ---- issue 16: join_all (Tokio's) ----
+
+TEST(JoinSet, JoinAllGivesEveryOutputInCompletionOrder) {
+    Watchdog dog;
+    weft::LocalExecutor ex;
+    std::vector<std::shared_ptr<Trigger>> ts;
+    for (int i = 0; i < 4; ++i)
+        ts.push_back(std::make_shared<Trigger>());
+    std::vector<int> got;
+    ex.run([&]() -> weft::Task<void> {
+        JoinSet<int> set;
+        for (int i = 0; i < 4; ++i)
+            set.spawn(when_triggered(ts[static_cast<std::size_t>(i)], i * 10));
+        auto order = weft::spawn([](std::vector<std::shared_ptr<Trigger>>& ts) -> weft::Task<void> {
+            for (int i : {3, 1, 0, 2}) {
+                co_await weft::yield_now();
+                ts[static_cast<std::size_t>(i)]->complete();
+            }
+        }(ts));
+        got = co_await set.join_all();
+        EXPECT_TRUE(set.is_empty());
+        co_await order;
+        JoinSet<int> empty;
+        auto none = co_await empty.join_all();
+        EXPECT_TRUE(none.empty());
+        JoinSet<void> voids;
+        for (int i = 0; i < 3; ++i)
+            voids.spawn([]() -> weft::Task<void> { co_return; });
+        auto units = co_await voids.join_all();
+        EXPECT_EQ(units.size(), 3u);
+    });
+    EXPECT_EQ(got, (std::vector<int>{30, 10, 0, 20}));
+}
+
+TEST(JoinSet, JoinAllRethrowsATasksExceptionAndAbortsTheRest) {
+    Watchdog dog;
+    weft::LocalExecutor ex;
+    Lifetimes life;
+    auto never = std::make_shared<Trigger>();
+    ex.run([&]() -> weft::Task<void> {
+        JoinSet<int> set;
+        for (int i = 0; i < 3; ++i) {
+            set.spawn([](Lifetimes& life, std::shared_ptr<Trigger> t) -> weft::Task<int> {
+                Tracked held(life);
+                co_return co_await TriggerFuture(t);  // never completed
+            }(life, never));
+        }
+        set.spawn([]() -> weft::Task<int> {
+            co_await weft::yield_now();
+            throw std::runtime_error("task failed");
+        });
+        try {
+            (void)co_await set.join_all();
+            ADD_FAILURE() << "join_all did not rethrow";
+        } catch (const std::runtime_error& e) {
+            EXPECT_STREQ(e.what(), "task failed");
+        }
+        EXPECT_EQ(set.len(), 3u) << "the other tasks stay in the set, aborted";
+        int aborted = 0;
+        while (!set.is_empty()) {
+            try {
+                auto next = set.join_next();
+                (void)co_await next;
+            } catch (const weft::JoinError&) {
+                ++aborted;
+            }
+        }
+        EXPECT_EQ(aborted, 3);
+        EXPECT_EQ(life.alive(), 0);
+    });
+}
+
+TEST(JoinSet, JoinAllThrowsTheJoinErrorOfAnAbortedTask) {
+    weft::LocalExecutor ex;
+    auto never = std::make_shared<Trigger>();
+    ex.run([&]() -> weft::Task<void> {
+        JoinSet<int> set;
+        weft::AbortHandle stuck = set.spawn(when_triggered(never, 1));
+        set.spawn(when_triggered(never, 2));
+        stuck.abort();
+        EXPECT_THROW((void)co_await set.join_all(), weft::JoinError);
+        EXPECT_EQ(set.len(), 1u);
+        co_await set.shutdown();
+    });
+}
+
+// join_all across 2 workers: 5,000 tasks; every output arrives exactly once (a lost wake-up of
+// the set trips the watchdog).
+TEST(JoinSet, JoinAllJoinsManyTasksAcrossWorkers) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    static constexpr int kTasks = 5000;
+    std::vector<int> outs = rt.block_on(rt.spawn([]() -> weft::Task<std::vector<int>> {
+        JoinSet<int> set;
+        for (int i = 0; i < kTasks; ++i) {
+            set.spawn([](int i) -> weft::Task<int> {
+                if (i % 3 == 0) co_await weft::yield_now();
+                co_return i;
+            }(i));
+        }
+        co_return co_await set.join_all();
+    }));
+    ASSERT_EQ(outs.size(), static_cast<std::size_t>(kTasks));
+    std::vector<int> seen(kTasks, 0);
+    for (int v : outs)
+        seen[static_cast<std::size_t>(v)]++;
+    for (int i = 0; i < kTasks; ++i)
+        EXPECT_EQ(seen[static_cast<std::size_t>(i)], 1) << i;
+}

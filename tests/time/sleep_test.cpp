@@ -330,3 +330,184 @@ TEST(Sleep, ATimerArmedAfterACancelledOneWakesAnIdleRuntime) {
         EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "round " << round;
     }
 }
+
+// Issue 16: a sleep of any duration up to nanoseconds::max() saturates. Its deadline is clamped
+// to 30 years ahead (Tokio's far future), and the paused clock jumps there without overflowing
+// (UBSan, which aborts this build on any report, caught `origin + tick * 1ms` overflowing).
+TEST(PausedClock, HugeDurationsAreClampedToThirtyYearsAndFireThere) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+        Instant start = Instant::now();
+        auto s = weft::time::sleep(std::chrono::nanoseconds::max());
+        EXPECT_EQ(s.deadline(), start + kFar);
+        co_await s;
+        EXPECT_EQ(Instant::now(), start + kFar);
+
+        start = Instant::now();
+        co_await weft::time::sleep(std::chrono::hours::max());  // (hours::max() in ns overflows)
+        EXPECT_EQ(Instant::now(), start + kFar);
+
+        start = Instant::now();
+        auto until = weft::time::sleep_until(Instant::max());
+        EXPECT_EQ(until.deadline(), start + kFar);
+        co_await until;
+        EXPECT_EQ(Instant::now(), start + kFar);
+
+        // A timeout of any length: the inner future, polled first, wins on the shared tick.
+        start = Instant::now();
+        auto r = co_await weft::time::timeout(std::chrono::nanoseconds::max(),
+                                              weft::time::sleep_until(Instant::max()));
+        EXPECT_TRUE(r.ok());
+        EXPECT_EQ(Instant::now(), start + kFar);
+        start = Instant::now();
+        auto late = co_await weft::time::timeout(std::chrono::seconds::max(),
+                                                 weft::time::sleep(std::chrono::hours::max()));
+        EXPECT_TRUE(late.ok());
+        EXPECT_EQ(Instant::now(), start + kFar);
+
+        // Reset to a huge deadline: clamped the same way.
+        auto reset = weft::time::sleep(1ms);
+        start = Instant::now();
+        reset.reset(Instant::max());
+        EXPECT_EQ(reset.deadline(), start + kFar);
+        co_await reset;
+        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(timers_registered(), 0u);
+    });
+}
+
+// Issue 16: on the paused clock, far deadlines one after the other carry the clock to the end
+// of Instant's range (~292 years); there it saturates: every sleep completes, nothing
+// overflows, nothing spins.
+TEST(PausedClock, TheClockSaturatesAtTheEndOfInstantsRange) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+        Instant prev = Instant::now();
+        for (int i = 0; i < 12; ++i) {  // 12 * 30 years > Instant's whole range
+            co_await weft::time::sleep(std::chrono::nanoseconds::max());
+            if (prev + kFar < Instant::max() - 1ms) {
+                EXPECT_EQ(Instant::now(), prev + kFar) << "round " << i;
+            } else {  // the last tick an Instant can hold (less than 1 ms before max())
+                EXPECT_GT(Instant::now(), Instant::max() - 1ms) << "round " << i;
+            }
+            prev = Instant::now();
+        }
+        // At the end of time, every sleep completes at once.
+        co_await weft::time::sleep(1ms);
+        co_await weft::time::sleep(std::chrono::nanoseconds::max());
+        co_await weft::time::sleep_until(Instant::max());
+        auto r = co_await weft::time::timeout(1h, weft::time::sleep(2h));
+        EXPECT_TRUE(r.ok());  // both deadlines saturate; the inner future is polled first
+        EXPECT_EQ(timers_registered(), 0u);
+    });
+}
+
+// Issue 16: advance() by any amount saturates, and sleeps afterwards still complete.
+TEST(PausedClock, AdvanceByTheMaximumDurationSaturates) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        Instant start = Instant::now();
+        auto s = weft::spawn(weft::time::sleep(10s));
+        co_await weft::yield_now();  // registers
+        co_await weft::time::advance(std::chrono::nanoseconds::max());
+        co_await s;  // fired by the advance
+        EXPECT_GT(Instant::now(), start + std::chrono::hours(24 * 365 * 200));
+        co_await weft::time::advance(std::chrono::hours::max());
+        co_await weft::time::sleep(std::chrono::nanoseconds::max());
+        co_await weft::time::sleep(5ms);
+        EXPECT_EQ(timers_registered(), 0u);
+        // Resumed, the clock goes on from there and sleeps still work.
+        weft::time::resume();
+        co_await weft::time::sleep(2ms);
+        weft::time::pause();
+        co_await weft::time::sleep(1h);
+    });
+}
+
+// Issue 16: on the real clock a huge sleep is clamped to 30 years from now, waits (it does not
+// fire, or hold up other timers), and dropping it leaves nothing behind; on both flavours.
+TEST(Sleep, HugeDurationsOnTheRealClockAreClampedAndWait) {
+    Watchdog dog;
+    for (bool current : {false, true}) {
+        weft::Runtime rt = current ? weft::RuntimeBuilder::new_current_thread().build()
+                                   : weft::Runtime::builder().worker_threads(2).build();
+        rt.block_on([]() -> weft::Task<void> {
+            constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+            Instant before = Instant::now();
+            auto s = weft::time::sleep(std::chrono::nanoseconds::max());
+            auto until = weft::time::sleep_until(Instant::max());
+            auto hours = weft::time::sleep(std::chrono::hours::max());
+            Instant after = Instant::now();
+            for (weft::time::Sleep* x : {&s, &until, &hours}) {
+                EXPECT_GE(x->deadline(), before + kFar);
+                EXPECT_LE(x->deadline(), after + kFar);
+            }
+            weft::Context cx(weft::Waker::noop());
+            EXPECT_TRUE(s.poll(cx).is_pending());
+            EXPECT_TRUE(until.poll(cx).is_pending());
+            EXPECT_TRUE(hours.poll(cx).is_pending());
+            EXPECT_EQ(timers_registered(), 3u);
+            // Other timers keep time beside them.
+            auto start = std::chrono::steady_clock::now();
+            auto r = co_await weft::time::timeout(std::chrono::nanoseconds::max(),
+                                                  weft::time::sleep(5ms));
+            EXPECT_TRUE(r.ok());
+            auto e = co_await weft::time::timeout(5ms, weft::time::sleep_until(Instant::max()));
+            EXPECT_TRUE(e.is_elapsed());
+            EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+            EXPECT_FALSE(s.is_elapsed());
+            EXPECT_EQ(timers_registered(), 3u);
+        });
+        rt.block_on([]() -> weft::Task<void> {
+            EXPECT_EQ(timers_registered(), 0u);  // the dropped sleeps took their entries
+            co_return;
+        });
+    }
+}
+
+// Issue 16: Tokio's is_elapsed answers whether the sleep has completed (fired, or returned
+// Ready), not whether its deadline has passed: a sleep never polled is not elapsed.
+TEST(Sleep, IsElapsedAnswersWhetherTheSleepCompleted) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    rt.block_on([]() -> weft::Task<void> {
+        weft::Context cx(weft::Waker::noop());
+        auto s = weft::time::sleep(10ms);
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(20ms);  // the deadline passes; s was never polled
+        EXPECT_FALSE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_ready());  // completes without registering
+        EXPECT_TRUE(s.is_elapsed());
+        // Reset: pending again until it completes.
+        s.reset(Instant::now() + 10ms);
+        EXPECT_FALSE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_pending());
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(5ms);
+        EXPECT_FALSE(s.is_elapsed());
+        co_await weft::time::advance(5ms);  // the driver fires it: complete before the poll
+        EXPECT_TRUE(s.is_elapsed());
+        EXPECT_TRUE(s.poll(cx).is_ready());
+        EXPECT_TRUE(s.is_elapsed());
+        // A zero sleep: complete only once polled.
+        auto zero = weft::time::sleep(0ms);
+        EXPECT_FALSE(zero.is_elapsed());
+        co_await zero;
+        EXPECT_TRUE(zero.is_elapsed());
+        // A registered sleep whose deadline has passed but which the driver has not fired yet
+        // has not completed.
+        auto pending = weft::time::sleep(1ms);
+        EXPECT_TRUE(pending.poll(cx).is_pending());
+        weft::time::resume();
+        std::this_thread::sleep_for(3ms);  // the real clock passes its deadline; nothing fires
+        EXPECT_LE(pending.deadline(), Instant::now());
+        EXPECT_FALSE(pending.is_elapsed());
+        co_await pending;
+        EXPECT_TRUE(pending.is_elapsed());
+    });
+}

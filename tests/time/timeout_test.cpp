@@ -120,9 +120,13 @@ TEST(Timeout, TenMillionRegisterAndCancelCyclesAllocateNothing) {
     rt.block_on([]() -> weft::Task<void> {
         weft::Context cx(weft::Waker::noop());
         auto cycle = [&](int i) {
-            // Each timeout registers a timer (its inner future is pending) and is dropped.
+            // Each timeout registers a timer (its inner future is pending) and is dropped. The
+            // deadlines lie a minute out: one of 1 ms (as this test once had) can elapse before
+            // its first poll when the machine is loaded, and then the poll completes instead of
+            // registering (a CI failure: 9,999,999 of 10,000,000 pending).
             auto t =
-                weft::time::timeout(std::chrono::milliseconds(1 + i % 5000), weft::pending<void>());
+                weft::time::timeout(std::chrono::seconds(60) + std::chrono::milliseconds(i % 5000),
+                                    weft::pending<void>());
             return t.poll(cx).is_pending();
         };
         for (int i = 0; i < 1000; ++i)

@@ -47,7 +47,9 @@ class Scheduler {
 //   bit 0 NOTIFIED      queued, or must be re-queued when the running poll ends
 //   bit 1 RUNNING       an executor is polling it
 //   bit 2 COMPLETE      the future finished (output stored) or was cancelled
-//   bit 3 CANCELLED     abort was requested / the task ended by cancellation
+//   bit 3 CANCELLED     before COMPLETE: abort was requested; with COMPLETE: the task ended by
+//                       cancellation and its frame holds no output (a poll that completes
+//                       clears it: see finish() in raw_task.cpp)
 //   bit 4 JOIN_INTEREST the JoinHandle is alive
 //   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
 //   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference until the

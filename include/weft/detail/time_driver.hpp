@@ -60,6 +60,17 @@ class TimeDriver {
     }
 
     // --- the sleeping future's side ---
+    /// How far ahead a deadline may lie: 30 years, Tokio's "far future" (its `sleep` clamps a
+    /// deadline that overflows its `Instant` to now + 30 years). Far enough to mean "never",
+    /// near enough that the paused clock can jump there several times within Instant's range.
+    static constexpr std::chrono::nanoseconds kFarFuture = std::chrono::hours(24 * 365 * 30);
+    /// `deadline`, or now() + kFarFuture if it lies further ahead (every Sleep's deadline goes
+    /// through here). Reads the clock only for deadlines more than kFarFuture after start-up.
+    time::Instant clamp_deadline(time::Instant deadline) const noexcept {
+        if (deadline <= far_from_origin_) return deadline;  // (now() >= origin_)
+        time::Instant far = now() + kFarFuture;
+        return deadline < far ? deadline : far;
+    }
     enum class ArmResult { Armed, Expired, Shutdown };
     /// Registers `e` for `deadline` with `waker`, or updates its deadline and waker if it is
     /// registered. Expired: the deadline has passed (e is not registered).
@@ -119,8 +130,13 @@ class TimeDriver {
         return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
     }
     // Ticks since origin_: deadlines round up (never fire early), the present rounds down.
+    // Both saturate at max_tick_, the last tick whose start an Instant can hold, so that
+    // tick_nanos never overflows and a deadline at the end of Instant's range still fires
+    // (tick_floor(Instant::max()) == max_tick_).
     std::uint64_t tick_ceil(time::Instant t) const noexcept;
     std::uint64_t tick_floor(time::Instant t) const noexcept;
+    // The clock reading (nanoseconds) at which `tick` begins; saturates at max_tick_.
+    std::int64_t tick_nanos(std::uint64_t tick) const noexcept;
     void disarm_slow(TimerEntry& e) noexcept;
     // Under mu_: publishes the earliest deadline and unparks the parked thread if it sleeps
     // past it.
@@ -130,6 +146,8 @@ class TimeDriver {
     std::atomic<std::uint32_t> refs_{1};
     const bool pausable_;
     const std::int64_t origin_;                     // steady_clock nanoseconds at tick 0
+    const std::uint64_t max_tick_;                  // tick_floor(Instant::max())
+    const time::Instant far_from_origin_;           // origin_ + kFarFuture (saturated)
     std::atomic<std::int64_t> frozen_{kNotFrozen};  // paused time, or kNotFrozen
     std::atomic<std::int64_t> offset_{0};           // time spent paused, added to steady_clock
     std::atomic<std::uint64_t> next_due_{kNone};    // earliest wheel expiration (a mirror)

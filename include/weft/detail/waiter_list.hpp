@@ -3,7 +3,30 @@
 // Semaphore). Intrusive: each node lives inside a future that is pinned once polled, so
 // waiting allocates nothing. Not thread-safe: the owner guards it with its lock.
 
+#include <utility>
+
+#include "weft/task/waker.hpp"
+
 namespace weft::detail {
+
+/// Stores `w` in `slot` (a waiter's waker, kept under its owner's lock) and returns the waker
+/// it replaces, for the caller to drop *after* unlocking. A waker's `drop` is user code as much
+/// as its `wake` (the last reference to a task, a callback of the user's own vtable), and it may
+/// re-enter the very primitive whose lock is held: dropping it under a spin lock then spins
+/// forever (issue 16). Same task: nothing is cloned and the no-op waker is returned, so a
+/// future that re-registers on every poll pays no vtable call.
+///
+/// ```cpp
+/// Waker old;  // declared before the lock: destroyed after it is released
+/// {
+///     std::lock_guard lock(mu);
+///     old = replace_waker(w.waker, cx.waker());
+/// }
+/// ```
+[[nodiscard]] inline Waker replace_waker(Waker& slot, const Waker& w) {
+    if (slot.will_wake(w)) return {};
+    return std::exchange(slot, w);
+}
 
 /// `Node` has `Node* next` and `Node* prev`.
 template <class Node>
@@ -26,6 +49,12 @@ class WaiterList {
     /// The oldest node, removed; null if empty.
     Node* pop_front() noexcept {
         Node* n = head_;
+        if (n != nullptr) remove(n);
+        return n;
+    }
+    /// The newest node, removed; null if empty.
+    Node* pop_back() noexcept {
+        Node* n = tail_;
         if (n != nullptr) remove(n);
         return n;
     }

@@ -223,15 +223,22 @@ class FuturesUnordered {
                 shared_->idle.push_back(e);
             }
         }
-        std::lock_guard lock(shared_->mu);
-        // The end, built in place from nullopt: returning a temporary empty optional<int>
-        // copies its unset payload, which GCC 12 -O3 flags as -Wmaybe-uninitialized.
-        if (len_ == 0) return std::nullopt;
-        if (!shared_->notified.empty()) {  // budget used up with futures still woken
-            if (cx != nullptr) cx->waker().wake_by_ref();
-            return Pending;
+        // The task's waker is user code when woken and when dropped: neither happens under
+        // `mu` (a waker whose drop or wake re-enters this set would spin on it, issue 16).
+        Waker replaced;  // the waker a new registration replaces: dropped after unlocking
+        bool again = false;
+        {
+            std::lock_guard lock(shared_->mu);
+            // The end, built in place from nullopt: returning a temporary empty optional<int>
+            // copies its unset payload, which GCC 12 -O3 flags as -Wmaybe-uninitialized.
+            if (len_ == 0) return std::nullopt;
+            if (!shared_->notified.empty()) {  // budget used up with futures still woken
+                again = true;
+            } else if (cx != nullptr) {
+                replaced = weft::detail::replace_waker(shared_->waker, cx->waker());
+            }
         }
-        if (cx != nullptr) shared_->waker = cx->waker();
+        if (again && cx != nullptr) cx->waker().wake_by_ref();
         return Pending;
     }
 

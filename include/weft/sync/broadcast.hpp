@@ -20,6 +20,7 @@
 #include "weft/detail/spin_lock.hpp"
 #include "weft/detail/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
+#include "weft/sync/notify.hpp"
 #include "weft/sync/send_result.hpp"  // SendStatus
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
@@ -287,6 +288,7 @@ struct Shared {
     std::size_t tx_cnt = 1;  // under mu: live senders
     bool closed = false;     // under mu: every sender is gone
     weft::detail::WaiterList<Waiter> waiters;  // under mu; sorted by pos
+    Notify rx_gone;  // notify_waiters when rx_cnt drops to 0 (Sender::closed)
     // Senders + receivers: the memory goes with the last handle.
     std::atomic<std::size_t> refs{2};
 };
@@ -396,19 +398,33 @@ class Receiver {
     // `registered`) and the result is `empty()`.
     RecvResult<T> step(detail::Waiter* w, Context* cx, bool& registered) {
         detail::Shared<T>& s = *sh_;
+        // The waker a new registration replaces: dropped on return, after `mu` is released (a
+        // waker's drop is user code and may re-enter this channel, issue 16).
+        Waker replaced;
         for (;;) {
             detail::Slot<T>& slot = s.slot(next_);
             {
                 std::shared_lock rd(slot.lock);
                 if (slot.pos == next_) {
                     // T's copy runs here, under the slot's shared lock only: receivers copy in
-                    // parallel, and a send to this slot waits for them. If it throws, the
-                    // cursor has not moved.
-                    RecvResult<T> r(std::in_place, *slot.val);
-                    // acq_rel: the last reader's reset comes after every other reader's copy.
-                    if (slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1) slot.val.reset();
-                    ++next_;
-                    return r;
+                    // parallel, and a send to this slot waits for them. If it throws, this
+                    // receiver is done with the value all the same (Tokio moves past a value
+                    // whose clone panicked): it gives up its claim, moves on, and the
+                    // exception reaches this caller only; the next receive gets the next
+                    // value.
+                    // Done with the value, copied or not: give up the claim on it (acq_rel:
+                    // the last reader's reset comes after every other reader's copy) and move
+                    // on.
+                    struct Done {
+                        detail::Slot<T>& slot;
+                        std::uint64_t& next;
+                        ~Done() {
+                            if (slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1)
+                                slot.val.reset();
+                            ++next;
+                        }
+                    } done{slot, next_};
+                    return RecvResult<T>(std::in_place, *slot.val);
                 }
             }
             std::lock_guard lk(s.mu);
@@ -416,7 +432,7 @@ class Receiver {
             if (next_ == tail) {
                 if (s.closed) return RecvResult<T>::closed();
                 if (w != nullptr) {
-                    w->waker = cx->waker();  // clone_from: no vtable call for the same task
+                    replaced = weft::detail::replace_waker(w->waker, cx->waker());
                     if (!w->queued) {
                         w->pos = next_;
                         s.waiters.push_back(w);
@@ -453,11 +469,14 @@ class Receiver {
         if (sh_ == nullptr) return;
         detail::Shared<T>& s = *sh_;
         std::uint64_t until;
+        bool last;
         {
             std::lock_guard lk(s.mu);
-            --s.rx_cnt;  // sends from now on do not count this receiver
+            last = --s.rx_cnt == 0;  // sends from now on do not count this receiver
             until = s.tail.load(std::memory_order_relaxed);
         }
+        // Our reference keeps the channel alive while we notify Sender::closed() waiters.
+        if (last) s.rx_gone.notify_waiters();
         std::uint64_t from = next_;
         if (until - from > s.capacity) from = until - s.capacity;  // the rest were overwritten
         // In order, like reads, so that `rem` stays non-increasing from new to old (len()).
@@ -594,6 +613,48 @@ class Sender {
         return sh_->rx_cnt;
     }
 
+    /// Whether no receiver is subscribed now (a `send` would fail). A `subscribe()` opens it
+    /// again.
+    bool is_closed() const { return receiver_count() == 0; }
+
+    /// The future of `closed()`.
+    class ClosedFuture {
+      public:
+        using Output = void;
+        ClosedFuture(ClosedFuture&&) = default;
+        Poll<void> poll(Context& cx) {
+            for (;;) {
+                // The Notified first, then the check: a last receiver going after the check
+                // completes it.
+                if (!notified_) notified_.emplace(sh_->rx_gone.notified());
+                {
+                    std::lock_guard lk(sh_->mu);
+                    if (sh_->rx_cnt == 0) return Ready;
+                }
+                if (notified_->poll(cx).is_pending()) return Pending;
+                notified_.reset();
+            }
+        }
+
+      private:
+        friend class Sender;
+        explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+        detail::Shared<T>* sh_;
+        std::optional<Notified> notified_;
+    };
+
+    /// Completes once no receiver is subscribed (Tokio's `Sender::closed`): every `Receiver`
+    /// was dropped. At once if there is none now. It borrows the channel from this `Sender`:
+    /// keep the `Sender` alive while it lives.
+    ///
+    /// Cancel safety: nothing to lose; it only observes the receiver count. The thread that
+    /// drops the last receiver wakes the waiting task.
+    ///
+    /// ```cpp
+    /// co_await weft::select(tx.closed(), publish_forever(tx));  // stop when nobody listens
+    /// ```
+    ClosedFuture closed() const noexcept { return ClosedFuture(sh_); }
+
     /// Values in the channel that some receiver has yet to read (Tokio's `len`): a value
     /// counts until every receiver subscribed when it was sent has read it, or until it is
     /// overwritten. At most the capacity.
@@ -660,7 +721,9 @@ class Sender {
 /// `T` must be copy constructible (every receiver gets its own copy) and nothrow move
 /// constructible (a send moves the value into its slot after it has claimed the position, and
 /// cannot undo that). `T`'s copy constructor and destructor run under a slot's lock: they must
-/// not use the same channel.
+/// not use the same channel. A copy that throws is, as a clone that panics in Tokio, that
+/// receiver's loss of that one value: the exception reaches the receive that copied, and the
+/// receiver has moved past the value (its next receive gets the next one).
 ///
 /// ```cpp
 /// auto [tx, rx] = weft::sync::broadcast::channel<int>(16);

@@ -6,9 +6,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "weft/future/future.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
 
@@ -43,13 +45,17 @@ class WaitForCancellation {
     [[no_unique_address]] PinCheck pin_;
 };
 
+template <Future F>
+class RunUntilCancelled;
+
 /// Tokio's (tokio-util's) `CancellationToken`: copies share one flag; `cancel()` sets it for
 /// good and completes every `cancelled()` future, now and later; `child_token()` makes a
 /// token that is cancelled with its parent (but cancelling the child leaves the parent
 /// alone). The usual use: hand a token to every task of a server, `select` each task's work
 /// against `token.cancelled()`, and cancel the root token to shut everything down.
 ///
-/// Thread-safe and executor-agnostic (core only).
+/// Thread-safe and executor-agnostic (core only). Tokens compare equal when they are copies
+/// of one another; `run_until_cancelled(fut)` runs a future unless the token is cancelled.
 ///
 /// ```cpp
 /// weft::sync::CancellationToken stop;
@@ -69,6 +75,47 @@ class CancellationToken {
     bool is_cancelled() const noexcept { return node_->cancelled.load(std::memory_order_acquire); }
     /// Completes once this token is cancelled.
     WaitForCancellation cancelled() const { return WaitForCancellation(node_); }
+    /// `cancelled()` from a token it consumes (Tokio's `cancelled_owned`):
+    /// `std::move(tok).cancelled_owned()`. weft's `cancelled()` future already shares the
+    /// token's state rather than borrowing the token, so both outlive the token they came
+    /// from; this form exists for code ported from Tokio. Cancel safe: dropping it changes
+    /// nothing.
+    ///
+    /// ```cpp
+    /// auto stopped = parent.child_token().cancelled_owned();  // the child lives in the future
+    /// weft::spawn(std::move(stopped)).detach();
+    /// ```
+    WaitForCancellation cancelled_owned() && { return WaitForCancellation(std::move(node_)); }
+
+    /// Runs `fut` unless this token is cancelled first (Tokio's `run_until_cancelled`): its
+    /// output as a `std::optional` (a `bool` for a `void` future: `true` if it completed),
+    /// or empty once the token is cancelled, in which case `fut` is destroyed at once (every
+    /// destructor in its chain runs) before the result is returned.
+    ///
+    /// Fairness, as Tokio's: if the token is already cancelled at the first poll, `fut` is not
+    /// polled at all; after that, a `fut` that completes in the same poll in which the
+    /// cancellation is seen wins. An exception from `fut` propagates.
+    ///
+    /// Cancel safety: as cancel-safe as `fut`. The returned future owns `fut` and shares the
+    /// token's state (it does not borrow the token), so it is also Tokio's
+    /// `run_until_cancelled_owned`.
+    ///
+    /// ```cpp
+    /// auto job = process(batch);
+    /// if (auto n = co_await stop.run_until_cancelled(std::move(job)))
+    ///     log("processed ", *n);
+    /// else
+    ///     log("stopped");  // process() was cancelled
+    /// ```
+    template <class F>
+    requires Future<std::decay_t<F>> RunUntilCancelled<std::decay_t<F>> run_until_cancelled(F&& fut)
+    const { return RunUntilCancelled<std::decay_t<F>>(cancelled(), std::forward<F>(fut)); }
+
+    /// Whether two tokens are the same token: copies of one another (one node of the token
+    /// tree). A child is not equal to its parent, nor two children of one parent to each other.
+    friend bool operator==(const CancellationToken& a, const CancellationToken& b) noexcept {
+        return a.node_ == b.node_;
+    }
     /// A token cancelled whenever this one is (already cancelled if this one is).
     CancellationToken child_token() const;
 
@@ -95,6 +142,63 @@ class CancellationToken {
     explicit CancellationToken(std::shared_ptr<detail_cancel::Node> n) noexcept
         : node_(std::move(n)) {}
     std::shared_ptr<detail_cancel::Node> node_;
+};
+
+/// The future of `CancellationToken::run_until_cancelled` (see there). Movable until first
+/// polled.
+template <Future F>
+class RunUntilCancelled {
+  public:
+    using Value = output_t<F>;
+    /// `std::optional<Value>`, or `bool` for a `void` future (`true`: it completed).
+    using Output = std::conditional_t<std::is_void_v<Value>, bool, std::optional<Value>>;
+
+    RunUntilCancelled(WaitForCancellation cancelled, F fut)
+        : cancelled_(std::move(cancelled)), fut_(std::in_place, std::move(fut)) {}
+    RunUntilCancelled(RunUntilCancelled&& o) noexcept(std::is_nothrow_move_constructible_v<F>)
+        : cancelled_(std::move(o.cancelled_)),
+          fut_(std::move(o.fut_)),
+          started_(o.started_),
+          pin_(o.pin_) {}
+    RunUntilCancelled& operator=(RunUntilCancelled&&) = delete;
+
+    Poll<Output> poll(Context& cx) {
+        pin_.pin();
+        if (!fut_) return cancelled_output();  // polled again after it was cancelled
+        if (!started_) {
+            started_ = true;
+            // Already cancelled: fut is not polled at all (Tokio checks is_cancelled first).
+            if (cancelled_.poll(cx).is_ready()) return cancel();
+        }
+        auto p = fut_->poll(cx);
+        if (p.is_ready()) {  // polled first: a completion wins over a cancellation
+            if constexpr (std::is_void_v<Value>) {
+                return true;
+            } else {
+                return Output(std::move(p).value());
+            }
+        }
+        if (cancelled_.poll(cx).is_ready()) return cancel();
+        return Pending;
+    }
+
+  private:
+    static Output cancelled_output() {
+        if constexpr (std::is_void_v<Value>) {
+            return false;
+        } else {
+            return Output();
+        }
+    }
+    Output cancel() {
+        fut_.reset();  // cancel the inner future now
+        return cancelled_output();
+    }
+
+    WaitForCancellation cancelled_;
+    std::optional<F> fut_;  // empty once cancelled
+    bool started_ = false;
+    [[no_unique_address]] PinCheck pin_;
 };
 
 }  // namespace weft::sync

@@ -4,59 +4,95 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <mutex>  // std::lock_guard
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "weft/detail/spawner.hpp"
 #include "weft/detail/spin_lock.hpp"
 #include "weft/detail/waiter_list.hpp"
+#include "weft/executor/block_on.hpp"
 #include "weft/future/pin_check.hpp"
+#include "weft/sync/notify.hpp"
 #include "weft/sync/send_result.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
+#include "weft/time/sleep.hpp"
 
 namespace weft::sync::mpsc {
 
 namespace detail {
 
 // A sender waiting for capacity: a node inside its send (or reserve) future, which is pinned
-// once polled, so the channel can link it without allocating.
+// once polled, so the channel can link it without allocating. It wants `want` slots (1, or n
+// for `reserve_many`) and collects them one by one, in queue order, as receives free them.
 struct SendWaiter {
     SendWaiter* next = nullptr;
     SendWaiter* prev = nullptr;
     Waker waker;
+    std::size_t want = 1;  // slots wanted
+    std::size_t got = 0;   // slots handed to it so far (guarded by the channel's lock)
     bool queued = false;   // in the channel's waiter list (guarded by the channel's lock)
-    bool granted = false;  // handed a slot by a receive (guarded by the channel's lock)
 };
 
 enum class Acquire { Acquired, Pending, Closed };
+
+// The blocking calls (`blocking_send`, `blocking_recv`) park the thread: inside an async
+// context (a runtime's task, its `block_on`, a `LocalExecutor`) that would stall every task
+// sharing the thread, or deadlock outright, so they refuse, as Tokio's panic.
+inline void refuse_in_async_context(const char* what) {
+    if (weft::detail::current_spawner() != nullptr) {
+        throw std::logic_error(std::string(what) +
+                               ": cannot block the thread inside an async context (a runtime "
+                               "task, block_on or a LocalExecutor); co_await the async form, "
+                               "or call it from a plain thread or weft::spawn_blocking");
+    }
+}
 
 // The channel: a buffer, the free capacity ("permits", as in Tokio's bounded channel, which is
 // a semaphore in front of a queue), a FIFO of senders waiting for a permit, and the receiver's
 // waker; all under one lock. A receive that frees a slot hands the permit straight to the
 // oldest waiting sender (so senders are served in order and a new send cannot overtake a
-// waiting one); a waiting sender that is dropped after being handed a permit passes it on.
-// Wakers are woken after the lock is released.
+// waiting one); a waiting sender that is dropped after being handed permits passes them on.
+// Wakers are woken, and replaced ones dropped, after the lock is released (a waker's wake and
+// drop are user code that may re-enter the channel).
 template <class T>
 struct Chan {
-    explicit Chan(std::size_t capacity) : bounded(capacity != 0), permits(capacity) {}
+    explicit Chan(std::size_t capacity)
+        : bounded(capacity != 0), max_capacity(capacity), permits(capacity) {}
 
     weft::detail::SpinLock mu;  // held for a few pointer moves only; never while waking
     std::deque<T> buf;
     const bool bounded;
+    const std::size_t max_capacity;                // the bound (0: unbounded)
     std::size_t permits;                           // free slots (bounded only)
     weft::detail::WaiterList<SendWaiter> waiters;  // senders waiting for a slot, oldest first
     Waker rx_waker;
     std::size_t senders = 1;
+    std::size_t weak = 0;  // WeakSenders: keep the memory, not the stream
+    // Permits reserved (`reserve`, `try_reserve`, ...) and neither used nor dropped yet: each
+    // may still deliver a value, so a closed channel's stream ends only once this is 0 (as
+    // Tokio's, whose receiver waits for the semaphore to be idle).
+    std::size_t reserved = 0;
     bool rx_alive = true;
-    bool closed = false;  // the receiver closed or dropped: sends fail
+    bool closed = false;   // the receiver closed or dropped: sends fail
+    Notify closed_notify;  // notify_waiters once `closed` is set (Sender::closed)
 
-    // The channel's memory goes when the last sender and the receiver are gone.
-    bool unreferenced() const noexcept { return senders == 0 && !rx_alive; }
+    // The channel's memory goes when the last sender (strong or weak) and the receiver are
+    // gone.
+    bool unreferenced() const noexcept { return senders == 0 && weak == 0 && !rx_alive; }
+
+    // No value can come any more: every sender is gone, or the channel was closed and no
+    // reserved permit is left. (With an empty buffer, that is the end of the stream.)
+    bool finished() const noexcept { return (senders == 0 || closed) && reserved == 0; }
 
     void link(SendWaiter* w) noexcept {
         waiters.push_back(w);
@@ -67,81 +103,99 @@ struct Chan {
         w->queued = false;
     }
 
-    // Takes a permit for `w`, or queues it (remembering cx's waker). Under mu.
-    Acquire acquire(SendWaiter& w, Context& cx) {
+    // Takes `w.want` permits for `w`, or queues it (remembering cx's waker; the waker it
+    // replaces goes to `old`, to be dropped after unlocking). With nobody ahead it takes what
+    // is free now and waits for the rest. Under mu. On `Acquired` the permits are the
+    // caller's (w.got is back to 0).
+    Acquire acquire(SendWaiter& w, Context& cx, Waker& old) {
         if (closed) {
             if (w.queued) unlink(&w);
-            w.granted = false;  // a permit of a closed channel is worth nothing
+            permits += std::exchange(w.got, 0);  // a closed channel's permits go back
             return Acquire::Closed;
         }
-        if (w.granted) {
-            w.granted = false;
+        if (!w.queued && w.got < w.want && waiters.empty()) {
+            const std::size_t take = std::min(permits, w.want - w.got);
+            permits -= take;
+            w.got += take;
+        }
+        if (!w.queued && w.got == w.want) {
+            w.got = 0;
             return Acquire::Acquired;
         }
-        if (!w.queued && waiters.empty() && permits > 0) {
-            --permits;
-            return Acquire::Acquired;
-        }
-        w.waker = cx.waker();  // clone_from: no vtable call when it is the same task
+        old = weft::detail::replace_waker(w.waker, cx.waker());
         if (!w.queued) link(&w);
         return Acquire::Pending;
     }
     // One slot became free: to the oldest waiting sender, else to the pool. Under mu; returns
-    // the waker to wake after unlocking.
+    // the waker to wake after unlocking (the waiter's, once it has all it wanted).
     Waker release_permit() noexcept {
         if (waiters.empty()) {
             ++permits;
             return {};
         }
         SendWaiter* w = waiters.front();
+        if (++w->got < w->want) return {};
         unlink(w);
-        w->granted = true;
         return std::move(w->waker);
     }
-    // A waiting sender goes away (its future is dropped). Under mu.
-    Waker forget(SendWaiter& w) noexcept {
-        if (w.queued) unlink(&w);
-        if (w.granted) {
-            w.granted = false;
-            return release_permit();
+    // `n` slots became free. Under mu; the wakers to wake after unlocking go to `out`.
+    void release_permits(std::size_t n, std::vector<Waker>& out) {
+        for (; n > 0; --n) {
+            if (waiters.empty()) {
+                permits += n;
+                return;
+            }
+            if (Waker w = release_permit(); !w.is_noop()) out.push_back(std::move(w));
         }
-        return {};
     }
-    // Fails every waiting sender. Under mu; returns their wakers.
+    // A waiting sender goes away (its future is dropped): it leaves the queue, and the slots
+    // it had been handed go on to the next waiters. Under mu.
+    void forget(SendWaiter& w, std::vector<Waker>& out) {
+        if (w.queued) unlink(&w);
+        release_permits(std::exchange(w.got, 0), out);
+    }
+    // Fails every waiting sender. Under mu; returns their wakers (and the caller notifies
+    // closed_notify after unlocking).
     std::vector<Waker> close_senders() {
         closed = true;
         std::vector<Waker> ws;
         while (!waiters.empty()) {
             SendWaiter* w = waiters.front();
             unlink(w);
+            permits += std::exchange(w->got, 0);
             ws.push_back(std::move(w->waker));
         }
         return ws;
     }
+    bool is_closed() {
+        std::lock_guard lock(mu);
+        return closed;
+    }
 };
 
-// What a send and a reserve future share: a place in the queue of senders waiting for a slot.
+// What the send and reserve futures share: a place in the queue of senders waiting for slots.
 // Its node is linked into the channel, so the future must not move once polled.
 template <class T>
 class SlotWait {
   protected:
-    explicit SlotWait(Chan<T>* ch) noexcept : ch_(ch) {}
+    SlotWait(Chan<T>* ch, std::size_t want) noexcept : ch_(ch) { waiter_.want = want; }
     SlotWait(SlotWait&&) = default;
-    // Going away: give up the place in the queue, or pass on a slot it was handed.
+    // Going away: give up the place in the queue, and pass on slots it was handed.
     ~SlotWait() {
         if (!registered_) return;
-        Waker next;
+        std::vector<Waker> next;
         {
             std::lock_guard lock(ch_->mu);
-            next = ch_->forget(waiter_);
+            ch_->forget(waiter_, next);
         }
-        std::move(next).wake();
+        for (Waker& w : next)
+            std::move(w).wake();
     }
-    // Takes a slot or queues for one (call under ch_->mu).
-    Acquire acquire(Context& cx) {
+    // Takes the slots or queues for them (call under ch_->mu; drop `old` after unlocking).
+    Acquire acquire(Context& cx, Waker& old) {
         pin_.pin();
-        Acquire a = ch_->acquire(waiter_, cx);
-        if (a == Acquire::Pending) registered_ = true;
+        Acquire a = ch_->acquire(waiter_, cx, old);
+        registered_ = a == Acquire::Pending;  // done: nothing left in the channel to forget
         return a;
     }
 
@@ -158,6 +212,7 @@ class SlotWait {
 template <class T>
 class SenderRef {
   public:
+    // Adopts a count already taken for it.
     explicit SenderRef(Chan<T>* ch) noexcept : ch_(ch) {}
     SenderRef(const SenderRef& o) noexcept : ch_(o.ch_) {
         std::lock_guard lock(ch_->mu);
@@ -182,13 +237,83 @@ class SenderRef {
     }
     Chan<T>* get() const noexcept { return ch_; }
     Chan<T>* operator->() const noexcept { return ch_; }
-    bool is_closed() const {
+    bool is_closed() const { return ch_->is_closed(); }
+    std::size_t strong_count() const {
         std::lock_guard lock(ch_->mu);
-        return ch_->closed;
+        return ch_->senders;
+    }
+    std::size_t weak_count() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->weak;
     }
 
   private:
     Chan<T>* ch_;
+};
+
+// A weak sender's reference: keeps the channel's memory, not its stream open.
+template <class T>
+class WeakRef {
+  public:
+    explicit WeakRef(Chan<T>* ch) noexcept : ch_(ch) {
+        std::lock_guard lock(ch_->mu);
+        ++ch_->weak;
+    }
+    WeakRef(const WeakRef& o) noexcept : WeakRef(o.ch_) {}
+    WeakRef& operator=(WeakRef o) noexcept {
+        std::swap(ch_, o.ch_);
+        return *this;
+    }
+    ~WeakRef() {
+        bool free_it;
+        {
+            std::lock_guard lock(ch_->mu);
+            --ch_->weak;
+            free_it = ch_->unreferenced();
+        }
+        if (free_it) delete ch_;
+    }
+    // A new strong count, if a sender is still alive.
+    Chan<T>* upgrade() const noexcept {
+        std::lock_guard lock(ch_->mu);
+        if (ch_->senders == 0) return nullptr;
+        ++ch_->senders;
+        return ch_;
+    }
+    std::size_t strong_count() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->senders;
+    }
+    std::size_t weak_count() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->weak;
+    }
+
+  private:
+    Chan<T>* ch_;
+};
+
+// The future of `closed()` on either sender: completes once the receiver is closed or gone.
+template <class T>
+class ClosedFuture {
+  public:
+    using Output = void;
+    explicit ClosedFuture(Chan<T>* ch) noexcept : ch_(ch) {}
+    ClosedFuture(ClosedFuture&&) = default;
+
+    Poll<void> poll(Context& cx) {
+        for (;;) {
+            // The Notified first, then the check: a close after the check completes it.
+            if (!notified_) notified_.emplace(ch_->closed_notify.notified());
+            if (ch_->is_closed()) return Ready;
+            if (notified_->poll(cx).is_pending()) return Pending;
+            notified_.reset();
+        }
+    }
+
+  private:
+    Chan<T>* ch_;
+    std::optional<Notified> notified_;
 };
 
 }  // namespace detail
@@ -199,40 +324,251 @@ template <class T>
 class Sender;
 template <class T>
 class UnboundedSender;
+template <class T>
+class WeakSender;
+template <class T>
+class WeakUnboundedSender;
 
-/// A reserved slot in a bounded channel (made by `Sender::reserve`): `send` delivers without
-/// waiting and cannot fail; dropping the permit unused gives the slot back.
+/// The outcome of `Sender::try_reserve` (and `try_reserve_many`, `try_reserve_owned`): the
+/// permit, or why there is none (Tokio's `Result<Permit, TrySendError<()>>`): `is_full()` (no
+/// capacity now, or other senders are waiting for it) or `is_closed()` (the receiver is
+/// closed or gone). `try_reserve_owned` hands its `Sender` back on failure (`into_inner()`),
+/// as Tokio's `TrySendError<Sender>` does.
+///
+/// ```cpp
+/// if (auto p = tx.try_reserve()) std::move(*p).send(v);
+/// else if (p.is_full()) shed_load();
+/// ```
+template <class P, class Back = std::monostate>
+class [[nodiscard]] TryReserveResult {
+  public:
+    explicit TryReserveResult(P permit) : status_(SendStatus::Sent), permit_(std::move(permit)) {}
+    TryReserveResult(SendStatus status, Back back) : status_(status), back_(std::move(back)) {}
+
+    /// Whether it holds the permit.
+    bool ok() const noexcept { return status_ == SendStatus::Sent; }
+    explicit operator bool() const noexcept { return ok(); }
+    SendStatus status() const noexcept { return status_; }
+    bool is_full() const noexcept { return status_ == SendStatus::Full; }
+    bool is_closed() const noexcept { return status_ == SendStatus::Closed; }
+
+    /// The permit (only when `ok()`).
+    P& operator*() noexcept {
+        assert(ok());
+        return *permit_;
+    }
+    P* operator->() noexcept { return &**this; }
+    P into_permit() && {
+        assert(ok());
+        return std::move(*permit_);
+    }
+    /// What a failed `try_reserve_owned` hands back: its `Sender` (only when `!ok()`).
+    Back into_inner() && {
+        assert(!ok());
+        return std::move(*back_);
+    }
+
+  private:
+    SendStatus status_;
+    std::optional<P> permit_;
+    std::optional<Back> back_;
+};
+
+/// What `Receiver::try_recv` got (Tokio's `Result<T, TryRecvError>`): a value, or
+/// `is_empty()` (nothing buffered now; the channel is open) or `is_disconnected()` (nothing
+/// buffered and nothing can come any more: every sender is gone, or the channel was closed
+/// and no reserved permit is left). Converts to `true` only with a value, so
+/// `while (auto v = rx.try_recv())` drains what is buffered.
+///
+/// ```cpp
+/// auto r = rx.try_recv();
+/// if (r) use(*r);
+/// else if (r.is_disconnected()) finish();
+/// ```
+template <class T>
+class [[nodiscard]] TryRecvResult {
+  public:
+    enum class Status { Received, Empty, Disconnected };
+
+    explicit TryRecvResult(T value) : status_(Status::Received), value_(std::move(value)) {}
+    static TryRecvResult empty() noexcept { return TryRecvResult(Status::Empty); }
+    static TryRecvResult disconnected() noexcept { return TryRecvResult(Status::Disconnected); }
+
+    bool has_value() const noexcept { return status_ == Status::Received; }
+    explicit operator bool() const noexcept { return has_value(); }
+    Status status() const noexcept { return status_; }
+    /// Nothing buffered now, but the channel is open (Tokio's `TryRecvError::Empty`).
+    bool is_empty() const noexcept { return status_ == Status::Empty; }
+    /// Nothing buffered and nothing can come (Tokio's `TryRecvError::Disconnected`).
+    bool is_disconnected() const noexcept { return status_ == Status::Disconnected; }
+
+    /// The value (only when `has_value()`).
+    T& value() & noexcept {
+        assert(has_value());
+        return *value_;
+    }
+    T&& value() && noexcept {
+        assert(has_value());
+        return std::move(*value_);
+    }
+    T& operator*() & noexcept { return value(); }
+    T&& operator*() && noexcept { return std::move(*this).value(); }
+    T* operator->() noexcept { return &value(); }
+    /// The value as an optional (empty for both errors), like Rust's `.ok()`.
+    std::optional<T> into_optional() && { return std::move(value_); }
+
+  private:
+    explicit TryRecvResult(Status s) noexcept : status_(s) {}
+    Status status_;
+    std::optional<T> value_;
+};
+
+namespace detail {
+
+// A reserved slot delivers its value: into the buffer, even after `close()` (the receiver
+// waits for it), or straight to destruction if the receiver is gone.
+template <class T>
+void permit_send(Chan<T>* ch, T value) {
+    Waker rx;
+    std::optional<T> unread;  // the receiver is gone: destroyed after the lock
+    {
+        std::lock_guard lock(ch->mu);
+        --ch->reserved;
+        if (ch->rx_alive) {
+            ch->buf.push_back(std::move(value));
+            rx = std::move(ch->rx_waker);
+        } else {
+            unread.emplace(std::move(value));
+        }
+    }
+    std::move(rx).wake();
+}
+// `n` reserved slots given back unused: to the waiting senders or the pool; the last one of a
+// closed channel ends the stream for a receiver waiting on it.
+template <class T>
+void permit_release(Chan<T>* ch, std::size_t n) noexcept {
+    std::vector<Waker> next;
+    Waker rx;
+    {
+        std::lock_guard lock(ch->mu);
+        ch->reserved -= n;
+        if (n == 1) {
+            if (Waker w = ch->release_permit(); !w.is_noop()) next.push_back(std::move(w));
+        } else {
+            ch->release_permits(n, next);
+        }
+        if (ch->finished()) rx = std::move(ch->rx_waker);
+    }
+    for (Waker& w : next)
+        std::move(w).wake();
+    std::move(rx).wake();
+}
+
+}  // namespace detail
+
+/// A reserved slot in a bounded channel (made by `Sender::reserve` or `try_reserve`): `send`
+/// delivers without waiting and cannot fail; dropping the permit unused gives the slot back.
+/// It borrows the channel from its `Sender`: keep the `Sender` alive while it lives (or use
+/// `reserve_owned`).
+///
+/// A permit reserved before the receiver's `close()` still delivers: the receiver gets its
+/// value before the end of the stream, as in Tokio.
+///
+/// ```cpp
+/// if (auto p = co_await tx.reserve()) std::move(*p).send(make_value());
+/// ```
 template <class T>
 class [[nodiscard]] Permit {
   public:
     Permit(Permit&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
     Permit& operator=(Permit&&) = delete;
     ~Permit() {
-        if (ch_ == nullptr) return;
-        Waker w;
-        {
-            std::lock_guard lock(ch_->mu);
-            w = ch_->release_permit();
-        }
-        std::move(w).wake();
+        if (ch_ != nullptr) detail::permit_release(ch_, 1);
     }
 
-    /// Delivers `value` into the reserved slot.
-    void send(T value) && {
-        auto* ch = std::exchange(ch_, nullptr);
-        Waker rx;
-        {
-            std::lock_guard lock(ch->mu);
-            ch->buf.push_back(std::move(value));
-            rx = std::move(ch->rx_waker);
-        }
-        std::move(rx).wake();
+    /// Delivers `value` into the reserved slot (dropped at once if the receiver is gone).
+    void send(T value) && { detail::permit_send(std::exchange(ch_, nullptr), std::move(value)); }
+
+  private:
+    friend class Sender<T>;
+    template <class U>
+    friend class PermitIterator;
+    explicit Permit(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::Chan<T>* ch_;  // the Sender the permit came from keeps the channel alive
+};
+
+/// `n` reserved slots (made by `Sender::reserve_many` or `try_reserve_many`), taken one
+/// `Permit` at a time with `next()` (Tokio's `PermitIterator`). Those not taken go back to
+/// the channel when it is dropped. Borrows the channel from its `Sender`, as `Permit`.
+///
+/// ```cpp
+/// if (auto ps = co_await tx.reserve_many(3))
+///     while (auto p = ps->next()) std::move(*p).send(next_value());
+/// ```
+template <class T>
+class [[nodiscard]] PermitIterator {
+  public:
+    PermitIterator(PermitIterator&& o) noexcept
+        : ch_(std::exchange(o.ch_, nullptr)), n_(std::exchange(o.n_, 0)) {}
+    PermitIterator& operator=(PermitIterator&&) = delete;
+    ~PermitIterator() {
+        if (ch_ != nullptr && n_ != 0) detail::permit_release(ch_, n_);
+    }
+
+    /// The next permit, or `std::nullopt` once all were taken.
+    std::optional<Permit<T>> next() {
+        if (n_ == 0) return std::nullopt;
+        --n_;
+        return Permit<T>(ch_);
+    }
+    /// Permits left to take.
+    std::size_t size() const noexcept { return n_; }
+
+  private:
+    friend class Sender<T>;
+    PermitIterator(detail::Chan<T>* ch, std::size_t n) noexcept : ch_(ch), n_(n) {}
+    detail::Chan<T>* ch_;
+    std::size_t n_;
+};
+
+/// A reserved slot that owns its `Sender` (made by `Sender::reserve_owned` or
+/// `try_reserve_owned`), so it can move into another task; `send` and `release` hand the
+/// `Sender` back (Tokio's `OwnedPermit`).
+///
+/// ```cpp
+/// auto p = co_await std::move(tx).reserve_owned();
+/// if (p) tx = std::move(*p).send(42);
+/// ```
+template <class T>
+class [[nodiscard]] OwnedPermit {
+  public:
+    OwnedPermit(OwnedPermit&& o) noexcept : tx_(std::move(o.tx_)) { o.tx_.reset(); }
+    OwnedPermit& operator=(OwnedPermit&&) = delete;
+    ~OwnedPermit() {
+        if (tx_) detail::permit_release(ch(), 1);
+    }
+
+    /// Delivers `value` into the reserved slot and gives the `Sender` back.
+    Sender<T> send(T value) && {
+        detail::permit_send(ch(), std::move(value));
+        return take();
+    }
+    /// Gives the slot back unused, and the `Sender`.
+    Sender<T> release() && {
+        detail::permit_release(ch(), 1);
+        return take();
     }
 
   private:
     friend class Sender<T>;
-    explicit Permit(detail::Chan<T>* ch) noexcept : ch_(ch) {}
-    detail::Chan<T>* ch_;  // the Sender the permit came from keeps the channel alive
+    explicit OwnedPermit(Sender<T> tx) : tx_(std::move(tx)) {}
+    detail::Chan<T>* ch() const noexcept { return tx_->ch_.get(); }
+    Sender<T> take() {
+        Sender<T> tx = std::move(*tx_);
+        tx_.reset();
+        return tx;
+    }
+    std::optional<Sender<T>> tx_;
 };
 
 /// The sending half of a bounded channel. Copy it to get more producers; the channel closes
@@ -249,7 +585,11 @@ template <class T>
 class Sender {
   public:
     class SendFuture;
+    class SendTimeoutFuture;
     class ReserveFuture;
+    class ReserveManyFuture;
+    class ReserveOwnedFuture;
+    using ClosedFuture = detail::ClosedFuture<T>;
 
     /// Sends `value`, waiting for capacity. Its output says whether the value was delivered;
     /// it fails (handing the value back) when the receiver is closed or dropped.
@@ -258,6 +598,23 @@ class Sender {
     /// future) and gives up its place in the queue of waiting senders; a slot it had just
     /// been handed goes to the next waiting sender.
     SendFuture send(T value) const { return SendFuture(ch_.get(), std::move(value)); }
+
+    /// As `send`, giving up after `timeout`: then the output `is_timeout()` and hands the
+    /// value back (Tokio's `send_timeout` and its `SendTimeoutError::Timeout(T)`). The clock
+    /// starts at the first poll (as `weft::time::timeout`'s). Needs a runtime's timer (throws
+    /// `std::logic_error` at the first poll without one).
+    ///
+    /// Cancel safety: as `send`; on timeout the value comes back and nothing was sent.
+    ///
+    /// ```cpp
+    /// auto r = co_await tx.send_timeout(std::move(job), 100ms);
+    /// if (r.is_timeout()) requeue(std::move(r).into_value());
+    /// ```
+    template <class Rep, class Period>
+    SendTimeoutFuture send_timeout(T value, std::chrono::duration<Rep, Period> timeout) const {
+        return SendTimeoutFuture(ch_.get(), std::move(value),
+                                 std::chrono::duration_cast<std::chrono::nanoseconds>(timeout));
+    }
 
     /// Sends without waiting: `SendStatus::Full` if there is no capacity now (or other
     /// senders are waiting for it), `Closed` if the receiver is gone.
@@ -276,17 +633,126 @@ class Sender {
         return {};
     }
 
+    /// Sends from a plain thread, blocking it until there is capacity (Tokio's
+    /// `blocking_send`). Throws `std::logic_error` if called inside an async context (a
+    /// runtime's task or `block_on`, a `LocalExecutor`), where blocking would stall the other
+    /// tasks, as Tokio panics: there, `co_await send(v)`, or move the work to
+    /// `weft::spawn_blocking`.
+    ///
+    /// ```cpp
+    /// std::thread producer([tx] { for (int i = 0; i < 10; ++i) (void)tx.blocking_send(i); });
+    /// ```
+    SendResult<T> blocking_send(T value) const {
+        detail::refuse_in_async_context("weft::sync::mpsc::Sender::blocking_send");
+        return weft::block_on(send(std::move(value)));
+    }
+
     /// Waits for a slot and reserves it; the output is the `Permit`, or `std::nullopt` if the
-    /// receiver is gone. Cancel safety: as `send`.
+    /// receiver is gone. Cancel safety: as `send` (no slot is kept by a dropped reserve).
     ReserveFuture reserve() const { return ReserveFuture(ch_.get()); }
+
+    /// Waits for `n` slots at once and reserves them (Tokio's `reserve_many`): the output is a
+    /// `PermitIterator` of `n` permits, or `std::nullopt` if the receiver is gone or `n` is
+    /// more than `max_capacity()`. Slots are handed out in queue order, so a large request is
+    /// filled bit by bit and is not starved by single sends behind it.
+    ///
+    /// Cancel safety: dropping it gives up its place, and the slots it had already been handed
+    /// go on to the next waiting senders.
+    ///
+    /// ```cpp
+    /// if (auto ps = co_await tx.reserve_many(2)) {
+    ///     std::move(*ps->next()).send(header);
+    ///     std::move(*ps->next()).send(body);
+    /// }
+    /// ```
+    ReserveManyFuture reserve_many(std::size_t n) const { return ReserveManyFuture(ch_.get(), n); }
+
+    /// Reserves a slot without waiting: the permit, `is_full()` (no capacity now, or senders
+    /// waiting for it), or `is_closed()` (Tokio's `try_reserve`).
+    TryReserveResult<Permit<T>> try_reserve() const {
+        SendStatus st = try_take(1);
+        if (st != SendStatus::Sent) return {st, std::monostate{}};
+        return TryReserveResult<Permit<T>>(Permit<T>(ch_.get()));
+    }
+
+    /// Reserves `n` slots without waiting (Tokio's `try_reserve_many`); `is_full()` also when
+    /// `n` is more than `max_capacity()`.
+    TryReserveResult<PermitIterator<T>> try_reserve_many(std::size_t n) const {
+        SendStatus st = n > max_capacity() ? SendStatus::Full : try_take(n);
+        if (st != SendStatus::Sent) return {st, std::monostate{}};
+        return TryReserveResult<PermitIterator<T>>(PermitIterator<T>(ch_.get(), n));
+    }
+
+    /// As `reserve`, with a permit that owns this `Sender` (Tokio's `reserve_owned`), so it
+    /// can outlive the scope or move to another task; `std::nullopt` (and the `Sender` gone)
+    /// if the receiver is. Cancel safety: as `reserve`; the `Sender` goes with the future.
+    ///
+    /// ```cpp
+    /// auto p = co_await tx.clone().reserve_owned();  // tx itself stays
+    /// ```
+    ReserveOwnedFuture reserve_owned() && { return ReserveOwnedFuture(std::move(*this)); }
+
+    /// As `try_reserve`, with an owning permit; on failure the `Sender` comes back through
+    /// `into_inner()` (Tokio's `try_reserve_owned`).
+    TryReserveResult<OwnedPermit<T>, Sender> try_reserve_owned() && {
+        SendStatus st = try_take(1);
+        if (st != SendStatus::Sent) return {st, std::move(*this)};
+        return TryReserveResult<OwnedPermit<T>, Sender>(OwnedPermit<T>(std::move(*this)));
+    }
+
+    /// A copy of this sender (one more producer), for the `&&` methods: `tx.clone()`.
+    Sender clone() const { return *this; }
+
+    /// Free slots now: `max_capacity()` minus buffered values and reserved permits (Tokio's
+    /// `capacity`). A snapshot: other senders and the receiver change it at any time.
+    std::size_t capacity() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->permits;
+    }
+    /// The bound the channel was made with (Tokio's `max_capacity`).
+    std::size_t max_capacity() const noexcept { return ch_->max_capacity; }
 
     /// Whether the receiver was closed or dropped.
     bool is_closed() const { return ch_.is_closed(); }
 
+    /// Completes once the receiver is closed or dropped (Tokio's `Sender::closed`): for a
+    /// producer that should stop its work when nobody listens any more.
+    ///
+    /// Cancel safety: nothing to lose; it only observes the channel. It borrows the channel
+    /// from this `Sender`: keep the `Sender` alive while it lives.
+    ///
+    /// ```cpp
+    /// co_await weft::select(tx.closed(), produce(tx));  // stop producing when rx goes
+    /// ```
+    ClosedFuture closed() const noexcept { return ClosedFuture(ch_.get()); }
+
+    /// A `WeakSender`: it does not keep the stream open, and `upgrade()` gives a `Sender` back
+    /// while another one lives (Tokio's `downgrade`).
+    WeakSender<T> downgrade() const { return WeakSender<T>(ch_.get()); }
+    /// Live `Sender`s of this channel (Tokio's `strong_count`).
+    std::size_t strong_count() const { return ch_.strong_count(); }
+    /// Live `WeakSender`s of this channel (Tokio's `weak_count`).
+    std::size_t weak_count() const { return ch_.weak_count(); }
+    /// Whether both send on the same channel.
+    bool same_channel(const Sender& o) const noexcept { return ch_.get() == o.ch_.get(); }
+
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
+    friend class WeakSender<T>;
+    friend class OwnedPermit<T>;
     explicit Sender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+
+    // Takes n free slots as reserved permits, if no sender is waiting ahead.
+    SendStatus try_take(std::size_t n) const {
+        std::lock_guard lock(ch_->mu);
+        if (ch_->closed) return SendStatus::Closed;
+        if (!ch_->waiters.empty() || ch_->permits < n) return SendStatus::Full;
+        ch_->permits -= n;
+        ch_->reserved += n;
+        return SendStatus::Sent;
+    }
+
     detail::SenderRef<T> ch_;
 };
 
@@ -300,10 +766,10 @@ class Sender<T>::SendFuture : private detail::SlotWait<T> {
 
     Poll<SendResult<T>> poll(Context& cx) {
         detail::Chan<T>* ch = this->ch_;
-        Waker rx;
+        Waker rx, old;  // both dropped or woken after the lock is released
         {
             std::lock_guard lock(ch->mu);
-            detail::Acquire a = this->acquire(cx);
+            detail::Acquire a = this->acquire(cx, old);
             if (a == detail::Acquire::Pending) return Pending;
             if (a == detail::Acquire::Closed) {
                 return SendResult<T>(SendStatus::Closed, std::move(*value_));
@@ -317,8 +783,36 @@ class Sender<T>::SendFuture : private detail::SlotWait<T> {
 
   private:
     friend class Sender<T>;
-    SendFuture(detail::Chan<T>* ch, T value) : detail::SlotWait<T>(ch), value_(std::move(value)) {}
+    friend class Sender<T>::SendTimeoutFuture;
+    SendFuture(detail::Chan<T>* ch, T value)
+        : detail::SlotWait<T>(ch, 1), value_(std::move(value)) {}
     std::optional<T> value_;
+};
+
+/// The future of `Sender::send_timeout`; borrows the channel as `SendFuture` does.
+template <class T>
+class Sender<T>::SendTimeoutFuture {
+  public:
+    using Output = SendResult<T>;
+    SendTimeoutFuture(SendTimeoutFuture&&) = default;
+
+    Poll<SendResult<T>> poll(Context& cx) {
+        Poll<SendResult<T>> p = send_.poll(cx);
+        if (p.is_ready()) return p;
+        if (!sleep_) sleep_.emplace(weft::time::sleep(timeout_));
+        if (sleep_->poll(cx).is_pending()) return Pending;
+        // Out of time: the value comes back; dropping send_ with this future gives up its
+        // place (and passes on a slot it may have just been handed).
+        return SendResult<T>(SendStatus::Timeout, std::move(*send_.value_));
+    }
+
+  private:
+    friend class Sender<T>;
+    SendTimeoutFuture(detail::Chan<T>* ch, T value, std::chrono::nanoseconds timeout)
+        : send_(ch, std::move(value)), timeout_(timeout) {}
+    SendFuture send_;
+    std::chrono::nanoseconds timeout_;
+    std::optional<weft::time::Sleep> sleep_;
 };
 
 /// The future of `Sender::reserve`; keep the `Sender` alive while it and its permit live.
@@ -329,16 +823,82 @@ class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
     ReserveFuture(ReserveFuture&&) = default;
 
     Poll<std::optional<Permit<T>>> poll(Context& cx) {
+        Waker old;  // the waker replaced: dropped after the lock is released
         std::lock_guard lock(this->ch_->mu);
-        detail::Acquire a = this->acquire(cx);
+        detail::Acquire a = this->acquire(cx, old);
         if (a == detail::Acquire::Pending) return Pending;
         if (a == detail::Acquire::Closed) return std::optional<Permit<T>>();
+        ++this->ch_->reserved;
         return std::optional<Permit<T>>(Permit<T>(this->ch_));
     }
 
   private:
     friend class Sender<T>;
-    explicit ReserveFuture(detail::Chan<T>* ch) : detail::SlotWait<T>(ch) {}
+    explicit ReserveFuture(detail::Chan<T>* ch) : detail::SlotWait<T>(ch, 1) {}
+};
+
+/// The future of `Sender::reserve_many`; keep the `Sender` alive while it and its permits
+/// live.
+template <class T>
+class Sender<T>::ReserveManyFuture : private detail::SlotWait<T> {
+  public:
+    using Output = std::optional<PermitIterator<T>>;
+    ReserveManyFuture(ReserveManyFuture&&) = default;
+
+    Poll<std::optional<PermitIterator<T>>> poll(Context& cx) {
+        if (n_ > this->ch_->max_capacity) return std::optional<PermitIterator<T>>();
+        Waker old;  // the waker replaced: dropped after the lock is released
+        std::lock_guard lock(this->ch_->mu);
+        detail::Acquire a = this->acquire(cx, old);
+        if (a == detail::Acquire::Pending) return Pending;
+        if (a == detail::Acquire::Closed) return std::optional<PermitIterator<T>>();
+        this->ch_->reserved += n_;
+        return std::optional<PermitIterator<T>>(PermitIterator<T>(this->ch_, n_));
+    }
+
+  private:
+    friend class Sender<T>;
+    ReserveManyFuture(detail::Chan<T>* ch, std::size_t n)
+        : detail::SlotWait<T>(ch, n > ch->max_capacity ? 0 : n), n_(n) {}
+    std::size_t n_;
+};
+
+namespace detail {
+// Holds the Sender of a `reserve_owned` future; a base before SlotWait, so that it is
+// destroyed after it (the Sender keeps the channel alive for SlotWait's destructor).
+template <class T>
+struct OwnedSender {
+    explicit OwnedSender(Sender<T> tx) : tx_(std::move(tx)) {}
+    OwnedSender(OwnedSender&&) = default;
+    std::optional<Sender<T>> tx_;
+};
+}  // namespace detail
+
+/// The future of `Sender::reserve_owned`: it owns the `Sender`.
+template <class T>
+class Sender<T>::ReserveOwnedFuture : private detail::OwnedSender<T>, private detail::SlotWait<T> {
+  public:
+    using Output = std::optional<OwnedPermit<T>>;
+    ReserveOwnedFuture(ReserveOwnedFuture&&) = default;
+
+    Poll<std::optional<OwnedPermit<T>>> poll(Context& cx) {
+        {
+            Waker old;  // the waker replaced: dropped after the lock is released
+            std::lock_guard lock(this->ch_->mu);
+            detail::Acquire a = this->acquire(cx, old);
+            if (a == detail::Acquire::Pending) return Pending;
+            if (a == detail::Acquire::Closed) return std::optional<OwnedPermit<T>>();
+            ++this->ch_->reserved;
+        }
+        OwnedPermit<T> p(std::move(*this->tx_));
+        this->tx_.reset();
+        return std::optional<OwnedPermit<T>>(std::move(p));
+    }
+
+  private:
+    friend class Sender<T>;
+    explicit ReserveOwnedFuture(Sender<T> tx)
+        : detail::OwnedSender<T>(std::move(tx)), detail::SlotWait<T>(this->tx_->ch_.get(), 1) {}
 };
 
 /// The sending half of an unbounded channel: `send` never waits. Copy it for more producers.
@@ -351,6 +911,8 @@ class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
 template <class T>
 class UnboundedSender {
   public:
+    using ClosedFuture = detail::ClosedFuture<T>;
+
     /// Queues `value` at once; fails (handing it back) if the receiver is closed or dropped.
     SendResult<T> send(T value) const {
         Waker rx;
@@ -367,17 +929,88 @@ class UnboundedSender {
     /// Whether the receiver was closed or dropped.
     bool is_closed() const { return ch_.is_closed(); }
 
+    /// Completes once the receiver is closed or dropped (Tokio's `UnboundedSender::closed`).
+    /// Cancel safety: nothing to lose. Borrows the channel from this sender.
+    ClosedFuture closed() const noexcept { return ClosedFuture(ch_.get()); }
+
+    /// A `WeakUnboundedSender` (Tokio's `downgrade`): see `WeakSender`.
+    WeakUnboundedSender<T> downgrade() const { return WeakUnboundedSender<T>(ch_.get()); }
+    /// Live `UnboundedSender`s of this channel.
+    std::size_t strong_count() const { return ch_.strong_count(); }
+    /// Live `WeakUnboundedSender`s of this channel.
+    std::size_t weak_count() const { return ch_.weak_count(); }
+    /// Whether both send on the same channel.
+    bool same_channel(const UnboundedSender& o) const noexcept { return ch_.get() == o.ch_.get(); }
+
   private:
     template <class U>
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
+    friend class WeakUnboundedSender<T>;
     explicit UnboundedSender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
     detail::SenderRef<T> ch_;
 };
 
+/// A sender that does not keep the channel open (Tokio's `WeakSender`): the stream ends when
+/// the last `Sender` goes, whatever weak ones remain. `upgrade()` gives a `Sender` while
+/// another one still lives, `std::nullopt` after. For a registry or a cache that must not
+/// keep a consumer alive by itself holding its channel.
+///
+/// ```cpp
+/// auto weak = tx.downgrade();
+/// if (auto tx2 = weak.upgrade()) (void)tx2->try_send(1);
+/// ```
+template <class T>
+class WeakSender {
+  public:
+    /// A `Sender`, if any `Sender` of the channel is still alive.
+    std::optional<Sender<T>> upgrade() const {
+        detail::Chan<T>* ch = ref_.upgrade();
+        if (ch == nullptr) return std::nullopt;
+        return Sender<T>(ch);
+    }
+    std::size_t strong_count() const { return ref_.strong_count(); }
+    std::size_t weak_count() const { return ref_.weak_count(); }
+
+  private:
+    friend class Sender<T>;
+    explicit WeakSender(detail::Chan<T>* ch) : ref_(ch) {}
+    detail::WeakRef<T> ref_;
+};
+
+/// `WeakSender` for an unbounded channel (Tokio's `WeakUnboundedSender`).
+template <class T>
+class WeakUnboundedSender {
+  public:
+    /// An `UnboundedSender`, if any of the channel is still alive.
+    std::optional<UnboundedSender<T>> upgrade() const {
+        detail::Chan<T>* ch = ref_.upgrade();
+        if (ch == nullptr) return std::nullopt;
+        return UnboundedSender<T>(ch);
+    }
+    std::size_t strong_count() const { return ref_.strong_count(); }
+    std::size_t weak_count() const { return ref_.weak_count(); }
+
+  private:
+    friend class UnboundedSender<T>;
+    explicit WeakUnboundedSender(detail::Chan<T>* ch) : ref_(ch) {}
+    detail::WeakRef<T> ref_;
+};
+
 /// The receiving half of an mpsc channel (bounded or unbounded). Move-only: one consumer.
+///
+/// It is also a `weft::stream::Stream` of `T` (`poll_next` is `poll_recv`), as Tokio's is
+/// through `ReceiverStream`: stream combinators take it directly.
+///
+/// ```cpp
+/// auto [tx, rx] = weft::sync::mpsc::channel<int>(8);
+/// while (auto v = co_await weft::stream::next(rx)) use(*v);
+/// ```
 template <class T>
 class Receiver {
   public:
+    /// As a `Stream`: the values, until the end of the channel.
+    using Item = T;
+
     Receiver(Receiver&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
     Receiver& operator=(Receiver&& o) noexcept {
         if (this != &o) {
@@ -409,13 +1042,13 @@ class Receiver {
 
     /// Polls for the next value (for hand-written futures and streams).
     Poll<std::optional<T>> poll_recv(Context& cx) {
-        Waker next;
+        Waker next, old;  // woken / dropped after the lock is released
         std::optional<T> v;
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->buf.empty()) {
-                if (ch_->senders == 0 || ch_->closed) return std::optional<T>();
-                ch_->rx_waker = cx.waker();
+                if (ch_->finished()) return std::optional<T>();
+                old = weft::detail::replace_waker(ch_->rx_waker, cx.waker());
                 return Pending;
             }
             v.emplace(std::move(ch_->buf.front()));
@@ -465,12 +1098,13 @@ class Receiver {
     Poll<std::size_t> poll_recv_many(Context& cx, std::vector<T>& out, std::size_t limit) {
         if (limit == 0) return std::size_t{0};
         std::vector<Waker> next;
+        Waker old;  // the waker replaced: dropped after the lock is released
         std::size_t n = 0;
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->buf.empty()) {
-                if (ch_->senders == 0 || ch_->closed) return std::size_t{0};
-                ch_->rx_waker = cx.waker();
+                if (ch_->finished()) return std::size_t{0};
+                old = weft::detail::replace_waker(ch_->rx_waker, cx.waker());
                 return Pending;
             }
             n = std::min(limit, ch_->buf.size());
@@ -488,23 +1122,51 @@ class Receiver {
         return n;
     }
 
-    /// The next value if one is buffered now (`std::nullopt` otherwise).
-    std::optional<T> try_recv() {
+    /// As a `Stream` (`weft::stream::Stream`): `poll_recv`.
+    Poll<std::optional<T>> poll_next(Context& cx) { return poll_recv(cx); }
+
+    /// The next value if one is buffered now, without waiting (Tokio's `try_recv`): else
+    /// `is_empty()` (the channel is open; a value may come) or `is_disconnected()` (nothing
+    /// will: every sender is gone, or the channel was closed and no reserved permit is left).
+    ///
+    /// ```cpp
+    /// while (auto v = rx.try_recv()) use(*v);  // what is buffered now
+    /// ```
+    TryRecvResult<T> try_recv() {
         Waker next;
         std::optional<T> v;
         {
             std::lock_guard lock(ch_->mu);
-            if (ch_->buf.empty()) return v;
+            if (ch_->buf.empty()) {
+                return ch_->finished() ? TryRecvResult<T>::disconnected()
+                                       : TryRecvResult<T>::empty();
+            }
             v.emplace(std::move(ch_->buf.front()));
             ch_->buf.pop_front();
             if (ch_->bounded) next = ch_->release_permit();
         }
         std::move(next).wake();
-        return v;
+        return TryRecvResult<T>(std::move(*v));
+    }
+
+    /// Receives on a plain thread, blocking it until a value comes or the stream ends (Tokio's
+    /// `blocking_recv`). Throws `std::logic_error` if called inside an async context (a
+    /// runtime's task or `block_on`, a `LocalExecutor`), as Tokio panics: there,
+    /// `co_await recv()`, or move the work to `weft::spawn_blocking`.
+    ///
+    /// ```cpp
+    /// std::thread consumer([rx = std::move(rx)]() mutable {
+    ///     while (auto v = rx.blocking_recv()) use(*v);
+    /// });
+    /// ```
+    std::optional<T> blocking_recv() {
+        detail::refuse_in_async_context("weft::sync::mpsc::Receiver::blocking_recv");
+        return weft::block_on(recv());
     }
 
     /// Closes the channel: sends fail from now on (waiting ones too), values already buffered
-    /// can still be received.
+    /// can still be received, and so can the values of permits reserved before (the stream
+    /// ends once each has sent or been dropped). Completes every `Sender::closed()`.
     void close() {
         std::vector<Waker> ws;
         {
@@ -513,6 +1175,24 @@ class Receiver {
         }
         for (auto& w : ws)
             std::move(w).wake();
+        ch_->closed_notify.notify_waiters();
+    }
+
+    /// Whether the channel is closed: every sender is gone, or `close()` was called (Tokio's
+    /// `is_closed`). Values may still be buffered.
+    bool is_closed() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->closed || ch_->senders == 0;
+    }
+    /// Whether no value is buffered now (Tokio's `is_empty`).
+    bool is_empty() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->buf.empty();
+    }
+    /// How many values are buffered now (Tokio's `len`).
+    std::size_t len() const {
+        std::lock_guard lock(ch_->mu);
+        return ch_->buf.size();
     }
 
   private:
@@ -524,20 +1204,41 @@ class Receiver {
 
     void drop() noexcept {
         if (ch_ == nullptr) return;
+        detail::Chan<T>* ch = std::exchange(ch_, nullptr);
         std::vector<Waker> ws;
         std::deque<T> values;
-        bool free_it;
+        Waker own;  // the waker this receiver registered: released now, not with the channel
+        bool notify, free_now = false;
         {
-            std::lock_guard lock(ch_->mu);
-            ws = ch_->close_senders();
-            values.swap(ch_->buf);  // destroyed below, outside the lock
-            ch_->rx_alive = false;
-            free_it = ch_->unreferenced();
+            std::lock_guard lock(ch->mu);
+            ws = ch->close_senders();
+            values.swap(ch->buf);  // destroyed below, outside the lock
+            own = std::move(ch->rx_waker);
+            ch->rx_alive = false;
+            // A sender may be waiting in closed(): notify it after unlocking, holding a weak
+            // count meanwhile so that the last sender going cannot free the channel under us.
+            // With no sender left nobody can be waiting, and the channel goes now.
+            notify = ch->senders != 0;
+            if (notify) {
+                ++ch->weak;
+            } else {
+                free_now = ch->unreferenced();  // weak senders may keep the memory
+            }
         }
         for (auto& w : ws)
             std::move(w).wake();
-        if (free_it) delete std::exchange(ch_, nullptr);
-        ch_ = nullptr;
+        if (notify) {
+            ch->closed_notify.notify_waiters();
+            bool free_it;
+            {
+                std::lock_guard lock(ch->mu);
+                --ch->weak;
+                free_it = ch->unreferenced();
+            }
+            if (free_it) delete ch;
+        } else if (free_now) {
+            delete ch;
+        }
     }
 
     detail::Chan<T>* ch_;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "weft/sync/semaphore.hpp"
@@ -53,7 +54,8 @@ class OwnedMutexGuard {
 /// blocking the thread and gives a `MutexGuard`; the lock is released when the guard goes.
 ///
 /// - **Fair (FIFO):** waiters get the lock in the order they asked for it; a `try_lock`
-///   never takes it from a waiter. It is a `Semaphore` with one permit.
+///   never takes it from a waiter (nor does `try_lock_owned`). It is a `Semaphore` with one
+///   permit.
 /// - **Cancel safe:** dropping a pending `lock()` leaves the queue; it never leaves the mutex
 ///   locked, and never makes the next waiter miss its turn.
 /// - **Hold the guard across `co_await` freely.** That is what this mutex is for. With a
@@ -125,9 +127,34 @@ class Mutex {
     static LockOwnedFuture lock_owned(std::shared_ptr<Mutex> m) noexcept {
         return LockOwnedFuture(std::move(m));
     }
+    /// `try_lock()` with a guard that owns a reference to the mutex (Tokio's
+    /// `try_lock_owned`): the lock if it is free and nobody waits for it, else empty. Never
+    /// waits, and never takes the lock from a waiter.
+    ///
+    /// ```cpp
+    /// if (auto g = Mutex<State>::try_lock_owned(state)) {
+    ///     weft::spawn(flush(std::move(*g))).detach();  // the guard keeps the mutex alive
+    /// }
+    /// ```
+    static std::optional<OwnedMutexGuard<T>> try_lock_owned(std::shared_ptr<Mutex> m) {
+        auto [p, why] = m->sem_.try_acquire(1);
+        if (!p) return std::nullopt;
+        T* v = &m->value_;
+        return OwnedMutexGuard<T>(std::move(m), std::move(*p), v);
+    }
     /// The value without locking, for a caller that knows nobody else can reach the mutex
     /// (Rust's `get_mut(&mut self)`, which the borrow checker proves; here it is on you).
     T& get_mut() noexcept { return value_; }
+
+    /// Moves the value out (Tokio's `into_inner`, which consumes the mutex):
+    /// `T v = std::move(m).into_inner();`. The mutex is left holding a moved-from `T`; nobody
+    /// may lock it again. Rust proves that no guard is left; weft checks what it can: it throws
+    /// `std::logic_error` if the mutex is locked.
+    T into_inner() && {
+        if (sem_.available_permits() != 1)
+            throw std::logic_error("weft::sync::Mutex::into_inner: the mutex is locked");
+        return std::move(value_);
+    }
 
   private:
     Semaphore sem_;

@@ -25,7 +25,8 @@ struct Waiter {
     Waker waker;
     enum class State : std::uint8_t { Init, Waiting, Notified, Done };
     State state = State::Init;
-    bool by_one = false;  // notified by notify_one (a permit to pass on if dropped unused)
+    bool by_one = false;   // notified by notify_one (a permit to pass on if dropped unused)
+    bool by_last = false;  // ... by notify_last (passed on to the newest waiter, as Tokio does)
 };
 }  // namespace detail_notify
 
@@ -33,7 +34,8 @@ struct Waiter {
 ///
 /// Cancel safety: dropping it loses nothing. A waiter that `notify_one` picked but that is
 /// dropped before completing passes the notification on to the next waiter (or stores it as
-/// the permit), as Tokio's does; a `notify_waiters` notification is not passed on.
+/// the permit), as Tokio's does; one that `notify_last` picked passes it to the newest waiter
+/// left; a `notify_waiters` notification is not passed on.
 class Notified {
   public:
     using Output = void;
@@ -66,8 +68,9 @@ class Notified {
 /// (everyone waiting now). It carries no data: it is the primitive under locks, channels and
 /// "something changed, look again" loops.
 ///
-/// - `notify_one` wakes the waiter that has waited longest. With no waiter it stores **one**
-///   permit (more calls store no more), which the next `notified()` takes at once.
+/// - `notify_one` wakes the waiter that has waited longest (`notify_last`: the newest). With
+///   no waiter it stores **one** permit (more calls store no more), which the next
+///   `notified()` takes at once.
 /// - `notify_waiters` wakes every waiter, stores no permit, and also completes every
 ///   `Notified` **created** before the call, even one not polled yet, so the pattern
 ///   "create the future, check the condition, then await" cannot miss a wake-up between the
@@ -95,15 +98,25 @@ class Notify {
     }
     /// Wakes the longest-waiting waiter, or stores the permit if none waits.
     void notify_one();
+    /// Wakes the most recently added waiter, or stores the permit if none waits (Tokio's
+    /// `notify_last`): `notify_one` with LIFO order instead of FIFO. A picked waiter dropped
+    /// before it completes passes the notification to the newest waiter left (or the permit).
+    ///
+    /// ```cpp
+    /// // Workers wait on `idle`; waking the one that went idle last finds it still warm
+    /// // (its stack and data likely in cache), and lets long-idle ones stay asleep.
+    /// idle.notify_last();
+    /// ```
+    void notify_last();
     /// Wakes every current waiter, and every `Notified` created before this call; stores no
     /// permit.
     void notify_waiters();
 
   private:
     friend class Notified;
-    // notify_one's work, under mu_: the waker to wake after unlocking (none if a permit was
-    // stored instead).
-    Waker notify_one_locked() noexcept;
+    // notify_one's work (notify_last's if `last`), under mu_: the waker to wake after
+    // unlocking (none if a permit was stored instead).
+    Waker notify_one_locked(bool last = false) noexcept;
 
     weft::detail::SpinLock mu_;  // held for a few pointer moves; never while waking
     weft::detail::WaiterList<detail_notify::Waiter> waiters_;  // oldest first

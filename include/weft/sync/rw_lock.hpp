@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "weft/sync/semaphore.hpp"
@@ -58,6 +59,31 @@ class RwLockWriteGuard {
         std::optional<SemaphorePermit> one = all.split(1);
         return RwLockReadGuard<T>(std::move(*one), value_);
     }  // `all`, now holding the rest, goes back here: to the queue in order
+
+    /// `downgrade()` to a read guard of a part of the value (Tokio's `downgrade_map`): `f`
+    /// gets the value (`const T&`) and returns a reference to a part of it, which the read
+    /// guard then gives access to. As with `downgrade`, no writer gets in between, and the
+    /// readers at the head of the queue get in at once. `f` runs before anything changes: if
+    /// it throws, this write guard is left as it was.
+    ///
+    /// ```cpp
+    /// auto w = co_await state.write();
+    /// w->config = load();
+    /// weft::sync::RwLockReadGuard<Config> cfg =
+    ///     std::move(w).downgrade_map([](const State& s) -> const Config& { return s.config; });
+    /// ```
+    template <class F>
+    auto downgrade_map(F&& f) && {
+        using R = decltype(std::forward<F>(f)(std::as_const(*value_)));
+        static_assert(std::is_lvalue_reference_v<R>,
+                      "weft::sync::RwLockWriteGuard::downgrade_map: f must return a reference "
+                      "into the value");
+        using U = std::remove_cvref_t<R>;
+        const U* part = &std::forward<F>(f)(std::as_const(*value_));
+        SemaphorePermit all = std::move(permit_);
+        std::optional<SemaphorePermit> one = all.split(1);
+        return RwLockReadGuard<U>(std::move(*one), part);
+    }  // as in downgrade
 
   private:
     friend class RwLock<T>;
@@ -240,6 +266,15 @@ class RwLock {
     /// The value without locking, for a caller that knows nobody else can reach the lock
     /// (Rust's `get_mut(&mut self)`; here it is on you).
     T& get_mut() noexcept { return value_; }
+    /// Moves the value out (Tokio's `into_inner`, which consumes the lock):
+    /// `T v = std::move(l).into_inner();`. The lock is left holding a moved-from `T`; nobody
+    /// may lock it again. Rust proves that no guard is left; weft checks what it can: it throws
+    /// `std::logic_error` if any guard holds the lock.
+    T into_inner() && {
+        if (sem_.available_permits() != max_)
+            throw std::logic_error("weft::sync::RwLock::into_inner: the lock is held");
+        return std::move(value_);
+    }
     /// The most readers at once.
     std::size_t max_readers() const noexcept { return max_; }
 

@@ -63,11 +63,31 @@ class SemaphorePermit {
         n_ -= n;
         return SemaphorePermit(sem_, n);
     }
+    /// Adds `other`'s permits to this one without giving them back (Tokio's `merge`): they all
+    /// go back together when this permit is destroyed. A moved-from `other` adds nothing.
+    ///
+    /// Throws `std::invalid_argument` (where Tokio panics) if `other` holds permits of another
+    /// semaphore, or is this permit; then neither permit changes.
+    ///
+    /// ```cpp
+    /// auto a = co_await sem.acquire(1);
+    /// auto b = co_await sem.acquire(2);
+    /// a.merge(std::move(b));  // a.num_permits() == 3, b holds none
+    /// ```
+    void merge(SemaphorePermit&& other) {
+        if (&other == this || (other.sem_ != nullptr && sem_ != nullptr && other.sem_ != sem_))
+            throw_merge_mismatch();
+        if (sem_ == nullptr) sem_ = other.sem_;
+        n_ += std::exchange(other.n_, 0);
+        other.sem_ = nullptr;
+    }
 
   private:
     friend class Semaphore;
     friend class Acquire;
     SemaphorePermit(Semaphore* s, std::size_t n) noexcept : sem_(s), n_(n) {}
+    friend class OwnedSemaphorePermit;
+    [[noreturn]] static void throw_merge_mismatch();
     Semaphore* sem_;
     std::size_t n_;
 };
@@ -76,7 +96,8 @@ class SemaphorePermit {
 /// spawned task (Tokio's `OwnedSemaphorePermit`): made by `acquire_owned`.
 class OwnedSemaphorePermit {
   public:
-    OwnedSemaphorePermit(OwnedSemaphorePermit&&) noexcept = default;
+    OwnedSemaphorePermit(OwnedSemaphorePermit&& o) noexcept
+        : sem_(std::move(o.sem_)), n_(std::exchange(o.n_, 0)) {}
     OwnedSemaphorePermit& operator=(OwnedSemaphorePermit&& o) noexcept;
     ~OwnedSemaphorePermit();
     std::size_t num_permits() const noexcept { return n_; }
@@ -84,7 +105,32 @@ class OwnedSemaphorePermit {
     /// The semaphore the permits belong to.
     const std::shared_ptr<Semaphore>& semaphore() const noexcept { return sem_; }
 
+    /// Moves `n` of this permit's permits into a new owned permit, which shares the semaphore
+    /// (Tokio's `OwnedSemaphorePermit::split`); empty if this holds fewer than `n`.
+    ///
+    /// ```cpp
+    /// auto all = co_await weft::sync::Semaphore::acquire_owned(sem, 4);
+    /// auto one = all.split(1);  // one->num_permits() == 1, all.num_permits() == 3
+    /// weft::spawn(use(std::move(*one))).detach();
+    /// ```
+    std::optional<OwnedSemaphorePermit> split(std::size_t n) noexcept {
+        if (n > n_) return std::nullopt;
+        n_ -= n;
+        return OwnedSemaphorePermit(sem_, n);
+    }
+    /// Adds `other`'s permits to this one without giving them back (Tokio's `merge`), as
+    /// `SemaphorePermit::merge`: throws `std::invalid_argument` if `other` holds permits of
+    /// another semaphore, or is this permit; a moved-from `other` adds nothing.
+    void merge(OwnedSemaphorePermit&& other) {
+        if (&other == this || (other.sem_ && sem_ && other.sem_ != sem_))
+            SemaphorePermit::throw_merge_mismatch();
+        if (!sem_) sem_ = std::move(other.sem_);
+        n_ += std::exchange(other.n_, 0);
+        other.sem_.reset();
+    }
+
   private:
+    friend class Semaphore;
     friend class AcquireOwned;
     OwnedSemaphorePermit(std::shared_ptr<Semaphore> s, std::size_t n) noexcept
         : sem_(std::move(s)), n_(n) {}
@@ -140,8 +186,9 @@ class AcquireOwned {
 /// - `acquire(n)` waits; `try_acquire(n)` does not; both give a `SemaphorePermit` that gives
 ///   the permits back when destroyed. `acquire_owned` gives an `OwnedSemaphorePermit` that
 ///   keeps the semaphore alive (for a spawned task).
-/// - `add_permits(n)` adds permits; `close()` makes every waiting and future acquire throw
-///   `AcquireError` (permits already held stay valid).
+/// - `add_permits(n)` adds permits and `forget_permits(n)` takes free ones away; `close()` makes
+///   every waiting and future acquire throw `AcquireError` (permits already held stay valid).
+/// - `blocking_acquire(n)` is for plain threads (refused on a thread that runs tasks).
 /// - Thread-safe, and executor-agnostic: it depends on the core only. The `Semaphore` must
 ///   outlive its `Acquire` futures and borrowed permits.
 ///
@@ -171,10 +218,66 @@ class Semaphore {
     /// `n` permits now, or why not. Fails with `NoPermits` while others wait (it does not
     /// jump the queue).
     std::pair<std::optional<SemaphorePermit>, TryAcquireError> try_acquire(std::size_t n = 1);
+    /// `try_acquire` with an owned permit (Tokio's `try_acquire_owned`): the permit keeps the
+    /// semaphore alive, so it can move into a spawned task. Never waits; fails as `try_acquire`.
+    ///
+    /// ```cpp
+    /// auto [permit, why] = weft::sync::Semaphore::try_acquire_owned(sem);
+    /// if (!permit) co_return reply_busy();  // why == TryAcquireError::NoPermits (or Closed)
+    /// weft::spawn(handle(std::move(*permit), req)).detach();
+    /// ```
+    static std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> try_acquire_owned(
+        std::shared_ptr<Semaphore> sem, std::size_t n = 1);
+
+    /// Tokio's names for the `n`-permit forms: `acquire_many(n)` is `acquire(n)`, and so on.
+    Acquire acquire_many(std::size_t n) noexcept { return acquire(n); }
+    std::pair<std::optional<SemaphorePermit>, TryAcquireError> try_acquire_many(std::size_t n) {
+        return try_acquire(n);
+    }
+    static AcquireOwned acquire_many_owned(std::shared_ptr<Semaphore> sem, std::size_t n) {
+        return acquire_owned(std::move(sem), n);
+    }
+    static std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> try_acquire_many_owned(
+        std::shared_ptr<Semaphore> sem, std::size_t n) {
+        return try_acquire_owned(std::move(sem), n);
+    }
+
+    /// Waits for `n` permits by blocking the calling thread, for plain threads and
+    /// `spawn_blocking` code that shares a semaphore with tasks. Same queue, same fairness as
+    /// `acquire(n)`. Throws `AcquireError` if the semaphore is or gets closed.
+    ///
+    /// Refuses (throws `std::logic_error`) when called on a thread that is running a
+    /// runtime's tasks or a `block_on` / `LocalExecutor` future: it would block the thread
+    /// those tasks need, and the task that would give the permits back might be one of them.
+    /// Tokio's blocking calls panic there for the same reason. Use `co_await acquire(n)` in
+    /// async code, or move the blocking code into `spawn_blocking`.
+    ///
+    /// Tokio's `Semaphore` has no blocking acquire (users reach for one anyway); this one
+    /// follows Tokio's `Mutex::blocking_lock` and the channels' `blocking_*` forms.
+    ///
+    /// ```cpp
+    /// std::thread worker([&] {
+    ///     auto permit = limit.blocking_acquire();  // parks this thread until a permit is free
+    ///     do_blocking_io();
+    /// });
+    /// ```
+    SemaphorePermit blocking_acquire(std::size_t n = 1);
+    /// Tokio-style name for `blocking_acquire(n)`.
+    SemaphorePermit blocking_acquire_many(std::size_t n) { return blocking_acquire(n); }
 
     /// Adds `n` permits, handing them to waiters first. Throws std::length_error past
     /// `kMaxPermits`.
     void add_permits(std::size_t n);
+    /// Takes up to `n` of the permits free right now out of the semaphore for good, and
+    /// returns how many it took (Tokio's `forget_permits`). Permits held by someone are not
+    /// touched (`forget()` on a permit does that), and with waiters queued no permit is free.
+    ///
+    /// ```cpp
+    /// weft::sync::Semaphore s(5);
+    /// s.forget_permits(3);   // == 3: two left
+    /// s.forget_permits(10);  // == 2: none left
+    /// ```
+    std::size_t forget_permits(std::size_t n);
     /// Permits free right now.
     std::size_t available_permits() const;
     /// Closes the semaphore: waiting and later acquires throw `AcquireError`.

@@ -12,7 +12,8 @@ namespace weft::sync {
 enum class SendStatus {
     Sent,    ///< the value is in the channel
     Full,    ///< `try_send` only: no capacity right now
-    Closed,  ///< the receiving side is gone (or the channel was closed)
+    Closed,   ///< the receiving side is gone (or the channel was closed)
+    Timeout,  ///< `send_timeout` only: no capacity before the time ran out
 };
 
 /// The outcome of a channel send. A failed send hands the value back instead of dropping it,
@@ -51,6 +52,8 @@ class [[nodiscard]] SendResult {
     SendStatus status() const noexcept { return status_; }
     bool is_closed() const noexcept { return status_ == SendStatus::Closed; }
     bool is_full() const noexcept { return status_ == SendStatus::Full; }
+    /// `send_timeout` ran out of time (the value is handed back).
+    bool is_timeout() const noexcept { return status_ == SendStatus::Timeout; }
 
     /// The value that was not delivered (only when `!ok()`).
     T into_value() && {

@@ -63,7 +63,8 @@ struct Shared {
 }  // namespace detail
 
 /// A borrow of a watch channel's value: a read lock on it, released when the `Ref` goes.
-/// Not copyable nor movable (like `std::lock_guard`).
+/// Not copyable nor assignable (like `std::lock_guard`); movable only so that
+/// `Receiver::wait_for` can return one.
 ///
 /// **Do not hold a `Ref` across `co_await`**, nor while calling a send on the same channel
 /// from the same thread: while it lives the `Sender` cannot send (a send waits for the lock,
@@ -84,6 +85,7 @@ class [[nodiscard]] Ref {
   public:
     Ref(const Ref&) = delete;
     Ref& operator=(const Ref&) = delete;
+    Ref(Ref&&) noexcept = default;
 
     const T& operator*() const noexcept { return *value_; }
     const T* operator->() const noexcept { return value_; }
@@ -118,6 +120,8 @@ template <class T>
 class Receiver {
   public:
     class ChangedFuture;
+    template <class Pred>
+    class WaitFor;
 
     Receiver(const Receiver& o) noexcept : sh_(o.sh_), seen_(o.seen_) {
         sh_->rx_cnt.fetch_add(1, std::memory_order_relaxed);  // `o` keeps the count above 0
@@ -184,6 +188,35 @@ class Receiver {
     /// ```
     ChangedFuture changed() noexcept { return ChangedFuture(this); }
 
+    /// Waits for a value for which `pred(const T&)` returns true, and returns a `Ref` to that
+    /// very value (Tokio's `wait_for`), or `std::nullopt` once the `Sender` is gone and `pred`
+    /// was false for its last value. `pred` is called on the current value first (even if it
+    /// was seen already), then on each newer value as it is noticed, under the read lock (do
+    /// not send on the channel inside it). Each value given to `pred` is marked seen. Values
+    /// replaced before this receiver looked are skipped, as with `changed()`. An exception
+    /// from `pred` propagates (the value it was given stays seen). The future borrows the
+    /// receiver: keep it alive and in place while the future lives.
+    ///
+    /// The `Ref` holds the read lock, as `borrow()`'s does: **drop it before the next
+    /// `co_await`** (copy out what you need), and do not hand a `wait_for` future to `spawn`,
+    /// `join` or `select` in a way that keeps its output past the task's next suspension.
+    ///
+    /// Cancel safety: dropping a pending `wait_for` loses nothing, as Tokio's: every value seen
+    /// so far (the last one included) failed `pred`, and a value sent meanwhile stays unseen
+    /// for the next `changed()` or `wait_for`.
+    ///
+    /// The waiting task is woken by the thread that sends (or drops the `Sender`).
+    ///
+    /// ```cpp
+    /// auto ready = [](const State& s) { return s.phase == Phase::Ready; };
+    /// if (!co_await rx.wait_for(ready)) co_return;  // the sender went before it was ready
+    /// // (the Ref, a temporary, is released at the ';')
+    /// ```
+    template <class Pred>
+    WaitFor<Pred> wait_for(Pred pred) {
+        return WaitFor<Pred>(this, std::move(pred));
+    }
+
     /// Makes `has_changed()` (and so `changed()`) true until the value is next seen.
     void mark_changed() noexcept { seen_ -= detail::kVersionStep; }
     /// Marks the current value seen without borrowing it.
@@ -245,6 +278,58 @@ class Receiver<T>::ChangedFuture {
     friend class Receiver<T>;
     explicit ChangedFuture(Receiver* rx) noexcept : rx_(rx) {}
     Receiver* rx_;
+    std::optional<Notified> notified_;
+    [[no_unique_address]] PinCheck pin_;
+};
+
+/// The future of `Receiver::wait_for` (see there). Movable until first polled.
+template <class T>
+template <class Pred>
+class Receiver<T>::WaitFor {
+  public:
+    using Output = std::optional<Ref<T>>;
+    WaitFor(WaitFor&& o) noexcept(std::is_nothrow_move_constructible_v<Pred>)
+        : rx_(o.rx_), pred_(std::move(o.pred_)), first_(o.first_), pin_(o.pin_) {}
+    WaitFor& operator=(WaitFor&&) = delete;
+
+    Poll<Output> poll(Context& cx) {
+        pin_.pin();
+        detail::Shared<T>& sh = *rx_->sh_;
+        for (;;) {
+            // The Notified first, then the check: a send after the check completes it.
+            if (!notified_) notified_.emplace(sh.changed.notified());
+            std::uint64_t state;
+            {
+                // The version is bumped under the write lock, so under the read lock it names
+                // the value we read.
+                std::shared_lock rd(sh.lock);
+                state = sh.state.load(std::memory_order_acquire);
+                const std::uint64_t version = state & ~detail::kClosedBit;
+                const bool changed = version != rx_->seen_;
+                if (first_ || changed) {
+                    first_ = false;
+                    rx_->seen_ = version;  // seen once pred has been given it
+                    if (pred_(std::as_const(sh.value))) {
+                        notified_.reset();
+                        return Output(Ref<T>(std::move(rd), sh.value, changed));
+                    }
+                }
+            }
+            if ((state & detail::kClosedBit) != 0) {  // pred was false for the last value
+                notified_.reset();
+                return Output();
+            }
+            if (notified_->poll(cx).is_pending()) return Pending;
+            notified_.reset();  // something happened: look again with a fresh Notified
+        }
+    }
+
+  private:
+    friend class Receiver<T>;
+    WaitFor(Receiver* rx, Pred pred) : rx_(rx), pred_(std::move(pred)) {}
+    Receiver* rx_;
+    Pred pred_;
+    bool first_ = true;  // pred not called yet: it sees the current value even if seen
     std::optional<Notified> notified_;
     [[no_unique_address]] PinCheck pin_;
 };

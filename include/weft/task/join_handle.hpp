@@ -65,7 +65,8 @@ class [[nodiscard]] JoinHandle {
 
     /// Cancels the task. Its future is destroyed (every destructor runs) on its executor's
     /// thread the next time the executor runs; awaiting the handle then throws `JoinError`.
-    /// No effect on a task that already finished.
+    /// No effect on a task that already finished, nor on one whose poll running at that moment
+    /// completes it: the output wins, as in Tokio.
     void abort() noexcept {
         if (t_ != nullptr) detail::abort_task(t_);
     }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "weft/coro/task.hpp"
 #include "weft/future/future.hpp"
@@ -35,6 +36,7 @@ namespace weft {
 ///   throws `JoinError`; either way it has left the set, and `join_next` may be called again.
 ///   (Tokio returns a `Result`; weft's `JoinHandle` throws, and the set does as its handles
 ///   do.) For `JoinSet<void>` the output is `std::optional<std::monostate>`.
+/// - `join_all()` awaits every task and gives their outputs in completion order.
 /// - `abort_all()` cancels every task (they stay in the set until joined, and join as
 ///   `JoinError`); `shutdown()` aborts them all and waits until every one is gone.
 /// - Not thread-safe itself (as Tokio's needs `&mut`): use it from one task at a time. Its
@@ -110,6 +112,43 @@ class JoinSet {
             } catch (...) {  // JoinError, or the exception of a task that finished first
             }
         }
+    }
+
+    /// Awaits every task in the set and returns their outputs in the order they **finished**,
+    /// not the order they were spawned (Tokio's `join_all`); the set is empty afterwards.
+    /// Equivalent to calling `join_next` in a loop.
+    ///
+    /// Errors follow `join_next`, and Tokio's panics: if a task threw, `join_all` aborts every
+    /// task still in the set and rethrows that exception; if a task was aborted, it aborts the
+    /// rest and throws its `JoinError`. (The aborted tasks stay in the set until joined or
+    /// until the set is destroyed, as after `abort_all`.) To handle errors another way, call
+    /// `join_next` in a loop. For `JoinSet<void>` the outputs are `std::monostate`s.
+    ///
+    /// Cancel safety: not cancel safe, as Tokio's (which drops the set): dropping it loses the
+    /// outputs it had already joined; the tasks not yet joined stay in the set.
+    ///
+    /// ```cpp
+    /// weft::JoinSet<int> set;
+    /// for (auto& url : urls)
+    ///     set.spawn(fetch_size(url));
+    /// std::vector<int> sizes = co_await set.join_all();  // in completion order
+    /// ```
+    Task<std::vector<Value>> join_all() {
+        std::vector<Value> out;
+        out.reserve(len());
+        for (;;) {
+            std::optional<Value> v;
+            try {
+                auto next = join_next();
+                v = co_await next;
+            } catch (...) {  // as Tokio panics: cancel the rest, then fail
+                abort_all();
+                throw;
+            }
+            if (!v) break;
+            out.push_back(std::move(*v));
+        }
+        co_return out;
     }
 
     /// Removes every task from the set without aborting it: they run on, unobserved.

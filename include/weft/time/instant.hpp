@@ -46,7 +46,7 @@ class Instant {
 
     /// `*this - earlier`, or zero if `earlier` is later.
     constexpr Duration duration_since(Instant earlier) const noexcept {
-        return Duration(ns_ > earlier.ns_ ? ns_ - earlier.ns_ : 0);
+        return ns_ > earlier.ns_ ? *this - earlier : Duration::zero();
     }
     /// Time since this instant on the current clock (zero if it is in the future).
     Duration elapsed() const noexcept { return now().duration_since(*this); }
@@ -69,9 +69,13 @@ class Instant {
     friend constexpr Instant operator-(Instant t, std::chrono::duration<Rep, Period> d) noexcept {
         return t -= d;
     }
-    /// Signed difference.
+    /// Signed difference (saturating).
     friend constexpr Duration operator-(Instant a, Instant b) noexcept {
-        return Duration(a.ns_ - b.ns_);
+        std::int64_t r;
+        if (__builtin_sub_overflow(a.ns_, b.ns_, &r))
+            r = a.ns_ > b.ns_ ? std::numeric_limits<std::int64_t>::max()
+                              : std::numeric_limits<std::int64_t>::min();
+        return Duration(r);
     }
     friend constexpr auto operator<=>(Instant, Instant) noexcept = default;
 

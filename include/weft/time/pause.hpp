@@ -6,6 +6,7 @@
 
 #include "weft/detail/time_driver.hpp"
 #include "weft/future/future.hpp"
+#include "weft/time/instant.hpp"
 
 namespace weft::time {
 
@@ -52,6 +53,8 @@ class Advance {
 
 /// Moves the paused clock forward by `d`, fires every timer that is then due, and yields once
 /// so that the tasks they woke run before the caller continues (Tokio's `time::advance`).
+/// Any `d` works: the clock saturates at the end of `Instant`'s range (~292 years after the
+/// system's steady clock epoch), and a negative `d` moves nothing.
 /// Throws std::logic_error if the clock is not paused.
 ///
 /// ```cpp
@@ -61,7 +64,7 @@ class Advance {
 /// ```
 template <class Rep, class Period>
 Advance advance(std::chrono::duration<Rep, Period> d) {
-    return Advance(std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+    return Advance(std::chrono::nanoseconds(Instant::to_nanos(d)));
 }
 
 }  // namespace weft::time

@@ -25,6 +25,12 @@ namespace weft::time {
 /// resolution, so it typically completes within a millisecond or two after it on an idle
 /// machine (later if every worker is busy running tasks that do not yield).
 ///
+/// A deadline more than 30 years ahead is clamped to 30 years from now (`deadline()` returns
+/// the clamped value), as Tokio's `sleep` clamps a deadline its `Instant` cannot hold: so
+/// `sleep(std::chrono::nanoseconds::max())` and `sleep_until(Instant::max())` mean "never" on
+/// the real clock, while on the paused clock auto-advance jumps 30 years and completes them
+/// (as in Tokio). No duration, however large, overflows.
+///
 /// Cancel safety: dropping it loses nothing; a new `Sleep` with the same deadline behaves the
 /// same.
 ///
@@ -39,12 +45,12 @@ class Sleep {
   public:
     using Output = void;
 
-    /// A sleep until `deadline` on the current runtime's clock.
+    /// A sleep until `deadline` (clamped to 30 years ahead) on the current runtime's clock.
     explicit Sleep(Instant deadline)
         : Sleep(detail::TimeDriver::current_or_throw("weft::time::sleep"), deadline) {}
     /// A sleep on `driver` (taken from the caller's TimeDriver::current()).
     Sleep(detail::TimeDriver& driver, Instant deadline) noexcept
-        : driver_(&driver), deadline_(deadline) {
+        : driver_(&driver), deadline_(driver.clamp_deadline(deadline)) {
         driver_->add_ref();
     }
     /// Moving is allowed until the first poll (the timer entry is then linked into the wheel).
@@ -59,19 +65,31 @@ class Sleep {
         driver_->release();
     }
 
-    /// The instant at which this sleep completes.
+    /// The instant at which this sleep completes (after the 30-year clamp).
     Instant deadline() const noexcept { return deadline_; }
 
-    /// Whether the deadline has passed.
+    /// Whether this sleep has completed, as Tokio's `Sleep::is_elapsed`: a poll returned Ready,
+    /// or the runtime fired its registered timer (then the next poll returns Ready). A sleep
+    /// that was never polled is not elapsed, even once its deadline has passed; neither is a
+    /// registered one whose deadline has passed but which the runtime has not fired yet.
+    /// `reset` makes it not elapsed again.
+    ///
+    /// ```cpp
+    /// auto s = weft::time::sleep(10ms);
+    /// assert(!s.is_elapsed());
+    /// co_await s;
+    /// assert(s.is_elapsed());
+    /// ```
     bool is_elapsed() const noexcept {
-        return entry_.state.load(std::memory_order_acquire) == detail::TimerEntry::Fired ||
-               driver_->now() >= deadline_;
+        return entry_.state.load(std::memory_order_acquire) == detail::TimerEntry::Fired;
     }
 
-    /// Moves the deadline (earlier or later), even after the sleep completed: the next poll
-    /// waits for the new deadline. A pending, registered sleep keeps its waker, which is woken
-    /// at the new deadline (at once if it has passed), as with Tokio's `Sleep::reset`.
+    /// Moves the deadline (earlier or later; clamped to 30 years ahead), even after the sleep
+    /// completed: the next poll waits for the new deadline. A pending, registered sleep keeps
+    /// its waker, which is woken at the new deadline (at once if it has passed), as with
+    /// Tokio's `Sleep::reset`.
     void reset(Instant deadline) {
+        deadline = driver_->clamp_deadline(deadline);
         deadline_ = deadline;
         auto s = entry_.state.load(std::memory_order_acquire);
         if (s == detail::TimerEntry::Registered) {
@@ -87,12 +105,12 @@ class Sleep {
         auto s = entry_.state.load(std::memory_order_acquire);
         if (s == detail::TimerEntry::Fired) return Ready;
         if (s == detail::TimerEntry::Shutdown) throw_shutdown();
-        if (s == detail::TimerEntry::Idle && driver_->now() >= deadline_) return Ready;
+        if (s == detail::TimerEntry::Idle && driver_->now() >= deadline_) return complete();
         switch (driver_->arm(entry_, deadline_, cx.waker())) {
             case detail::TimeDriver::ArmResult::Armed:
                 return Pending;
             case detail::TimeDriver::ArmResult::Expired:
-                return Ready;
+                return complete();
             case detail::TimeDriver::ArmResult::Shutdown:
                 break;
         }
@@ -100,6 +118,12 @@ class Sleep {
     }
 
   private:
+    // Completed without the driver firing the entry (it is Idle, not in the wheel, so ours):
+    // marked Fired so that is_elapsed() and later polls see the completion.
+    Poll<void> complete() noexcept {
+        entry_.state.store(detail::TimerEntry::Fired, std::memory_order_relaxed);
+        return Ready;
+    }
     [[noreturn]] static void throw_shutdown() {
         throw std::runtime_error("weft::time: the runtime that owns this timer has shut down");
     }
