@@ -178,6 +178,8 @@ void CurrentThread::block_on(PollStep step) {
             "weft: block_on called from a task of the same current-thread runtime (it would "
             "never return; co_await the future instead)");
     }
+    refuse_blocking_in_async("weft::Runtime::block_on");
+    DrivingScope driving;
     EnterRuntime enter(this, time_, io_);
     Parker& parker = Parker::current();
     for (;;) {

@@ -4,6 +4,7 @@
 // threads and block_on also enter its spawner (weft::spawn). A driver added to the runtime is
 // entered here, once, instead of at every such place.
 
+#include "weft/detail/driving.hpp"
 #include "weft/detail/io_driver.hpp"
 #include "weft/detail/spawner.hpp"
 #include "weft/detail/time_driver.hpp"

@@ -319,6 +319,7 @@ void MultiThread::start() {
 void MultiThread::worker_main(Worker& w) noexcept {
     tl_worker = &w;
     tl_owner = this;
+    DrivingScope driving;  // a task may not block_on (see driving.hpp)
     EnterRuntime enter(this, time_, io_);
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
@@ -720,6 +721,8 @@ void MultiThread::block_on(PollStep step) {
             "weft: block_on called from a task of the same runtime (it would block a worker; "
             "co_await the future instead)");
     }
+    refuse_blocking_in_async("weft::Runtime::block_on");
+    DrivingScope driving;
     EnterRuntime enter(this, time_, io_);
     Parker& parker = Parker::current();
     Waker waker = parker.waker();

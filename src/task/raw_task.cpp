@@ -48,25 +48,41 @@ class BorrowedWaker {
 };
 
 // Marks the task complete (and, with `cancelled`, cancelled) and wakes the JoinHandle.
-// Returns true if nobody holds the JoinHandle: the finished frame is then the caller's to drop.
+// Returns true if nobody holds the JoinHandle: the output is then the caller's to drop.
 //
-// A task whose poll returned its output is complete and *not* cancelled, even if an abort
-// set CANCELLED during that poll: the output is in the frame, and whoever sees COMPLETE
-// without CANCELLED owns dropping it (JoinHandle::take_output, detach, or the executor when
-// nobody joins). Completion wins over an abort that came too late, as in Tokio. (Keeping
-// CANCELLED here made the JoinHandle throw JoinError and release only its own reference, so
-// the frame's reference was lost: the task block, the JoinSet waker in it, and through the
-// task's scheduler reference the whole runtime leaked.)
+// A task that completed (not cancelled) has had its frame destroyed by retire_frame, whose
+// reference is dropped here, in the same RMW. Its output is kept even if an abort set
+// CANCELLED during that poll: whoever sees COMPLETE without CANCELLED owns dropping the output
+// (JoinHandle::take_output, detach, or the executor when nobody joins). Completion wins over
+// an abort that came too late, as in Tokio. (Keeping CANCELLED here made the JoinHandle throw
+// JoinError and release only its own reference, so the task block, the JoinSet waker in it,
+// and through the task's scheduler reference the whole runtime leaked.)
 bool finish(TaskHeader* t, bool cancelled) noexcept {
     std::uint32_t set = COMPLETE | (cancelled ? CANCELLED : 0);
     std::uint32_t clear = RUNNING | NOTIFIED | (cancelled ? 0 : CANCELLED);
+    std::uint32_t frame_ref = cancelled ? 0 : REF_ONE;  // see retire_frame
     std::uint32_t s = t->state.load(std::memory_order_relaxed);
     // acq_rel: release the output to the JoinHandle; acquire its join_waker.
-    while (!t->state.compare_exchange_weak(s, (s | set) & ~clear, std::memory_order_acq_rel)) {
+    while (!t->state.compare_exchange_weak(s, ((s | set) & ~clear) - frame_ref,
+                                           std::memory_order_acq_rel)) {
     }
     if (!(s & JOIN_INTEREST)) return !cancelled;
     if (s & JOIN_WAKER) t->join_waker.wake_by_ref();
     return false;
+}
+
+// Destroys the frame of a task whose coroutine just completed, before the completion is
+// published: its parameters and whatever else it holds go now, not when the JoinHandle takes
+// the output (Tokio drops a future as soon as it completes; ported code relies on it, e.g. a
+// finished producer's Sender parameter must close its channel). The output stays in the frame's
+// memory (see OutputSlot in task.hpp); the frame's reference is dropped by finish(), so the
+// block outlives the frame until the output is taken or dropped.
+void retire_frame(TaskHeader* t) noexcept {
+    // Saved and restored: a destructor in the frame may itself run tasks to completion (a
+    // LocalExecutor::run inside a blocking-pool task's destructor), retiring other frames.
+    TaskHeader* outer = std::exchange(retiring_frame, t);
+    t->frame().destroy();
+    retiring_frame = outer;
 }
 
 constinit thread_local TaskHeader* tl_current_task = nullptr;
@@ -148,22 +164,25 @@ bool cancel_detached_here(TaskHeader* t) noexcept {
 }
 
 void drop_frame_and_release(TaskHeader* t) noexcept {
-    // The output is being dropped unread: an exception in it is nobody's unless reported.
-    if (t->state.load(std::memory_order_acquire) & HAS_ERROR) {
-        t->scheduler->unhandled_exception(t, t->error);
-    }
-    // Only the frame and the caller hold references: the task is finished, so no new one can
-    // appear (wakers are cloned from wakers, and a finished task is never queued). Freeing the
-    // frame as a plain coroutine frame then frees the whole block in one step.
+    // The frame was destroyed when the task completed (retire_frame); the output it left is
+    // dropped here, unread.
     std::uint32_t st = t->state.load(std::memory_order_acquire);
-    if ((st & REF_MASK) == 2 * REF_ONE) {
+    if (st & HAS_ERROR) {
+        // An exception nobody will see unless it is reported.
+        t->scheduler->unhandled_exception(t, t->error);
+    } else if (auto drop = t->finished.drop_output) {
+        drop(t);
+        st = t->state.load(std::memory_order_acquire);  // the output may have held our wakers
+    }
+    // The task is finished, so no new reference can appear (wakers are cloned from wakers, and
+    // a finished task is never queued): if ours is the last, free the block without an RMW.
+    if ((st & REF_MASK) == REF_ONE) {
         Scheduler* s = t->scheduler;
-        t->state.store(st & ~SPAWNED, std::memory_order_relaxed);  // nobody else can look
-        t->frame().destroy();
+        t->~TaskHeader();
+        free_task_memory(t);
         if (s != nullptr) s->task_released();
         return;
     }
-    t->frame().destroy();
     release_ref(t);
 }
 
@@ -189,6 +208,7 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
     // (task::id() reads current_task; metrics and stall detection will hook in here too).
     CurrentTask current(t);
     if (poll_chain(t, cx)) {
+        retire_frame(t);
         owns_frame = finish(t, false);
         return RunResult::Finished;
     }

@@ -45,7 +45,9 @@ TEST(Join, ReturnsEveryOutputInOrderAndRunsConcurrently) {
     EXPECT_EQ(a, 1);
     EXPECT_EQ(b, 2);
     EXPECT_EQ(c, "x");
-    EXPECT_EQ(log, (std::vector<int>{1, 2, 1, 2}));  // interleaved: concurrent on one thread
+    // Interleaved: concurrent on one thread. The second poll starts at the second child (join
+    // rotates the child it polls first).
+    EXPECT_EQ(log, (std::vector<int>{1, 2, 2, 1}));
 }
 
 TEST(Join, VoidOutputsBecomeMonostate) {

@@ -69,9 +69,9 @@ TEST(BufReader, ReadsLinesAndRecordsFromATcpStream) {
             EXPECT_EQ(line, "line " + std::to_string(i) + "\n");
         }
         std::vector<std::byte> rec;
-        EXPECT_EQ(co_await r.read_until(std::byte{';'}, rec), 2u);
-        EXPECT_EQ(co_await r.read_until(std::byte{';'}, rec), 2u);
+        EXPECT_EQ(co_await r.read_until(std::byte(';'), rec), 2u);
+        EXPECT_EQ(co_await r.read_until(std::byte(';'), rec), 2u);
         EXPECT_EQ(rec.size(), 4u);
-        EXPECT_EQ(co_await r.read_until(std::byte{';'}, rec), 0u);  // end of stream
+        EXPECT_EQ(co_await r.read_until(std::byte(';'), rec), 0u);  // end of stream
     });
 }

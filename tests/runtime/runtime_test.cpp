@@ -160,15 +160,19 @@ TEST(Runtime, PingPongBetweenTasksNeverLosesAWake) {
     auto a = rt.spawn([&]() -> weft::Task<long> {
         long last = 0;
         for (long i = 0; i < kRounds; ++i) {
-            co_await Put{&to_b, i};
-            last = co_await Take{&to_a};
+            Put put{&to_b, i};  // named: no aggregate temporary inside co_await (GCC 12)
+            co_await put;
+            Take take{&to_a};
+            last = co_await take;
         }
         co_return last;
     });
     auto b = rt.spawn([&]() -> weft::Task<void> {
         for (long i = 0; i < kRounds; ++i) {
-            long v = co_await Take{&to_b};
-            co_await Put{&to_a, v + 1};
+            Take take{&to_b};
+            long v = co_await take;
+            Put put{&to_a, v + 1};
+            co_await put;
         }
     });
     EXPECT_EQ(rt.block_on(std::move(a)), kRounds);

@@ -169,7 +169,7 @@ TEST(Mpsc, StressManyProducersAcrossWorkers) {
     for (int p = 0; p < kProducers; ++p) {
         rt.spawn([p, tx]() -> weft::Task<void> {
               for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send({p, i})).ok());
+                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
           }).detach();
     }
     std::thread outside([tx = std::move(tx)] {
@@ -233,7 +233,7 @@ TEST(Mpsc, RecvManyStressAcrossWorkers) {
     for (int p = 0; p < kProducers; ++p) {
         rt.spawn([p, tx]() -> weft::Task<void> {
               for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send({p, i})).ok());
+                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
           }).detach();
     }
     auto next = rt.block_on([&]() -> weft::Task<std::vector<int>> {

@@ -163,7 +163,10 @@ struct PromiseBase {
     static void operator delete(void* frame) noexcept {
         TaskHeader* h = TaskHeader::of_frame(frame);
         if (h->state.load(std::memory_order_relaxed) & task_state::SPAWNED) {
-            release_ref(h);  // the frame's own reference; the header may outlive the frame
+            // The frame's own reference; the header (and, for a task that completed, its
+            // output: see retire_frame) may outlive the frame. A completing task's frame gives
+            // its reference up in the same RMW that marks the task complete.
+            if (h != retiring_frame) release_ref(h);
         } else {
             h->~TaskHeader();
             free_task_memory(h);
@@ -184,9 +187,45 @@ struct PromiseBase {
     }
 };
 
+// The output of a Task<T>, in its promise. A spawned task's frame is destroyed as soon as the
+// task completes (its parameters and everything else in it go then, as Tokio drops a finished
+// future), while the output stays where it is: the slot has a trivial destructor, so destroying
+// the frame leaves the output alive in the frame's memory, which the task's header keeps
+// allocated (see PromiseBase::operator delete) until the JoinHandle takes the output or the
+// output is dropped unread (drop_kept_output). A Task that is not spawned destroys an untaken
+// output with its frame, as before.
+template <class T>
+struct OutputSlot {
+    alignas(T) unsigned char bytes[sizeof(T)];
+    bool full = false;
+
+    T* get() noexcept { return std::launder(reinterpret_cast<T*>(bytes)); }
+    template <class V>
+    void emplace(V&& v) {
+        ::new (static_cast<void*>(bytes)) T(std::forward<V>(v));
+        full = true;
+    }
+    void reset() noexcept {
+        if (full) {
+            full = false;
+            get()->~T();
+        }
+    }
+};
+
 template <class T>
 class Promise : public PromiseBase {
   public:
+    Promise() noexcept = default;
+    Promise(const Promise&) = delete;
+    ~Promise() {
+        // A spawned task's frame is only destroyed with an output in it by retire_frame, which
+        // keeps the output (see OutputSlot).
+        if (!(header()->state.load(std::memory_order_relaxed) & task_state::SPAWNED)) {
+            value_.reset();
+        }
+    }
+
     Task<T> get_return_object() noexcept;
     void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
     template <class V = T>
@@ -195,14 +234,35 @@ class Promise : public PromiseBase {
     // The output, or the coroutine's exception rethrown. Call once, after the coroutine ended.
     T take() {
         if (auto e = header()->take_error()) std::rethrow_exception(e);
-        return std::move(*value_);
+        struct Reset {
+            OutputSlot<T>& s;
+            ~Reset() { s.reset(); }
+        } reset{value_};
+        return std::move(*value_.get());
     }
 
+    // As PromiseBase's, and records how to drop the output if nobody takes it (for a spawned
+    // task, whose frame is destroyed before its output: see drop_kept_output).
+    struct FinalAwaiter : PromiseBase::FinalAwaiter {
+        void await_suspend(std::coroutine_handle<Promise> h) const noexcept {
+            PromiseBase::FinalAwaiter::await_suspend(h);
+            if constexpr (!std::is_trivially_destructible_v<T>) {
+                if (h.promise().value_.full)
+                    h.promise().header()->finished.drop_output = &drop_kept;
+            }
+        }
+    };
+    FinalAwaiter final_suspend() const noexcept { return {}; }
+
   private:
+    // Drops the output of a spawned task whose frame is already destroyed (see OutputSlot).
+    static void drop_kept(TaskHeader* t) noexcept {
+        std::coroutine_handle<Promise>::from_address(t->frame().address()).promise().value_.reset();
+    }
     TaskHeader* header() noexcept {
         return header_of(std::coroutine_handle<Promise>::from_promise(*this));
     }
-    std::optional<T> value_;
+    OutputSlot<T> value_;
 };
 
 template <>

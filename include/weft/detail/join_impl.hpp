@@ -14,6 +14,9 @@ namespace weft::detail {
 
 // Polls every unfinished child on each poll (all children share the task's waker, as Rust's
 // futures::join does); a finished child is destroyed at once so its resources go early.
+// Each poll starts at the next child (0, 1, ..., N-1, 0, ...), as Tokio's join! does, so that a
+// child polled early cannot always use up what the others need (the task's cooperative budget,
+// a resource it takes whenever it is polled first).
 // FailFast = false (join): a child's exception is kept, the others run to completion, then the
 //   first exception is rethrown.
 // FailFast = true (try_join): the first exception destroys (cancels) the others at once and is
@@ -29,9 +32,14 @@ class JoinImpl {
         pin_.pin();
         bool all_done = true;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (poll_one<I>(cx, all_done), ...);
+            for (std::size_t k = 0; k < sizeof...(Fs); ++k) {
+                std::size_t i =
+                    start_ + k < sizeof...(Fs) ? start_ + k : start_ + k - sizeof...(Fs);
+                ((i == I ? poll_one<I>(cx, all_done) : void()), ...);
+            }
         }
         (std::index_sequence_for<Fs...>{});
+        start_ = start_ + 1 < sizeof...(Fs) ? start_ + 1 : 0;
         if (error_) {
             if (FailFast) {
                 cancel_all(std::index_sequence_for<Fs...>{});
@@ -72,6 +80,7 @@ class JoinImpl {
     std::tuple<std::optional<Fs>...> futs_;
     std::tuple<std::optional<value_or_monostate_t<output_t<Fs>>>...> outs_;
     std::exception_ptr error_;
+    std::size_t start_ = 0;  // the child the next poll starts at
     [[no_unique_address]] PinCheck pin_;
 };
 

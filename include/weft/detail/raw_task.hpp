@@ -29,13 +29,16 @@ enum class RunResult {
                // unregister it, then drop the frame if owns_frame, then the reference
 };
 
-/// Polls a task taken off a run queue (the caller owns the queue's reference). On Finished,
-/// `owns_frame` says whether the caller must also drop the finished frame (nobody holds the
-/// JoinHandle, so the output is dropped).
+/// Polls a task taken off a run queue (the caller owns the queue's reference). A task that
+/// completes has its coroutine frame (its parameters included) destroyed before the completion
+/// is published; only its output is kept, in the same block, for the JoinHandle. On Finished,
+/// `owns_frame` says whether the caller must also drop that output (nobody holds the
+/// JoinHandle).
 RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept;
 
-/// Drops a finished task's frame (its output) and the caller's reference. When those are the
-/// last two references, frees the block without touching the refcount again.
+/// Drops a completed task's output (left by its already destroyed frame: see OutputSlot in
+/// task.hpp) and the caller's reference. When that is the last reference, frees the block
+/// without touching the refcount again.
 void drop_frame_and_release(TaskHeader* t) noexcept;
 
 /// Cancels a task that is not running now: destroys its future (innermost coroutine first),

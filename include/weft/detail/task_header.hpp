@@ -52,7 +52,8 @@ class Scheduler {
 //                       clears it: see finish() in raw_task.cpp)
 //   bit 4 JOIN_INTEREST the JoinHandle is alive
 //   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
-//   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference)
+//   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference until the
+//                       task completes or is cancelled, when the frame is destroyed)
 //   bit 7 HAS_ERROR     `error` holds the coroutine's exception
 //   bit 8 HAS_META      the task has an id or name in the side table (task_meta.cpp)
 //   bit 9 EXACT_RUNNING RUNNING is cleared even when the task is re-queued, so that it means
@@ -83,9 +84,17 @@ struct TaskHeader {
     // The await chain rooted at this frame (see chain.hpp), kept here rather than in each
     // frame. The coroutine's exception shares the space: a coroutine only throws while it is
     // running with no child awaited, when the chain slot is empty.
+    //
+    // Once the task completed (its chain is over), the second word tells how to drop an output
+    // that outlived the frame (see OutputSlot in task.hpp); null when there is nothing to drop.
+    struct Finished {
+        void* error_word;                           // `error`, when HAS_ERROR
+        void (*drop_output)(TaskHeader*) noexcept;  // set by the final suspend of a Task<T>
+    };
     union {
         ChainSlot chain;
         std::exception_ptr error;
+        Finished finished;
     };
     Waker join_waker;  // guarded by JOIN_WAKER (see join_handle.hpp)
 
@@ -128,6 +137,11 @@ static_assert(sizeof(TaskHeader) % __STDCPP_DEFAULT_NEW_ALIGNMENT__ == 0);
 /// -O3 misreads the frame's class operator delete as mismatched (-Wmismatched-new-delete).
 void* allocate_task_memory(std::size_t size);
 void free_task_memory(void* block) noexcept;
+
+/// The spawned task whose frame this thread is destroying at the task's completion
+/// (retire_frame): its frame's reference is dropped by the RMW that marks it complete, not by
+/// the frame's operator delete.
+inline constinit thread_local TaskHeader* retiring_frame = nullptr;
 
 /// Drops one reference; frees the block (header + already destroyed frame) on the last one.
 inline void release_ref(TaskHeader* t) noexcept {

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/driving.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/future/future.hpp"
 
@@ -23,8 +24,15 @@ namespace weft {
 ///
 /// `block_on` runs no other tasks: a future that waits for a spawned task needs that task's
 /// executor to be running (for `LocalExecutor`, use `LocalExecutor::run`).
+///
+/// **Throws** `std::logic_error` when called on a thread that drives asynchronous tasks (from
+/// a task, from inside `Runtime::block_on` or `LocalExecutor::run`): blocking it would stall
+/// them, or never return. `co_await` the future there instead, or call `block_on` inside
+/// `weft::spawn_blocking`. Tokio refuses the same ("Cannot start a runtime from within a
+/// runtime").
 template <Future F>
 output_t<F> block_on(F&& future) {
+    detail::refuse_blocking_in_async("weft::block_on");
     std::remove_cvref_t<F>& fut = future;  // polled in place: the caller's object or our copy
     detail::Parker& parker = detail::Parker::current();
     Waker waker = parker.waker();

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/driving.hpp"
 #include "weft/detail/local_core.hpp"
 #include "weft/detail/spawn_on.hpp"
 #include "weft/task/join_handle.hpp"
@@ -64,6 +65,10 @@ class LocalExecutor {
     /// (rethrowing its exception). `main` is a future or a callable returning one.
     /// Tasks still pending when `main` finishes stay in the executor (run it again, or drop it
     /// to cancel them).
+    ///
+    /// **Throws** `std::logic_error` when called on a thread that already drives asynchronous
+    /// tasks (from a task, a `Runtime::block_on` or another `run`): it would stall them. Call
+    /// it inside `weft::spawn_blocking` instead.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
     decltype(auto) run(F&& main) {
@@ -78,6 +83,7 @@ class LocalExecutor {
 
     /// Runs one ready task, if there is one. Returns whether a task ran.
     bool try_tick() {
+        detail::DrivingScope driving;
         detail::LocalCore::Enter enter(core_);
         detail::SpawnerScope spawner(core_);  // as in run: weft::spawn inside the task targets us
         return core_->run_ready(1) > 0;
@@ -91,6 +97,8 @@ class LocalExecutor {
 
     template <class F>
     output_t<F> drive(F& fut) {
+        detail::refuse_blocking_in_async("weft::LocalExecutor::run");
+        detail::DrivingScope driving;
         detail::LocalCore::Enter enter(core_);
         detail::SpawnerScope spawner(core_);  // weft::spawn inside the tasks targets us
         Waker waker = core_->main_waker();

@@ -28,6 +28,10 @@ using Join = detail::JoinImpl<false, Fs...>;
 /// }
 /// ```
 ///
+/// **Fairness.** Each poll of the join starts at a different child, in turn (as Tokio's
+/// `join!`), so that a child early in the argument list cannot starve the later ones, for
+/// example by using up the task's cooperative budget every time.
+///
 /// **Cancel safety.** Dropping the join drops every unfinished child (each is cancelled).
 template <Future... Fs>
 Join<std::decay_t<Fs>...> join(Fs&&... fs) {

@@ -15,7 +15,8 @@ using TryJoin = detail::JoinImpl<true, Fs...>;
 
 /// Runs the futures concurrently; completes with a tuple of outputs when all succeed. The first
 /// child to throw wins: every other unfinished child is destroyed (cancelled, destructors run)
-/// at once and the exception is rethrown from the `try_join`.
+/// at once and the exception is rethrown from the `try_join`. Like `join`, each poll starts at
+/// a different child, in turn.
 ///
 /// ```cpp
 /// weft::Task<void> fetch_both() {

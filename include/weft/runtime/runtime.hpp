@@ -36,7 +36,10 @@ namespace weft {
 ///   the workers meanwhile; on a current-thread runtime they run inside `block_on` (and only
 ///   there: tasks spawned before it wait for it). Two threads may call `block_on` on a
 ///   current-thread runtime at once; one runs the tasks, the other takes over when it
-///   returns. Calling `block_on` from one of the runtime's own tasks throws `std::logic_error`.
+///   returns. Calling `block_on` from a thread that drives asynchronous tasks (a task of this or
+///   any runtime, another `block_on`'s future, a `LocalExecutor::run`) throws
+///   `std::logic_error`: it would stall the tasks that thread runs (Tokio: "Cannot start a
+///   runtime from within a runtime"). Inside `spawn_blocking` it is allowed.
 /// - `spawn_blocking` runs a blocking or CPU-heavy function on a separate pool of threads.
 /// - Destroying the runtime cancels every task (its future is destroyed on the destroying
 ///   thread; its handle throws `JoinError`), joins the workers and waits for blocking tasks;

@@ -28,6 +28,11 @@ namespace weft {
 /// });
 /// ```
 ///
+/// **When the future goes.** As in Tokio, a task's future is destroyed as soon as it completes,
+/// before the handle sees the completion: a coroutine's parameters and captures are gone then
+/// (a finished producer's `Sender` parameter closes its channel whether or not anyone awaits
+/// its handle). Only the output waits for the handle, in the task's own allocation.
+///
 /// **Thread.** The awaiting task is woken from the thread that runs the spawned task; the
 /// handle may be awaited, aborted or dropped from any thread.
 template <class T>
@@ -129,7 +134,8 @@ class [[nodiscard]] JoinHandle {
             detail::release_ref(t);
             throw JoinError();
         }
-        // The output is moved out first; then the frame and our reference go together.
+        // The output is moved out first (the frame itself was destroyed when the task
+        // completed); then what is left of it and our reference go together.
         struct Drop {
             detail::TaskHeader* t;
             ~Drop() { detail::drop_frame_and_release(t); }

@@ -51,8 +51,12 @@ auto spawn_local(F&& f) {
 /// not occupy a worker. `co_await` the handle for the result (or `fn`'s exception).
 ///
 /// ```cpp
-/// auto bytes = co_await weft::spawn_blocking([path] { return read_whole_file(path); });
+/// auto job = weft::spawn_blocking([path] { return read_whole_file(path); });
+/// auto bytes = co_await job;
 /// ```
+///
+/// (The closure is built outside the `co_await`: GCC 12 destroys a capturing lambda built
+/// inside a `co_await` expression twice; see docs/model.md, "Known compiler issue".)
 ///
 /// **Throws** `std::logic_error` outside of a `Runtime` (a `LocalExecutor` has no blocking
 /// pool). Aborting the handle of a blocking task that already started has no effect on it.
