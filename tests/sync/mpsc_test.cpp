@@ -413,13 +413,13 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         auto& tx = ch_tx.first;
         EXPECT_TRUE(tx.try_send(1).ok());
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
+        CountingWaker b;  // before r: the pending r keeps b's waker until it is dropped
         auto r = tx.reserve();
         {
             weft::Waker wa = a.make();
             weft::Context cx(wa);
             EXPECT_TRUE(r.poll(cx).is_pending());
         }
-        CountingWaker b;
         EXPECT_FALSE(poll_output(r, b).has_value());
         EXPECT_TRUE(a.hook_ran);
     }
