@@ -236,7 +236,10 @@ TEST(Scope, AReplacedWakerIsDroppedOutsideTheScopesLock) {
         weft::Scope* scope = nullptr;
         auto sc = weft::scope([&](weft::Scope& s) -> weft::Task<void> {
             scope = &s;
-            s.spawn([&]() -> weft::Task<void> { co_await go.notified(); });
+            s.spawn([&]() -> weft::Task<void> {
+                auto n = go.notified();  // a named future: no temporary inside co_await (GCC 12)
+                co_await n;
+            });
             co_return;
         });
         DropHookWaker hook([&] {  // spawns into the same scope
