@@ -67,7 +67,9 @@ int main(int argc, char** argv) {
     }
     std::string what = argv[1];
     auto kv = parse(argc, argv);
-    auto [rt, rtp] = runtime_from_args(kv);
+    BenchRuntime br = runtime_from_args(kv);  // named: clang 14 cannot capture bindings
+    auto& rt = br.rt;
+    auto& rtp = br.params;
     if (what == "signal_recv") {
         long n = arg(kv, "n", 100000), iters = arg(kv, "iters", 5);
         auto from = kv.count("from") ? kv["from"] : std::string("task");

@@ -125,7 +125,9 @@ int main(int argc, char** argv) {
     }
     std::string what = argv[1];
     auto kv = parse(argc, argv);
-    auto [rt, rtp] = runtime_from_args(kv);
+    BenchRuntime br = runtime_from_args(kv);  // named: clang 14 cannot capture bindings
+    auto& rt = br.rt;
+    auto& rtp = br.params;
     if (what == "timers") {
         long n = arg(kv, "n", 1000000), min_ms = arg(kv, "min_ms", 1),
              max_ms = arg(kv, "max_ms", 100), seed = arg(kv, "seed", 42);

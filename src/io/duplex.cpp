@@ -6,14 +6,15 @@
 #include <mutex>
 #include <vector>
 
+#include "weft/detail/waiter_list.hpp"
 #include "weft/io/error.hpp"
 #include "weft/task/waker.hpp"
 
 namespace weft::io {
 
 // One direction: a ring buffer under a lock, with the reader's and the writer's waker.
-// Wakers are taken out under the lock and woken after it, so a waker that runs code (or
-// frees a task) never does so while the lock is held.
+// Wakers are taken out under the lock and woken (or, when a poll replaces one, dropped) after
+// it, so a waker that runs code (or frees a task) never does so while the lock is held.
 struct detail_duplex::Pipe {
     explicit Pipe(std::size_t max) : ring(std::max<std::size_t>(max, 1)) {}
     std::mutex mu;
@@ -62,14 +63,14 @@ void DuplexStream::close() noexcept {
 }
 
 Poll<std::size_t> DuplexStream::poll_read(Context& cx, std::span<std::byte> buf) {
-    Waker writer;
+    Waker writer, replaced;  // both dropped after the lock
     std::size_t n = 0;
     {
         std::lock_guard lock(in_->mu);
         Pipe& p = *in_;
         if (p.len == 0) {
             if (p.write_closed || buf.empty()) return std::size_t{0};
-            if (!p.reader.will_wake(cx.waker())) p.reader = cx.waker();
+            replaced = detail::replace_waker(p.reader, cx.waker());
             return Pending;
         }
         n = std::min(buf.size(), p.len);
@@ -86,7 +87,7 @@ Poll<std::size_t> DuplexStream::poll_read(Context& cx, std::span<std::byte> buf)
 }
 
 Poll<std::size_t> DuplexStream::poll_write(Context& cx, std::span<const std::byte> buf) {
-    Waker reader;
+    Waker reader, replaced;  // both dropped after the lock
     std::size_t n = 0;
     {
         std::lock_guard lock(out_->mu);
@@ -96,7 +97,7 @@ Poll<std::size_t> DuplexStream::poll_write(Context& cx, std::span<const std::byt
         if (buf.empty()) return std::size_t{0};
         std::size_t space = p.ring.size() - p.len;
         if (space == 0) {
-            if (!p.writer.will_wake(cx.waker())) p.writer = cx.waker();
+            replaced = detail::replace_waker(p.writer, cx.waker());
             return Pending;
         }
         n = std::min(buf.size(), space);

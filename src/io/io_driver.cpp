@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "weft/detail/waiter_list.hpp"
+
 namespace weft::detail {
 
 IoDriver* make_epoll_driver();                 // epoll_driver.cpp
@@ -33,10 +35,11 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
     if ((cur & ready_mask(dir)) == 0) {
         // Store the waker, then look again under the lock: set_readiness ORs in its bits
         // before it takes the lock to collect wakers, so either we see its bits here or it
-        // sees our waker.
+        // sees our waker. A replaced waker is dropped after the lock (declared before it):
+        // its destructor is user code that may come back here.
+        Waker old;
         std::lock_guard lock(mu_);
-        Waker& slot = dir == Direction::Read ? reader_ : writer_;
-        if (!slot.will_wake(cx.waker())) slot = cx.waker();
+        old = replace_waker(dir == Direction::Read ? reader_ : writer_, cx.waker());
         cur = readiness_.load(std::memory_order_acquire);
         if ((cur & ready_mask(dir)) == 0) return Pending;
     }

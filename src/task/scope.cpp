@@ -100,9 +100,10 @@ void ScopeState::track(TaskHeader* t) {
 }
 
 bool ScopeState::poll_children(Context& cx) {
+    std::optional<Waker> old;  // a replaced waker: dropped after the lock (user code on drop)
     std::lock_guard lock(mu_);
     if (live_.load(std::memory_order_acquire) == 0) return true;
-    if (!waker_ || !waker_->will_wake(cx.waker())) waker_ = cx.waker();
+    if (!waker_ || !waker_->will_wake(cx.waker())) old = std::exchange(waker_, cx.waker());
     return false;
 }
 

@@ -229,6 +229,7 @@ TEST(LocalExecutor, AbortFromAnotherThreadCancelsOnTheExecutorThread) {
 }
 
 TEST(LocalExecutor, OneAllocationPerSpawnedTask) {
+    if (!kCountsAllocations) GTEST_SKIP() << "allocations are not counted in this build";
     weft::LocalExecutor ex;
     auto spawn_all = [&](int n) {
         for (int i = 0; i < n; ++i)
@@ -247,6 +248,7 @@ TEST(LocalExecutor, OneAllocationPerSpawnedTask) {
 }
 
 TEST(LocalExecutor, WakingAndRequeueingDoNotAllocate) {
+    if (!kCountsAllocations) GTEST_SKIP() << "allocations are not counted in this build";
     weft::LocalExecutor ex;
     int counter = 0;
     for (int i = 0; i < 10; ++i)

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/net_support.hpp"
 #include "support/test_support.hpp"
 
@@ -162,6 +163,75 @@ TEST(Duplex, ACancelledReadLosesNothing) {
         std::size_t n = co_await weft::io::read(b, std::span(buf));
         EXPECT_EQ(std::string_view(buf, n), "kept");
     });
+}
+
+// Issue 16: a poll that replaces the stored waker drops the old one after the pipe's lock. A
+// waker's drop is user code that may use the same pipe (the last reference to a task holding
+// the other end); dropped under the lock, it deadlocks (the watchdog fails the test).
+namespace {
+std::span<const std::byte> bytes_of(std::string_view s) {
+    return std::as_bytes(std::span(s.data(), s.size()));
+}
+}  // namespace
+
+TEST(Duplex, AReplacedReadWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    auto pair = weft::io::duplex(16);
+    DuplexStream& a = pair.first;
+    DuplexStream& b = pair.second;
+    std::byte buf[4];
+    CountingWaker other;
+    DropHookWaker hook([&] {  // writes into the pipe b waits on
+        weft::Waker w = other.make();
+        weft::Context cx(w);
+        EXPECT_EQ(a.poll_write(cx, bytes_of("x")).value(), 1u);
+    });
+    {
+        weft::Waker w = hook.make();
+        weft::Context cx(w);
+        EXPECT_TRUE(b.poll_read(cx, buf).is_pending());
+    }
+    CountingWaker reader;
+    weft::Waker wr = reader.make();
+    weft::Context cx(wr);
+    EXPECT_TRUE(b.poll_read(cx, buf).is_pending());  // drops hook's waker: it writes "x"
+    EXPECT_TRUE(hook.hook_ran);
+    EXPECT_EQ(reader.total_wakes(), 1) << "the write woke the new waker";
+    auto n = b.poll_read(cx, buf);
+    ASSERT_TRUE(n.is_ready());
+    EXPECT_EQ(n.value(), 1u);
+    EXPECT_EQ(static_cast<char>(buf[0]), 'x');
+}
+
+TEST(Duplex, AReplacedWriteWakerIsDroppedOutsideTheLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    auto pair = weft::io::duplex(4);
+    DuplexStream& a = pair.first;
+    DuplexStream& b = pair.second;
+    CountingWaker other;
+    std::byte got[2];
+    DropHookWaker hook([&] {  // reads from the pipe a waits to write into
+        weft::Waker w = other.make();
+        weft::Context cx(w);
+        EXPECT_EQ(b.poll_read(cx, got).value(), 2u);
+    });
+    CountingWaker writer;
+    weft::Waker ww = writer.make();
+    weft::Context cx(ww);
+    EXPECT_EQ(a.poll_write(cx, bytes_of("1234")).value(), 4u);  // full
+    {
+        weft::Waker w = hook.make();
+        weft::Context hcx(w);
+        EXPECT_TRUE(a.poll_write(hcx, bytes_of("5")).is_pending());
+    }
+    EXPECT_TRUE(a.poll_write(cx, bytes_of("5")).is_pending());  // drops hook's: it reads "12"
+    EXPECT_TRUE(hook.hook_ran);
+    EXPECT_EQ(writer.total_wakes(), 1) << "the read woke the new waker";
+    EXPECT_EQ(a.poll_write(cx, bytes_of("56")).value(), 2u);
+    std::byte rest[8];
+    auto n = b.poll_read(cx, rest);
+    ASSERT_TRUE(n.is_ready());
+    EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(rest), n.value()), "3456");
 }
 
 // ---- BufWriter ----

@@ -6,6 +6,7 @@
 #include <string>
 #include <system_error>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/net_support.hpp"
 #include "support/test_support.hpp"
 
@@ -96,5 +97,47 @@ TEST_P(Udp, ACancelledReceiveTakesNothing) {
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), n1), "one");
         auto [n2, f2] = co_await b.recv_from(buf);
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), n2), "two");
+    });
+}
+
+// Issue 16: a poll that replaces the socket's stored waker drops the old one after the I/O
+// driver's per-socket lock. The drop is user code that may use the same socket (here: poll it
+// again); dropped under that spin lock, it spins forever (the watchdog fails the test).
+TEST_P(Udp, AReplacedWakerIsDroppedOutsideTheSocketsLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::Runtime rt = io_runtime(GetParam());
+    rt.block_on([&]() -> weft::Task<void> {
+        // The wakers first: the sockets, which may still hold a clone, go before them.
+        CountingWaker first, again;
+        UdpSocket* target = nullptr;
+        std::byte buf[16];
+        bool inner_pending = false;
+        DropHookWaker hook([&] {  // polls the same socket again
+            weft::Waker w = again.make();
+            weft::Context cx(w);
+            inner_pending = target->poll_recv_from(cx, buf).is_pending();
+        });
+        auto a = UdpSocket::bind(SocketAddr::localhost(0));
+        auto b = UdpSocket::bind(SocketAddr::localhost(0));
+        target = &b;
+        {
+            weft::Waker w = hook.make();
+            weft::Context cx(w);
+            EXPECT_TRUE(b.poll_recv_from(cx, buf).is_pending());
+        }
+        {
+            weft::Waker w = first.make();
+            weft::Context cx(w);
+            // Replaces hook's waker, whose drop polls b again.
+            EXPECT_TRUE(b.poll_recv_from(cx, buf).is_pending());
+        }
+        EXPECT_TRUE(hook.hook_ran);
+        EXPECT_TRUE(inner_pending);
+        // The socket still works: a datagram sent now is received.
+        std::string msg = "after";
+        EXPECT_EQ(co_await a.send_to(bytes(msg), b.local_addr()), msg.size());
+        auto [n, from] = co_await b.recv_from(buf);
+        EXPECT_EQ(from, a.local_addr());
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), n), msg);
     });
 }

@@ -346,7 +346,9 @@ TEST(Broadcast, StressLockStepAcrossWorkersLosesNoWakeUp) {
     Watchdog dog(std::chrono::seconds(60));
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kReceivers = 3, kRounds = 3000;
-    auto [tx, rx] = broadcast::channel<int>(2);
+    auto tx_rx = broadcast::channel<int>(2);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     std::atomic<int> acks{0};
     std::vector<broadcast::Receiver<int>> rxs;
     for (int r = 0; r < kReceivers; ++r)
@@ -399,7 +401,9 @@ TEST(Broadcast, StressLagsAreAccountedForExactly) {
     Watchdog dog(std::chrono::seconds(60));
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kReceivers = 4, kPerSender = 20000;
-    auto [tx, rx] = broadcast::channel<std::pair<int, int>>(8);
+    auto tx_rx = broadcast::channel<std::pair<int, int>>(8);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     std::vector<broadcast::Receiver<std::pair<int, int>>> rxs;
     for (int r = 0; r < kReceivers; ++r)
         rxs.push_back(r == 0 ? std::move(rx) : tx.subscribe());

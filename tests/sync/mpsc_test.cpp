@@ -15,7 +15,9 @@ using namespace weft_test;
 namespace mpsc = weft::sync::mpsc;
 
 TEST(Mpsc, ValuesArriveInOrderAndTheStreamEndsWithTheLastSender) {
-    auto [tx, rx] = mpsc::channel<int>(4);
+    auto tx_rx = mpsc::channel<int>(4);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     weft::LocalExecutor ex;
     auto tx2 = tx;
     ex.spawn([tx = std::move(tx)]() -> weft::Task<void> {
@@ -132,7 +134,9 @@ TEST(Mpsc, ADroppedReceiverFailsSendsAndDestroysBufferedValues) {
 }
 
 TEST(Mpsc, ReservedPermitsSendOrGiveTheSlotBack) {
-    auto [tx, rx] = mpsc::channel<int>(1);
+    auto tx_rx = mpsc::channel<int>(1);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     weft::block_on([&]() -> weft::Task<void> {
         {
             auto permit = co_await tx.reserve();
@@ -165,7 +169,9 @@ TEST(Mpsc, StressManyProducersAcrossWorkers) {
     Watchdog dog;
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kProducers = 4, kPerProducer = 50000;
-    auto [tx, rx] = mpsc::channel<std::pair<int, int>>(16);
+    auto tx_rx = mpsc::channel<std::pair<int, int>>(16);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     for (int p = 0; p < kProducers; ++p) {
         rt.spawn([p, tx]() -> weft::Task<void> {
               for (int i = 0; i < kPerProducer; ++i)
@@ -229,7 +235,9 @@ TEST(Mpsc, RecvManyStressAcrossWorkers) {
     Watchdog dog;
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kProducers = 4, kPerProducer = 50000, kCap = 8;
-    auto [tx, rx] = mpsc::channel<std::pair<int, int>>(kCap);
+    auto tx_rx = mpsc::channel<std::pair<int, int>>(kCap);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     for (int p = 0; p < kProducers; ++p) {
         rt.spawn([p, tx]() -> weft::Task<void> {
               for (int i = 0; i < kPerProducer; ++i)
@@ -405,13 +413,13 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         auto& tx = ch_tx.first;
         EXPECT_TRUE(tx.try_send(1).ok());
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
+        CountingWaker b;  // before r: the pending r keeps b's waker until it is dropped
         auto r = tx.reserve();
         {
             weft::Waker wa = a.make();
             weft::Context cx(wa);
             EXPECT_TRUE(r.poll(cx).is_pending());
         }
-        CountingWaker b;
         EXPECT_FALSE(poll_output(r, b).has_value());
         EXPECT_TRUE(a.hook_ran);
     }

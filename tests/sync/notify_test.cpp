@@ -81,10 +81,10 @@ TEST(Notify, NotifyWaitersWakesEveryWaiterAndStoresNoPermit) {
 
 TEST(Notify, AFutureCreatedBeforeNotifyWaitersCompletesEvenIfNotPolledYet) {
     Notify n;
+    CountingWaker w;  // before the futures: the pending `after` keeps w's waker until it goes
     Notified before = n.notified();  // created, not polled: the "check, then await" window
     n.notify_waiters();
     Notified after = n.notified();
-    CountingWaker w;
     EXPECT_TRUE(ready(before, w));
     EXPECT_FALSE(ready(after, w));
 }

@@ -308,7 +308,9 @@ TEST(Watch, StressLockStepAcrossWorkersLosesNoWakeUp) {
     Watchdog dog(std::chrono::seconds(60));
     weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
     static constexpr int kReceivers = 3, kRounds = 3000;
-    auto [tx, rx] = watch::channel<int>(0);
+    auto tx_rx = watch::channel<int>(0);
+    auto& tx = tx_rx.first;
+    auto& rx = tx_rx.second;
     std::atomic<int> acks{0};
     std::vector<weft::JoinHandle<int>> hs;
     for (int r = 0; r < kReceivers; ++r) {

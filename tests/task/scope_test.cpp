@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/drop_hook_waker.hpp"
 #include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
@@ -221,6 +222,45 @@ TEST(Scope, DroppingItBeforeItsChildrenStartedDestroysThemUnpolled) {
     while (ex.try_tick()) {
     }
     EXPECT_EQ(ex.task_count(), 0u);
+}
+
+// Issue 16: a poll that replaces the scope's stored waker drops the old one after the scope's
+// lock. The drop is user code that may use the same scope (here: spawn into it); dropped under
+// the lock, it spins on that lock forever (the watchdog fails the test).
+TEST(Scope, AReplacedWakerIsDroppedOutsideTheScopesLock) {
+    Watchdog dog(std::chrono::seconds(10));
+    weft::LocalExecutor ex;
+    int late_children = 0;
+    ex.run([&]() -> weft::Task<void> {
+        weft::sync::Notify go;
+        weft::Scope* scope = nullptr;
+        auto sc = weft::scope([&](weft::Scope& s) -> weft::Task<void> {
+            scope = &s;
+            s.spawn([&]() -> weft::Task<void> {
+                auto n = go.notified();  // a named future: no temporary inside co_await (GCC 12)
+                co_await n;
+            });
+            co_return;
+        });
+        DropHookWaker hook([&] {  // spawns into the same scope
+            scope->spawn([&]() -> weft::Task<void> {
+                ++late_children;
+                co_return;
+            });
+        });
+        {
+            weft::Waker w = hook.make();
+            weft::Context cx(w);
+            EXPECT_TRUE(sc.poll(cx).is_pending()) << "the child waits";
+        }
+        CountingWaker w;
+        EXPECT_TRUE(poll_once(sc, w).is_pending());  // drops hook's waker: it spawns a child
+        EXPECT_TRUE(hook.hook_ran);
+        go.notify_one();
+        while (poll_once(sc, w).is_pending())
+            co_await weft::yield_now();
+        EXPECT_EQ(late_children, 1);
+    });
 }
 
 TEST(Scope, SpawnWithoutAnExecutorIsTheScopesError) {

@@ -2,6 +2,7 @@
 /// \file
 /// `iter(range)`, `once(v)`, `empty<T>()`: streams made from values at hand.
 
+#include <array>
 #include <iterator>
 #include <optional>
 #include <ranges>
@@ -44,15 +45,18 @@ requires(!std::is_lvalue_reference_v<R>) Iter<R> iter(R&& r) {
 }
 
 /// A stream of one item (Rust's `stream::once`, with a value).
+///
+/// (The range inside is a `std::array`, not `std::ranges::single_view`: clang 14 cannot check
+/// libstdc++ 12's views against the range concepts; see docs/model.md.)
 template <class T>
-Iter<std::ranges::single_view<T>> once(T v) {
-    return Iter<std::ranges::single_view<T>>(std::ranges::single_view<T>(std::move(v)));
+Iter<std::array<T, 1>> once(T v) {
+    return Iter<std::array<T, 1>>(std::array<T, 1>{std::move(v)});
 }
 
 /// A stream that ends at once (Rust's `stream::empty`).
 template <class T>
-Iter<std::ranges::empty_view<T>> empty() {
-    return Iter<std::ranges::empty_view<T>>(std::ranges::empty_view<T>());
+Iter<std::array<T, 0>> empty() {
+    return Iter<std::array<T, 0>>(std::array<T, 0>{});
 }
 
 }  // namespace weft::stream
