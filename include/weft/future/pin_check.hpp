@@ -30,13 +30,19 @@ class PinCheck {
   public:
     PinCheck() = default;
 #if WEFT_PIN_CHECKS
-    PinCheck(const PinCheck& other) noexcept { check(other.pinned_); }
+    PinCheck(const PinCheck& other) noexcept {
+        check(other.pinned_);
+    }
     PinCheck& operator=(const PinCheck& other) noexcept {
         check(other.pinned_ || pinned_);
         return *this;
     }
-    void pin() noexcept { pinned_ = true; }
-    bool pinned() const noexcept { return pinned_; }
+    void pin() noexcept {
+        pinned_ = true;
+    }
+    bool pinned() const noexcept {
+        return pinned_;
+    }
 
   private:
     static void check(bool pinned) noexcept {
@@ -48,7 +54,9 @@ class PinCheck {
     bool pinned_ = false;
 #else
     void pin() noexcept {}
-    bool pinned() const noexcept { return false; }
+    bool pinned() const noexcept {
+        return false;
+    }
 #endif
 };
 

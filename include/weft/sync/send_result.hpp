@@ -10,8 +10,8 @@ namespace weft::sync {
 
 /// Why a send did not deliver.
 enum class SendStatus {
-    Sent,    ///< the value is in the channel
-    Full,    ///< `try_send` only: no capacity right now
+    Sent,     ///< the value is in the channel
+    Full,     ///< `try_send` only: no capacity right now
     Closed,   ///< the receiving side is gone (or the channel was closed)
     Timeout,  ///< `send_timeout` only: no capacity before the time ran out
 };
