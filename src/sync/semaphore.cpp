@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "weft/detail/driving.hpp"
 #include "weft/detail/parker.hpp"
 #include "weft/detail/spawner.hpp"
 
@@ -108,15 +109,8 @@ std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> Semaphore::try_a
 }
 
 SemaphorePermit Semaphore::blocking_acquire(std::size_t n) {
-    // A thread with a current spawner is running a runtime's tasks (a worker, a block_on
-    // caller, a LocalExecutor); blocking threads and plain threads have none.
-    if (weft::detail::current_spawner() != nullptr) {
-        throw std::logic_error(
-            "weft::sync::Semaphore::blocking_acquire: called on a thread that runs async tasks "
-            "(inside a runtime's task or a block_on/LocalExecutor future), where blocking "
-            "would stall the tasks that give permits back; co_await acquire() instead, or "
-            "call it from spawn_blocking or a plain thread");
-    }
+    // Refused on a thread that drives tasks: they may be the ones that give permits back.
+    weft::detail::refuse_blocking_in_async("weft::sync::Semaphore::blocking_acquire");
     Acquire fut(this, n);
     weft::detail::Parker& parker = weft::detail::Parker::current();
     Waker waker = parker.waker();

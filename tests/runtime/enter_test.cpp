@@ -68,3 +68,21 @@ TEST(RuntimeEnter, GuardsNestAndRestoreWhatWasCurrent) {
     }
     EXPECT_EQ(a.block_on(weft::spawn(name_of_worker())), "rt-a") << "a is current again";
 }
+
+// As in Tokio, entering a runtime does not make the thread one that drives tasks: the blocking
+// calls of the sync primitives still work there (inside a task or block_on they are refused).
+TEST(RuntimeEnter, BlockingCallsStillWorkUnderAGuard) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(1).build();
+    auto guard = rt.enter();
+    auto ch = weft::sync::mpsc::channel<int>(1);
+    auto& tx = ch.first;
+    auto& rx = ch.second;
+    EXPECT_TRUE(tx.blocking_send(7).ok());
+    auto v = rx.blocking_recv();
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(*v, 7);
+    weft::sync::Semaphore sem(1);
+    auto permit = sem.blocking_acquire();
+    EXPECT_EQ(permit.num_permits(), 1u);
+}

@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "weft/detail/driving.hpp"
 #include "weft/detail/spawner.hpp"
 #include "weft/detail/spin_lock.hpp"
 #include "weft/detail/waiter_list.hpp"
@@ -45,16 +46,11 @@ struct SendWaiter {
 
 enum class Acquire { Acquired, Pending, Closed };
 
-// The blocking calls (`blocking_send`, `blocking_recv`) park the thread: inside an async
-// context (a runtime's task, its `block_on`, a `LocalExecutor`) that would stall every task
-// sharing the thread, or deadlock outright, so they refuse, as Tokio's panic.
+// The blocking calls (`blocking_send`, `blocking_recv`) park the thread: on a thread that
+// drives tasks (a runtime worker, a block_on, a LocalExecutor) that would stall every task
+// sharing it, or deadlock outright, so they refuse, as Tokio's panic (detail/driving.hpp).
 inline void refuse_in_async_context(const char* what) {
-    if (weft::detail::current_spawner() != nullptr) {
-        throw std::logic_error(std::string(what) +
-                               ": cannot block the thread inside an async context (a runtime "
-                               "task, block_on or a LocalExecutor); co_await the async form, "
-                               "or call it from a plain thread or weft::spawn_blocking");
-    }
+    weft::detail::refuse_blocking_in_async(what);
 }
 
 // The channel: a buffer, the free capacity ("permits", as in Tokio's bounded channel, which is
