@@ -1,6 +1,13 @@
 # Installs weft from BUILD_DIR into a scratch prefix, then configures, builds and runs a
-# consumer project that uses find_package(weft CONFIG REQUIRED).
+# consumer project (tests/install/CONSUMER, a program of the same name) that uses
+# find_package(weft CONFIG REQUIRED), compiled with the same sanitizers.
 # Arguments: -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK_DIR=... -DGENERATOR=... -DSANITIZE=...
+#            -DCONSUMER=consumer|abi_consumer (default consumer)
+#            -DCONSUMER_BUILD_TYPE=... (optional: Release defines NDEBUG, Debug does not; the
+#             ABI test builds the consumer the other way from the library)
+if(NOT CONSUMER)
+  set(CONSUMER consumer)
+endif()
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")
 execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}"
@@ -10,21 +17,22 @@ if(rc)
 endif()
 set(flags "")
 if(SANITIZE)
-  set(flags "-fsanitize=${SANITIZE}")
+  set(flags "-fsanitize=${SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer")
 endif()
-execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/install/consumer"
+execute_process(COMMAND ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/install/${CONSUMER}"
                         -B "${WORK_DIR}/build" -G "${GENERATOR}"
+                        "-DCMAKE_BUILD_TYPE=${CONSUMER_BUILD_TYPE}"
                         "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_FLAGS=${flags}"
                 RESULT_VARIABLE rc)
 if(rc)
-  message(FATAL_ERROR "configuring the consumer failed: ${rc}")
+  message(FATAL_ERROR "configuring ${CONSUMER} failed: ${rc}")
 endif()
 execute_process(COMMAND ${CMAKE_COMMAND} --build "${WORK_DIR}/build" RESULT_VARIABLE rc)
 if(rc)
-  message(FATAL_ERROR "building the consumer failed: ${rc}")
+  message(FATAL_ERROR "building ${CONSUMER} failed: ${rc}")
 endif()
-execute_process(COMMAND "${WORK_DIR}/build/consumer" RESULT_VARIABLE rc)
+execute_process(COMMAND "${WORK_DIR}/build/${CONSUMER}" RESULT_VARIABLE rc)
 if(rc)
-  message(FATAL_ERROR "the consumer returned ${rc}")
+  message(FATAL_ERROR "${CONSUMER} (${CONSUMER_BUILD_TYPE}) failed against this weft: ${rc}")
 endif()
-message(STATUS "find_package(weft) consumer built and ran")
+message(STATUS "${CONSUMER} (${CONSUMER_BUILD_TYPE}) built with find_package(weft) and ran")

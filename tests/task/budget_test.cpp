@@ -24,6 +24,14 @@ weft::Task<int> spend(int n, const int& ticks) {
     co_return changes;
 }
 
+// The other task: counts its turns until told to stop.
+weft::Task<void> ticker(int& ticks, const bool& done) {
+    while (!done) {
+        ++ticks;
+        co_await weft::yield_now();
+    }
+}
+
 }  // namespace
 
 TEST(Budget, UnconstrainedNeverYields) {
@@ -32,12 +40,7 @@ TEST(Budget, UnconstrainedNeverYields) {
     int ticks = 0, constrained = -1, unconstrained = -1;
     bool done = false;
     ex.run([&]() -> weft::Task<void> {
-        auto other = weft::spawn([](int& ticks, bool& done) -> weft::Task<void> {
-            while (!done) {
-                ++ticks;
-                co_await weft::yield_now();
-            }
-        }(ticks, done));
+        auto other = weft::spawn(ticker(ticks, done));
         constrained = co_await spend(1280, ticks);
         unconstrained = co_await weft::task::unconstrained(spend(1280, ticks));
         done = true;
@@ -55,12 +58,7 @@ TEST(Budget, EachTaskPollStartsWithAFreshBudget) {
     int ticks = 0, changes = 0;
     bool done = false;
     ex.run([&]() -> weft::Task<void> {
-        auto other = weft::spawn([](int& ticks, bool& done) -> weft::Task<void> {
-            while (!done) {
-                ++ticks;
-                co_await weft::yield_now();
-            }
-        }(ticks, done));
+        auto other = weft::spawn(ticker(ticks, done));
         changes = co_await spend(1280, ticks);
         done = true;
         co_await other;

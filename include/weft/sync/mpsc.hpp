@@ -320,6 +320,28 @@ template <class T>
 class Sender;
 template <class T>
 class UnboundedSender;
+namespace detail {
+// What WeakSender and WeakUnboundedSender share: a weak reference that upgrades to `Strong`.
+template <class T, class Strong>
+class WeakSenderOf {
+  public:
+    /// A sender, if any strong sender of the channel is still alive.
+    std::optional<Strong> upgrade() const {
+        Chan<T>* ch = ref_.upgrade();
+        if (ch == nullptr) return std::nullopt;
+        return Strong(ch);
+    }
+    std::size_t strong_count() const { return ref_.strong_count(); }
+    std::size_t weak_count() const { return ref_.weak_count(); }
+
+  protected:
+    explicit WeakSenderOf(Chan<T>* ch) : ref_(ch) {}
+
+  private:
+    WeakRef<T> ref_;
+};
+}  // namespace detail
+
 template <class T>
 class WeakSender;
 template <class T>
@@ -736,6 +758,7 @@ class Sender {
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
     friend class WeakSender<T>;
+    friend class detail::WeakSenderOf<T, Sender<T>>;
     friend class OwnedPermit<T>;
     explicit Sender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
 
@@ -942,6 +965,7 @@ class UnboundedSender {
     template <class U>
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
     friend class WeakUnboundedSender<T>;
+    friend class detail::WeakSenderOf<T, UnboundedSender<T>>;
     explicit UnboundedSender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
     detail::SenderRef<T> ch_;
 };
@@ -956,40 +980,17 @@ class UnboundedSender {
 /// if (auto tx2 = weak.upgrade()) (void)tx2->try_send(1);
 /// ```
 template <class T>
-class WeakSender {
-  public:
-    /// A `Sender`, if any `Sender` of the channel is still alive.
-    std::optional<Sender<T>> upgrade() const {
-        detail::Chan<T>* ch = ref_.upgrade();
-        if (ch == nullptr) return std::nullopt;
-        return Sender<T>(ch);
-    }
-    std::size_t strong_count() const { return ref_.strong_count(); }
-    std::size_t weak_count() const { return ref_.weak_count(); }
-
-  private:
+class WeakSender : public detail::WeakSenderOf<T, Sender<T>> {
     friend class Sender<T>;
-    explicit WeakSender(detail::Chan<T>* ch) : ref_(ch) {}
-    detail::WeakRef<T> ref_;
+    explicit WeakSender(detail::Chan<T>* ch) : detail::WeakSenderOf<T, Sender<T>>(ch) {}
 };
 
 /// `WeakSender` for an unbounded channel (Tokio's `WeakUnboundedSender`).
 template <class T>
-class WeakUnboundedSender {
-  public:
-    /// An `UnboundedSender`, if any of the channel is still alive.
-    std::optional<UnboundedSender<T>> upgrade() const {
-        detail::Chan<T>* ch = ref_.upgrade();
-        if (ch == nullptr) return std::nullopt;
-        return UnboundedSender<T>(ch);
-    }
-    std::size_t strong_count() const { return ref_.strong_count(); }
-    std::size_t weak_count() const { return ref_.weak_count(); }
-
-  private:
+class WeakUnboundedSender : public detail::WeakSenderOf<T, UnboundedSender<T>> {
     friend class UnboundedSender<T>;
-    explicit WeakUnboundedSender(detail::Chan<T>* ch) : ref_(ch) {}
-    detail::WeakRef<T> ref_;
+    explicit WeakUnboundedSender(detail::Chan<T>* ch)
+        : detail::WeakSenderOf<T, UnboundedSender<T>>(ch) {}
 };
 
 /// The receiving half of an mpsc channel (bounded or unbounded). Move-only: one consumer.

@@ -1,5 +1,5 @@
 // Built against an installed weft whose NDEBUG setting differs from this program's
-// (tests/install/abi_test.cmake builds it both ways under AddressSanitizer): futures that
+// (tests/install/install_test.cmake builds it both ways under AddressSanitizer): futures that
 // the program lays out and libweft polls must agree on their layout. Before weft/config.hpp
 // decided PinCheck's layout, `Notified::poll` and the accept loop's `Sleep` read and wrote past
 // the program's objects here.
