@@ -6,10 +6,10 @@
 #      second compiler, and the installed-ABI check the other way round: a Debug consumer);
 #   3. GCC, ThreadSanitizer: the executor, runtime, task, sync, time, net, fs, signal and stream
 #      tests, then the multi-threaded ones repeated;
-#   4. the README's install command, verbatim, in a fresh clone (warnings as errors through
-#      CXXFLAGS, which also checks the Release build of the library, tests, benches and
-#      examples), then a find_package(weft) consumer built against what it installed;
-#   5. the formatting check against .clang-format.
+#   4. the Release build of the library, examples and benches with -Werror;
+#   5. the README's install command, verbatim, in a fresh clone, then a find_package(weft)
+#      consumer built against what it installed;
+#   6. the formatting check against .clang-format.
 #
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
@@ -59,6 +59,13 @@ ctest --test-dir build/tsan -L "$concurrent" -R "$threaded" -j "$jobs" --output-
       --repeat "until-fail:$repeat_tsan" > build/tsan/repeat.log 2>&1 ||
   { tail -n 200 build/tsan/repeat.log; exit 1; }
 tail -n 3 build/tsan/repeat.log
+
+# GCC warns differently at -O3 (-Wrestrict, -Wmaybe-uninitialized), so the Release build of the
+# library, examples and benches is compiled with -Werror too.
+step "GCC, Release, -Werror: library, examples, benches"
+cmake -S . -B build/release-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_WERROR=ON \
+      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=ON -DWEFT_BUILD_EXAMPLES=ON
+cmake --build build/release-check -j "$jobs"
 
 step "the README's install command, verbatim, in a fresh clone"
 scripts/readme_install_check.sh

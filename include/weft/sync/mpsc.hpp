@@ -1044,7 +1044,9 @@ class Receiver {
         {
             std::lock_guard lock(ch_->mu);
             if (ch_->buf.empty()) {
-                if (ch_->finished()) return std::optional<T>();
+                // The end, built in place from nullopt: moving an empty std::optional<int> in
+                // copies its unset payload, which GCC 12 at -O3 reports as maybe-uninitialized.
+                if (ch_->finished()) return Poll<std::optional<T>>(std::nullopt);
                 old = weft::detail::replace_waker(ch_->rx_waker, cx.waker());
                 return Pending;
             }
