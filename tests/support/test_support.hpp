@@ -84,6 +84,20 @@ struct Tracked {
     ~Tracked() { l_->destroyed++; }
     Lifetimes* l_;
 };
+// Tracked that may be copied and moved: every construction (plain, copy, move) and every
+// destruction counts, so `alive()` is how many objects exist, wherever they were moved. As a
+// coroutine parameter it lives in the frame until the frame is destroyed.
+class TrackedValue {
+  public:
+    explicit TrackedValue(Lifetimes& l) : l_(&l) { l_->made++; }
+    TrackedValue(const TrackedValue& o) : l_(o.l_) { l_->made++; }
+    TrackedValue(TrackedValue&& o) noexcept : l_(o.l_) { l_->made++; }
+    TrackedValue& operator=(const TrackedValue&) = delete;
+    ~TrackedValue() { l_->destroyed++; }
+
+  private:
+    Lifetimes* l_;
+};
 
 // A future completed by the test, from any thread: `complete()` sets the value and wakes.
 // Shared state, so the future may be dropped while the test still holds the trigger.

@@ -25,15 +25,8 @@ using namespace weft_test;
 
 namespace {
 
-// A coroutine parameter that counts itself: parameters live in the frame until the frame is
-// destroyed, so `alive()` counts frames not yet dropped (locals end at co_return already).
-struct Held {
-    explicit Held(Lifetimes& l) : l_(&l) { l_->made++; }
-    Held(Held&& o) noexcept : l_(o.l_) { l_->made++; }
-    Held(const Held&) = delete;
-    ~Held() { l_->destroyed++; }
-    Lifetimes* l_;
-};
+// A coroutine parameter counts the frames not yet destroyed (locals end at co_return already).
+using Held = TrackedValue;
 
 // Aborts itself, then completes in the same poll.
 weft::Task<int> abort_self_then_return(std::optional<weft::AbortHandle>& self, Held) {

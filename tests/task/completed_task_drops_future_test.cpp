@@ -19,22 +19,8 @@ namespace {
 
 using weft_test::Watchdog;
 
-struct Counts {
-    std::atomic<int> made{0}, destroyed{0};
-    int alive() const { return made - destroyed; }
-};
-
-class Counted {
-  public:
-    explicit Counted(Counts& c) : c_(&c) { ++c_->made; }
-    Counted(const Counted& o) : c_(o.c_) { ++c_->made; }
-    Counted(Counted&& o) noexcept : c_(o.c_) { ++c_->made; }
-    Counted& operator=(const Counted&) = delete;
-    ~Counted() { ++c_->destroyed; }
-
-  private:
-    Counts* c_;
-};
+using Counts = weft_test::Lifetimes;
+using Counted = weft_test::TrackedValue;
 
 // The ported-from-Tokio shape: a producer whose Sender is a coroutine parameter.
 weft::Task<int> producer(weft::sync::mpsc::Sender<int> tx, int n) {

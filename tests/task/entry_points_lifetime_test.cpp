@@ -22,22 +22,8 @@
 
 namespace {
 
-struct Counts {
-    std::atomic<int> made{0}, destroyed{0};
-};
-
-// Counts every construction (plain, copy, move) and every destruction.
-class Counted {
-  public:
-    explicit Counted(Counts& c) : c_(&c) { ++c_->made; }
-    Counted(const Counted& o) : c_(o.c_) { ++c_->made; }
-    Counted(Counted&& o) noexcept : c_(o.c_) { ++c_->made; }
-    Counted& operator=(const Counted&) = delete;
-    ~Counted() { ++c_->destroyed; }
-
-  private:
-    Counts* c_;
-};
+using Counts = weft_test::Lifetimes;
+using Counted = weft_test::TrackedValue;
 
 const char* const kLong = "a string long enough to live on the heap, not in the SSO buffer";
 

@@ -85,6 +85,15 @@ struct Chan {
     // The channel's memory goes when the last sender (strong or weak) and the receiver are
     // gone.
     bool unreferenced() const noexcept { return senders == 0 && weak == 0 && !rx_alive; }
+    // The counts, for Sender/WeakSender::strong_count and weak_count.
+    std::size_t strong_count() {
+        std::lock_guard lock(mu);
+        return senders;
+    }
+    std::size_t weak_count() {
+        std::lock_guard lock(mu);
+        return weak;
+    }
 
     // No value can come any more: every sender is gone, or the channel was closed and no
     // reserved permit is left. (With an empty buffer, that is the end of the stream.)
@@ -234,14 +243,8 @@ class SenderRef {
     Chan<T>* get() const noexcept { return ch_; }
     Chan<T>* operator->() const noexcept { return ch_; }
     bool is_closed() const { return ch_->is_closed(); }
-    std::size_t strong_count() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->senders;
-    }
-    std::size_t weak_count() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->weak;
-    }
+    std::size_t strong_count() const { return ch_->strong_count(); }
+    std::size_t weak_count() const { return ch_->weak_count(); }
 
   private:
     Chan<T>* ch_;
@@ -276,14 +279,8 @@ class WeakRef {
         ++ch_->senders;
         return ch_;
     }
-    std::size_t strong_count() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->senders;
-    }
-    std::size_t weak_count() const {
-        std::lock_guard lock(ch_->mu);
-        return ch_->weak;
-    }
+    std::size_t strong_count() const { return ch_->strong_count(); }
+    std::size_t weak_count() const { return ch_->weak_count(); }
 
   private:
     Chan<T>* ch_;
