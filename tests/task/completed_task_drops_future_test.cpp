@@ -131,13 +131,19 @@ TEST_P(CompletedTask, AnAbortDuringTheLastPollLeavesTheOutputToTheHandle) {
     // completes keeps its output (and it is dropped exactly once).
     auto token = std::make_shared<int>(2);
     run_on(GetParam(), [token]() -> weft::Task<void> {
-        auto self = std::make_shared<std::optional<weft::AbortHandle>>();
-        auto h = weft::spawn([token, self]() -> weft::Task<std::shared_ptr<int>> {
-            co_await weft::yield_now();  // the handle below is filled in by now
-            (*self)->abort();
-            co_return token;
-        });
-        self->emplace(h.abort_handle());
+        // The task receives its own AbortHandle through a oneshot: on the multi-thread runtime
+        // it may run on another worker before spawn() returns here, so nothing but a
+        // synchronising hand-over tells it the handle exists.
+        auto [tx, rx] = weft::sync::oneshot::channel<weft::AbortHandle>();
+        auto h = weft::spawn(
+            // Parameters, not captures: the lambda object is gone once spawn() returns.
+            [](std::shared_ptr<int> out, weft::sync::oneshot::Receiver<weft::AbortHandle> self)
+                -> weft::Task<std::shared_ptr<int>> {
+                weft::AbortHandle handle = co_await self;
+                handle.abort();
+                co_return out;
+            }(token, std::move(rx)));
+        EXPECT_TRUE(std::move(tx).send(h.abort_handle()).ok());
         auto got = co_await h;
         EXPECT_EQ(got, token);
     });
