@@ -1,4 +1,4 @@
-#include "weft/detail/local_core.hpp"
+#include "weft/detail/runtime/local_core.hpp"
 
 namespace weft::detail {
 

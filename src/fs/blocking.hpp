@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/io/error.hpp"
 
 namespace weft::fs::detail_fs {

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <vector>
 
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/io/error.hpp"
 #include "weft/task/waker.hpp"
 

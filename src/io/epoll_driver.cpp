@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "weft/detail/io_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 namespace weft::detail {
 

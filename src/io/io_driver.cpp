@@ -1,4 +1,4 @@
-#include "weft/detail/io_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 
 namespace weft::detail {
 

@@ -1,4 +1,4 @@
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/io/io_source.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "weft/detail/listen_socket.hpp"
+#include "weft/detail/net/listen_socket.hpp"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "weft/detail/stream_socket.hpp"
+#include "weft/detail/net/stream_socket.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "enter_runtime.hpp"
-#include "weft/detail/raw_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
 
 namespace weft::detail {
 

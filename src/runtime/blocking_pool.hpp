@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <mutex>
 
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/task_header.hpp"
-#include "weft/detail/task_queue.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/task_header.hpp"
+#include "weft/detail/runtime/task_queue.hpp"
 
 namespace weft::detail {
 

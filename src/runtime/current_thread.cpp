@@ -25,12 +25,12 @@
 
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
-#include "weft/detail/io_driver.hpp"
-#include "weft/detail/local_core.hpp"
-#include "weft/detail/parker.hpp"
-#include "weft/detail/raw_task.hpp"
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
+#include "weft/detail/runtime/local_core.hpp"
+#include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
 

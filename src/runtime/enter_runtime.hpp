@@ -4,10 +4,10 @@
 // threads and block_on also enter its spawner (weft::spawn). A driver added to the runtime is
 // entered here, once, instead of at every such place.
 
-#include "weft/detail/driving.hpp"
-#include "weft/detail/io_driver.hpp"
-#include "weft/detail/spawner.hpp"
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/io/io_driver.hpp"
+#include "weft/detail/task/spawner.hpp"
+#include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
 

@@ -41,7 +41,7 @@
 // drops the runtime (its future is destroyed, its JoinHandle throws JoinError), and queued
 // references are dropped. The blocking pool is given up to the shutdown timeout.
 
-#include "weft/detail/runtime_core.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
 
 #include <pthread.h>
 
@@ -57,13 +57,13 @@
 
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
-#include "weft/detail/io_driver.hpp"
-#include "weft/detail/parker.hpp"
-#include "weft/detail/raw_task.hpp"
-#include "weft/detail/remote_inbox.hpp"
-#include "weft/detail/run_queue.hpp"
-#include "weft/detail/task_queue.hpp"
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
+#include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/runtime/remote_inbox.hpp"
+#include "run_queue.hpp"
+#include "weft/detail/runtime/task_queue.hpp"
+#include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
 

@@ -1,4 +1,4 @@
-#include "weft/detail/runtime_core.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
 
 #include <cstdio>
 #include <stdexcept>

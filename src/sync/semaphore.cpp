@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "weft/detail/driving.hpp"
-#include "weft/detail/parker.hpp"
-#include "weft/detail/spawner.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/spawner.hpp"
 
 namespace weft::sync {
 

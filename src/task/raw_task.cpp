@@ -1,4 +1,4 @@
-#include "weft/detail/raw_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
 
 #include <cassert>
 #include <new>

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "weft/detail/scope_state.hpp"
+#include "weft/detail/task/scope_state.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft::detail {

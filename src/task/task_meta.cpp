@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "weft/detail/raw_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft::detail {

@@ -1,4 +1,4 @@
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/time/time_driver.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "weft/detail/parker.hpp"
+#include "weft/detail/runtime/parker.hpp"
 
 namespace weft::detail {
 

@@ -3,7 +3,7 @@
 
 #include <ostream>
 
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/time/time_driver.hpp"
 #include "weft/weft.hpp"
 
 namespace weft::time {

@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "weft/detail/timer_wheel.hpp"
+#include "weft/detail/time/timer_wheel.hpp"
 
 using weft::detail::TimerEntry;
 using weft::detail::TimerWheel;

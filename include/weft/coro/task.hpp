@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/chain.hpp"
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/chain.hpp"
+#include "weft/detail/task/task_header.hpp"
 #include "weft/future/future.hpp"
 
 namespace weft {

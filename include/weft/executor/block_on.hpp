@@ -5,8 +5,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/driving.hpp"
-#include "weft/detail/parker.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/runtime/parker.hpp"
 #include "weft/future/future.hpp"
 
 namespace weft {

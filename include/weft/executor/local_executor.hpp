@@ -7,9 +7,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/driving.hpp"
-#include "weft/detail/local_core.hpp"
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/runtime/local_core.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/task/join_handle.hpp"
 
 namespace weft {

@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include "weft/coro/task.hpp"
-#include "weft/detail/file_op.hpp"
-#include "weft/detail/spawner.hpp"
+#include "weft/detail/fs/file_op.hpp"
+#include "weft/detail/task/spawner.hpp"
 #include "weft/fs/metadata.hpp"
 #include "weft/fs/seek_from.hpp"
 #include "weft/future/poll_fn.hpp"

@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/join_impl.hpp"
+#include "weft/detail/future/join_impl.hpp"
 
 namespace weft {
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "weft/detail/copy_buffer.hpp"
+#include "weft/detail/io/copy_buffer.hpp"
 
 namespace weft::io {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "weft/detail/copy_buffer.hpp"
+#include "weft/detail/io/copy_buffer.hpp"
 
 namespace weft::io {
 

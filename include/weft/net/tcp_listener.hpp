@@ -5,7 +5,7 @@
 #include <optional>
 #include <utility>
 
-#include "weft/detail/listen_socket.hpp"
+#include "weft/detail/net/listen_socket.hpp"
 #include "weft/net/socket_addr.hpp"
 #include "weft/net/tcp_stream.hpp"
 

@@ -2,7 +2,7 @@
 /// \file
 /// `TcpStream`: a TCP connection, readable and writable from tasks.
 
-#include "weft/detail/byte_stream.hpp"
+#include "weft/detail/net/byte_stream.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/socket_addr.hpp"
 
@@ -33,7 +33,7 @@ class Connect {
 /// for two owned ones. Errors are thrown as `std::system_error` (see `weft/io/error.hpp`);
 /// a peer that closed gives end of stream on read (0) and `EPIPE`/`ECONNRESET` on write, never
 /// a SIGPIPE. Dropping the stream closes it. (The byte-stream members, from `poll_read` to
-/// `into_split`, are written once in `weft/detail/byte_stream.hpp`, for `UnixStream` too.)
+/// `into_split`, are written once in `weft/detail/net/byte_stream.hpp`, for `UnixStream` too.)
 ///
 /// ```cpp
 /// auto addr = weft::net::SocketAddr::from_string("127.0.0.1:6379");

@@ -6,7 +6,7 @@
 #include <span>
 #include <utility>
 
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/io/io_source.hpp"
 #include "weft/future/poll_fn.hpp"
 #include "weft/net/socket_addr.hpp"
 

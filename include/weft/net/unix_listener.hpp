@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "weft/detail/listen_socket.hpp"
+#include "weft/detail/net/listen_socket.hpp"
 #include "weft/net/unix_socket_addr.hpp"
 #include "weft/net/unix_stream.hpp"
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "weft/detail/byte_stream.hpp"
+#include "weft/detail/net/byte_stream.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/ucred.hpp"
 #include "weft/net/unix_socket_addr.hpp"
@@ -36,7 +36,7 @@ class Connect {
 /// and a writer task may use it at once through `split()` or `into_split()`; errors throw
 /// `std::system_error`; a closed peer gives end of stream on read and `EPIPE` on write, never
 /// a SIGPIPE. It adds `peer_cred()`, the peer process's pid, uid and gid. (The byte-stream
-/// members are `TcpStream`'s, from `weft/detail/byte_stream.hpp`.)
+/// members are `TcpStream`'s, from `weft/detail/net/byte_stream.hpp`.)
 ///
 /// ```cpp
 /// weft::net::UnixStream s = co_await weft::net::UnixStream::connect("/run/app.sock");

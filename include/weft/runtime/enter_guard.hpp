@@ -2,10 +2,10 @@
 /// \file
 /// `EnterGuard`: a runtime made current on a thread that is not running it (`Runtime::enter`).
 
-#include "weft/detail/io_driver.hpp"
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/spawner.hpp"
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/spawner.hpp"
+#include "weft/detail/time/time_driver.hpp"
 
 namespace weft {
 

@@ -5,8 +5,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/runtime/enter_guard.hpp"
 #include "weft/runtime/runtime_flavor.hpp"
 

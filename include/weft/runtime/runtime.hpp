@@ -5,9 +5,9 @@
 #include <chrono>
 #include <utility>
 
-#include "weft/detail/io_driver.hpp"
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/io/io_driver.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/runtime/handle.hpp"
 #include "weft/runtime/runtime_builder.hpp"
 

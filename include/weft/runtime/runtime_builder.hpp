@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "weft/detail/runtime_core.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
 
 namespace weft {
 

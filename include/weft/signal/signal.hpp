@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/io/io_source.hpp"
 #include "weft/signal/signal_kind.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "weft/detail/spin_lock.hpp"
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/future.hpp"
 #include "weft/stream/stream.hpp"
 

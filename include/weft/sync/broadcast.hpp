@@ -17,8 +17,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/spin_lock.hpp"
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
 #include "weft/sync/send_result.hpp"  // SendStatus

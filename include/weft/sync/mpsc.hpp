@@ -15,10 +15,10 @@
 #include <variant>
 #include <vector>
 
-#include "weft/detail/driving.hpp"
-#include "weft/detail/spawner.hpp"
-#include "weft/detail/spin_lock.hpp"
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/task/spawner.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/executor/block_on.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
@@ -48,7 +48,7 @@ enum class Acquire { Acquired, Pending, Closed };
 
 // The blocking calls (`blocking_send`, `blocking_recv`) park the thread: on a thread that
 // drives tasks (a runtime worker, a block_on, a LocalExecutor) that would stall every task
-// sharing it, or deadlock outright, so they refuse, as Tokio's panic (detail/driving.hpp).
+// sharing it, or deadlock outright, so they refuse, as Tokio's panic (detail/task/driving.hpp).
 inline void refuse_in_async_context(const char* what) {
     weft::detail::refuse_blocking_in_async(what);
 }

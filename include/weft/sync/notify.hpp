@@ -5,8 +5,8 @@
 #include <atomic>
 #include <cstdint>
 
-#include "weft/detail/spin_lock.hpp"
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"

@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "weft/detail/spin_lock.hpp"
-#include "weft/detail/waiter_list.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "weft/detail/raw_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft {

@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "weft/detail/chain.hpp"
+#include "weft/detail/task/chain.hpp"
 #include "weft/future/future.hpp"
 
 namespace weft::task {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "weft/coro/task.hpp"
-#include "weft/detail/raw_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/join_error.hpp"
 #include "weft/task/task_id.hpp"

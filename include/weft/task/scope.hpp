@@ -9,8 +9,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/scope_state.hpp"
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/task/scope_state.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/future/future.hpp"
 #include "weft/task/abort_handle.hpp"
 

@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 
 namespace weft {
 

@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/spawn_on.hpp"
+#include "weft/detail/task/spawn_on.hpp"
 #include "weft/executor/block_on.hpp"
 #include "weft/future/future.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/time/time_driver.hpp"
 #include "weft/future/future.hpp"
 #include "weft/time/instant.hpp"
 

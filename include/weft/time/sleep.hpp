@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "weft/detail/time_driver.hpp"
+#include "weft/detail/time/time_driver.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/time/instant.hpp"

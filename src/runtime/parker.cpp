@@ -1,4 +1,4 @@
-#include "weft/detail/parker.hpp"
+#include "weft/detail/runtime/parker.hpp"
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -7,7 +7,7 @@
 
 #include <climits>
 
-#include "weft/detail/io_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 namespace weft::detail {
 

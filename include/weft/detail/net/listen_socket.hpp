@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/io/io_source.hpp"
 #include "weft/time/sleep.hpp"
 
 namespace weft::detail {

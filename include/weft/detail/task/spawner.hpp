@@ -3,7 +3,7 @@
 
 #include <functional>
 
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
 

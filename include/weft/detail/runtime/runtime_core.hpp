@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/spawner.hpp"
+#include "weft/detail/task/spawner.hpp"
 #include "weft/future/future.hpp"
 #include "weft/runtime/io_driver_kind.hpp"
 #include "weft/task/context.hpp"

@@ -7,9 +7,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/into_task.hpp"
-#include "weft/detail/raw_task.hpp"
-#include "weft/detail/spawner.hpp"
+#include "weft/detail/task/into_task.hpp"
+#include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/task/spawner.hpp"
 #include "weft/task/join_handle.hpp"
 #include "weft/task/task_id.hpp"
 

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <vector>
 
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
 

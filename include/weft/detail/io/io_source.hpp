@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <utility>
 
-#include "weft/detail/io_driver.hpp"
+#include "weft/detail/io/io_driver.hpp"
 #include "weft/io/error.hpp"
 
 namespace weft::detail {

@@ -9,8 +9,8 @@
 //     re-queues the task with the reference it already holds (exactly once, never lost);
 //   - queued or finished task: the wake is a no-op.
 
-#include "weft/detail/chain.hpp"
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/chain.hpp"
+#include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
 

@@ -5,12 +5,12 @@
 #include <cstddef>
 #include <vector>
 
-#include "weft/detail/parker.hpp"
-#include "weft/detail/raw_task.hpp"
-#include "weft/detail/remote_inbox.hpp"
-#include "weft/detail/runtime_core.hpp"
-#include "weft/detail/spawner.hpp"
-#include "weft/detail/task_queue.hpp"
+#include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/runtime/remote_inbox.hpp"
+#include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/spawner.hpp"
+#include "weft/detail/runtime/task_queue.hpp"
 
 namespace weft::detail {
 

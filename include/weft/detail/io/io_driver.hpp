@@ -30,7 +30,7 @@
 #include <mutex>
 #include <optional>
 
-#include "weft/detail/spin_lock.hpp"
+#include "weft/detail/sync/spin_lock.hpp"
 #include "weft/runtime/io_driver_kind.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"

@@ -12,8 +12,8 @@
 #include <string_view>
 #include <utility>
 
-#include "weft/detail/stream_halves.hpp"
-#include "weft/detail/stream_socket.hpp"
+#include "weft/detail/net/stream_halves.hpp"
+#include "weft/detail/net/stream_socket.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"
 #include "weft/net/shutdown.hpp"

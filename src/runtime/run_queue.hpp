@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
 

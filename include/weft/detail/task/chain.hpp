@@ -23,7 +23,7 @@
 #include <exception>
 #include <utility>
 
-#include "weft/detail/task_header.hpp"
+#include "weft/detail/task/task_header.hpp"
 #include "weft/task/context.hpp"
 
 namespace weft::detail {

@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "weft/detail/io_source.hpp"
+#include "weft/detail/io/io_source.hpp"
 
 namespace weft::detail {
 

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <optional>
 
-#include "weft/detail/timer_wheel.hpp"
+#include "weft/detail/time/timer_wheel.hpp"
 #include "weft/time/instant.hpp"
 
 namespace weft::detail {
