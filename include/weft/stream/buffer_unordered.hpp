@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "weft/future/future.hpp"
+#include "weft/future/futures_unordered.hpp"
 #include "weft/stream/adaptor.hpp"
-#include "weft/stream/futures_unordered.hpp"
 
 namespace weft::stream {
 

@@ -9,7 +9,7 @@
 
 #include "weft/coro/task.hpp"
 #include "weft/future/future.hpp"
-#include "weft/stream/futures_unordered.hpp"
+#include "weft/future/futures_unordered.hpp"
 #include "weft/task/abort_handle.hpp"
 #include "weft/task/join_handle.hpp"
 #include "weft/task/spawn.hpp"

@@ -31,7 +31,7 @@
 #include <optional>
 
 #include "weft/detail/sync/spin_lock.hpp"
-#include "weft/runtime/io_driver_kind.hpp"
+#include "weft/io/driver_kind.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"

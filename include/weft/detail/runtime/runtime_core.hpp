@@ -13,7 +13,7 @@
 
 #include "weft/detail/task/spawner.hpp"
 #include "weft/future/future.hpp"
-#include "weft/runtime/io_driver_kind.hpp"
+#include "weft/io/driver_kind.hpp"
 #include "weft/task/context.hpp"
 
 namespace weft::detail {
