@@ -5,29 +5,19 @@
 # PEERS holds copies of ../shared/peers/{tokio,cpp} built with their build.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS=${PEERS:-../peers}
 REPS=${REPS:-5}
-W=${WEFT_BENCH:-build/release/benches/local_bench}
-T=$PEERS/tokio/target/release/tokio-bench
-A=$PEERS/cpp/build
-if [ ! -x "$W" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/release --target local_bench >/dev/null
-fi
-for rep in $(seq 1 "$REPS"); do
-  for cmd in \
-    "$W spawn_many n=1000000 iters=1" \
-    "$T spawn_many rt=current n=1000000" \
-    "$A/asio_spawn_many threads=1 n=1000000" \
-    "$W yield_many tasks=200 yields=1000 iters=10" \
-    "$T yield_many rt=current tasks=200 yields=1000 iters=10" \
-    "$A/asio_yield_many threads=1 tasks=200 yields=1000" \
-    "$W chained_spawn depth=1000000 iters=1" \
-    "$T chained_spawn rt=current depth=1000000" \
-    "$A/asio_chained_spawn threads=1 n=1000000" \
-    "$W idle_tasks_memory n=1000000" \
-    "$T idle_tasks_memory rt=current n=1000000 wait=pending" \
-    "$A/asio_idle_tasks n=1000000 wait=channel"; do
-    echo "$($cmd) rep=$rep"
-  done
-done
+. benches/lib.sh
+weft_bench local_bench "${WEFT_BENCH:-}"
+run_plain \
+  "$W spawn_many n=1000000 iters=1" \
+  "$T spawn_many rt=current n=1000000" \
+  "$A/asio_spawn_many threads=1 n=1000000" \
+  "$W yield_many tasks=200 yields=1000 iters=10" \
+  "$T yield_many rt=current tasks=200 yields=1000 iters=10" \
+  "$A/asio_yield_many threads=1 tasks=200 yields=1000" \
+  "$W chained_spawn depth=1000000 iters=1" \
+  "$T chained_spawn rt=current depth=1000000" \
+  "$A/asio_chained_spawn threads=1 n=1000000" \
+  "$W idle_tasks_memory n=1000000" \
+  "$T idle_tasks_memory rt=current n=1000000 wait=pending" \
+  "$A/asio_idle_tasks n=1000000 wait=channel"

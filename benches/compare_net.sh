@@ -10,18 +10,12 @@
 #   PEERS=/path/to/built/peers REPS=3 SECS=5 ONLY='echo|http' benches/compare_net.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PEERS=${PEERS:-../peers}
 REPS=${REPS:-3}
 SECS=${SECS:-5}
 ONLY=${ONLY:-echo|http}
 PORT=${PORT_BASE:-28500}
-W=build/release/benches/net_server
-T=$PEERS/tokio/target/release/tokio-bench
-A=$PEERS/cpp/build
-if [ ! -x "$W" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/release --target net_server >/dev/null
-fi
+. benches/lib.sh
+weft_bench net_server
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 start() {  # start CMD...: runs the server on the next port, waits until it listens
@@ -73,29 +67,23 @@ run_http() {
     printf fmt, name, th, reqs, rps, cpu / s, per, rep }'
 }
 
+# every_server MODE TOKIO_BENCH: run_MODE (echo or http) against each server in turn, the
+# servers in MODE, Tokio's as TOKIO_BENCH.
+every_server() {
+  local run=run_$1 m=$1 tk=$2
+  $run weft_epoll 1 "$W" "$m" driver=epoll threads=1 lifetime=120
+  $run weft_uring 1 "$W" "$m" driver=uring threads=1 lifetime=120
+  $run epoll 1 "$A/raw_epoll_server" mode="$m" lifetime=120
+  $run uring 1 "$A/raw_uring_server" mode="$m" recv=single lifetime=120
+  $run asio 1 "$A/asio_server" mode="$m" threads=1 lifetime=120
+  $run tokio 1 "$T" "$tk" rt=current secs=120
+  $run weft_epoll 2 "$W" "$m" driver=epoll threads=2 lifetime=120
+  $run weft_uring 2 "$W" "$m" driver=uring threads=2 lifetime=120
+  $run asio 2 "$A/asio_server" mode="$m" threads=2 ctx=shared lifetime=120
+  $run tokio 2 "$T" "$tk" rt=multi workers=2 secs=120
+}
+
 for rep in $(seq 1 "$REPS"); do
-  if [[ echo =~ $ONLY ]]; then
-    run_echo weft_epoll 1 "$W" echo driver=epoll threads=1 lifetime=120
-    run_echo weft_uring 1 "$W" echo driver=uring threads=1 lifetime=120
-    run_echo epoll 1 "$A/raw_epoll_server" mode=echo lifetime=120
-    run_echo uring 1 "$A/raw_uring_server" mode=echo recv=single lifetime=120
-    run_echo asio 1 "$A/asio_server" mode=echo threads=1 lifetime=120
-    run_echo tokio 1 "$T" echo_server rt=current secs=120
-    run_echo weft_epoll 2 "$W" echo driver=epoll threads=2 lifetime=120
-    run_echo weft_uring 2 "$W" echo driver=uring threads=2 lifetime=120
-    run_echo asio 2 "$A/asio_server" mode=echo threads=2 ctx=shared lifetime=120
-    run_echo tokio 2 "$T" echo_server rt=multi workers=2 secs=120
-  fi
-  if [[ http =~ $ONLY ]]; then
-    run_http weft_epoll 1 "$W" http driver=epoll threads=1 lifetime=120
-    run_http weft_uring 1 "$W" http driver=uring threads=1 lifetime=120
-    run_http epoll 1 "$A/raw_epoll_server" mode=http lifetime=120
-    run_http uring 1 "$A/raw_uring_server" mode=http recv=single lifetime=120
-    run_http asio 1 "$A/asio_server" mode=http threads=1 lifetime=120
-    run_http tokio 1 "$T" http_raw rt=current secs=120
-    run_http weft_epoll 2 "$W" http driver=epoll threads=2 lifetime=120
-    run_http weft_uring 2 "$W" http driver=uring threads=2 lifetime=120
-    run_http asio 2 "$A/asio_server" mode=http threads=2 ctx=shared lifetime=120
-    run_http tokio 2 "$T" http_raw rt=multi workers=2 secs=120
-  fi
+  if [[ echo =~ $ONLY ]]; then every_server echo echo_server; fi
+  if [[ http =~ $ONLY ]]; then every_server http http_raw; fi
 done

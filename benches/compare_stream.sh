@@ -17,16 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-5}
 N=${WORKERS:-2}
-QUIET_MAX=${QUIET_MAX:-15}
-ONLY=${ONLY:-}
 OUT=${OUT:-benches/results/stream-$(date +%F).txt}
-W=${WEFT_BENCH:-build/release/benches/stream_bench}
 S=benches/peers/tokio_stream/target/release/tokio-stream-bench
 TOKIO_BINS=${TOKIO_BINS:-$S}
-if [ ! -x "$W" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/release --target stream_bench >/dev/null
-fi
+. benches/lib.sh
+weft_bench stream_bench "${WEFT_BENCH:-}"
 [ -x "$S" ] || [ "$TOKIO_BINS" != "$S" ] || benches/peers/tokio_stream/build.sh >&2
 declare -A RUSTC_OF
 for b in $TOKIO_BINS; do
@@ -36,7 +31,11 @@ for b in $TOKIO_BINS; do
   RUSTC_OF[$b]=${RUSTC_OF[$b]:-unknown}
 done
 
-. benches/quiet.sh
+# Each Tokio line is tagged with the rustc that built its binary.
+line_tag() {
+  local bin=${1%% *}
+  [ "$bin" = "$W" ] || echo " rustc=${RUSTC_OF[$bin]}"
+}
 
 GEN="generator n=10000000"
 BUF="buffer_unordered n=1000000 limit=64"
@@ -63,18 +62,4 @@ weft $SET rt=current
 tokio $SET rt=current
 weft $SET rt=multi workers=$N
 tokio $SET rt=multi workers=$N
-
-mkdir -p "$(dirname "$OUT")"
-: >"$OUT"
-for rep in $(seq 1 "$REPS"); do
-  for cmd in "${cmds[@]}"; do
-    if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$cmd"; then continue; fi
-    bin=${cmd%% *}
-    tag=""
-    [ "$bin" = "$W" ] || tag=" rustc=${RUSTC_OF[$bin]}"
-    busy=$(wait_quiet)
-    line=$($cmd) || { echo "compare_stream.sh: failed: $cmd" >&2; exit 1; }
-    echo "$line$tag rep=$rep bg_busy=$busy" | tee -a "$OUT" >&2
-  done
-done
-python3 benches/summarize.py "$OUT"
+run_quiet compare_stream.sh "${cmds[@]}"

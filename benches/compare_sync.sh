@@ -11,87 +11,67 @@
 # benches/peers/tokio_sync is built with its build.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS=${PEERS:-../peers}
 REPS=${REPS:-5}
 N=${WORKERS:-2}
-QUIET_MAX=${QUIET_MAX:-15}
-ONLY=${ONLY:-}
 OUT=${OUT:-benches/results/sync-$(date +%F).txt}
-W=${WEFT_BENCH:-build/release/benches/sync_bench}
-T=$PEERS/tokio/target/release/tokio-bench
 S=benches/peers/tokio_sync/target/release/tokio-sync-bench
-A=$PEERS/cpp/build
-if [ ! -x "$W" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/release --target sync_bench >/dev/null
-fi
+. benches/lib.sh
+weft_bench sync_bench "${WEFT_BENCH:-}"
 [ -x "$S" ] || benches/peers/tokio_sync/build.sh >&2
 for b in "$T" "$A/asio_channel" "$A/asio_ping_pong"; do
   [ -x "$b" ] || { echo "compare_sync.sh: $b missing (build the shared peers under PEERS)" >&2; exit 1; }
 done
 
-. benches/quiet.sh
-
 MPSC="cap=1024 msgs=10000000"
-mkdir -p "$(dirname "$OUT")"
-: >"$OUT"
-for rep in $(seq 1 "$REPS"); do
-  for cmd in \
-    "$W mpsc rt=local producers=1 $MPSC" \
-    "$W mpsc rt=current producers=1 $MPSC" \
-    "$T mpsc rt=current producers=1 $MPSC" \
-    "$A/asio_channel threads=1 producers=1 cap=1024 n=10000000 mode=await" \
-    "$W mpsc rt=multi workers=$N producers=1 $MPSC" \
-    "$T mpsc rt=multi workers=$N producers=1 $MPSC" \
-    "$A/asio_channel threads=$N producers=1 cap=1024 n=10000000 mode=await" \
-    "$W mpsc rt=local producers=4 $MPSC" \
-    "$W mpsc rt=current producers=4 $MPSC" \
-    "$T mpsc rt=current producers=4 $MPSC" \
-    "$A/asio_channel threads=1 producers=4 cap=1024 n=10000000 mode=await" \
-    "$W mpsc rt=multi workers=$N producers=4 $MPSC" \
-    "$T mpsc rt=multi workers=$N producers=4 $MPSC" \
-    "$A/asio_channel threads=$N producers=4 cap=1024 n=10000000 mode=await" \
-    "$W oneshot rt=local n=10000000" \
-    "$W oneshot rt=current n=10000000" \
-    "$S oneshot rt=current n=10000000" \
-    "$W oneshot rt=multi workers=$N n=10000000" \
-    "$S oneshot rt=multi workers=$N n=10000000" \
-    "$W ping_pong rt=local chan=mpsc" \
-    "$W ping_pong rt=current chan=mpsc" \
-    "$T ping_pong rt=current chan=mpsc" \
-    "$A/asio_ping_pong threads=1 pairs=1000 rounds=1000 cap=1" \
-    "$W ping_pong rt=multi workers=$N chan=mpsc" \
-    "$T ping_pong rt=multi workers=$N chan=mpsc" \
-    "$A/asio_ping_pong threads=$N pairs=1000 rounds=1000 cap=1" \
-    "$W ping_pong rt=local chan=oneshot" \
-    "$W ping_pong rt=current chan=oneshot" \
-    "$T ping_pong rt=current chan=oneshot" \
-    "$W ping_pong rt=multi workers=$N chan=oneshot" \
-    "$T ping_pong rt=multi workers=$N chan=oneshot" \
-    "$W mutex rt=local mode=uncontended n=10000000" \
-    "$W mutex rt=current mode=uncontended n=10000000" \
-    "$S mutex rt=current mode=uncontended n=10000000" \
-    "$W mutex rt=multi workers=$N mode=uncontended n=10000000" \
-    "$S mutex rt=multi workers=$N mode=uncontended n=10000000" \
-    "$W mutex rt=local mode=contended tasks=16 n=1000000" \
-    "$W mutex rt=current mode=contended tasks=16 n=1000000" \
-    "$S mutex rt=current mode=contended tasks=16 n=1000000" \
-    "$W mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
-    "$S mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
-    "$W semaphore rt=local mode=uncontended n=10000000" \
-    "$W semaphore rt=current mode=uncontended n=10000000" \
-    "$S semaphore rt=current mode=uncontended n=10000000" \
-    "$W semaphore rt=multi workers=$N mode=uncontended n=10000000" \
-    "$S semaphore rt=multi workers=$N mode=uncontended n=10000000" \
-    "$W semaphore rt=local mode=contended tasks=16 permits=4 n=1000000" \
-    "$W semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
-    "$S semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
-    "$W semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000" \
-    "$S semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000"; do
-    if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$cmd"; then continue; fi
-    busy=$(wait_quiet)
-    line=$($cmd) || { echo "compare_sync.sh: failed: $cmd" >&2; exit 1; }
-    echo "$line rep=$rep bg_busy=$busy" | tee -a "$OUT" >&2
-  done
-done
-python3 benches/summarize.py "$OUT"
+run_quiet compare_sync.sh \
+  "$W mpsc rt=local producers=1 $MPSC" \
+  "$W mpsc rt=current producers=1 $MPSC" \
+  "$T mpsc rt=current producers=1 $MPSC" \
+  "$A/asio_channel threads=1 producers=1 cap=1024 n=10000000 mode=await" \
+  "$W mpsc rt=multi workers=$N producers=1 $MPSC" \
+  "$T mpsc rt=multi workers=$N producers=1 $MPSC" \
+  "$A/asio_channel threads=$N producers=1 cap=1024 n=10000000 mode=await" \
+  "$W mpsc rt=local producers=4 $MPSC" \
+  "$W mpsc rt=current producers=4 $MPSC" \
+  "$T mpsc rt=current producers=4 $MPSC" \
+  "$A/asio_channel threads=1 producers=4 cap=1024 n=10000000 mode=await" \
+  "$W mpsc rt=multi workers=$N producers=4 $MPSC" \
+  "$T mpsc rt=multi workers=$N producers=4 $MPSC" \
+  "$A/asio_channel threads=$N producers=4 cap=1024 n=10000000 mode=await" \
+  "$W oneshot rt=local n=10000000" \
+  "$W oneshot rt=current n=10000000" \
+  "$S oneshot rt=current n=10000000" \
+  "$W oneshot rt=multi workers=$N n=10000000" \
+  "$S oneshot rt=multi workers=$N n=10000000" \
+  "$W ping_pong rt=local chan=mpsc" \
+  "$W ping_pong rt=current chan=mpsc" \
+  "$T ping_pong rt=current chan=mpsc" \
+  "$A/asio_ping_pong threads=1 pairs=1000 rounds=1000 cap=1" \
+  "$W ping_pong rt=multi workers=$N chan=mpsc" \
+  "$T ping_pong rt=multi workers=$N chan=mpsc" \
+  "$A/asio_ping_pong threads=$N pairs=1000 rounds=1000 cap=1" \
+  "$W ping_pong rt=local chan=oneshot" \
+  "$W ping_pong rt=current chan=oneshot" \
+  "$T ping_pong rt=current chan=oneshot" \
+  "$W ping_pong rt=multi workers=$N chan=oneshot" \
+  "$T ping_pong rt=multi workers=$N chan=oneshot" \
+  "$W mutex rt=local mode=uncontended n=10000000" \
+  "$W mutex rt=current mode=uncontended n=10000000" \
+  "$S mutex rt=current mode=uncontended n=10000000" \
+  "$W mutex rt=multi workers=$N mode=uncontended n=10000000" \
+  "$S mutex rt=multi workers=$N mode=uncontended n=10000000" \
+  "$W mutex rt=local mode=contended tasks=16 n=1000000" \
+  "$W mutex rt=current mode=contended tasks=16 n=1000000" \
+  "$S mutex rt=current mode=contended tasks=16 n=1000000" \
+  "$W mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
+  "$S mutex rt=multi workers=$N mode=contended tasks=16 n=1000000" \
+  "$W semaphore rt=local mode=uncontended n=10000000" \
+  "$W semaphore rt=current mode=uncontended n=10000000" \
+  "$S semaphore rt=current mode=uncontended n=10000000" \
+  "$W semaphore rt=multi workers=$N mode=uncontended n=10000000" \
+  "$S semaphore rt=multi workers=$N mode=uncontended n=10000000" \
+  "$W semaphore rt=local mode=contended tasks=16 permits=4 n=1000000" \
+  "$W semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
+  "$S semaphore rt=current mode=contended tasks=16 permits=4 n=1000000" \
+  "$W semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000" \
+  "$S semaphore rt=multi workers=$N mode=contended tasks=16 permits=4 n=1000000"

@@ -5,41 +5,31 @@
 # Build benches/peers/tokio_time first (its build.sh); its rows are skipped if it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PEERS=${PEERS:-../peers}
 REPS=${REPS:-3}
 N=${WORKERS:-2}
-W=build/release/benches/time_bench
-T=$PEERS/tokio/target/release/tokio-bench
 TT=benches/peers/tokio_time/target/release/tokio-time-bench
-A=$PEERS/cpp/build
-if [ ! -x "$W" ]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_BUILD_TESTS=OFF >/dev/null
-  cmake --build build/release --target time_bench >/dev/null
-fi
-for rep in $(seq 1 "$REPS"); do
-  cmds=(
-    "$W timers workers=$N n=1000000"
-    "$T timers rt=multi workers=$N n=1000000"
-    "$A/asio_timers threads=$N n=1000000"
-    "$W timers rt=current n=1000000"
-    "$T timers rt=current n=1000000"
-    "$A/asio_timers threads=1 n=1000000"
-    "$W timers workers=$N n=10000"
-    "$T timers rt=multi workers=$N n=10000"
+. benches/lib.sh
+weft_bench time_bench
+cmds=(
+  "$W timers workers=$N n=1000000"
+  "$T timers rt=multi workers=$N n=1000000"
+  "$A/asio_timers threads=$N n=1000000"
+  "$W timers rt=current n=1000000"
+  "$T timers rt=current n=1000000"
+  "$A/asio_timers threads=1 n=1000000"
+  "$W timers workers=$N n=10000"
+  "$T timers rt=multi workers=$N n=10000"
+)
+if [ -x "$TT" ]; then
+  cmds+=(
+    "$W timeouts workers=$N n=10000000 iters=1"
+    "$TT timeouts rt=multi workers=$N n=10000000"
+    "$W timeouts rt=current n=10000000 iters=1"
+    "$TT timeouts rt=current n=10000000"
+    "$W timeouts_pending workers=$N n=1000000 iters=1"
+    "$TT timeouts_pending rt=multi workers=$N n=1000000"
+    "$W timeouts_pending rt=current n=1000000 iters=1"
+    "$TT timeouts_pending rt=current n=1000000"
   )
-  if [ -x "$TT" ]; then
-    cmds+=(
-      "$W timeouts workers=$N n=10000000 iters=1"
-      "$TT timeouts rt=multi workers=$N n=10000000"
-      "$W timeouts rt=current n=10000000 iters=1"
-      "$TT timeouts rt=current n=10000000"
-      "$W timeouts_pending workers=$N n=1000000 iters=1"
-      "$TT timeouts_pending rt=multi workers=$N n=1000000"
-      "$W timeouts_pending rt=current n=1000000 iters=1"
-      "$TT timeouts_pending rt=current n=1000000"
-    )
-  fi
-  for cmd in "${cmds[@]}"; do
-    echo "$($cmd) rep=$rep"
-  done
-done
+fi
+run_plain "${cmds[@]}"
