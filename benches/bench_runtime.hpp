@@ -31,6 +31,25 @@ inline BenchRuntime runtime_from_args(const std::map<std::string, std::string>& 
             "rt=multi workers=" + std::to_string(workers)};
 }
 
+// What a bench main on a Runtime (`rt=current|multi`, `workers=`) starts with: the workload
+// named by argv[1] (or a usage line and exit 2), the k=v pairs, and the runtime they ask for.
+struct RuntimeArgs {
+    RuntimeArgs(int argc, char** argv, const char* workloads)
+        : what(argc >= 2 ? argv[1] : usage(argv[0], workloads)),
+          kv(parse(argc, argv)),
+          br(runtime_from_args(kv)) {}
+
+    std::string what;
+    std::map<std::string, std::string> kv;
+    BenchRuntime br;
+
+  private:
+    static const char* usage(const char* prog, const char* workloads) {
+        std::fprintf(stderr, "usage: %s %s [k=v...]\n", prog, workloads);
+        std::exit(2);
+    }
+};
+
 // The executor the `rt=` argument asks for: rt=local (LocalExecutor), rt=current (current-thread
 // Runtime) or rt=multi (the default) with `workers` workers (default 2). `run` spawns the body
 // on it and waits for it, so the body is always a spawned task (on a worker, on rt=multi).

@@ -90,16 +90,11 @@ weft::Task<double> chained_spawn_body(long depth) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s spawn_many|yield_many|chained_spawn|ping_pong [k=v...]\n",
-                     argv[0]);
-        return 2;
-    }
-    std::string what = argv[1];
-    auto kv = parse(argc, argv);
-    BenchRuntime br = runtime_from_args(kv);  // named: clang 14 cannot capture bindings
-    auto& rt = br.rt;
-    auto& rtp = br.params;
+    RuntimeArgs args(argc, argv, "spawn_many|yield_many|chained_spawn|ping_pong");
+    const std::string& what = args.what;
+    auto& kv = args.kv;
+    auto& rt = args.br.rt;  // references, not bindings: clang 14 cannot capture bindings
+    auto& rtp = args.br.params;
     if (what == "spawn_many") {
         long n = arg(kv, "n", 1000000), iters = arg(kv, "iters", 5);
         auto fi = kv.find("from");

@@ -61,15 +61,11 @@ weft::Task<double> recv_body(long n, bool from_thread) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s signal_recv [k=v...]\n", argv[0]);
-        return 2;
-    }
-    std::string what = argv[1];
-    auto kv = parse(argc, argv);
-    BenchRuntime br = runtime_from_args(kv);  // named: clang 14 cannot capture bindings
-    auto& rt = br.rt;
-    auto& rtp = br.params;
+    RuntimeArgs args(argc, argv, "signal_recv");
+    const std::string& what = args.what;
+    auto& kv = args.kv;
+    auto& rt = args.br.rt;  // references, not bindings: clang 14 cannot capture bindings
+    auto& rtp = args.br.params;
     if (what == "signal_recv") {
         long n = arg(kv, "n", 100000), iters = arg(kv, "iters", 5);
         auto from = kv.count("from") ? kv["from"] : std::string("task");

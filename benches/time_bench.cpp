@@ -119,15 +119,11 @@ weft::Task<double> timeouts_pending_body(long n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2) {
-        std::fprintf(stderr, "usage: %s timers|timeouts|timeouts_pending [k=v...]\n", argv[0]);
-        return 2;
-    }
-    std::string what = argv[1];
-    auto kv = parse(argc, argv);
-    BenchRuntime br = runtime_from_args(kv);  // named: clang 14 cannot capture bindings
-    auto& rt = br.rt;
-    auto& rtp = br.params;
+    RuntimeArgs args(argc, argv, "timers|timeouts|timeouts_pending");
+    const std::string& what = args.what;
+    auto& kv = args.kv;
+    auto& rt = args.br.rt;  // references, not bindings: clang 14 cannot capture bindings
+    auto& rtp = args.br.params;
     if (what == "timers") {
         long n = arg(kv, "n", 1000000), min_ms = arg(kv, "min_ms", 1),
              max_ms = arg(kv, "max_ms", 100), seed = arg(kv, "seed", 42);

@@ -63,6 +63,24 @@ impl Args {
     }
 }
 
+/// The command line of every peer: `<benchmark> [key=value ...]`. Prints `usage` and exits (0
+/// when asked for help, 2 without a benchmark); otherwise returns the benchmark and its arguments.
+pub fn bench_args(usage: &str) -> (String, Args) {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.len() < 2 || argv[1] == "-h" || argv[1] == "--help" || argv[1] == "help" {
+        print!("{usage}");
+        std::process::exit(if argv.len() < 2 { 2 } else { 0 });
+    }
+    let args = Args::parse(&argv[2..]);
+    (argv[1].clone(), args)
+}
+
+/// A benchmark name that is none of the peer's: says so, with `usage`, and exits 2.
+pub fn unknown_bench(name: &str, usage: &str) -> ! {
+    eprint!("unknown benchmark '{name}'\n\n{usage}");
+    std::process::exit(2);
+}
+
 pub fn die(msg: &str) -> ! {
     eprintln!("{}: {msg}", env!("CARGO_PKG_NAME"));
     std::process::exit(2);

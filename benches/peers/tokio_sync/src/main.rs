@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use tokio::sync::{oneshot, Mutex, Semaphore};
 
-use util::{die, report_throughput, run_as_task, Args, Line, RtSpec};
+use util::{bench_args, die, report_throughput, run_as_task, unknown_bench, Args, Line, RtSpec};
 
 const USAGE: &str = "usage: tokio-sync-bench <benchmark> [key=value ...]
 
@@ -28,20 +28,12 @@ common: rt=current|multi [multi], workers=N [2], iters=K [1]
 ";
 
 fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    if argv.len() < 2 || argv[1] == "-h" || argv[1] == "--help" || argv[1] == "help" {
-        print!("{USAGE}");
-        std::process::exit(if argv.len() < 2 { 2 } else { 0 });
-    }
-    let args = Args::parse(&argv[2..]);
-    match argv[1].as_str() {
+    let (bench, args) = bench_args(USAGE);
+    match bench.as_str() {
         "oneshot" => oneshot_bench(&args),
         "mutex" => lock_bench(&args, false),
         "semaphore" => lock_bench(&args, true),
-        other => {
-            eprint!("unknown benchmark '{other}'\n\n{USAGE}");
-            std::process::exit(2);
-        }
+        other => unknown_bench(other, USAGE),
     }
 }
 
