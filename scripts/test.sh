@@ -30,17 +30,22 @@ threaded='Worker|Thread|Race|Stress|Across|Concurrent|Multi|multi|Cross|Parallel
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1
 step() { echo; echo "== test.sh: $* ($(date +%T))"; }
+# repeat_threaded DIR N NAME...: step NAME: the multi-threaded tests of the build in DIR, up to N
+# more runs each (stopping at the first failure, whose log tail is shown).
+repeat_threaded() {
+  step "${*:3}: the multi-threaded tests, up to $2 more runs each"
+  ctest --test-dir "$1" -L "$concurrent" -R "$threaded" -j "$jobs" --output-on-failure \
+        --repeat "until-fail:$2" > "$1/repeat.log" 2>&1 ||
+    { tail -n 200 "$1/repeat.log"; exit 1; }
+  tail -n 3 "$1/repeat.log"
+}
 
 step "GCC, ASan+UBSan, Debug"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
       -DWEFT_SANITIZE=address,undefined
 cmake --build build/asan -j "$jobs"
 ctest --test-dir build/asan -j "$jobs" --output-on-failure
-step "GCC, ASan+UBSan: the multi-threaded tests, up to $repeat_asan more runs each"
-ctest --test-dir build/asan -L "$concurrent" -R "$threaded" -j "$jobs" --output-on-failure \
-      --repeat "until-fail:$repeat_asan" > build/asan/repeat.log 2>&1 ||
-  { tail -n 200 build/asan/repeat.log; exit 1; }
-tail -n 3 build/asan/repeat.log
+repeat_threaded build/asan "$repeat_asan" GCC, ASan+UBSan
 
 step "clang 14, ASan+UBSan, Release"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/clang-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -54,11 +59,7 @@ cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
       -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF
 cmake --build build/tsan -j "$jobs"
 ctest --test-dir build/tsan -L "$concurrent|fs|signal" -j "$jobs" --output-on-failure
-step "GCC, TSan: the multi-threaded tests, up to $repeat_tsan more runs each"
-ctest --test-dir build/tsan -L "$concurrent" -R "$threaded" -j "$jobs" --output-on-failure \
-      --repeat "until-fail:$repeat_tsan" > build/tsan/repeat.log 2>&1 ||
-  { tail -n 200 build/tsan/repeat.log; exit 1; }
-tail -n 3 build/tsan/repeat.log
+repeat_threaded build/tsan "$repeat_tsan" GCC, TSan
 
 # GCC warns differently at -O3 (-Wrestrict, -Wmaybe-uninitialized), so the Release build of the
 # library, examples and benches is compiled with -Werror too.
