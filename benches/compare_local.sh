@@ -4,9 +4,8 @@
 #   PEERS=/path/to/built/peers REPS=5 benches/compare_local.sh > results.txt
 # PEERS holds copies of ../shared/peers/{tokio,cpp} built with their build.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-5}
-. benches/lib.sh
 weft_bench local_bench "${WEFT_BENCH:-}"
 run_plain \
   "$W spawn_many n=1000000 iters=1" \

@@ -9,12 +9,11 @@
 # is the bottleneck, so CPU per operation is the fair comparison.
 #   PEERS=/path/to/built/peers REPS=3 SECS=5 ONLY='echo|http' benches/compare_net.sh
 set -uo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-3}
 SECS=${SECS:-5}
 ONLY=${ONLY:-echo|http}
 PORT=${PORT_BASE:-28500}
-. benches/lib.sh
 weft_bench net_server
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }

@@ -3,10 +3,8 @@
 # the same number of threads), interleaved, one result line each.
 #   PEERS=/path/to/built/peers REPS=5 WORKERS=2 benches/compare_runtime.sh > results.txt
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-5}
-N=${WORKERS:-2}
-. benches/lib.sh
 weft_bench runtime_bench
 run_plain \
   "$W spawn_many workers=$N from=task n=1000000 iters=1" \

@@ -14,13 +14,11 @@
 #   TOKIO_BINS="$P/target/release/tokio-stream-bench $P/target/rustc-1.63/release/tokio-stream-bench"
 # (the second built as in benches/peers/tokio_stream/README.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-5}
-N=${WORKERS:-2}
 OUT=${OUT:-benches/results/stream-$(date +%F).txt}
 S=benches/peers/tokio_stream/target/release/tokio-stream-bench
 TOKIO_BINS=${TOKIO_BINS:-$S}
-. benches/lib.sh
 weft_bench stream_bench "${WEFT_BENCH:-}"
 [ -x "$S" ] || [ "$TOKIO_BINS" != "$S" ] || benches/peers/tokio_stream/build.sh >&2
 declare -A RUSTC_OF

@@ -10,12 +10,10 @@
 # PEERS holds copies of ../shared/peers/{tokio,cpp} built with their build.sh;
 # benches/peers/tokio_sync is built with its build.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-5}
-N=${WORKERS:-2}
 OUT=${OUT:-benches/results/sync-$(date +%F).txt}
 S=benches/peers/tokio_sync/target/release/tokio-sync-bench
-. benches/lib.sh
 weft_bench sync_bench "${WEFT_BENCH:-}"
 [ -x "$S" ] || benches/peers/tokio_sync/build.sh >&2
 for b in "$T" "$A/asio_channel" "$A/asio_ping_pong"; do

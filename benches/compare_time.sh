@@ -4,11 +4,9 @@
 #   PEERS=/path/to/built/peers REPS=3 WORKERS=2 benches/compare_time.sh > results.txt
 # Build benches/peers/tokio_time first (its build.sh); its rows are skipped if it is missing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-3}
-N=${WORKERS:-2}
 TT=benches/peers/tokio_time/target/release/tokio-time-bench
-. benches/lib.sh
 weft_bench time_bench
 cmds=(
   "$W timers workers=$N n=1000000"

@@ -1,8 +1,10 @@
-# Sourced by the compare scripts (compare_*.sh) after they cd to the repository root: the
+# Sourced by the compare scripts (compare_*.sh), first: it changes to the repository root; the
 # setup they share (the peers' paths, building weft's bench program) and the two ways they run
 # their commands (run_plain: every line to stdout; run_quiet: waiting for a quiet machine first).
 
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PEERS=${PEERS:-../peers}
+N=${WORKERS:-2}                            # worker threads, where a bench takes them
 T=$PEERS/tokio/target/release/tokio-bench  # the shared Tokio peer
 A=$PEERS/cpp/build                         # the shared Asio and raw-syscall peers
 

@@ -175,6 +175,15 @@ impl Line {
     }
 }
 
+/// Dies unless `sum` is 0 + 1 + ... + (n-1), modulo 2^64 like the benches' wrapping sums.
+#[allow(dead_code)] // not every peer sums
+pub fn check_wrapping_sum(bench: &str, sum: u64, n: u64) {
+    let expect = ((n as u128) * (n as u128).saturating_sub(1) / 2) as u64;
+    if sum != expect {
+        die(&format!("{bench}: sum {sum} != expected {expect}"));
+    }
+}
+
 /// (median, min, max) of a non-empty sample.
 pub fn med_min_max(xs: &[f64]) -> (f64, f64, f64) {
     let mut v = xs.to_vec();

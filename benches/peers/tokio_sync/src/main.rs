@@ -13,7 +13,10 @@ use std::time::Instant;
 
 use tokio::sync::{oneshot, Mutex, Semaphore};
 
-use util::{bench_args, die, report_throughput, run_as_task, unknown_bench, Args, Line, RtSpec};
+use util::{
+    bench_args, check_wrapping_sum, die, report_throughput, run_as_task, unknown_bench, Args, Line,
+    RtSpec,
+};
 
 const USAGE: &str = "usage: tokio-sync-bench <benchmark> [key=value ...]
 
@@ -64,10 +67,7 @@ fn oneshot_bench(a: &Args) {
             }
             (t0.elapsed().as_secs_f64(), sum)
         });
-        let expect = ((n as u128) * (n as u128).saturating_sub(1) / 2) as u64;
-        if sum != expect {
-            die(&format!("oneshot: sum {sum} != expected {expect}"));
-        }
+        check_wrapping_sum("oneshot", sum, n);
         secs.push(s);
     }
     report_throughput(Line::new("oneshot").rt(&rt).kv("n", n), n, &secs);

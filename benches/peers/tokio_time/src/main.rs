@@ -11,7 +11,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use util::{bench_args, die, report_throughput, run_as_task, unknown_bench, Args, Line, RtSpec};
+use util::{
+    bench_args, check_wrapping_sum, die, report_throughput, run_as_task, unknown_bench, Args, Line,
+    RtSpec,
+};
 
 const USAGE: &str = "usage: tokio-time-bench <benchmark> [key=value ...]
 
@@ -61,11 +64,7 @@ fn timeouts(a: &Args) {
             }
             (t0.elapsed().as_secs_f64(), sum)
         });
-        // 0 + 1 + ... + (n-1), modulo 2^64 like the wrapping sum.
-        let expect = ((n as u128) * (n as u128).saturating_sub(1) / 2) as u64;
-        if sum != expect {
-            die(&format!("timeouts: sum {sum} != expected {expect}"));
-        }
+        check_wrapping_sum("timeouts", sum, n);
         secs.push(s);
     }
     report_throughput(Line::new("timeouts").rt(&rt).kv("n", n), n, &secs);
