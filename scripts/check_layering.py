@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that weft's headers and sources include only their own layer or the layers below it.
+"""Checks that weft's headers and sources include only their own layer or a layer it may use.
 
 Every `#include "..."` in include/ and src/ is read (both `"weft/..."` and a private header
 named relative to the including file), each file is given a layer by its path, and an include
