@@ -223,27 +223,29 @@ def chunks(text):
 
 def _needs_semicolon(piece):
     """Whether a piece ending in `}` at depth 0 goes on to a `;` (an initializer, a lambda)."""
-    first = piece.find("{")
-    head = piece[:first]
-    # `auto f = [] {...}` or `T x{...}` or `return {...}` : an expression or initializer
-    if "=" in head.replace("==", "").replace("<=", "").replace(">=", "").replace("!=", ""):
+    head = piece[:piece.find("{")]
+    if re.search(r"(?<![=<>!])=(?!=)", head):  # `auto f = [] {...}`, `T x = {...}`
         return not re.match(r"\s*(template|if|for|while|switch)\b", head)
-    return bool(re.match(r"\s*(return|co_return|co_await|co_yield)\b", head)) or head.strip().endswith(
-        ("]", ")", ">")) and not re.match(
-            r"\s*(if|for|while|switch|else|try|catch|do)\b", head) and not _is_function_head(head)
+    if re.match(r"\s*(return|co_return|co_await|co_yield)\b", head):
+        return True
+    # `f([] {...})`, `[]() -> T {...}`: a lambda's body inside an expression
+    return (head.strip().endswith(("]", ")", ">"))
+            and not re.match(r"\s*(if|for|while|switch|else|try|catch|do)\b", head)
+            and not _is_function_head(head))
 
 
-DECL_START = re.compile(
-    r"\s*(template\b|struct\b|class\b|union\b|enum\b|namespace\b|using\b|typedef\b|static_assert\b|static\b"
-    r"|concept\b|extern\b|#|\[\[)")
-CONTROL = re.compile(r"\s*(if|for|while|switch|do|try|else|return|co_return|co_await|co_yield|case|"
-                     r"default)\b")
+DECL_START = re.compile(r"\s*(template|struct|class|union|enum|namespace|using|typedef"
+                        r"|static_assert|static|concept|extern)\b|\s*(#|\[\[)")
+CONTROL = re.compile(r"\s*(if|for|while|switch|do|try|else|return|co_return|co_await|co_yield"
+                     r"|case|default)\b")
 
 
 def _is_function_head(head):
     """`R name(args) const -> T` with a body next: a function definition."""
     h = head.strip()
-    if not h or CONTROL.match(h) or "=" in re.sub(r"(operator\s*\S+|==|<=|>=|!=|= *default|= *delete)", "", h):
+    if not h or CONTROL.match(h):
+        return False
+    if "=" in re.sub(r"(operator\s*\S+|==|<=|>=|!=|= *default|= *delete)", "", h):
         return False
     return bool(re.match(r"[\w:<>,\s*&\[\]]+?[\w>*&]\s+[~\w:]+(operator\S*)?\s*\(", h + " ")) \
         or bool(re.match(r"\s*(auto|void|inline|static|constexpr|friend)\b", h))
@@ -275,7 +277,8 @@ def is_variable(piece_masked):
     """`weft::sync::Semaphore limit(10);`: a variable declared with a written type."""
     s = " ".join(piece_masked.split())
     return bool(re.fullmatch(r"[\w:]+(<[\w:<>,\s]*>)?\s+\w+\s*(\([^;]*\)|\{[^;]*\}|=[^;]*)?;", s)) \
-        and not CONTROL.match(s) and not re.search(r"\bco_(await|yield)\b", s) and not s.startswith("auto ")
+        and not CONTROL.match(s) and not re.search(r"\bco_(await|yield)\b", s) \
+        and not s.startswith("auto ")
 
 
 def strip_coro_lambdas(masked):
@@ -368,7 +371,8 @@ def program(b, fid, includes):
     text = b.text
     masked = mask(text)
     m = re.search(r"\bint\s+main\s*\(", masked)
-    # the end of main's body: add `return 0;` (main outside the global namespace has no implicit one)
+    # the end of main's body gets a `return 0;`: a main outside the global namespace has no
+    # implicit one
     k = masked.find("{", m.end())
     depth, j = 0, k
     while j < len(masked):

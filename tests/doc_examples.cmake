@@ -53,6 +53,9 @@ foreach(target weft_doc_snippets weft_doc_examples)
     # The #line directives make GCC take the blocks for header code, where a lambda's type in
     # a template's frame warns.
     target_compile_options(${target} PRIVATE -Wno-subobject-linkage)
+  else()
+    # `static void f();` declared in a snippet, defined in the reader's code
+    target_compile_options(${target} PRIVATE -Wno-undefined-internal)
   endif()
 endforeach()
 add_dependencies(weft_doc_examples weft_doc_snippets)

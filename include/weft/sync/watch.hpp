@@ -110,7 +110,7 @@ class [[nodiscard]] Ref {
 ///
 /// ```cpp
 /// auto [tx, rx] = weft::sync::watch::channel<int>(0);
-/// weft::spawn([rx]() mutable -> weft::Task<void> {
+/// weft::spawn([rx = std::move(rx)]() mutable -> weft::Task<void> {
 ///     while (co_await rx.changed())         // false once the sender is gone
 ///         std::printf("now %d\n", *rx.borrow_and_update());
 /// }).detach();
