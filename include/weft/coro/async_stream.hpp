@@ -67,8 +67,8 @@ class StreamPromise : public PromiseBase {
 /// (`async-stream`) is plain C++ here.
 ///
 /// ```cpp
-/// weft::AsyncStream<std::string> lines(weft::net::TcpStream& conn) {
-///     weft::io::BufReader reader(conn);
+/// weft::AsyncStream<std::string> lines(weft::net::TcpStream conn) {
+///     weft::io::BufReader reader(std::move(conn));
 ///     std::string line;
 ///     while (co_await reader.read_line(line) != 0) {
 ///         co_yield std::move(line);
@@ -76,7 +76,7 @@ class StreamPromise : public PromiseBase {
 ///     }
 /// }
 /// // consuming it:
-/// auto s = lines(conn);
+/// auto s = lines(std::move(conn));
 /// while (auto line = co_await weft::stream::next(s)) handle(*line);
 /// ```
 ///

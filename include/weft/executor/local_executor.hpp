@@ -52,7 +52,7 @@ class LocalExecutor {
     /// future it returned runs: the safe way to spawn a coroutine lambda that captures:
     ///
     /// ```cpp
-    /// ex.spawn([conn = std::move(conn)]() -> weft::Task<void> { co_await serve(conn); });
+    /// auto h = ex.spawn([conn = std::move(conn)]() -> weft::Task<void> { co_await serve(conn); });
     /// ```
     ///
     /// (Spawning `lambda()` instead would keep only the coroutine, whose captures live in the

@@ -23,7 +23,7 @@ namespace weft {
 /// struct MyFuture {
 ///     using Output = void;
 ///     [[no_unique_address]] weft::PinCheck pin_;
-///     weft::Poll<void> poll(weft::Context& cx) { pin_.pin(); ... }
+///     weft::Poll<void> poll(weft::Context& cx) { pin_.pin(); /* ... */ return weft::Pending; }
 /// };
 /// ```
 class PinCheck {

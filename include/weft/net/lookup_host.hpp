@@ -24,11 +24,14 @@ namespace weft::net {
 /// `std::logic_error` elsewhere.
 ///
 /// ```cpp
-/// for (weft::net::SocketAddr a : co_await weft::net::lookup_host("localhost", 6379)) {
-///     try {
-///         co_return co_await weft::net::TcpStream::connect(a);
-///     } catch (const std::system_error&) {  // try the next address
+/// weft::Task<weft::net::TcpStream> connect_to_redis() {
+///     for (weft::net::SocketAddr a : co_await weft::net::lookup_host("localhost", 6379)) {
+///         try {
+///             co_return co_await weft::net::TcpStream::connect(a);
+///         } catch (const std::system_error&) {  // try the next address
+///         }
 ///     }
+///     throw std::runtime_error("no address of localhost accepts");
 /// }
 /// ```
 Task<std::vector<SocketAddr>> lookup_host(std::string host, std::uint16_t port);

@@ -44,7 +44,7 @@ class Accept {
 /// auto listener = weft::net::TcpListener::bind(weft::net::SocketAddr::localhost(8080));
 /// for (;;) {
 ///     auto [stream, peer] = co_await listener.accept();
-///     weft::spawn(serve(std::move(stream)));
+///     weft::spawn(serve(std::move(stream))).detach();
 /// }
 /// ```
 class TcpListener {

@@ -17,8 +17,9 @@ namespace weft::stream {
 ///
 /// ```cpp
 /// auto values = weft::stream::BroadcastStream(tx.subscribe())
-///             | weft::stream::filter_map([](auto r) { return r ? std::optional(*r) : std::nullopt;
-///             });
+///             | weft::stream::filter_map([](auto r) {
+///                   return r ? std::optional(*r) : std::nullopt;  // lagged: skipped
+///               });
 /// ```
 ///
 /// Cancel safety: as `recv`, dropping a pending `next` loses nothing. Like every stream, it

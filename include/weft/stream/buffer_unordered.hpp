@@ -54,7 +54,7 @@ class BufferUnordered {
 /// outputs as they finish. Nothing is spawned: they all run in the task polling the stream.
 ///
 /// ```cpp
-/// auto sizes = weft::stream::iter(urls)
+/// auto sizes = weft::stream::iter(std::move(urls))
 ///            | weft::stream::map([](std::string u) { return fetch_size(u); })  // Task<long>
 ///            | weft::stream::buffer_unordered(8);
 /// ```

@@ -14,8 +14,8 @@ namespace weft::stream {
 /// and gives the final accumulator (Rust's `StreamExt::fold`, with a synchronous `f`).
 ///
 /// ```cpp
-/// long total = co_await weft::stream::fold(std::move(s), 0L, [](long acc, int v) { return acc + v;
-/// });
+/// long total = co_await weft::stream::fold(std::move(s), 0L,
+///                                          [](long acc, int v) { return acc + v; });
 /// ```
 template <Stream S, class T, class F>
 Task<T> fold(S s, T init, F f) {

@@ -61,9 +61,8 @@ class ForEachConcurrent {
 /// every call has finished. Nothing is spawned: the calls run in the awaiting task.
 ///
 /// ```cpp
-/// co_await weft::stream::for_each_concurrent(std::move(conns), 100,
-///                                            [](weft::net::TcpStream c) { return
-///                                            serve(std::move(c)); });
+/// co_await weft::stream::for_each_concurrent(
+///     std::move(conns), 100, [](weft::net::TcpStream c) { return serve(std::move(c)); });
 /// ```
 ///
 /// Errors: an exception from one call comes out of the `co_await`; the calls still running are

@@ -33,8 +33,8 @@ class Map {
 /// Each item transformed by the synchronous `f` (for an async `f`, use `then`).
 ///
 /// ```cpp
-/// auto squares = weft::stream::iter(std::vector{1, 2, 3}) | weft::stream::map([](int v) { return v
-/// * v; });
+/// auto squares = weft::stream::iter(std::vector{1, 2, 3})
+///              | weft::stream::map([](int v) { return v * v; });
 /// ```
 template <Stream S, class F>
 Map<S, F> map(S s, F f) {

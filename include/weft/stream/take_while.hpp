@@ -38,8 +38,8 @@ class TakeWhile {
 /// Items while `pred(const Item&)` holds.
 ///
 /// ```cpp
-/// auto header = std::move(lines) | weft::stream::take_while([](const std::string& l) { return
-/// !l.empty(); });
+/// auto header = std::move(lines)
+///             | weft::stream::take_while([](const std::string& l) { return !l.empty(); });
 /// ```
 template <Stream S, class P>
 TakeWhile<S, P> take_while(S s, P pred) {

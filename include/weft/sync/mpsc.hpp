@@ -591,9 +591,9 @@ class [[nodiscard]] OwnedPermit {
 ///
 /// ```cpp
 /// auto [tx, rx] = weft::sync::mpsc::channel<int>(1024);
-/// weft::spawn([tx]() -> weft::Task<void> {
+/// weft::spawn([tx = std::move(tx)]() -> weft::Task<void> {
 ///     for (int i = 0; i < 10; ++i) (void)co_await tx.send(i);
-/// }).detach();
+/// }).detach();  // the only Sender: the loop below ends when the task does
 /// while (auto v = co_await rx.recv()) use(*v);
 /// ```
 template <class T>

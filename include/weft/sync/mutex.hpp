@@ -132,7 +132,7 @@ class Mutex {
     /// waits, and never takes the lock from a waiter.
     ///
     /// ```cpp
-    /// if (auto g = Mutex<State>::try_lock_owned(state)) {
+    /// if (auto g = weft::sync::Mutex<State>::try_lock_owned(state)) {
     ///     weft::spawn(flush(std::move(*g))).detach();  // the guard keeps the mutex alive
     /// }
     /// ```

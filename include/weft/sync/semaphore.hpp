@@ -70,8 +70,8 @@ class SemaphorePermit {
     /// semaphore, or is this permit; then neither permit changes.
     ///
     /// ```cpp
-    /// auto a = co_await sem.acquire(1);
-    /// auto b = co_await sem.acquire(2);
+    /// auto a = co_await sem->acquire(1);
+    /// auto b = co_await sem->acquire(2);
     /// a.merge(std::move(b));  // a.num_permits() == 3, b holds none
     /// ```
     void merge(SemaphorePermit&& other) {

@@ -110,7 +110,7 @@ class [[nodiscard]] Ref {
 ///
 /// ```cpp
 /// auto [tx, rx] = weft::sync::watch::channel<int>(0);
-/// weft::spawn([rx]() mutable -> weft::Task<void> {
+/// weft::spawn([rx = std::move(rx)]() mutable -> weft::Task<void> {
 ///     while (co_await rx.changed())         // false once the sender is gone
 ///         std::printf("now %d\n", *rx.borrow_and_update());
 /// }).detach();
@@ -139,7 +139,7 @@ class Receiver {
     /// `co_await`.
     ///
     /// ```cpp
-    /// int v = *rx.borrow();
+    /// int port = rx.borrow()->port;
     /// ```
     Ref<T> borrow() const {
         std::shared_lock rd(sh_->lock);
@@ -208,7 +208,7 @@ class Receiver {
     /// The waiting task is woken by the thread that sends (or drops the `Sender`).
     ///
     /// ```cpp
-    /// auto ready = [](const State& s) { return s.phase == Phase::Ready; };
+    /// auto ready = [](const Config& c) { return c.ready; };
     /// if (!co_await rx.wait_for(ready)) co_return;  // the sender went before it was ready
     /// // (the Ref, a temporary, is released at the ';')
     /// ```
@@ -375,7 +375,7 @@ class Sender {
     /// returns the old value.
     ///
     /// ```cpp
-    /// int before = tx.send_replace(2);
+    /// Config before = tx.send_replace(cfg);
     /// ```
     T send_replace(T value) const {
         {
@@ -408,9 +408,9 @@ class Sender {
     /// receivers told (Tokio's `send_if_modified`). Returns what `f` returned.
     ///
     /// ```cpp
-    /// bool grew = tx.send_if_modified([](int& n) {
-    ///     if (n >= 10) return false;  // receivers are not told
-    ///     ++n;
+    /// bool moved = tx.send_if_modified([](Config& c) {
+    ///     if (c.port == 8080) return false;  // receivers are not told
+    ///     c.port = 8080;
     ///     return true;
     /// });
     /// ```
@@ -437,7 +437,7 @@ class Sender {
     /// across `co_await`, nor while sending.
     ///
     /// ```cpp
-    /// int now = *tx.borrow();
+    /// int port = tx.borrow()->port;
     /// ```
     Ref<T> borrow() const {
         std::shared_lock rd(sh_->lock);

@@ -13,7 +13,7 @@ namespace weft {
 /// Made by `JoinHandle::abort_handle()`; it keeps the task's header (not its future) alive.
 ///
 /// ```cpp
-/// auto h = weft::spawn(serve(conn));
+/// auto h = weft::spawn(serve(std::move(conn)));
 /// weft::AbortHandle stop = h.abort_handle();
 /// h.detach();
 /// // later, from any thread:

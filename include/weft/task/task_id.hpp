@@ -21,7 +21,7 @@ namespace weft::task {
 /// weft::spawn([]() -> weft::Task<void> {
 ///     std::printf("running as task %llu\n", (unsigned long long)weft::task::id().value());
 ///     co_return;
-/// });
+/// }).detach();
 /// ```
 class Id {
   public:

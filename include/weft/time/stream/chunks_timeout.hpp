@@ -74,8 +74,9 @@ class ChunksTimeout {
 /// Batches of up to `n` items, none waiting more than `d`.
 ///
 /// ```cpp
-/// auto batches = weft::stream::ReceiverStream(std::move(rx)) | weft::stream::chunks_timeout(100,
-/// 10ms); while (auto batch = co_await weft::stream::next(batches)) co_await db.insert_all(*batch);
+/// auto batches = weft::stream::ReceiverStream(std::move(rx))
+///              | weft::stream::chunks_timeout(100, 10ms);
+/// while (auto batch = co_await weft::stream::next(batches)) co_await db.insert_all(*batch);
 /// ```
 template <Stream S, class Rep, class Period>
 ChunksTimeout<S> chunks_timeout(S s, std::size_t n, std::chrono::duration<Rep, Period> d) {
