@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -19,18 +20,14 @@ class Chain {
     Chain(A a, B b) : a_(std::move(a)), b_(std::move(b)) {}
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
-        if (!first_done_) {
-            auto p = a_.poll_next(cx);
-            if (p.is_pending() || p.value()) return p;
-            first_done_ = true;
-        }
+        auto p = a_.poll_next(cx);  // once `a` has ended, its end without polling it
+        if (p.is_pending() || p.value()) return p;
         return b_.poll_next(cx);
     }
 
   private:
-    A a_;
+    detail::Fuse<A> a_;
     B b_;
-    bool first_done_ = false;
 };
 
 /// `a`'s items, then `b`'s.
@@ -41,9 +38,7 @@ Chain<A, B> chain(A a, B b) {
 /// `chain` for the pipe: `a | chain(std::move(b))`.
 template <Stream B>
 auto chain(B b) {
-    return Adaptor([b = std::move(b)]<Stream A>(A a) mutable {
-        return Chain<A, B>(std::move(a), std::move(b));
-    });
+    return detail::pipe_form<Chain, B>(std::move(b));
 }
 
 }  // namespace weft::stream
