@@ -20,14 +20,18 @@ class Chain {
     Chain(A a, B b) : a_(std::move(a)), b_(std::move(b)) {}
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
-        auto p = a_.poll_next(cx);  // once `a` has ended, its end without polling it
-        if (p.is_pending() || p.value()) return p;
+        if (!first_done_) {
+            auto p = a_.poll_next(cx);
+            if (p.is_pending() || p.value()) return p;
+            first_done_ = true;
+        }
         return b_.poll_next(cx);
     }
 
   private:
-    detail::Fuse<A> a_;
+    A a_;
     B b_;
+    bool first_done_ = false;
 };
 
 /// `a`'s items, then `b`'s.

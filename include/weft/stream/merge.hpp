@@ -25,18 +25,18 @@ class Merge {
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
         a_first_ = !a_first_;
-        return a_first_ ? poll_in_turn(a_, b_, cx) : poll_in_turn(b_, a_, cx);
+        if (a_first_) {
+            if (auto p = a_.poll_next(cx); p.is_ready() && p.value()) return p;
+            if (auto p = b_.poll_next(cx); p.is_ready() && p.value()) return p;
+        } else {
+            if (auto p = b_.poll_next(cx); p.is_ready() && p.value()) return p;
+            if (auto p = a_.poll_next(cx); p.is_ready() && p.value()) return p;
+        }
+        if (a_.ended() && b_.ended()) return std::optional<Item>();
+        return Pending;
     }
 
   private:
-    // An item from `x`, else one from `y`; the end once both have ended.
-    template <class X, class Y>
-    static Poll<std::optional<Item>> poll_in_turn(X& x, Y& y, Context& cx) {
-        if (auto p = x.poll_next(cx); p.is_ready() && p.value()) return p;
-        if (auto p = y.poll_next(cx); p.is_ready() && p.value()) return p;
-        if (x.ended() && y.ended()) return std::optional<Item>();
-        return Pending;
-    }
     detail::Fuse<A> a_;
     detail::Fuse<B> b_;
     bool a_first_ = false;

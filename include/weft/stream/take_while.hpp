@@ -20,11 +20,13 @@ class TakeWhile {
     TakeWhile(S s, P p) : s_(std::move(s)), p_(std::move(p)) {}
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
-        auto p = s_.poll_next(cx);
-        if (p.is_pending() || !p.value()) return p;
-        if (std::invoke(p_, std::as_const(*p.value()))) return p;
-        s_.end();
-        return std::optional<Item>();
+        auto p = s_.poll_next(cx);  // once ended, its end without polling the source
+        if (p.is_pending()) return Pending;
+        if (!p.value() || !std::invoke(p_, std::as_const(*p.value()))) {
+            s_.end();
+            return std::optional<Item>();
+        }
+        return p;
     }
 
   private:

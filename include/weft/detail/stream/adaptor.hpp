@@ -9,8 +9,8 @@
 ///
 /// - `pipe_form<C, Ts...>(args...)`: the `s | combinator(args...)` overload every adaptor has;
 ///   it captures `args` and makes `C<S, Ts...>(s, args...)` for the piped stream `S`.
-/// - `Fuse<S>`: a source polled until it ends, then never again (Rust's `Fuse`); what `chain`,
-///   `merge`, `take_while` and the concurrent adaptors each kept a `done` flag for.
+/// - `Fuse<S>`: a source polled until it ends, then never again (Rust's `Fuse`); what `merge`,
+///   `take_while` and the concurrent adaptors each kept a `done` flag and its logic for.
 /// - `pull_while`: takes a fused source's ready items while the adaptor has room for them
 ///   (`buffered`, `buffer_unordered`, `for_each_concurrent`, `chunks_timeout`).
 
