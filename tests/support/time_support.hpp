@@ -1,8 +1,11 @@
 #pragma once
 // Helpers shared by the timer tests.
 
+#include <chrono>
 #include <ostream>
+#include <utility>
 
+#include "support/test_support.hpp"
 #include "weft/detail/time/time_driver.hpp"
 #include "weft/weft.hpp"
 
@@ -19,6 +22,19 @@ namespace weft_test {
 inline weft::Runtime paused_runtime() {
     return weft::RuntimeBuilder::new_current_thread().start_paused(true).build();
 }
+
+// Runs the coroutine lambda `body` to its end on a paused_runtime(), under a Watchdog: the frame
+// of most timer tests.
+template <class F>
+auto block_on_paused(F&& body) {
+    Watchdog dog;
+    weft::Runtime rt = paused_runtime();
+    return rt.block_on(std::forward<F>(body));
+}
+
+// How far ahead a huge deadline is clamped: 30 years (Tokio's far future), stated here
+// independently of the runtime's own constant.
+inline constexpr auto kFarFuture = std::chrono::hours(24 * 365 * 30);
 
 // Timers registered in the current runtime's wheel (call from inside the runtime).
 inline std::size_t timers_registered() {

@@ -53,9 +53,7 @@ TEST(Sleep, NeverCompletesBeforeItsDeadlineOnEitherFlavour) {
 }
 
 TEST(Sleep, ManySleepsFireInDeadlineOrder) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         // 300 distinct deadlines from 1 ms to ~3 years, spread over every wheel level and
         // beyond the wheel's cycle, spawned in random order.
         std::vector<std::int64_t> ms;
@@ -109,9 +107,7 @@ TEST(Sleep, DroppingAPendingSleepUnregistersIt) {
 }
 
 TEST(Sleep, ResetMovesTheDeadlineAndKeepsTheWaker) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Instant start = Instant::now();
         // A task waits on a sleep of an hour; we pull its deadline in while it waits.
         weft::time::Sleep* shared = nullptr;
@@ -203,9 +199,7 @@ TEST(PausedClock, AdvanceFiresWhatIsDueAndLetsItRunFirst) {
 }
 
 TEST(PausedClock, DoesNotAutoAdvanceWhileABlockingTaskRuns) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Instant start = Instant::now();
         // The blocking task finishes (in real time) before the 1 h timer: the paused clock
         // must wait for it rather than jump to the timer.
@@ -335,45 +329,42 @@ TEST(Sleep, ATimerArmedAfterACancelledOneWakesAnIdleRuntime) {
 // to 30 years ahead (Tokio's far future), and the paused clock jumps there without overflowing
 // (UBSan, which aborts this build on any report, caught `origin + tick * 1ms` overflowing).
 TEST(PausedClock, HugeDurationsAreClampedToThirtyYearsAndFireThere) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
-        constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+    block_on_paused([]() -> weft::Task<void> {
         Instant start = Instant::now();
         auto s = weft::time::sleep(std::chrono::nanoseconds::max());
-        EXPECT_EQ(s.deadline(), start + kFar);
+        EXPECT_EQ(s.deadline(), start + kFarFuture);
         co_await s;
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
 
         start = Instant::now();
         co_await weft::time::sleep(std::chrono::hours::max());  // (hours::max() in ns overflows)
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
 
         start = Instant::now();
         auto until = weft::time::sleep_until(Instant::max());
-        EXPECT_EQ(until.deadline(), start + kFar);
+        EXPECT_EQ(until.deadline(), start + kFarFuture);
         co_await until;
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
 
         // A timeout of any length: the inner future, polled first, wins on the shared tick.
         start = Instant::now();
         auto r = co_await weft::time::timeout(std::chrono::nanoseconds::max(),
                                               weft::time::sleep_until(Instant::max()));
         EXPECT_TRUE(r.ok());
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
         start = Instant::now();
         auto late = co_await weft::time::timeout(std::chrono::seconds::max(),
                                                  weft::time::sleep(std::chrono::hours::max()));
         EXPECT_TRUE(late.ok());
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
 
         // Reset to a huge deadline: clamped the same way.
         auto reset = weft::time::sleep(1ms);
         start = Instant::now();
         reset.reset(Instant::max());
-        EXPECT_EQ(reset.deadline(), start + kFar);
+        EXPECT_EQ(reset.deadline(), start + kFarFuture);
         co_await reset;
-        EXPECT_EQ(Instant::now(), start + kFar);
+        EXPECT_EQ(Instant::now(), start + kFarFuture);
         EXPECT_EQ(timers_registered(), 0u);
     });
 }
@@ -382,15 +373,12 @@ TEST(PausedClock, HugeDurationsAreClampedToThirtyYearsAndFireThere) {
 // of Instant's range (~292 years); there it saturates: every sleep completes, nothing
 // overflows, nothing spins.
 TEST(PausedClock, TheClockSaturatesAtTheEndOfInstantsRange) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
-        constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
+    block_on_paused([]() -> weft::Task<void> {
         Instant prev = Instant::now();
         for (int i = 0; i < 12; ++i) {  // 12 * 30 years > Instant's whole range
             co_await weft::time::sleep(std::chrono::nanoseconds::max());
-            if (prev + kFar < Instant::max() - 1ms) {
-                EXPECT_EQ(Instant::now(), prev + kFar) << "round " << i;
+            if (prev + kFarFuture < Instant::max() - 1ms) {
+                EXPECT_EQ(Instant::now(), prev + kFarFuture) << "round " << i;
             } else {  // the last tick an Instant can hold (less than 1 ms before max())
                 EXPECT_GT(Instant::now(), Instant::max() - 1ms) << "round " << i;
             }
@@ -408,9 +396,7 @@ TEST(PausedClock, TheClockSaturatesAtTheEndOfInstantsRange) {
 
 // Issue 16: advance() by any amount saturates, and sleeps afterwards still complete.
 TEST(PausedClock, AdvanceByTheMaximumDurationSaturates) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Instant start = Instant::now();
         auto s = weft::spawn(weft::time::sleep(10s));
         co_await weft::yield_now();  // registers
@@ -437,15 +423,14 @@ TEST(Sleep, HugeDurationsOnTheRealClockAreClampedAndWait) {
         weft::Runtime rt = current ? weft::RuntimeBuilder::new_current_thread().build()
                                    : weft::Runtime::builder().worker_threads(2).build();
         rt.block_on([]() -> weft::Task<void> {
-            constexpr auto kFar = std::chrono::hours(24 * 365 * 30);
             Instant before = Instant::now();
             auto s = weft::time::sleep(std::chrono::nanoseconds::max());
             auto until = weft::time::sleep_until(Instant::max());
             auto hours = weft::time::sleep(std::chrono::hours::max());
             Instant after = Instant::now();
             for (weft::time::Sleep* x : {&s, &until, &hours}) {
-                EXPECT_GE(x->deadline(), before + kFar);
-                EXPECT_LE(x->deadline(), after + kFar);
+                EXPECT_GE(x->deadline(), before + kFarFuture);
+                EXPECT_LE(x->deadline(), after + kFarFuture);
             }
             weft::Context cx(weft::Waker::noop());
             EXPECT_TRUE(s.poll(cx).is_pending());
@@ -473,9 +458,7 @@ TEST(Sleep, HugeDurationsOnTheRealClockAreClampedAndWait) {
 // Issue 16: Tokio's is_elapsed answers whether the sleep has completed (fired, or returned
 // Ready), not whether its deadline has passed: a sleep never polled is not elapsed.
 TEST(Sleep, IsElapsedAnswersWhetherTheSleepCompleted) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         weft::Context cx(weft::Waker::noop());
         auto s = weft::time::sleep(10ms);
         EXPECT_FALSE(s.is_elapsed());

@@ -42,9 +42,7 @@ weft::Task<int> slow_value(Lifetimes& lives, std::chrono::milliseconds d) {
 }  // namespace
 
 TEST(Timeout, GivesTheValueWhenInTime) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Lifetimes lives;
         auto t = weft::time::timeout(10s, slow_value(lives, 5s));
         auto r = co_await t;  // (t is polled in place and still alive below)
@@ -63,9 +61,7 @@ TEST(Timeout, GivesTheValueWhenInTime) {
 }
 
 TEST(Timeout, ElapsedCancelsTheInnerFutureBeforeReturning) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Lifetimes lives;
         Instant start = Instant::now();
         auto t = weft::time::timeout(1h, slow_value(lives, 2h));
@@ -89,9 +85,7 @@ TEST(Timeout, ElapsedCancelsTheInnerFutureBeforeReturning) {
 }
 
 TEST(Timeout, AnInnerFutureReadyOnTheDeadlineTickWins) {
-    Watchdog dog;
-    weft::Runtime rt = paused_runtime();
-    rt.block_on([]() -> weft::Task<void> {
+    block_on_paused([]() -> weft::Task<void> {
         Instant deadline = Instant::now() + 50ms;
         // The inner future becomes ready exactly when the deadline fires: the timer wakes the
         // task, and the inner future is polled first.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/futures_unordered.hpp"
 #include "weft/stream/adaptor.hpp"
@@ -27,26 +28,19 @@ class BufferUnordered {
     Poll<std::optional<Item>> poll_next(Context& cx) {
         // Take futures from the source while there is room (its waker is registered when it
         // is pending; the set's when its futures are).
-        while (!s_done_ && set_.len() < n_) {
-            auto p = s_.poll_next(cx);
-            if (p.is_pending()) break;
-            if (!p.value()) {
-                s_done_ = true;
-                break;
-            }
-            set_.push(std::move(*p.value()));
-        }
+        detail::pull_while(
+            s_, cx, [&] { return set_.len() < n_; },
+            [&](item_t<S>&& fut) { set_.push(std::move(fut)); });
         auto r = set_.poll_next(cx);
         if (r.is_pending()) return Pending;
         if (r.value()) return r;
-        if (s_done_) return std::optional<Item>();  // both ended
-        return Pending;                             // the source is pending, the set empty
+        if (s_.ended()) return std::optional<Item>();  // both ended
+        return Pending;                                // the source is pending, the set empty
     }
 
   private:
-    S s_;
+    detail::Fuse<S> s_;
     std::size_t n_;
-    bool s_done_ = false;
     FuturesUnordered<item_t<S>> set_;
 };
 
@@ -64,7 +58,7 @@ requires Future<item_t<S>> BufferUnordered<S> buffer_unordered(S s, std::size_t 
 }
 /// `buffer_unordered` for the pipe.
 inline auto buffer_unordered(std::size_t n) {
-    return Adaptor([n]<Stream S>(S s) { return BufferUnordered<S>(std::move(s), n); });
+    return detail::pipe_form<BufferUnordered>(n);
 }
 
 }  // namespace weft::stream

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/futures_unordered.hpp"
 #include "weft/stream/adaptor.hpp"
@@ -54,16 +55,12 @@ class Buffered {
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
         // In flight or finished early: never more than n.
-        while (!s_done_ && pushed_ - next_out_ < n_) {
-            auto p = s_.poll_next(cx);
-            if (p.is_pending()) break;
-            if (!p.value()) {
-                s_done_ = true;
-                break;
-            }
-            set_.push(detail_buffered::Indexed<Fut>(std::move(*p.value()), pushed_++));
-            done_.emplace_back();
-        }
+        detail::pull_while(
+            s_, cx, [&] { return pushed_ - next_out_ < n_; },
+            [&](Fut&& fut) {
+                set_.push(detail_buffered::Indexed<Fut>(std::move(fut), pushed_++));
+                done_.emplace_back();
+            });
         for (;;) {
             if (!done_.empty() && done_.front()) {
                 std::optional<Item> out(std::move(*done_.front()));
@@ -77,14 +74,13 @@ class Buffered {
             auto& [i, v] = *r.value();
             done_[i - next_out_].emplace(std::move(v));
         }
-        if (s_done_) return std::optional<Item>();
+        if (s_.ended()) return std::optional<Item>();
         return Pending;
     }
 
   private:
-    S s_;
+    detail::Fuse<S> s_;
     std::size_t n_;
-    bool s_done_ = false;
     std::size_t pushed_ = 0, next_out_ = 0;
     std::deque<std::optional<Item>> done_;  // outputs from next_out_ on, once finished
     FuturesUnordered<detail_buffered::Indexed<Fut>> set_;
@@ -102,7 +98,7 @@ requires Future<item_t<S>> Buffered<S> buffered(S s, std::size_t n) {
 }
 /// `buffered` for the pipe.
 inline auto buffered(std::size_t n) {
-    return Adaptor([n]<Stream S>(S s) { return Buffered<S>(std::move(s), n); });
+    return detail::pipe_form<Buffered>(n);
 }
 
 }  // namespace weft::stream

@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -41,9 +42,7 @@ Chain<A, B> chain(A a, B b) {
 /// `chain` for the pipe: `a | chain(std::move(b))`.
 template <Stream B>
 auto chain(B b) {
-    return Adaptor([b = std::move(b)]<Stream A>(A a) mutable {
-        return Chain<A, B>(std::move(a), std::move(b));
-    });
+    return detail::pipe_form<Chain, B>(std::move(b));
 }
 
 }  // namespace weft::stream

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -36,7 +37,7 @@ Enumerate<S> enumerate(S s) {
 }
 /// `enumerate` for the pipe: `s | enumerate()`.
 inline auto enumerate() {
-    return Adaptor([]<Stream S>(S s) { return Enumerate<S>(std::move(s)); });
+    return detail::pipe_form<Enumerate>();
 }
 
 }  // namespace weft::stream

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -42,9 +43,7 @@ Filter<S, P> filter(S s, P pred) {
 /// `filter` for the pipe.
 template <class P>
 auto filter(P pred) {
-    return Adaptor([p = std::move(pred)]<Stream S>(S s) mutable {
-        return Filter<S, P>(std::move(s), std::move(p));
-    });
+    return detail::pipe_form<Filter, P>(std::move(pred));
 }
 
 }  // namespace weft::stream

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -48,9 +49,7 @@ FilterMap<S, F> filter_map(S s, F f) {
 /// `filter_map` for the pipe.
 template <class F>
 auto filter_map(F f) {
-    return Adaptor([f = std::move(f)]<Stream S>(S s) mutable {
-        return FilterMap<S, F>(std::move(s), std::move(f));
-    });
+    return detail::pipe_form<FilterMap, F>(std::move(f));
 }
 
 }  // namespace weft::stream

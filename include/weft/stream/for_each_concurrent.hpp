@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/futures_unordered.hpp"
 #include "weft/stream/adaptor.hpp"
@@ -29,19 +30,13 @@ class ForEachConcurrent {
 
     Poll<void> poll(Context& cx) {
         for (;;) {
-            while (!s_done_ && set_.len() < n_) {
-                auto p = s_.poll_next(cx);
-                if (p.is_pending()) break;
-                if (!p.value()) {
-                    s_done_ = true;
-                    break;
-                }
-                set_.push(std::invoke(f_, std::move(*p.value())));
-            }
+            detail::pull_while(
+                s_, cx, [&] { return set_.len() < n_; },
+                [&](item_t<S>&& v) { set_.push(std::invoke(f_, std::move(v))); });
             auto r = set_.poll_next(cx);
             if (r.is_pending()) return Pending;
             if (!r.value()) {  // nothing in flight
-                if (s_done_) return Ready;
+                if (s_.ended()) return Ready;
                 return Pending;  // the source is pending
             }
             // One finished: room for another item, so look at the source again.
@@ -49,10 +44,9 @@ class ForEachConcurrent {
     }
 
   private:
-    S s_;
+    detail::Fuse<S> s_;
     std::size_t n_;
     F f_;
-    bool s_done_ = false;
     FuturesUnordered<Fut> set_;
 };
 
@@ -74,9 +68,7 @@ ForEachConcurrent<S, F> for_each_concurrent(S s, std::size_t n, F f) {
 /// `for_each_concurrent` for the pipe: `co_await (std::move(s) | for_each_concurrent(8, f))`.
 template <class F>
 auto for_each_concurrent(std::size_t n, F f) {
-    return Adaptor([n, f = std::move(f)]<Stream S>(S s) mutable {
-        return ForEachConcurrent<S, F>(std::move(s), n, std::move(f));
-    });
+    return detail::pipe_form<ForEachConcurrent, F>(n, std::move(f));
 }
 
 }  // namespace weft::stream

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -43,9 +44,7 @@ Map<S, F> map(S s, F f) {
 /// `map` for the pipe: `s | map(f)`.
 template <class F>
 auto map(F f) {
-    return Adaptor([f = std::move(f)]<Stream S>(S s) mutable {
-        return Map<S, F>(std::move(s), std::move(f));
-    });
+    return detail::pipe_form<Map, F>(std::move(f));
 }
 
 }  // namespace weft::stream

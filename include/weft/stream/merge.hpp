@@ -6,6 +6,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -25,32 +26,19 @@ class Merge {
     Poll<std::optional<Item>> poll_next(Context& cx) {
         a_first_ = !a_first_;
         if (a_first_) {
-            if (auto p = poll_a(cx); p.is_ready() && p.value()) return p;
-            if (auto p = poll_b(cx); p.is_ready() && p.value()) return p;
+            if (auto p = a_.poll_next(cx); p.is_ready() && p.value()) return p;
+            if (auto p = b_.poll_next(cx); p.is_ready() && p.value()) return p;
         } else {
-            if (auto p = poll_b(cx); p.is_ready() && p.value()) return p;
-            if (auto p = poll_a(cx); p.is_ready() && p.value()) return p;
+            if (auto p = b_.poll_next(cx); p.is_ready() && p.value()) return p;
+            if (auto p = a_.poll_next(cx); p.is_ready() && p.value()) return p;
         }
-        if (a_done_ && b_done_) return std::optional<Item>();
+        if (a_.ended() && b_.ended()) return std::optional<Item>();
         return Pending;
     }
 
   private:
-    Poll<std::optional<Item>> poll_a(Context& cx) {
-        if (a_done_) return std::optional<Item>();
-        auto p = a_.poll_next(cx);
-        if (p.is_ready() && !p.value()) a_done_ = true;
-        return p;
-    }
-    Poll<std::optional<Item>> poll_b(Context& cx) {
-        if (b_done_) return std::optional<Item>();
-        auto p = b_.poll_next(cx);
-        if (p.is_ready() && !p.value()) b_done_ = true;
-        return p;
-    }
-    A a_;
-    B b_;
-    bool a_done_ = false, b_done_ = false;
+    detail::Fuse<A> a_;
+    detail::Fuse<B> b_;
     bool a_first_ = false;
 };
 
@@ -66,9 +54,7 @@ Merge<A, B> merge(A a, B b) {
 /// `merge` for the pipe.
 template <Stream B>
 auto merge(B b) {
-    return Adaptor([b = std::move(b)]<Stream A>(A a) mutable {
-        return Merge<A, B>(std::move(a), std::move(b));
-    });
+    return detail::pipe_form<Merge, B>(std::move(b));
 }
 
 }  // namespace weft::stream

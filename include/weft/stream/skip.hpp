@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -37,7 +38,7 @@ Skip<S> skip(S s, std::size_t n) {
 }
 /// `skip` for the pipe: `s | skip(2)`.
 inline auto skip(std::size_t n) {
-    return Adaptor([n]<Stream S>(S s) { return Skip<S>(std::move(s), n); });
+    return detail::pipe_form<Skip>(n);
 }
 
 }  // namespace weft::stream

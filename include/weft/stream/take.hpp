@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -46,7 +47,7 @@ Take<S> take(S s, std::size_t n) {
 }
 /// `take` for the pipe.
 inline auto take(std::size_t n) {
-    return Adaptor([n]<Stream S>(S s) { return Take<S>(std::move(s), n); });
+    return detail::pipe_form<Take>(n);
 }
 
 }  // namespace weft::stream

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -19,20 +20,18 @@ class TakeWhile {
     TakeWhile(S s, P p) : s_(std::move(s)), p_(std::move(p)) {}
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
-        if (done_) return std::optional<Item>();
-        auto p = s_.poll_next(cx);
+        auto p = s_.poll_next(cx);  // once ended, its end without polling the source
         if (p.is_pending()) return Pending;
         if (!p.value() || !std::invoke(p_, std::as_const(*p.value()))) {
-            done_ = true;
+            s_.end();
             return std::optional<Item>();
         }
         return p;
     }
 
   private:
-    S s_;
+    detail::Fuse<S> s_;
     P p_;
-    bool done_ = false;
 };
 
 /// Items while `pred(const Item&)` holds.
@@ -48,9 +47,7 @@ TakeWhile<S, P> take_while(S s, P pred) {
 /// `take_while` for the pipe.
 template <class P>
 auto take_while(P pred) {
-    return Adaptor([p = std::move(pred)]<Stream S>(S s) mutable {
-        return TakeWhile<S, P>(std::move(s), std::move(p));
-    });
+    return detail::pipe_form<TakeWhile, P>(std::move(pred));
 }
 
 }  // namespace weft::stream

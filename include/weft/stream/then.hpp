@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/future/future.hpp"
 #include "weft/stream/adaptor.hpp"
 
@@ -69,9 +70,7 @@ Then<S, F> then(S s, F f) {
 /// `then` for the pipe.
 template <class F>
 auto then(F f) {
-    return Adaptor([f = std::move(f)]<Stream S>(S s) mutable {
-        return Then<S, F>(std::move(s), std::move(f));
-    });
+    return detail::pipe_form<Then, F>(std::move(f));
 }
 
 }  // namespace weft::stream

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 
 namespace weft::stream {
@@ -62,9 +63,7 @@ Zip<A, B> zip(A a, B b) {
 /// `zip` for the pipe: `a | zip(std::move(b))`.
 template <Stream B>
 auto zip(B b) {
-    return Adaptor([b = std::move(b)]<Stream A>(A a) mutable {
-        return Zip<A, B>(std::move(a), std::move(b));
-    });
+    return detail::pipe_form<Zip, B>(std::move(b));
 }
 
 }  // namespace weft::stream

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 #include "weft/time/instant.hpp"
 #include "weft/time/sleep.hpp"
@@ -27,32 +28,28 @@ class ChunksTimeout {
         if (n == 0) throw std::invalid_argument("weft::stream::chunks_timeout: n must be > 0");
     }
     ChunksTimeout(ChunksTimeout&& o)  // before the first poll
-        : s_(std::move(o.s_)), n_(o.n_), d_(o.d_), done_(o.done_) {}
+        : s_(std::move(o.s_)), n_(o.n_), d_(o.d_) {}
 
     Poll<std::optional<Item>> poll_next(Context& cx) {
-        while (!done_) {
-            auto p = s_.poll_next(cx);
-            if (p.is_pending()) break;
-            if (!p.value()) {
-                done_ = true;
-                break;
-            }
-            if (chunk_.empty()) {  // the first item starts the clock
-                time::Instant due = time::Instant::now() + d_;
-                if (sleep_) {
-                    sleep_->reset(due);
-                } else {
-                    sleep_.emplace(due);
+        detail::pull_while(
+            s_, cx, [&] { return chunk_.size() < n_; },
+            [&](item_t<S>&& v) {
+                if (chunk_.empty()) {  // the first item starts the clock
+                    time::Instant due = time::Instant::now() + d_;
+                    if (sleep_) {
+                        sleep_->reset(due);
+                    } else {
+                        sleep_.emplace(due);
+                    }
                 }
-            }
-            chunk_.push_back(std::move(*p.value()));
-            if (chunk_.size() == n_) return take();
-        }
+                chunk_.push_back(std::move(v));
+            });
+        if (chunk_.size() == n_) return take();
         if (chunk_.empty()) {
-            if (done_) return std::optional<Item>();
+            if (s_.ended()) return std::optional<Item>();
             return Pending;
         }
-        if (done_ || sleep_->poll(cx).is_ready()) return take();
+        if (s_.ended() || sleep_->poll(cx).is_ready()) return take();
         return Pending;
     }
 
@@ -63,10 +60,9 @@ class ChunksTimeout {
         chunk_.reserve(n_);
         return out;
     }
-    S s_;
+    detail::Fuse<S> s_;
     std::size_t n_;
     std::chrono::nanoseconds d_;
-    bool done_ = false;
     Item chunk_;
     std::optional<time::Sleep> sleep_;  // the deadline of the current chunk
 };
@@ -86,8 +82,8 @@ ChunksTimeout<S> chunks_timeout(S s, std::size_t n, std::chrono::duration<Rep, P
 /// `chunks_timeout` for the pipe.
 template <class Rep, class Period>
 auto chunks_timeout(std::size_t n, std::chrono::duration<Rep, Period> d) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d);
-    return Adaptor([n, ns]<Stream S>(S s) { return ChunksTimeout<S>(std::move(s), n, ns); });
+    return detail::pipe_form<ChunksTimeout>(
+        n, std::chrono::duration_cast<std::chrono::nanoseconds>(d));
 }
 
 }  // namespace weft::stream

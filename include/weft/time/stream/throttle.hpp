@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 #include "weft/time/instant.hpp"
 #include "weft/time/sleep.hpp"
@@ -54,8 +55,8 @@ Throttle<S> throttle(S s, std::chrono::duration<Rep, Period> period) {
 /// `throttle` for the pipe.
 template <class Rep, class Period>
 auto throttle(std::chrono::duration<Rep, Period> period) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(period);
-    return Adaptor([ns]<Stream S>(S s) { return Throttle<S>(std::move(s), ns); });
+    return detail::pipe_form<Throttle>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(period));
 }
 
 }  // namespace weft::stream

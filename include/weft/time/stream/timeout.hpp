@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "weft/detail/stream/adaptor.hpp"
 #include "weft/stream/adaptor.hpp"
 #include "weft/time/instant.hpp"
 #include "weft/time/sleep.hpp"
@@ -57,8 +58,8 @@ TimeoutStream<S> timeout(S s, std::chrono::duration<Rep, Period> d) {
 /// `timeout` for the pipe.
 template <class Rep, class Period>
 auto timeout(std::chrono::duration<Rep, Period> d) {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d);
-    return Adaptor([ns]<Stream S>(S s) { return TimeoutStream<S>(std::move(s), ns); });
+    return detail::pipe_form<TimeoutStream>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(d));
 }
 
 }  // namespace weft::stream
