@@ -85,6 +85,7 @@ LAYER_OF = {
     "include/weft/sync/": "sync",
     "src/sync/": "sync",
     "include/weft/stream/": "stream",
+    "include/weft/detail/stream/": "stream",
     "include/weft/time/": "drivers",
     "include/weft/time/stream/": "time_stream",
     "include/weft/detail/time/": "drivers",
