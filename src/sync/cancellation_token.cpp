@@ -4,7 +4,7 @@
 
 namespace weft::sync {
 
-using detail_cancel::Node;
+using Node = weft::detail::CancelNode;
 
 void CancellationToken::cancel() const {
     // Depth-first over the tree, without recursion and without holding two locks at once.

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "weft/detail/task/driving.hpp"
 #include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/driving.hpp"
 #include "weft/detail/task/spawner.hpp"
 
 namespace weft::sync {

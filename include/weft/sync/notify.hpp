@@ -12,23 +12,25 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::sync {
+namespace weft::detail {
 
-class Notify;
-
-namespace detail_notify {
 // A task waiting in a Notify: a node inside its Notified future (pinned once polled or
 // enabled), so that waiting allocates nothing.
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
+struct NotifyWaiter {
+    NotifyWaiter* next = nullptr;
+    NotifyWaiter* prev = nullptr;
     Waker waker;
     enum class State : std::uint8_t { Init, Waiting, Notified, Done };
     State state = State::Init;
     bool by_one = false;   // notified by notify_one (a permit to pass on if dropped unused)
     bool by_last = false;  // ... by notify_last (passed on to the newest waiter, as Tokio does)
 };
-}  // namespace detail_notify
+
+}  // namespace weft::detail
+
+namespace weft::sync {
+
+class Notify;
 
 /// The future of `Notify::notified()`: completes (with no value) once this waiter is notified.
 ///
@@ -59,7 +61,7 @@ class Notified {
 
     Notify* n_;
     std::uint64_t gen_;  // notify_waiters calls when created
-    detail_notify::Waiter w_;
+    weft::detail::NotifyWaiter w_;
     [[no_unique_address]] PinCheck pin_;
 };
 
@@ -119,7 +121,7 @@ class Notify {
     Waker notify_one_locked(bool last = false) noexcept;
 
     weft::detail::SpinLock mu_;  // held for a few pointer moves; never while waking
-    weft::detail::WaiterList<detail_notify::Waiter> waiters_;  // oldest first
+    weft::detail::WaiterList<weft::detail::NotifyWaiter> waiters_;  // oldest first
     bool permit_ = false;
     // notify_waiters calls so far; written under mu_, read by notified() without it (acquire
     // pairs with the release increment, so a future created after a call sees it).

@@ -14,9 +14,7 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::sync::oneshot {
-
-namespace detail {
+namespace weft::detail::oneshot {
 
 // The shared state: one allocation per channel, no lock. `state` says who has done what;
 // the receiver's waker slot is owned by whoever the RX_WAKER bit says:
@@ -79,7 +77,9 @@ struct Shared {
     }
 };
 
-}  // namespace detail
+}  // namespace weft::detail::oneshot
+
+namespace weft::sync::oneshot {
 
 template <class T>
 class Receiver;
@@ -190,7 +190,7 @@ class Sender {
     }
 
   private:
-    using S = detail::Shared<T>;
+    using S = detail::oneshot::Shared<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel();
     explicit Sender(S* s) noexcept : s_(s) {}
@@ -293,7 +293,7 @@ class Receiver {
     }
 
   private:
-    using S = detail::Shared<T>;
+    using S = detail::oneshot::Shared<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel();
     explicit Receiver(S* s) noexcept : s_(s) {}
@@ -336,7 +336,7 @@ class Receiver {
 /// Tokio's `oneshot::channel`.
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel() {
-    auto* s = new detail::Shared<T>();
+    auto* s = new detail::oneshot::Shared<T>();
     return {Sender<T>(s), Receiver<T>(s)};
 }
 

@@ -30,11 +30,14 @@ class AcquireError : public std::runtime_error {
 /// Why `try_acquire` failed (Tokio's `TryAcquireError`).
 enum class TryAcquireError { Closed, NoPermits };
 
-namespace detail_semaphore {
+}  // namespace weft::sync
+
+namespace weft::detail {
+
 // A task waiting for permits: a node inside its acquire future (pinned once polled).
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
+struct SemaphoreWaiter {
+    SemaphoreWaiter* next = nullptr;
+    SemaphoreWaiter* prev = nullptr;
     Waker waker;
     std::size_t total = 0;   // permits asked for
     std::size_t needed = 0;  // of those, still missing (guarded by the semaphore's lock)
@@ -42,7 +45,10 @@ struct Waiter {
     bool queued = false;     // in the queue
     bool done = false;       // its permit was handed out by poll
 };
-}  // namespace detail_semaphore
+
+}  // namespace weft::detail
+
+namespace weft::sync {
 
 /// Permits borrowed from a `Semaphore`, given back when destroyed (Tokio's
 /// `SemaphorePermit`). Move-only. `forget()` keeps them out of the semaphore for good.
@@ -160,7 +166,7 @@ class Acquire {
     friend class AcquireOwned;
     Acquire(Semaphore* s, std::size_t n) noexcept : sem_(s) { w_.total = w_.needed = n; }
     Semaphore* sem_;
-    detail_semaphore::Waiter w_;
+    weft::detail::SemaphoreWaiter w_;
     [[no_unique_address]] PinCheck pin_;
 };
 
@@ -288,7 +294,7 @@ class Semaphore {
     friend class Acquire;
     friend class SemaphorePermit;
     friend class OwnedSemaphorePermit;
-    using Waiter = detail_semaphore::Waiter;
+    using Waiter = weft::detail::SemaphoreWaiter;
     // Gives `n` permits back: to the waiters in order first, waking each one fully served
     // (after unlocking).
     void release(std::size_t n) noexcept;

@@ -25,7 +25,9 @@ class Sender;
 template <class T>
 class Receiver;
 
-namespace detail {
+}  // namespace weft::sync::watch
+
+namespace weft::detail::watch {
 
 // `state` packs the version of the value and whether the sender is gone, so that one load
 // sees both consistently (a changed() that finds the sender gone must also see its last
@@ -56,11 +58,13 @@ struct Shared {
     std::atomic<std::uint64_t> state{0};  // version | closed bit
     std::atomic<std::size_t> rx_cnt{1};
     std::atomic<std::size_t> refs{2};  // the sender + the receivers: the memory goes with the last
-    Notify changed;                    // notify_waiters after each send, and when the sender goes
-    Notify rx_gone;                    // notify_waiters when the last receiver goes
+    sync::Notify changed;              // notify_waiters after each send, and when the sender goes
+    sync::Notify rx_gone;              // notify_waiters when the last receiver goes
 };
 
-}  // namespace detail
+}  // namespace weft::detail::watch
+
+namespace weft::sync::watch {
 
 /// A borrow of a watch channel's value: a read lock on it, released when the `Ref` goes.
 /// Not copyable nor assignable (like `std::lock_guard`); movable only so that
@@ -218,20 +222,20 @@ class Receiver {
     }
 
     /// Makes `has_changed()` (and so `changed()`) true until the value is next seen.
-    void mark_changed() noexcept { seen_ -= detail::kVersionStep; }
+    void mark_changed() noexcept { seen_ -= detail::watch::kVersionStep; }
     /// Marks the current value seen without borrowing it.
     void mark_unchanged() noexcept { seen_ = sh_->version(); }
 
     /// Whether the `Sender` is gone (the value can still be borrowed).
     bool is_closed() const noexcept {
-        return (sh_->state.load(std::memory_order_acquire) & detail::kClosedBit) != 0;
+        return (sh_->state.load(std::memory_order_acquire) & detail::watch::kClosedBit) != 0;
     }
 
   private:
     friend class Sender<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(U);
-    Receiver(detail::Shared<T>* sh, std::uint64_t seen) noexcept : sh_(sh), seen_(seen) {}
+    Receiver(detail::watch::Shared<T>* sh, std::uint64_t seen) noexcept : sh_(sh), seen_(seen) {}
 
     void drop() noexcept {
         if (sh_ == nullptr) return;
@@ -240,7 +244,7 @@ class Receiver {
         std::exchange(sh_, nullptr)->release();
     }
 
-    detail::Shared<T>* sh_;
+    detail::watch::Shared<T>* sh_;
     std::uint64_t seen_;  // the version last marked seen
 };
 
@@ -254,18 +258,18 @@ class Receiver<T>::ChangedFuture {
 
     Poll<bool> poll(Context& cx) {
         pin_.pin();
-        detail::Shared<T>& sh = *rx_->sh_;
+        detail::watch::Shared<T>& sh = *rx_->sh_;
         for (;;) {
             // The Notified first, then the check: a send after the check completes it.
             if (!notified_) notified_.emplace(sh.changed.notified());
             const std::uint64_t state = sh.state.load(std::memory_order_acquire);
-            const std::uint64_t version = state & ~detail::kClosedBit;
+            const std::uint64_t version = state & ~detail::watch::kClosedBit;
             if (version != rx_->seen_) {
                 rx_->seen_ = version;
                 notified_.reset();
                 return true;
             }
-            if ((state & detail::kClosedBit) != 0) {
+            if ((state & detail::watch::kClosedBit) != 0) {
                 notified_.reset();
                 return false;
             }
@@ -294,7 +298,7 @@ class Receiver<T>::WaitFor {
 
     Poll<Output> poll(Context& cx) {
         pin_.pin();
-        detail::Shared<T>& sh = *rx_->sh_;
+        detail::watch::Shared<T>& sh = *rx_->sh_;
         for (;;) {
             // The Notified first, then the check: a send after the check completes it.
             if (!notified_) notified_.emplace(sh.changed.notified());
@@ -304,7 +308,7 @@ class Receiver<T>::WaitFor {
                 // the value we read.
                 std::shared_lock rd(sh.lock);
                 state = sh.state.load(std::memory_order_acquire);
-                const std::uint64_t version = state & ~detail::kClosedBit;
+                const std::uint64_t version = state & ~detail::watch::kClosedBit;
                 const bool changed = version != rx_->seen_;
                 if (first_ || changed) {
                     first_ = false;
@@ -315,7 +319,7 @@ class Receiver<T>::WaitFor {
                     }
                 }
             }
-            if ((state & detail::kClosedBit) != 0) {  // pred was false for the last value
+            if ((state & detail::watch::kClosedBit) != 0) {  // pred was false for the last value
                 notified_.reset();
                 return Output();
             }
@@ -382,7 +386,7 @@ class Sender {
             std::unique_lock wr(sh_->lock);
             using std::swap;
             swap(sh_->value, value);
-            sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+            sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
         }
         sh_->changed.notify_waiters();
         return value;
@@ -422,12 +426,13 @@ class Sender {
             try {
                 modified = std::forward<F>(f)(sh_->value);
             } catch (...) {
-                sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+                sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
                 wr.unlock();
                 sh_->changed.notify_waiters();
                 throw;
             }
-            if (modified) sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+            if (modified)
+                sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
         }
         if (modified) sh_->changed.notify_waiters();
         return modified;
@@ -478,17 +483,17 @@ class Sender {
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(U);
-    explicit Sender(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+    explicit Sender(detail::watch::Shared<T>* sh) noexcept : sh_(sh) {}
 
     void drop() noexcept {
         if (sh_ == nullptr) return;
         // release: a receiver that sees the bit sees the last send's version and value.
-        sh_->state.fetch_or(detail::kClosedBit, std::memory_order_release);
+        sh_->state.fetch_or(detail::watch::kClosedBit, std::memory_order_release);
         sh_->changed.notify_waiters();
         std::exchange(sh_, nullptr)->release();
     }
 
-    detail::Shared<T>* sh_;
+    detail::watch::Shared<T>* sh_;
 };
 
 /// The future of `Sender::closed` (see there). Movable until first polled.
@@ -514,8 +519,8 @@ class Sender<T>::ClosedFuture {
 
   private:
     friend class Sender<T>;
-    explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
-    detail::Shared<T>* sh_;  // the Sender keeps it alive: keep the Sender while this lives
+    explicit ClosedFuture(detail::watch::Shared<T>* sh) noexcept : sh_(sh) {}
+    detail::watch::Shared<T>* sh_;  // the Sender keeps it alive: keep the Sender while this lives
     std::optional<Notified> notified_;
     [[no_unique_address]] PinCheck pin_;
 };
@@ -532,7 +537,7 @@ class Sender<T>::ClosedFuture {
 /// ```
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel(T initial) {
-    auto* sh = new detail::Shared<T>(std::move(initial));
+    auto* sh = new detail::watch::Shared<T>(std::move(initial));
     return {Sender<T>(sh), Receiver<T>(sh, 0)};
 }
 
