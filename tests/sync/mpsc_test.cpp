@@ -378,11 +378,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         auto& rx = ch_tx.second;
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(7).ok()); });
         auto f = rx.recv();
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(f.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(f, a).is_pending());
         CountingWaker b;
         EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker: a sends 7
         EXPECT_TRUE(a.hook_ran);
@@ -395,11 +391,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         EXPECT_TRUE(tx.try_send(1).ok());
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
         auto s = tx.send(3);
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(s.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(s, a).is_pending());
         CountingWaker b;
         EXPECT_FALSE(poll_output(s, b).has_value());
         EXPECT_TRUE(a.hook_ran);
@@ -415,11 +407,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
         CountingWaker b;  // before r: the pending r keeps b's waker until it is dropped
         auto r = tx.reserve();
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(r.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(r, a).is_pending());
         EXPECT_FALSE(poll_output(r, b).has_value());
         EXPECT_TRUE(a.hook_ran);
     }

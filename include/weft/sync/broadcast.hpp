@@ -21,7 +21,7 @@
 #include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
-#include "weft/sync/send_result.hpp"  // SendStatus
+#include "weft/sync/send_result.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
@@ -135,53 +135,33 @@ class [[nodiscard]] RecvResult {
     };
 };
 
-/// The outcome of `Sender::send` (Tokio's `Result<usize, SendError<T>>`): on success, how many
-/// receivers the value was sent to; on failure (no receiver at all) the value, handed back.
+/// The outcome of `Sender::send` (Tokio's `Result<usize, SendError<T>>`): a `SendResult<T>`
+/// (`ok()`, or `is_closed()` with the value handed back) that also says, on success, how many
+/// receivers the value was sent to.
+///
+/// Why a type of its own: only a broadcast send has something to say on success (the count);
+/// every other send succeeds with nothing, and giving `SendResult<T>` a count that means
+/// nothing for them would blur it. Being a `SendResult<T>`, it reads as one and converts to
+/// one.
 ///
 /// ```cpp
 /// if (auto r = tx.send(event); r) std::printf("to %zu receivers\n", r.receiver_count());
 /// else keep(std::move(r).into_value());  // nobody is subscribed
 /// ```
 template <class T>
-class [[nodiscard]] SendResult {
+class [[nodiscard]] CountedSendResult : public SendResult<T> {
   public:
     /// A send delivered to `receivers` receivers.
-    explicit SendResult(std::size_t receivers) noexcept : receivers_(receivers) {}
-    /// A failed send (`status` must be `SendStatus::Closed`), holding the value back.
-    SendResult(SendStatus status, T value) : status_(status) {
-        assert(status == SendStatus::Closed);
-        std::construct_at(&value_, std::move(value));
-    }
-    SendResult(SendResult&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
-        : status_(o.status_), receivers_(o.receivers_) {
-        if (!ok()) std::construct_at(&value_, std::move(o.value_));
-    }
-    SendResult& operator=(SendResult&&) = delete;
-    ~SendResult() {
-        if (!ok()) std::destroy_at(&value_);
-    }
+    explicit CountedSendResult(std::size_t receivers) noexcept : receivers_(receivers) {}
+    /// A send that found no receiver, holding the value back.
+    explicit CountedSendResult(T value) : SendResult<T>(SendStatus::Closed, std::move(value)) {}
+    CountedSendResult(CountedSendResult&&) = default;
 
-    /// Whether the value went into the channel.
-    bool ok() const noexcept { return status_ == SendStatus::Sent; }
-    explicit operator bool() const noexcept { return ok(); }
-    SendStatus status() const noexcept { return status_; }
-    /// No receiver existed: the value was not sent.
-    bool is_closed() const noexcept { return status_ == SendStatus::Closed; }
     /// How many receivers will see the value (0 when it was not sent).
     std::size_t receiver_count() const noexcept { return receivers_; }
 
-    /// The value that was not sent (only when `!ok()`).
-    T into_value() && {
-        assert(!ok());
-        return std::move(value_);
-    }
-
   private:
-    SendStatus status_ = SendStatus::Sent;
     std::size_t receivers_ = 0;
-    union {
-        T value_;  // alive when status_ != Sent
-    };
 };
 
 template <class T>
@@ -195,10 +175,7 @@ namespace weft::detail::broadcast {
 
 // A receiver's task waiting for the value at `pos`: a node inside its RecvFuture (pinned once
 // polled), so waiting allocates nothing. Every field is guarded by the channel's `mu`.
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
-    Waker waker;
+struct Waiter : weft::detail::WaiterNode<Waiter> {
     std::uint64_t pos = 0;  // the position it waits for (the tail when it was linked)
     bool queued = false;    // in the channel's waiter list
 };
@@ -570,7 +547,7 @@ class Sender {
     /// auto r = tx.send(42);
     /// if (!r) { /* nobody is subscribed: std::move(r).into_value() */ }
     /// ```
-    SendResult<T> send(T value) const {
+    CountedSendResult<T> send(T value) const {
         detail::broadcast::Shared<T>& s = *sh_;
         std::optional<T> old;  // the value overwritten: destroyed after the locks are released
         typename detail::broadcast::Shared<T>::WakeBatch batch;
@@ -583,7 +560,7 @@ class Sender {
             std::unique_lock wr(slot.lock);  // waits for receivers copying the old value
             {
                 std::lock_guard lk(s.mu);
-                if (s.rx_cnt == 0) return SendResult<T>(SendStatus::Closed, std::move(value));
+                if (s.rx_cnt == 0) return CountedSendResult<T>(std::move(value));
                 if (s.tail.load(std::memory_order_relaxed) != pos) continue;  // taken: again
                 receivers = s.rx_cnt;
                 slot.pos = pos;
@@ -597,7 +574,7 @@ class Sender {
             break;
         }
         s.wake(batch, n, pos);  // after both locks are released
-        return SendResult<T>(receivers);
+        return CountedSendResult<T>(receivers);
     }
 
     /// A new receiver that sees every value sent from now on (Tokio's `subscribe`).
@@ -628,17 +605,10 @@ class Sender {
         using Output = void;
         ClosedFuture(ClosedFuture&&) = default;
         Poll<void> poll(Context& cx) {
-            for (;;) {
-                // The Notified first, then the check: a last receiver going after the check
-                // completes it.
-                if (!notified_) notified_.emplace(sh_->rx_gone.notified());
-                {
-                    std::lock_guard lk(sh_->mu);
-                    if (sh_->rx_cnt == 0) return Ready;
-                }
-                if (notified_->poll(cx).is_pending()) return Pending;
-                notified_.reset();
-            }
+            return weft::detail::poll_condition(sh_->rx_gone, notified_, cx, [&] {
+                std::lock_guard lk(sh_->mu);
+                return sh_->rx_cnt == 0;
+            });
         }
 
       private:

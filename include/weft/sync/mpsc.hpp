@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>  // std::lock_guard
 #include <optional>
 #include <stdexcept>
@@ -33,10 +34,7 @@ namespace weft::detail::mpsc {
 // A sender waiting for capacity: a node inside its send (or reserve) future, which is pinned
 // once polled, so the channel can link it without allocating. It wants `want` slots (1, or n
 // for `reserve_many`) and collects them one by one, in queue order, as receives free them.
-struct SendWaiter {
-    SendWaiter* next = nullptr;
-    SendWaiter* prev = nullptr;
-    Waker waker;
+struct SendWaiter : weft::detail::WaiterNode<SendWaiter> {
     std::size_t want = 1;  // slots wanted
     std::size_t got = 0;   // slots handed to it so far (guarded by the channel's lock)
     bool queued = false;   // in the channel's waiter list (guarded by the channel's lock)
@@ -286,13 +284,7 @@ class ClosedFuture {
     ClosedFuture(ClosedFuture&&) = default;
 
     Poll<void> poll(Context& cx) {
-        for (;;) {
-            // The Notified first, then the check: a close after the check completes it.
-            if (!notified_) notified_.emplace(ch_->closed_notify.notified());
-            if (ch_->is_closed()) return Ready;
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();
-        }
+        return poll_condition(ch_->closed_notify, notified_, cx, [&] { return ch_->is_closed(); });
     }
 
   private:
@@ -1014,15 +1006,8 @@ class Receiver {
     /// As a `Stream`: the values, until the end of the channel.
     using Item = T;
 
-    Receiver(Receiver&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
-    Receiver& operator=(Receiver&& o) noexcept {
-        if (this != &o) {
-            drop();
-            ch_ = std::exchange(o.ch_, nullptr);
-        }
-        return *this;
-    }
-    ~Receiver() { drop(); }
+    Receiver(Receiver&&) noexcept = default;
+    Receiver& operator=(Receiver&&) noexcept = default;
 
     /// The future of `recv`.
     class RecvFuture {
@@ -1207,47 +1192,52 @@ class Receiver {
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
     explicit Receiver(detail::mpsc::Chan<T>* ch) noexcept : ch_(ch) {}
 
-    void drop() noexcept {
-        if (ch_ == nullptr) return;
-        detail::mpsc::Chan<T>* ch = std::exchange(ch_, nullptr);
-        std::vector<Waker> ws;
-        std::deque<T> values;
-        Waker own;  // the waker this receiver registered: released now, not with the channel
-        bool notify, free_now = false;
-        {
-            std::lock_guard lock(ch->mu);
-            ws = ch->close_senders();
-            values.swap(ch->buf);  // destroyed below, outside the lock
-            own = std::move(ch->rx_waker);
-            ch->rx_alive = false;
-            // A sender may be waiting in closed(): notify it after unlocking, holding a weak
-            // count meanwhile so that the last sender going cannot free the channel under us.
-            // With no sender left nobody can be waiting, and the channel goes now.
-            notify = ch->senders != 0;
-            if (notify) {
-                ++ch->weak;
-            } else {
-                free_now = ch->unreferenced();  // weak senders may keep the memory
-            }
-        }
-        for (auto& w : ws)
-            std::move(w).wake();
+    // What a receiver's going does (the `ch_` handle's deleter): closes the channel, drops the
+    // buffered values and frees the channel if nothing else holds it.
+    struct Drop {
+        void operator()(detail::mpsc::Chan<T>* ch) const noexcept;
+    };
+
+    std::unique_ptr<detail::mpsc::Chan<T>, Drop> ch_;
+};
+
+template <class T>
+void Receiver<T>::Drop::operator()(detail::mpsc::Chan<T>* ch) const noexcept {
+    std::vector<Waker> ws;
+    std::deque<T> values;
+    Waker own;  // the waker this receiver registered: released now, not with the channel
+    bool notify, free_now = false;
+    {
+        std::lock_guard lock(ch->mu);
+        ws = ch->close_senders();
+        values.swap(ch->buf);  // destroyed below, outside the lock
+        own = std::move(ch->rx_waker);
+        ch->rx_alive = false;
+        // A sender may be waiting in closed(): notify it after unlocking, holding a weak
+        // count meanwhile so that the last sender going cannot free the channel under us.
+        // With no sender left nobody can be waiting, and the channel goes now.
+        notify = ch->senders != 0;
         if (notify) {
-            ch->closed_notify.notify_waiters();
-            bool free_it;
-            {
-                std::lock_guard lock(ch->mu);
-                --ch->weak;
-                free_it = ch->unreferenced();
-            }
-            if (free_it) delete ch;
-        } else if (free_now) {
-            delete ch;
+            ++ch->weak;
+        } else {
+            free_now = ch->unreferenced();  // weak senders may keep the memory
         }
     }
-
-    detail::mpsc::Chan<T>* ch_;
-};
+    for (auto& w : ws)
+        std::move(w).wake();
+    if (notify) {
+        ch->closed_notify.notify_waiters();
+        bool free_it;
+        {
+            std::lock_guard lock(ch->mu);
+            --ch->weak;
+            free_it = ch->unreferenced();
+        }
+        if (free_it) delete ch;
+    } else if (free_now) {
+        delete ch;
+    }
+}
 
 /// Creates a bounded channel holding at most `capacity` values (at least 1): senders wait
 /// when it is full. Tokio's `mpsc::channel`.

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>  // std::unique_lock
 #include <optional>
 #include <shared_mutex>
@@ -259,23 +260,16 @@ class Receiver<T>::ChangedFuture {
     Poll<bool> poll(Context& cx) {
         pin_.pin();
         detail::watch::Shared<T>& sh = *rx_->sh_;
-        for (;;) {
-            // The Notified first, then the check: a send after the check completes it.
-            if (!notified_) notified_.emplace(sh.changed.notified());
+        return weft::detail::poll_condition(sh.changed, notified_, cx, [&]() -> Poll<bool> {
             const std::uint64_t state = sh.state.load(std::memory_order_acquire);
             const std::uint64_t version = state & ~detail::watch::kClosedBit;
             if (version != rx_->seen_) {
                 rx_->seen_ = version;
-                notified_.reset();
                 return true;
             }
-            if ((state & detail::watch::kClosedBit) != 0) {
-                notified_.reset();
-                return false;
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();  // something happened: look again with a fresh Notified
-        }
+            if ((state & detail::watch::kClosedBit) != 0) return false;
+            return Pending;
+        });
     }
 
   private:
@@ -299,9 +293,7 @@ class Receiver<T>::WaitFor {
     Poll<Output> poll(Context& cx) {
         pin_.pin();
         detail::watch::Shared<T>& sh = *rx_->sh_;
-        for (;;) {
-            // The Notified first, then the check: a send after the check completes it.
-            if (!notified_) notified_.emplace(sh.changed.notified());
+        return weft::detail::poll_condition(sh.changed, notified_, cx, [&]() -> Poll<Output> {
             std::uint64_t state;
             {
                 // The version is bumped under the write lock, so under the read lock it names
@@ -313,19 +305,13 @@ class Receiver<T>::WaitFor {
                 if (first_ || changed) {
                     first_ = false;
                     rx_->seen_ = version;  // seen once pred has been given it
-                    if (pred_(std::as_const(sh.value))) {
-                        notified_.reset();
+                    if (pred_(std::as_const(sh.value)))
                         return Output(Ref<T>(std::move(rd), sh.value, changed));
-                    }
                 }
             }
-            if ((state & detail::watch::kClosedBit) != 0) {  // pred was false for the last value
-                notified_.reset();
-                return Output();
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();  // something happened: look again with a fresh Notified
-        }
+            if ((state & detail::watch::kClosedBit) != 0) return Output();  // pred was false
+            return Pending;
+        });
     }
 
   private:
@@ -351,15 +337,8 @@ class Sender {
   public:
     class ClosedFuture;
 
-    Sender(Sender&& o) noexcept : sh_(std::exchange(o.sh_, nullptr)) {}
-    Sender& operator=(Sender&& o) noexcept {
-        if (this != &o) {
-            drop();
-            sh_ = std::exchange(o.sh_, nullptr);
-        }
-        return *this;
-    }
-    ~Sender() { drop(); }
+    Sender(Sender&&) noexcept = default;
+    Sender& operator=(Sender&&) noexcept = default;
 
     /// Replaces the value and wakes every waiting `changed()`, if there is at least one
     /// receiver; with none it fails, hands `value` back and leaves the channel alone (as
@@ -458,7 +437,7 @@ class Sender {
         sh_->rx_cnt.fetch_add(1, std::memory_order_acq_rel);
         sh_->refs.fetch_add(1, std::memory_order_relaxed);  // we hold a reference already
         std::shared_lock rd(sh_->lock);  // the version of the value now, not of one half sent
-        return Receiver<T>(sh_, sh_->version());
+        return Receiver<T>(sh_.get(), sh_->version());
     }
 
     /// Live receivers.
@@ -478,22 +457,23 @@ class Sender {
     /// ```cpp
     /// co_await weft::select(tx.closed(), produce(tx));  // stop producing when nobody watches
     /// ```
-    ClosedFuture closed() const noexcept { return ClosedFuture(sh_); }
+    ClosedFuture closed() const noexcept { return ClosedFuture(sh_.get()); }
 
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(U);
     explicit Sender(detail::watch::Shared<T>* sh) noexcept : sh_(sh) {}
 
-    void drop() noexcept {
-        if (sh_ == nullptr) return;
-        // release: a receiver that sees the bit sees the last send's version and value.
-        sh_->state.fetch_or(detail::watch::kClosedBit, std::memory_order_release);
-        sh_->changed.notify_waiters();
-        std::exchange(sh_, nullptr)->release();
-    }
-
-    detail::watch::Shared<T>* sh_;
+    // The sender's going (the `sh_` handle's deleter) closes the channel.
+    struct Drop {
+        void operator()(detail::watch::Shared<T>* sh) const noexcept {
+            // release: a receiver that sees the bit sees the last send's version and value.
+            sh->state.fetch_or(detail::watch::kClosedBit, std::memory_order_release);
+            sh->changed.notify_waiters();
+            sh->release();
+        }
+    };
+    std::unique_ptr<detail::watch::Shared<T>, Drop> sh_;
 };
 
 /// The future of `Sender::closed` (see there). Movable until first polled.
@@ -506,15 +486,9 @@ class Sender<T>::ClosedFuture {
 
     Poll<void> poll(Context& cx) {
         pin_.pin();
-        for (;;) {
-            if (!notified_) notified_.emplace(sh_->rx_gone.notified());  // before the check
-            if (sh_->rx_cnt.load(std::memory_order_acquire) == 0) {
-                notified_.reset();
-                return Ready;
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();
-        }
+        return weft::detail::poll_condition(sh_->rx_gone, notified_, cx, [&] {
+            return sh_->rx_cnt.load(std::memory_order_acquire) == 0;
+        });
     }
 
   private:
