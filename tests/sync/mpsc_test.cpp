@@ -14,6 +14,19 @@
 using namespace weft_test;
 namespace mpsc = weft::sync::mpsc;
 
+namespace {
+// `producers` tasks on `rt`, producer p sending (p, 0), (p, 1), ... (p, per_producer - 1).
+void spawn_producers(weft::Runtime& rt, const mpsc::Sender<std::pair<int, int>>& tx, int producers,
+                     int per_producer) {
+    for (int p = 0; p < producers; ++p) {
+        rt.spawn([p, tx, per_producer]() -> weft::Task<void> {
+              for (int i = 0; i < per_producer; ++i)
+                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
+          }).detach();
+    }
+}
+}  // namespace
+
 TEST(Mpsc, ValuesArriveInOrderAndTheStreamEndsWithTheLastSender) {
     auto tx_rx = mpsc::channel<int>(4);
     auto& tx = tx_rx.first;
@@ -172,12 +185,7 @@ TEST(Mpsc, StressManyProducersAcrossWorkers) {
     auto tx_rx = mpsc::channel<std::pair<int, int>>(16);
     auto& tx = tx_rx.first;
     auto& rx = tx_rx.second;
-    for (int p = 0; p < kProducers; ++p) {
-        rt.spawn([p, tx]() -> weft::Task<void> {
-              for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
-          }).detach();
-    }
+    spawn_producers(rt, tx, kProducers, kPerProducer);
     std::thread outside([tx = std::move(tx)] {
         for (int i = 0; i < kPerProducer; ++i)
             EXPECT_TRUE(weft::block_on(tx.send({kProducers, i})).ok());
@@ -238,12 +246,7 @@ TEST(Mpsc, RecvManyStressAcrossWorkers) {
     auto tx_rx = mpsc::channel<std::pair<int, int>>(kCap);
     auto& tx = tx_rx.first;
     auto& rx = tx_rx.second;
-    for (int p = 0; p < kProducers; ++p) {
-        rt.spawn([p, tx]() -> weft::Task<void> {
-              for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
-          }).detach();
-    }
+    spawn_producers(rt, tx, kProducers, kPerProducer);
     auto next = rt.block_on([&]() -> weft::Task<std::vector<int>> {
         std::vector<int> n(kProducers, 0);
         std::vector<std::pair<int, int>> batch;
