@@ -10,7 +10,7 @@
 #include "weft/detail/task/spawn_on.hpp"
 #include "weft/io/error.hpp"
 
-namespace weft::fs::detail_fs {
+namespace weft::detail::fs_util {
 
 // The current runtime's spawner, or a std::logic_error naming `what`. Checked before anything
 // is moved into a blocking closure, so a refused call leaves its caller's state intact. The
@@ -70,4 +70,4 @@ class UniqueFd {
 // open(2) with O_CLOEXEC, retried on EINTR; throws std::system_error naming `what` and `p`.
 UniqueFd open_or_throw(const std::filesystem::path& p, int flags, unsigned mode, const char* what);
 
-}  // namespace weft::fs::detail_fs
+}  // namespace weft::detail::fs_util

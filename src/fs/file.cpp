@@ -190,7 +190,7 @@ Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
         if (!busy_) {
             if (!buf_.empty()) return buf_.copy_to(dst);
             if (dst.empty()) return std::size_t{0};
-            weft::detail::Spawner& s = detail_fs::blocking_spawner(kRead);
+            weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kRead);
             std::size_t want = std::min(dst.size(), max_buf_size_);
             buf_.prepare(want);
             start(s, [want](const FileFd& f, FileBuf b) {
@@ -201,7 +201,7 @@ Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
         if (p.is_pending()) return Pending;
         const FileOp& op = p.value();
         if (op.kind == Kind::Read) {
-            if (op.err != 0) detail_fs::throw_path_error(op.err, kRead, fd_->path);
+            if (op.err != 0) weft::detail::fs_util::throw_path_error(op.err, kRead, fd_->path);
             return buf_.copy_to(dst);  // 0: end of file
         }
         absorb(op);
@@ -210,12 +210,13 @@ Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
 
 Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) {
     if (last_write_err_ != 0) {
-        detail_fs::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite,
+                                                fd_->path);
     }
     for (;;) {
         if (!busy_) {
             if (src.empty()) return std::size_t{0};
-            weft::detail::Spawner& s = detail_fs::blocking_spawner(kWrite);
+            weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kWrite);
             std::size_t unread = buf_.discard_read();
             std::size_t n = buf_.copy_from(src, max_buf_size_);
             start(s, [unread](const FileFd& f, FileBuf b) {
@@ -227,7 +228,7 @@ Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) 
         if (p.is_pending()) return Pending;
         const FileOp& op = p.value();
         if (op.kind == Kind::Write && op.err != 0) {
-            detail_fs::throw_path_error(op.err, kWrite, fd_->path);
+            weft::detail::fs_util::throw_path_error(op.err, kWrite, fd_->path);
         }
         absorb(op);
     }
@@ -235,14 +236,15 @@ Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) 
 
 Poll<void> File::poll_flush(Context& cx) {
     if (last_write_err_ != 0) {
-        detail_fs::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite,
+                                                fd_->path);
     }
     while (busy_) {
         Poll<FileOp> p = poll_op(cx);
         if (p.is_pending()) return Pending;
         const FileOp& op = p.value();
         if (op.kind == Kind::Write && op.err != 0) {
-            detail_fs::throw_path_error(op.err, kWrite, fd_->path);
+            weft::detail::fs_util::throw_path_error(op.err, kWrite, fd_->path);
         }
         absorb(op);
     }
@@ -252,7 +254,7 @@ Poll<void> File::poll_flush(Context& cx) {
 Poll<std::uint64_t> File::poll_seek(Context& cx, SeekFrom pos, bool& started) {
     if (!started) {
         if (poll_complete_inflight(cx).is_pending()) return Pending;
-        weft::detail::Spawner& s = detail_fs::blocking_spawner(kSeek);
+        weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kSeek);
         std::size_t unread = buf_.discard_read();
         start(s, [pos, unread](const FileFd& f, FileBuf b) {
             return blocking_seek(f, std::move(b), pos, unread);
@@ -264,7 +266,7 @@ Poll<std::uint64_t> File::poll_seek(Context& cx, SeekFrom pos, bool& started) {
         if (p.is_pending()) return Pending;
         const FileOp& op = p.value();
         if (op.kind == Kind::Seek) {
-            if (op.err != 0) detail_fs::throw_path_error(op.err, kSeek, fd_->path);
+            if (op.err != 0) weft::detail::fs_util::throw_path_error(op.err, kSeek, fd_->path);
             pos_ = static_cast<std::uint64_t>(op.result);
             return pos_;
         }
@@ -283,7 +285,7 @@ Task<void> File::set_len(std::uint64_t size) {
     co_await inflight;
     // Through the state machine, not a side call: a set_len that steps the offset back must
     // not run beside another operation on this file, even when its awaiter is dropped.
-    weft::detail::Spawner& s = detail_fs::blocking_spawner(kSetLen);
+    weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kSetLen);
     std::size_t unread = buf_.discard_read();
     start(s, [size, unread](const FileFd& f, FileBuf b) {
         return blocking_set_len(f, std::move(b), size, unread);
@@ -293,7 +295,7 @@ Task<void> File::set_len(std::uint64_t size) {
     if (op.kind != Kind::SetLen) {
         absorb(op);  // only if two tasks use the file at once
     } else if (op.err != 0) {
-        detail_fs::throw_path_error(op.err, kSetLen, fd_->path);
+        weft::detail::fs_util::throw_path_error(op.err, kSetLen, fd_->path);
     }
 }
 
@@ -301,12 +303,12 @@ namespace {
 // fsync(2) or fdatasync(2) of `fd` on the blocking pool.
 JoinHandle<void> sync_on_pool(std::shared_ptr<FileFd> fd, bool data_only) {
     const char* what = data_only ? kSyncData : kSyncAll;
-    return detail_fs::run_blocking(what, [fd = std::move(fd), data_only, what] {
+    return weft::detail::fs_util::run_blocking(what, [fd = std::move(fd), data_only, what] {
         int r;
         do {
             r = data_only ? ::fdatasync(fd->fd) : ::fsync(fd->fd);
         } while (r < 0 && errno == EINTR);
-        if (r < 0) detail_fs::throw_path_error(errno, what, fd->path);
+        if (r < 0) weft::detail::fs_util::throw_path_error(errno, what, fd->path);
     });
 }
 }  // namespace
@@ -326,9 +328,10 @@ Task<void> File::sync_data() {
 Task<Metadata> File::metadata() {
     auto inflight = poll_fn([this](Context& cx) { return poll_complete_inflight(cx); });
     co_await inflight;
-    auto statting = detail_fs::run_blocking(kMetadata, [fd = fd_] {
+    auto statting = weft::detail::fs_util::run_blocking(kMetadata, [fd = fd_] {
         struct stat st;
-        if (::fstat(fd->fd, &st) != 0) detail_fs::throw_path_error(errno, kMetadata, fd->path);
+        if (::fstat(fd->fd, &st) != 0)
+            weft::detail::fs_util::throw_path_error(errno, kMetadata, fd->path);
         return Metadata(st);
     });
     co_return co_await statting;

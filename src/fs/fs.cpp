@@ -25,11 +25,9 @@
 #include "weft/fs/read.hpp"
 #include "weft/fs/write.hpp"
 
-namespace weft::fs {
-
 // ---- shared helpers ----
 
-namespace detail_fs {
+namespace weft::detail::fs_util {
 
 UniqueFd::~UniqueFd() {
     if (fd_ >= 0) ::close(fd_);
@@ -44,13 +42,15 @@ UniqueFd open_or_throw(const std::filesystem::path& p, int flags, unsigned mode,
     return UniqueFd(fd);
 }
 
-}  // namespace detail_fs
+}  // namespace weft::detail::fs_util
+
+namespace weft::fs {
 
 namespace {
 
-using detail_fs::run_blocking;
-using detail_fs::throw_path_error;
-using detail_fs::UniqueFd;
+using weft::detail::fs_util::run_blocking;
+using weft::detail::fs_util::throw_path_error;
+using weft::detail::fs_util::UniqueFd;
 
 // read(2) retried on EINTR; -1 with errno on failure.
 ssize_t read_some(int fd, void* buf, std::size_t n) {
@@ -67,7 +67,7 @@ ssize_t read_some(int fd, void* buf, std::size_t n) {
 // size 0, are read to their end all the same.
 template <class Container>
 Container read_whole(const std::filesystem::path& p, const char* what) {
-    UniqueFd fd = detail_fs::open_or_throw(p, O_RDONLY, 0, what);
+    UniqueFd fd = weft::detail::fs_util::open_or_throw(p, O_RDONLY, 0, what);
     struct stat st;
     std::size_t hint = 0;
     if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
@@ -136,8 +136,10 @@ Task<void> path_call(std::filesystem::path path, const char* what, Sys sys) {
 
 Task<void> write_owned(std::filesystem::path path, std::vector<std::byte> data) {
     auto writing = run_blocking(kWrite, [path = std::move(path), data = std::move(data)] {
-        UniqueFd fd = detail_fs::open_or_throw(path, O_WRONLY | O_CREAT | O_TRUNC, 0666, kWrite);
-        write_all_fd(fd.get(), data.data(), data.size(), detail_fs::describe(kWrite, path));
+        UniqueFd fd =
+            weft::detail::fs_util::open_or_throw(path, O_WRONLY | O_CREAT | O_TRUNC, 0666, kWrite);
+        write_all_fd(fd.get(), data.data(), data.size(),
+                     weft::detail::fs_util::describe(kWrite, path));
     });
     co_await writing;
 }
@@ -155,7 +157,7 @@ Task<Metadata> stat_call(std::filesystem::path path, const char* what, bool foll
 // Rust's fs::copy on Linux: contents by copy_file_range(2), falling back to read/write where
 // the kernel cannot (another file system before 5.3, special files), then the permissions.
 std::uint64_t copy_contents(const std::filesystem::path& from, const std::filesystem::path& to) {
-    std::string what = detail_fs::describe(kCopy, from, to);
+    std::string what = weft::detail::fs_util::describe(kCopy, from, to);
     auto fail = [&](int err) { weft::detail::throw_os_error(err, what); };
     int raw_in;
     do {
@@ -306,7 +308,7 @@ Task<void> remove_file(std::filesystem::path path) {
 Task<void> rename(std::filesystem::path from, std::filesystem::path to) {
     auto renaming = run_blocking(kRename, [from = std::move(from), to = std::move(to)] {
         if (::rename(from.c_str(), to.c_str()) != 0) {
-            weft::detail::throw_os_error(errno, detail_fs::describe(kRename, from, to));
+            weft::detail::throw_os_error(errno, weft::detail::fs_util::describe(kRename, from, to));
         }
     });
     co_await renaming;

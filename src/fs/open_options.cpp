@@ -42,16 +42,16 @@ Task<File> OpenOptions::open(std::filesystem::path path) const {
 
 Task<File> OpenOptions::open_as(OpenOptions opts, std::filesystem::path path, const char* what) {
     int flags = opts.flags();
-    if (flags < 0) detail_fs::throw_path_error(EINVAL, what, path);
+    if (flags < 0) weft::detail::fs_util::throw_path_error(EINVAL, what, path);
     flags |= opts.custom_flags_ & ~O_ACCMODE;
     unsigned mode = opts.mode_;
     // The result is a shared_ptr that closes the descriptor, so an open whose awaiter was
     // dropped closes what it opened.
     // (A named handle: GCC 12 destroys a capturing lambda temporary inside a throwing co_await
     // expression twice.)
-    auto opening =
-        detail_fs::run_blocking(what, [path = std::move(path), flags, mode, what]() mutable {
-            int raw = detail_fs::open_or_throw(path, flags, mode, what).release();
+    auto opening = weft::detail::fs_util::run_blocking(
+        what, [path = std::move(path), flags, mode, what]() mutable {
+            int raw = weft::detail::fs_util::open_or_throw(path, flags, mode, what).release();
             return std::make_shared<weft::detail::FileFd>(raw, std::move(path));
         });
     std::shared_ptr<weft::detail::FileFd> fd = co_await opening;

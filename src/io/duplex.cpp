@@ -10,13 +10,13 @@
 #include "weft/io/error.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::io {
+namespace weft::detail {
 
 // One direction: a ring buffer under a lock, with the reader's and the writer's waker.
 // Wakers are taken out under the lock and woken (or, when a poll replaces one, dropped) after
 // it, so a waker that runs code (or frees a task) never does so while the lock is held.
-struct detail_duplex::Pipe {
-    explicit Pipe(std::size_t max) : ring(std::max<std::size_t>(max, 1)) {}
+struct DuplexPipe {
+    explicit DuplexPipe(std::size_t max) : ring(std::max<std::size_t>(max, 1)) {}
     std::mutex mu;
     std::vector<std::byte> ring;
     std::size_t head = 0, len = 0;
@@ -25,7 +25,11 @@ struct detail_duplex::Pipe {
     Waker reader, writer;
 };
 
-using detail_duplex::Pipe;
+}  // namespace weft::detail
+
+namespace weft::io {
+
+using Pipe = weft::detail::DuplexPipe;
 
 std::pair<DuplexStream, DuplexStream> duplex(std::size_t max_buf_size) {
     auto a_to_b = std::make_shared<Pipe>(max_buf_size);

@@ -53,7 +53,7 @@
 
 #include "weft/io/error.hpp"
 
-namespace weft::signal::detail_signal {
+namespace weft::detail::signal_registry {
 
 namespace {
 
@@ -268,4 +268,4 @@ void forget_waker(Listener* l) noexcept {
     old = std::move(l->waker);
 }
 
-}  // namespace weft::signal::detail_signal
+}  // namespace weft::detail::signal_registry

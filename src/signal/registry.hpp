@@ -8,7 +8,7 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::signal::detail_signal {
+namespace weft::detail::signal_registry {
 
 /// One Signal's entry in its signal number's list of listeners.
 struct Listener {
@@ -41,4 +41,4 @@ Poll<bool> poll_listener(Listener* l, Context& cx);
 /// Drops the waker stored in `l`.
 void forget_waker(Listener* l) noexcept;
 
-}  // namespace weft::signal::detail_signal
+}  // namespace weft::detail::signal_registry

@@ -13,7 +13,7 @@
 
 namespace weft::signal {
 
-namespace ds = detail_signal;
+namespace ds = weft::detail::signal_registry;
 using weft::detail::Direction;
 using weft::detail::ReadyEvent;
 
@@ -82,19 +82,15 @@ void Signal::forget_waker() noexcept {
     src_.clear_waker(Direction::Read);
 }
 
-namespace detail_signal {
-
-Recv::~Recv() {
+RecvFuture::~RecvFuture() {
     if (waiting_) s_->forget_waker();
 }
 
-Poll<bool> Recv::poll(Context& cx) {
+Poll<bool> RecvFuture::poll(Context& cx) {
     Poll<bool> p = s_->poll_recv(cx);
     waiting_ = p.is_pending();
     return p;
 }
-
-}  // namespace detail_signal
 
 // ---- ctrl_c ----
 

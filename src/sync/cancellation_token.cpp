@@ -4,7 +4,7 @@
 
 namespace weft::sync {
 
-using detail_cancel::Node;
+using Node = weft::detail::CancelNode;
 
 void CancellationToken::cancel() const {
     // Depth-first over the tree, without recursion and without holding two locks at once.
@@ -43,14 +43,9 @@ CancellationToken CancellationToken::child_token() const {
 
 Poll<void> WaitForCancellation::poll(Context& cx) {
     pin_.pin();
-    for (;;) {
-        // The Notified first, then the check: a cancel between the two still completes it
-        // (notify_waiters completes every Notified created before it).
-        if (!wait_) wait_.emplace(node_->changed.notified());
-        if (node_->cancelled.load(std::memory_order_acquire)) return Ready;
-        if (wait_->poll(cx).is_pending()) return Pending;
-        wait_.reset();
-    }
+    return weft::detail::poll_condition(node_->changed, wait_, cx, [&] {
+        return node_->cancelled.load(std::memory_order_acquire);  // pairs with cancel's store
+    });
 }
 
 }  // namespace weft::sync

@@ -5,7 +5,7 @@
 
 namespace weft::sync {
 
-using detail_notify::Waiter;
+using Waiter = weft::detail::NotifyWaiter;
 using State = Waiter::State;
 
 Waker Notify::notify_one_locked(bool last) noexcept {

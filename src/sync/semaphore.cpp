@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "weft/detail/task/driving.hpp"
 #include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/task/driving.hpp"
 #include "weft/detail/task/spawner.hpp"
 
 namespace weft::sync {
@@ -49,12 +49,12 @@ void Semaphore::release(std::size_t n) noexcept {
     }
 }
 
-std::pair<std::optional<SemaphorePermit>, TryAcquireError> Semaphore::try_acquire(std::size_t n) {
+TryAcquireResult<SemaphorePermit> Semaphore::try_acquire(std::size_t n) {
     std::lock_guard lock(mu_);
-    if (closed_) return {std::nullopt, TryAcquireError::Closed};
-    if (!waiters_.empty() || permits_ < n) return {std::nullopt, TryAcquireError::NoPermits};
+    if (closed_) return TryAcquireError::Closed;
+    if (!waiters_.empty() || permits_ < n) return TryAcquireError::NoPermits;
     permits_ -= n;
-    return {SemaphorePermit(this, n), TryAcquireError::NoPermits};
+    return SemaphorePermit(this, n);
 }
 
 void Semaphore::add_permits(std::size_t n) {
@@ -100,12 +100,12 @@ std::size_t Semaphore::forget_permits(std::size_t n) {
     return take;
 }
 
-std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> Semaphore::try_acquire_owned(
-    std::shared_ptr<Semaphore> sem, std::size_t n) {
-    auto [permit, why] = sem->try_acquire(n);
-    if (!permit) return {std::nullopt, why};
-    permit->forget();  // its permits now belong to the owned permit
-    return {OwnedSemaphorePermit(std::move(sem), n), why};
+TryAcquireResult<OwnedSemaphorePermit> Semaphore::try_acquire_owned(std::shared_ptr<Semaphore> sem,
+                                                                    std::size_t n) {
+    TryAcquireResult<SemaphorePermit> r = sem->try_acquire(n);
+    if (!r) return r.error();
+    r->forget();  // its permits now belong to the owned permit
+    return OwnedSemaphorePermit(std::move(sem), n);
 }
 
 SemaphorePermit Semaphore::blocking_acquire(std::size_t n) {

@@ -57,16 +57,17 @@ struct CountingWaker {
     static constexpr weft::RawWakerVTable vtable{clone, wake, wake_by_ref, drop};
 };
 
-// Polls `f` once, by hand, with `w`'s waker.
-template <class F>
-auto poll_once(F& f, CountingWaker& w) {
+// Polls `f` once, by hand, with `w`'s waker (`w`: a CountingWaker, a DropHookWaker, anything
+// with `make()`).
+template <class F, class W>
+auto poll_once(F& f, W& w) {
     weft::Waker wk = w.make();
     weft::Context cx(wk);
     return f.poll(cx);
 }
 // As poll_once, as an optional: the output if `f` completed, empty while it is pending.
-template <class F>
-std::optional<weft::output_t<F>> poll_output(F& f, CountingWaker& w) {
+template <class F, class W>
+std::optional<weft::output_t<F>> poll_output(F& f, W& w) {
     auto p = poll_once(f, w);
     if (p.is_pending()) return std::nullopt;
     return std::move(p).value();
@@ -97,6 +98,28 @@ class TrackedValue {
 
   private:
     Lifetimes* l_;
+};
+
+// A copyable value holding an int that counts its live instances (`alive`, process-wide: reset
+// it at the start of a test) and catches a double destruction (`double_destroyed`), for the
+// channels' value-lifetime tests.
+struct LiveCounted {
+    static inline std::atomic<int> alive{0};
+    static inline std::atomic<int> double_destroyed{0};
+    static constexpr unsigned kLive = 0x600dcafe, kDead = 0xdeadbeef;
+
+    explicit LiveCounted(int x) : v(x) { alive++; }
+    LiveCounted(const LiveCounted& o) : v(o.v) { alive++; }
+    LiveCounted(LiveCounted&& o) noexcept : v(o.v) { alive++; }
+    LiveCounted& operator=(const LiveCounted&) = default;
+    LiveCounted& operator=(LiveCounted&&) noexcept = default;
+    ~LiveCounted() {
+        if (magic != kLive) double_destroyed++;
+        magic = kDead;
+        alive--;
+    }
+    int v;
+    unsigned magic = kLive;
 };
 
 // A future completed by the test, from any thread: `complete()` sets the value and wakes.

@@ -30,24 +30,7 @@ std::optional<T> val(broadcast::RecvResult<T> r) {
     return std::move(r).value();
 }
 
-// A copyable value that counts its live instances and catches a double destruction.
-struct Counted {
-    static inline std::atomic<int> alive{0};
-    static inline std::atomic<int> double_destroyed{0};
-    static constexpr unsigned kLive = 0x600dcafe, kDead = 0xdeadbeef;
-
-    explicit Counted(int x) : v(x) { alive++; }
-    Counted(const Counted& o) : v(o.v) { alive++; }
-    Counted(Counted&& o) noexcept : v(o.v) { alive++; }
-    Counted& operator=(const Counted&) = default;
-    ~Counted() {
-        if (magic != kLive) double_destroyed++;
-        magic = kDead;
-        alive--;
-    }
-    int v;
-    unsigned magic = kLive;
-};
+using Counted = LiveCounted;
 
 }  // namespace
 
@@ -466,11 +449,7 @@ TEST(Broadcast, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
     auto& rx = ch_tx.second;
     DropHookWaker a([&] { EXPECT_TRUE(tx.send(7).ok()); });
     auto f = rx.recv();
-    {
-        weft::Waker wa = a.make();
-        weft::Context cx(wa);
-        EXPECT_TRUE(f.poll(cx).is_pending());
-    }
+    EXPECT_TRUE(poll_once(f, a).is_pending());
     CountingWaker b;
     EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker, which sends 7
     EXPECT_TRUE(a.hook_ran);

@@ -19,30 +19,22 @@ using namespace std::chrono_literals;
 using weft::sync::CancellationToken;
 using weft::sync::WaitForCancellation;
 
-namespace {
-bool ready(WaitForCancellation& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    return f.poll(cx).is_ready();
-}
-}  // namespace
-
 TEST(CancellationToken, CancelWakesEveryWaiterAndLaterWaitsCompleteAtOnce) {
     CancellationToken t;
     CancellationToken copy = t;  // copies share the flag
     CountingWaker wa, wb;
     WaitForCancellation a = t.cancelled(), b = copy.cancelled();
-    EXPECT_FALSE(ready(a, wa));
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
     EXPECT_FALSE(t.is_cancelled());
     copy.cancel();
     EXPECT_TRUE(t.is_cancelled());
     EXPECT_EQ(wa.total_wakes(), 1);
     EXPECT_EQ(wb.total_wakes(), 1);
-    EXPECT_TRUE(ready(a, wa));
-    EXPECT_TRUE(ready(b, wb));
+    EXPECT_TRUE(poll_once(a, wa).is_ready());
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
     WaitForCancellation later = t.cancelled();
-    EXPECT_TRUE(ready(later, wa));
+    EXPECT_TRUE(poll_once(later, wa).is_ready());
     t.cancel();  // again: nothing
     EXPECT_TRUE(t.is_cancelled());
 }
@@ -52,7 +44,7 @@ TEST(CancellationToken, AFutureMadeBeforeTheCancelButNotPolledCompletes) {
     WaitForCancellation f = t.cancelled();
     t.cancel();
     CountingWaker w;
-    EXPECT_TRUE(ready(f, w));
+    EXPECT_TRUE(poll_once(f, w).is_ready());
 }
 
 TEST(CancellationToken, ChildrenFollowTheirParentButNotTheOtherWay) {
@@ -62,7 +54,7 @@ TEST(CancellationToken, ChildrenFollowTheirParentButNotTheOtherWay) {
     CancellationToken sibling = root.child_token();
     CountingWaker w;
     WaitForCancellation g = grandchild.cancelled();
-    EXPECT_FALSE(ready(g, w));
+    EXPECT_FALSE(poll_once(g, w).is_ready());
     sibling.cancel();  // a child's cancel stays below it
     EXPECT_FALSE(root.is_cancelled());
     EXPECT_FALSE(child.is_cancelled());
@@ -70,7 +62,7 @@ TEST(CancellationToken, ChildrenFollowTheirParentButNotTheOtherWay) {
     EXPECT_TRUE(child.is_cancelled());
     EXPECT_TRUE(grandchild.is_cancelled());
     EXPECT_EQ(w.total_wakes(), 1);
-    EXPECT_TRUE(ready(g, w));
+    EXPECT_TRUE(poll_once(g, w).is_ready());
     CancellationToken late = root.child_token();
     EXPECT_TRUE(late.is_cancelled()) << "a child of a cancelled token starts cancelled";
 }
@@ -170,14 +162,14 @@ TEST(CancellationToken, CancelledOwnedKeepsTheTokenItConsumed) {
     CountingWaker w;
     // The child token exists only inside the future: cancelling the parent still reaches it.
     WaitForCancellation f = parent.child_token().cancelled_owned();
-    EXPECT_FALSE(ready(f, w));
+    EXPECT_FALSE(poll_once(f, w).is_ready());
     CancellationToken t = parent;
     WaitForCancellation g = std::move(t).cancelled_owned();
-    EXPECT_FALSE(ready(g, w));
+    EXPECT_FALSE(poll_once(g, w).is_ready());
     parent.cancel();
     EXPECT_EQ(w.total_wakes(), 2);
-    EXPECT_TRUE(ready(f, w));
-    EXPECT_TRUE(ready(g, w));
+    EXPECT_TRUE(poll_once(f, w).is_ready());
+    EXPECT_TRUE(poll_once(g, w).is_ready());
 }
 
 namespace {

@@ -14,6 +14,19 @@
 using namespace weft_test;
 namespace mpsc = weft::sync::mpsc;
 
+namespace {
+// `producers` tasks on `rt`, producer p sending (p, 0), (p, 1), ... (p, per_producer - 1).
+void spawn_producers(weft::Runtime& rt, const mpsc::Sender<std::pair<int, int>>& tx, int producers,
+                     int per_producer) {
+    for (int p = 0; p < producers; ++p) {
+        rt.spawn([p, tx, per_producer]() -> weft::Task<void> {
+              for (int i = 0; i < per_producer; ++i)
+                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
+          }).detach();
+    }
+}
+}  // namespace
+
 TEST(Mpsc, ValuesArriveInOrderAndTheStreamEndsWithTheLastSender) {
     auto tx_rx = mpsc::channel<int>(4);
     auto& tx = tx_rx.first;
@@ -172,12 +185,7 @@ TEST(Mpsc, StressManyProducersAcrossWorkers) {
     auto tx_rx = mpsc::channel<std::pair<int, int>>(16);
     auto& tx = tx_rx.first;
     auto& rx = tx_rx.second;
-    for (int p = 0; p < kProducers; ++p) {
-        rt.spawn([p, tx]() -> weft::Task<void> {
-              for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
-          }).detach();
-    }
+    spawn_producers(rt, tx, kProducers, kPerProducer);
     std::thread outside([tx = std::move(tx)] {
         for (int i = 0; i < kPerProducer; ++i)
             EXPECT_TRUE(weft::block_on(tx.send({kProducers, i})).ok());
@@ -238,12 +246,7 @@ TEST(Mpsc, RecvManyStressAcrossWorkers) {
     auto tx_rx = mpsc::channel<std::pair<int, int>>(kCap);
     auto& tx = tx_rx.first;
     auto& rx = tx_rx.second;
-    for (int p = 0; p < kProducers; ++p) {
-        rt.spawn([p, tx]() -> weft::Task<void> {
-              for (int i = 0; i < kPerProducer; ++i)
-                  EXPECT_TRUE((co_await tx.send(std::make_pair(p, i))).ok());
-          }).detach();
-    }
+    spawn_producers(rt, tx, kProducers, kPerProducer);
     auto next = rt.block_on([&]() -> weft::Task<std::vector<int>> {
         std::vector<int> n(kProducers, 0);
         std::vector<std::pair<int, int>> batch;
@@ -378,11 +381,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         auto& rx = ch_tx.second;
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(7).ok()); });
         auto f = rx.recv();
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(f.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(f, a).is_pending());
         CountingWaker b;
         EXPECT_FALSE(poll_output(f, b).has_value());  // drops a's waker: a sends 7
         EXPECT_TRUE(a.hook_ran);
@@ -395,11 +394,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         EXPECT_TRUE(tx.try_send(1).ok());
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
         auto s = tx.send(3);
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(s.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(s, a).is_pending());
         CountingWaker b;
         EXPECT_FALSE(poll_output(s, b).has_value());
         EXPECT_TRUE(a.hook_ran);
@@ -415,11 +410,7 @@ TEST(Mpsc, AReplacedWakerIsDroppedOutsideTheChannelsLock) {
         DropHookWaker a([&] { EXPECT_TRUE(tx.try_send(2).is_full()); });
         CountingWaker b;  // before r: the pending r keeps b's waker until it is dropped
         auto r = tx.reserve();
-        {
-            weft::Waker wa = a.make();
-            weft::Context cx(wa);
-            EXPECT_TRUE(r.poll(cx).is_pending());
-        }
+        EXPECT_TRUE(poll_once(r, a).is_pending());
         EXPECT_FALSE(poll_output(r, b).has_value());
         EXPECT_TRUE(a.hook_ran);
     }

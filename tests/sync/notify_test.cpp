@@ -19,45 +19,36 @@ using namespace weft_test;
 using weft::sync::Notified;
 using weft::sync::Notify;
 
-namespace {
-// Polls `f` once with `w`'s waker.
-bool ready(Notified& f, CountingWaker& w) {
-    weft::Waker wk = w.make();
-    weft::Context cx(wk);
-    return f.poll(cx).is_ready();
-}
-}  // namespace
-
 TEST(Notify, NotifyOneWithNobodyWaitingStoresOnePermit) {
     Notify n;
     n.notify_one();
     n.notify_one();  // still one permit
     CountingWaker w;
     Notified a = n.notified();
-    EXPECT_TRUE(ready(a, w)) << "the permit completes the first notified() at once";
+    EXPECT_TRUE(poll_once(a, w).is_ready()) << "the permit completes the first notified() at once";
     Notified b = n.notified();
-    EXPECT_FALSE(ready(b, w)) << "only one permit is kept";
+    EXPECT_FALSE(poll_once(b, w).is_ready()) << "only one permit is kept";
     n.notify_one();
     EXPECT_EQ(w.total_wakes(), 1);
-    EXPECT_TRUE(ready(b, w));
+    EXPECT_TRUE(poll_once(b, w).is_ready());
 }
 
 TEST(Notify, NotifyOneWakesTheLongestWaitingFirst) {
     Notify n;
     CountingWaker wa, wb, wc;
     Notified a = n.notified(), b = n.notified(), c = n.notified();
-    EXPECT_FALSE(ready(b, wb));  // b waits first, then c, then a
-    EXPECT_FALSE(ready(c, wc));
-    EXPECT_FALSE(ready(a, wa));
+    EXPECT_FALSE(poll_once(b, wb).is_ready());  // b waits first, then c, then a
+    EXPECT_FALSE(poll_once(c, wc).is_ready());
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
     n.notify_one();
     EXPECT_EQ(wb.total_wakes(), 1);
     EXPECT_EQ(wc.total_wakes() + wa.total_wakes(), 0);
-    EXPECT_TRUE(ready(b, wb));
-    EXPECT_FALSE(ready(a, wa));
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
     n.notify_one();
     EXPECT_EQ(wc.total_wakes(), 1);
-    EXPECT_TRUE(ready(c, wc));
-    EXPECT_FALSE(ready(a, wa));
+    EXPECT_TRUE(poll_once(c, wc).is_ready());
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
 }
 
 TEST(Notify, NotifyWaitersWakesEveryWaiterAndStoresNoPermit) {
@@ -67,16 +58,16 @@ TEST(Notify, NotifyWaitersWakesEveryWaiterAndStoresNoPermit) {
     fs.reserve(ws.size());  // polled futures must not move
     for (auto& w : ws) {
         fs.emplace_back(n.notified());
-        EXPECT_FALSE(ready(*fs.back(), w));
+        EXPECT_FALSE(poll_once(*fs.back(), w).is_ready());
     }
     n.notify_waiters();
     for (std::size_t i = 0; i < ws.size(); ++i) {
         EXPECT_EQ(ws[i].total_wakes(), 1);
-        EXPECT_TRUE(ready(*fs[i], ws[i]));
+        EXPECT_TRUE(poll_once(*fs[i], ws[i]).is_ready());
     }
     CountingWaker late;
     Notified after = n.notified();
-    EXPECT_FALSE(ready(after, late)) << "notify_waiters stored a permit";
+    EXPECT_FALSE(poll_once(after, late).is_ready()) << "notify_waiters stored a permit";
 }
 
 TEST(Notify, AFutureCreatedBeforeNotifyWaitersCompletesEvenIfNotPolledYet) {
@@ -85,8 +76,8 @@ TEST(Notify, AFutureCreatedBeforeNotifyWaitersCompletesEvenIfNotPolledYet) {
     Notified before = n.notified();  // created, not polled: the "check, then await" window
     n.notify_waiters();
     Notified after = n.notified();
-    EXPECT_TRUE(ready(before, w));
-    EXPECT_FALSE(ready(after, w));
+    EXPECT_TRUE(poll_once(before, w).is_ready());
+    EXPECT_FALSE(poll_once(after, w).is_ready());
 }
 
 TEST(Notify, EnableRegistersBeforeTheFirstPoll) {
@@ -95,11 +86,11 @@ TEST(Notify, EnableRegistersBeforeTheFirstPoll) {
     Notified a = n.notified();
     a.enable();  // in the queue now, ahead of b
     Notified b = n.notified();
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
     n.notify_one();
     EXPECT_EQ(wb.total_wakes(), 0) << "the notification went to b, not the enabled a";
-    EXPECT_TRUE(ready(a, wa));
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_TRUE(poll_once(a, wa).is_ready());
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
 }
 
 TEST(Notify, ADroppedWaiterPassesANotifyOneOn) {
@@ -107,19 +98,19 @@ TEST(Notify, ADroppedWaiterPassesANotifyOneOn) {
     CountingWaker wa, wb;
     auto a = std::make_unique<Notified>(n.notified());
     Notified b = n.notified();
-    EXPECT_FALSE(ready(*a, wa));
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_FALSE(poll_once(*a, wa).is_ready());
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
     n.notify_one();  // picks a ...
     a.reset();       // ... which is dropped before it completes: b gets the notification
     EXPECT_EQ(wb.total_wakes(), 1);
-    EXPECT_TRUE(ready(b, wb));
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
     // With nobody else waiting, a dropped pick becomes the permit again.
     auto c = std::make_unique<Notified>(n.notified());
-    EXPECT_FALSE(ready(*c, wa));
+    EXPECT_FALSE(poll_once(*c, wa).is_ready());
     n.notify_one();
     c.reset();
     Notified d = n.notified();
-    EXPECT_TRUE(ready(d, wb));
+    EXPECT_TRUE(poll_once(d, wb).is_ready());
 }
 
 TEST(Notify, ADroppedWaiterLeavesTheQueue) {
@@ -127,14 +118,14 @@ TEST(Notify, ADroppedWaiterLeavesTheQueue) {
     CountingWaker wa, wb;
     {
         Notified a = n.notified();
-        EXPECT_FALSE(ready(a, wa));
+        EXPECT_FALSE(poll_once(a, wa).is_ready());
     }  // dropped while waiting
     EXPECT_EQ(wa.live(), 0) << "its waker was released";
     Notified b = n.notified();
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
     n.notify_one();
     EXPECT_EQ(wb.total_wakes(), 1) << "the dropped waiter took the notification";
-    EXPECT_TRUE(ready(b, wb));
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
 }
 
 TEST(Notify, PingPongAcrossWorkers) {
@@ -210,11 +201,7 @@ TEST(Notify, AReplacedWakerIsDroppedOutsideTheLock) {
     weft::sync::Notify n;
     DropHookWaker a([&] { n.notify_one(); });
     auto f = n.notified();
-    {
-        weft::Waker wa = a.make();
-        weft::Context cx(wa);
-        EXPECT_TRUE(f.poll(cx).is_pending());
-    }
+    EXPECT_TRUE(poll_once(f, a).is_pending());
     CountingWaker b;
     EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it notifies this waiter
     EXPECT_TRUE(a.hook_ran);
@@ -228,32 +215,32 @@ TEST(Notify, NotifyLastWakesTheNewestWaiterFirst) {
     Notify n;
     CountingWaker wa, wb, wc;
     Notified a = n.notified(), b = n.notified(), c = n.notified();
-    EXPECT_FALSE(ready(b, wb));  // b waits first, then c, then a
-    EXPECT_FALSE(ready(c, wc));
-    EXPECT_FALSE(ready(a, wa));
+    EXPECT_FALSE(poll_once(b, wb).is_ready());  // b waits first, then c, then a
+    EXPECT_FALSE(poll_once(c, wc).is_ready());
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
     n.notify_last();
     EXPECT_EQ(wa.total_wakes(), 1);
     EXPECT_EQ(wb.total_wakes() + wc.total_wakes(), 0);
-    EXPECT_TRUE(ready(a, wa));
-    EXPECT_FALSE(ready(b, wb));
+    EXPECT_TRUE(poll_once(a, wa).is_ready());
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
     n.notify_last();
     EXPECT_EQ(wc.total_wakes(), 1);
     EXPECT_EQ(wb.total_wakes(), 0);
-    EXPECT_TRUE(ready(c, wc));
+    EXPECT_TRUE(poll_once(c, wc).is_ready());
     // notify_one still takes the oldest; notify_last with nobody waiting stores one permit.
     Notified d = n.notified();
-    EXPECT_FALSE(ready(d, wa));
+    EXPECT_FALSE(poll_once(d, wa).is_ready());
     n.notify_one();
     EXPECT_EQ(wb.total_wakes(), 1);
-    EXPECT_TRUE(ready(b, wb));
-    EXPECT_FALSE(ready(d, wa));
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
+    EXPECT_FALSE(poll_once(d, wa).is_ready());
     n.notify_last();
-    EXPECT_TRUE(ready(d, wa));
+    EXPECT_TRUE(poll_once(d, wa).is_ready());
     n.notify_last();
     n.notify_last();
     Notified e = n.notified(), f = n.notified();
-    EXPECT_TRUE(ready(e, wa)) << "the stored permit";
-    EXPECT_FALSE(ready(f, wb)) << "only one permit is kept";
+    EXPECT_TRUE(poll_once(e, wa).is_ready()) << "the stored permit";
+    EXPECT_FALSE(poll_once(f, wb).is_ready()) << "only one permit is kept";
 }
 
 TEST(Notify, ADroppedWaiterPassesANotifyLastToTheNewestLeft) {
@@ -261,15 +248,15 @@ TEST(Notify, ADroppedWaiterPassesANotifyLastToTheNewestLeft) {
     CountingWaker wa, wb, wc;
     Notified a = n.notified(), b = n.notified();
     auto c = std::make_unique<Notified>(n.notified());
-    EXPECT_FALSE(ready(a, wa));
-    EXPECT_FALSE(ready(b, wb));
-    EXPECT_FALSE(ready(*c, wc));
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
+    EXPECT_FALSE(poll_once(b, wb).is_ready());
+    EXPECT_FALSE(poll_once(*c, wc).is_ready());
     n.notify_last();  // picks c ...
     c.reset();        // ... which is dropped before it completes: b, the newest left, gets it
     EXPECT_EQ(wb.total_wakes(), 1);
     EXPECT_EQ(wa.total_wakes(), 0);
-    EXPECT_TRUE(ready(b, wb));
-    EXPECT_FALSE(ready(a, wa));
+    EXPECT_TRUE(poll_once(b, wb).is_ready());
+    EXPECT_FALSE(poll_once(a, wa).is_ready());
 }
 
 // Waiters on 2 workers, notified only by notify_last from a plain thread: every notification

@@ -26,6 +26,14 @@ using weft::sync::SemaphorePermit;
 using weft::sync::TryAcquireError;
 using namespace std::chrono_literals;
 
+// A try_acquire's permit as an optional (empty on failure), so that a test can give it back
+// early with reset().
+template <class P>
+std::optional<P> permit_of(weft::sync::TryAcquireResult<P> r) {
+    if (!r) return std::nullopt;
+    return std::move(r).into_permit();
+}
+
 TEST(Semaphore, PermitsGoBackWhenDropped) {
     Semaphore s(3);
     CountingWaker w;
@@ -68,17 +76,19 @@ TEST(Semaphore, TryAcquireDoesNotJumpTheQueue) {
     CountingWaker w;
     Acquire big = s.acquire(2);  // takes the 1 there is and waits for 1 more
     EXPECT_FALSE(poll_output(big, w));
-    auto [p, why] = s.try_acquire(1);
+    auto p = s.try_acquire(1);
     EXPECT_FALSE(p);
-    EXPECT_EQ(why, TryAcquireError::NoPermits);
+    EXPECT_EQ(p.error(), TryAcquireError::NoPermits);
+    EXPECT_TRUE(p.is_no_permits());
+    EXPECT_FALSE(p.is_closed());
     s.add_permits(1);
     auto got = poll_output(big, w);
     EXPECT_TRUE(got);
-    auto [none, why2] = s.try_acquire(1);
+    auto none = s.try_acquire(1);
     EXPECT_FALSE(none);
-    EXPECT_EQ(why2, TryAcquireError::NoPermits);
+    EXPECT_EQ(none.error(), TryAcquireError::NoPermits);
     s.add_permits(1);
-    auto [one, unused] = s.try_acquire(1);
+    auto one = permit_of(s.try_acquire(1));
     EXPECT_TRUE(one);
 }
 
@@ -113,14 +123,15 @@ TEST(Semaphore, CloseFailsWaitersAndLaterAcquiresButNotHeldPermits) {
     EXPECT_THROW(poll_output(waiting, w), AcquireError);
     Acquire later = s.acquire(1);
     EXPECT_THROW(poll_output(later, w), AcquireError);
-    EXPECT_EQ(s.try_acquire(1).second, TryAcquireError::Closed);
+    EXPECT_EQ(s.try_acquire(1).error(), TryAcquireError::Closed);
+    EXPECT_TRUE(s.try_acquire(1).is_closed());
     p.reset();  // a held permit still goes back
     EXPECT_EQ(s.available_permits(), 1u);
 }
 
 TEST(Semaphore, ForgetKeepsPermitsOut) {
     Semaphore s(2);
-    auto [p, unused] = s.try_acquire(2);
+    auto p = permit_of(s.try_acquire(2));
     ASSERT_TRUE(p);
     p->forget();
     p.reset();
@@ -188,11 +199,7 @@ TEST(Semaphore, AReplacedWakerIsDroppedOutsideTheLock) {
     weft::sync::Semaphore sem(0);
     DropHookWaker a([&] { sem.add_permits(1); });
     auto f = sem.acquire(1);
-    {
-        weft::Waker wa = a.make();
-        weft::Context cx(wa);
-        EXPECT_TRUE(f.poll(cx).is_pending());
-    }
+    EXPECT_TRUE(poll_once(f, a).is_pending());
     CountingWaker b;
     EXPECT_TRUE(poll_once(f, b).is_pending());  // drops a's waker: it adds the permit
     EXPECT_TRUE(a.hook_ran);
@@ -208,7 +215,7 @@ TEST(Semaphore, ForgetPermitsTakesOnlyFreePermitsAndSaysHowMany) {
     Semaphore s(5);
     EXPECT_EQ(s.forget_permits(3), 3u);
     EXPECT_EQ(s.available_permits(), 2u);
-    auto [held, unused] = s.try_acquire(1);
+    auto held = permit_of(s.try_acquire(1));
     ASSERT_TRUE(held);
     EXPECT_EQ(s.forget_permits(10), 1u);  // only the free one; the held one is untouched
     EXPECT_EQ(s.available_permits(), 0u);
@@ -228,8 +235,8 @@ TEST(Semaphore, ForgetPermitsTakesOnlyFreePermitsAndSaysHowMany) {
 
 TEST(Semaphore, MergedPermitsGoBackTogether) {
     Semaphore s(6);
-    auto [a, e1] = s.try_acquire(1);
-    auto [b, e2] = s.try_acquire(2);
+    auto a = permit_of(s.try_acquire(1));
+    auto b = permit_of(s.try_acquire(2));
     ASSERT_TRUE(a && b);
     a->merge(std::move(*b));
     EXPECT_EQ(a->num_permits(), 3u);
@@ -237,7 +244,7 @@ TEST(Semaphore, MergedPermitsGoBackTogether) {
     b.reset();  // gives nothing back: its permits went to a
     EXPECT_EQ(s.available_permits(), 3u);
     // A forgotten permit merges as nothing; a moved-from one too.
-    auto [c, e3] = s.try_acquire(1);
+    auto c = permit_of(s.try_acquire(1));
     ASSERT_TRUE(c);
     c->forget();
     a->merge(std::move(*c));
@@ -246,7 +253,7 @@ TEST(Semaphore, MergedPermitsGoBackTogether) {
     EXPECT_EQ(a->num_permits(), 3u);
     // Permits of another semaphore, or the permit itself: refused, nothing changes.
     Semaphore other(1);
-    auto [o, e4] = other.try_acquire(1);
+    auto o = permit_of(other.try_acquire(1));
     ASSERT_TRUE(o);
     EXPECT_THROW(a->merge(std::move(*o)), std::invalid_argument);
     EXPECT_THROW(a->merge(std::move(*a)), std::invalid_argument);
@@ -261,16 +268,16 @@ TEST(Semaphore, MergedPermitsGoBackTogether) {
 TEST(Semaphore, TryAcquireOwnedKeepsTheSemaphoreAliveAndFailsAsTryAcquire) {
     auto s = std::make_shared<Semaphore>(3);
     {
-        auto [p, why] = Semaphore::try_acquire_owned(s);
+        auto p = permit_of(Semaphore::try_acquire_owned(s));
         ASSERT_TRUE(p);
         EXPECT_EQ(p->num_permits(), 1u);
         EXPECT_EQ(p->semaphore(), s);
-        auto [many, why2] = Semaphore::try_acquire_many_owned(s, 2);
+        auto many = permit_of(Semaphore::try_acquire_many_owned(s, 2));
         ASSERT_TRUE(many);
         EXPECT_EQ(s->available_permits(), 0u);
-        auto [none, no] = Semaphore::try_acquire_owned(s);
+        auto none = Semaphore::try_acquire_owned(s);
         EXPECT_FALSE(none);
-        EXPECT_EQ(no, TryAcquireError::NoPermits);
+        EXPECT_EQ(none.error(), TryAcquireError::NoPermits);
         std::weak_ptr<Semaphore> weak = s;
         s.reset();  // the permits keep it alive
         EXPECT_FALSE(weak.expired());
@@ -281,15 +288,15 @@ TEST(Semaphore, TryAcquireOwnedKeepsTheSemaphoreAliveAndFailsAsTryAcquire) {
     CountingWaker w;
     Acquire big = s->acquire(4);
     EXPECT_FALSE(poll_output(big, w));
-    EXPECT_EQ(Semaphore::try_acquire_owned(s).second, TryAcquireError::NoPermits);
+    EXPECT_EQ(Semaphore::try_acquire_owned(s).error(), TryAcquireError::NoPermits);
     s->close();
-    EXPECT_EQ(Semaphore::try_acquire_owned(s).second, TryAcquireError::Closed);
-    EXPECT_EQ(Semaphore::try_acquire_many_owned(s, 1).second, TryAcquireError::Closed);
+    EXPECT_EQ(Semaphore::try_acquire_owned(s).error(), TryAcquireError::Closed);
+    EXPECT_EQ(Semaphore::try_acquire_many_owned(s, 1).error(), TryAcquireError::Closed);
 }
 
 TEST(Semaphore, AnOwnedPermitSplitsAndMerges) {
     auto s = std::make_shared<Semaphore>(4);
-    auto [all, why] = Semaphore::try_acquire_owned(s, 4);
+    auto all = permit_of(Semaphore::try_acquire_owned(s, 4));
     ASSERT_TRUE(all);
     EXPECT_FALSE(all->split(5));  // more than it holds: nothing happens
     EXPECT_EQ(all->num_permits(), 4u);
@@ -310,7 +317,7 @@ TEST(Semaphore, AnOwnedPermitSplitsAndMerges) {
     EXPECT_EQ(all->num_permits(), 3u);
     EXPECT_EQ(two->num_permits(), 0u);
     auto other = std::make_shared<Semaphore>(1);
-    auto [o, w2] = Semaphore::try_acquire_owned(other);
+    auto o = permit_of(Semaphore::try_acquire_owned(other));
     ASSERT_TRUE(o);
     EXPECT_THROW(all->merge(std::move(*o)), std::invalid_argument);
     EXPECT_EQ(o->num_permits(), 1u);

@@ -31,25 +31,7 @@ std::optional<bool> changed_once(F& f, CountingWaker& w) {
     return p.value();
 }
 
-// A value that counts its live instances and catches a double destruction.
-struct Counted {
-    static inline std::atomic<int> alive{0};
-    static inline std::atomic<int> double_destroyed{0};
-    static constexpr unsigned kLive = 0x600dcafe, kDead = 0xdeadbeef;
-
-    explicit Counted(int x) : v(x) { alive++; }
-    Counted(const Counted& o) : v(o.v) { alive++; }
-    Counted(Counted&& o) noexcept : v(o.v) { alive++; }
-    Counted& operator=(const Counted&) = default;
-    Counted& operator=(Counted&&) noexcept = default;
-    ~Counted() {
-        if (magic != kLive) double_destroyed++;
-        magic = kDead;
-        alive--;
-    }
-    int v;
-    unsigned magic = kLive;
-};
+using Counted = LiveCounted;
 
 }  // namespace
 

@@ -17,9 +17,7 @@
 #include "weft/future/future.hpp"
 #include "weft/stream/stream.hpp"
 
-namespace weft::stream {
-
-namespace detail_unordered {
+namespace weft::detail::unordered {
 
 // Each future sits in an entry, and each entry in one of two lists: `idle` (its future is
 // waiting) or `notified` (it was woken, or never polled yet). poll_next polls only notified
@@ -89,7 +87,9 @@ struct Entry : EntryBase {
     std::optional<F> fut;  // pinned here; reset when done or when the set goes
 };
 
-}  // namespace detail_unordered
+}  // namespace weft::detail::unordered
+
+namespace weft::stream {
 
 /// A set of futures of one type, polled together in the task that polls the set, as a
 /// `Stream` of their outputs in the order they **finish** (futures' `FuturesUnordered`). It is
@@ -115,14 +115,14 @@ struct Entry : EntryBase {
 ///   from any thread.
 template <Future F>
 class FuturesUnordered {
-    using Entry = detail_unordered::Entry<F>;
-    using EntryBase = detail_unordered::EntryBase;
-    using Where = detail_unordered::Where;
+    using Entry = weft::detail::unordered::Entry<F>;
+    using EntryBase = weft::detail::unordered::EntryBase;
+    using Where = weft::detail::unordered::Where;
 
   public:
     using Item = value_or_monostate_t<output_t<F>>;
 
-    FuturesUnordered() : shared_(std::make_shared<detail_unordered::Shared>()) {}
+    FuturesUnordered() : shared_(std::make_shared<weft::detail::unordered::Shared>()) {}
     FuturesUnordered(FuturesUnordered&& o) noexcept
         : shared_(std::move(o.shared_)), len_(std::exchange(o.len_, 0)) {}
     FuturesUnordered& operator=(FuturesUnordered&&) = delete;
@@ -177,7 +177,7 @@ class FuturesUnordered {
         }
         for (EntryBase* e : all) {
             static_cast<Entry*>(e)->fut.reset();  // destroyed here, even if a waker lingers
-            detail_unordered::release(e);
+            weft::detail::unordered::release(e);
         }
         len_ = 0;
     }
@@ -194,7 +194,7 @@ class FuturesUnordered {
                 e->where = Where::Polling;
             }
             e->refs.fetch_add(1, std::memory_order_relaxed);
-            Waker entry_waker = Waker::from_raw({e, &detail_unordered::entry_waker_vtable});
+            Waker entry_waker = Waker::from_raw({e, &weft::detail::unordered::entry_waker_vtable});
             Context ecx(entry_waker);
             auto& fut = *static_cast<Entry*>(e)->fut;
             std::optional<Poll<output_t<F>>> p;
@@ -249,10 +249,10 @@ class FuturesUnordered {
         }
         static_cast<Entry*>(e)->fut.reset();
         --len_;
-        detail_unordered::release(e);
+        weft::detail::unordered::release(e);
     }
 
-    std::shared_ptr<detail_unordered::Shared> shared_;
+    std::shared_ptr<weft::detail::unordered::Shared> shared_;
     std::size_t len_ = 0;
 };
 

@@ -10,11 +10,11 @@
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 
-namespace weft::io {
-
-namespace detail_duplex {
-struct Pipe;
+namespace weft::detail {
+struct DuplexPipe;
 }
+
+namespace weft::io {
 
 /// One end of a `duplex` pair: what one end writes, the other reads (Tokio's
 /// `DuplexStream`). An `AsyncRead` and `AsyncWrite` like a socket, for testing protocol code
@@ -48,11 +48,12 @@ class DuplexStream {
 
   private:
     friend std::pair<DuplexStream, DuplexStream> duplex(std::size_t max_buf_size);
-    DuplexStream(std::shared_ptr<detail_duplex::Pipe> in, std::shared_ptr<detail_duplex::Pipe> out)
+    DuplexStream(std::shared_ptr<weft::detail::DuplexPipe> in,
+                 std::shared_ptr<weft::detail::DuplexPipe> out)
         : in_(std::move(in)), out_(std::move(out)) {}
     void close() noexcept;
-    std::shared_ptr<detail_duplex::Pipe> in_;   // read from here
-    std::shared_ptr<detail_duplex::Pipe> out_;  // write to here
+    std::shared_ptr<weft::detail::DuplexPipe> in_;   // read from here
+    std::shared_ptr<weft::detail::DuplexPipe> out_;  // write to here
 };
 
 /// Two connected `DuplexStream` ends, each direction buffering up to `max_buf_size` bytes

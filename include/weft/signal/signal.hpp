@@ -9,33 +9,34 @@
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 
+namespace weft::detail::signal_registry {
+// A listener's entry in the process-wide registry (src/signal/registry.hpp).
+struct Listener;
+}  // namespace weft::detail::signal_registry
+
 namespace weft::signal {
 
 class Signal;
 
-namespace detail_signal {
-// A listener's entry in the process-wide registry (src/signal/registry.hpp).
-struct Listener;
-
 /// The future of `Signal::recv`. It borrows the `Signal`: keep the `Signal` alive, and in
 /// place, while the future lives. Dropping it before it completes loses nothing: the delivery
 /// it was waiting for is seen by the next `recv`.
-class Recv {
+class RecvFuture {
   public:
     using Output = bool;
-    explicit Recv(Signal& s) noexcept : s_(&s) {}
-    Recv(Recv&& o) noexcept : s_(o.s_), waiting_(std::exchange(o.waiting_, false)) {}
-    Recv& operator=(Recv&&) = delete;
+    RecvFuture(RecvFuture&& o) noexcept : s_(o.s_), waiting_(std::exchange(o.waiting_, false)) {}
+    RecvFuture& operator=(RecvFuture&&) = delete;
     /// Forgets the waker a Pending poll stored, so a dropped receive does not keep its task
     /// referenced until the `Signal` goes.
-    ~Recv();
+    ~RecvFuture();
     Poll<bool> poll(Context& cx);
 
   private:
+    friend class Signal;
+    explicit RecvFuture(Signal& s) noexcept : s_(&s) {}
     Signal* s_;
     bool waiting_ = false;  // the last poll returned Pending
 };
-}  // namespace detail_signal
 
 /// A listener for one Unix signal: Tokio's `tokio::signal::unix::Signal`. Made by
 /// `weft::signal::signal(kind)`.
@@ -80,7 +81,7 @@ class Signal {
 
     /// The next delivery: `true`, or `false` once the listener's runtime has shut down.
     /// Cancel safe.
-    detail_signal::Recv recv() noexcept { return detail_signal::Recv(*this); }
+    RecvFuture recv() noexcept { return RecvFuture(*this); }
     /// One look: `true` if the signal was delivered since the last completed receive (or since
     /// the listener was made), `false` if its runtime has shut down, else Pending with cx's
     /// waker stored.
@@ -91,8 +92,9 @@ class Signal {
 
   private:
     friend Signal signal(SignalKind kind);
-    friend class detail_signal::Recv;
-    Signal(SignalKind kind, weft::detail::IoSource src, detail_signal::Listener* node) noexcept
+    friend class RecvFuture;
+    Signal(SignalKind kind, weft::detail::IoSource src,
+           weft::detail::signal_registry::Listener* node) noexcept
         : kind_(kind), src_(std::move(src)), node_(node) {}
     // Reads the listener's descriptor when the driver reports it readable, and turns what the
     // handler recorded into broadcasts; true once the runtime has shut down.
@@ -101,7 +103,7 @@ class Signal {
 
     SignalKind kind_;
     weft::detail::IoSource src_;  // a duplicate of the registry's eventfd (see docs/signal.md)
-    detail_signal::Listener* node_ = nullptr;
+    weft::detail::signal_registry::Listener* node_ = nullptr;
     bool closed_ = false;  // the runtime has shut down
 };
 

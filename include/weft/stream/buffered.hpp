@@ -13,15 +13,14 @@
 #include "weft/future/futures_unordered.hpp"
 #include "weft/stream/adaptor.hpp"
 
-namespace weft::stream {
+namespace weft::detail {
 
-namespace detail_buffered {
-// A future tagged with its position in the source.
+// A future tagged with its position in the source (stream::buffered).
 template <Future F>
-class Indexed {
+class IndexedFuture {
   public:
     using Output = std::pair<std::size_t, value_or_monostate_t<output_t<F>>>;
-    Indexed(F f, std::size_t i) : f_(std::move(f)), i_(i) {}
+    IndexedFuture(F f, std::size_t i) : f_(std::move(f)), i_(i) {}
     Poll<Output> poll(Context& cx) {
         if constexpr (std::is_void_v<output_t<F>>) {
             if (f_.poll(cx).is_pending()) return Pending;
@@ -37,7 +36,10 @@ class Indexed {
     F f_;
     std::size_t i_;
 };
-}  // namespace detail_buffered
+
+}  // namespace weft::detail
+
+namespace weft::stream {
 
 /// The outputs of the futures that `S` yields, with up to `n` of them running at once, in the
 /// order the source yielded them (Rust's `StreamExt::buffered`). Made by `buffered`. An output
@@ -58,7 +60,7 @@ class Buffered {
         detail::pull_while(
             s_, cx, [&] { return pushed_ - next_out_ < n_; },
             [&](Fut&& fut) {
-                set_.push(detail_buffered::Indexed<Fut>(std::move(fut), pushed_++));
+                set_.push(weft::detail::IndexedFuture<Fut>(std::move(fut), pushed_++));
                 done_.emplace_back();
             });
         for (;;) {
@@ -83,7 +85,7 @@ class Buffered {
     std::size_t n_;
     std::size_t pushed_ = 0, next_out_ = 0;
     std::deque<std::optional<Item>> done_;  // outputs from next_out_ on, once finished
-    FuturesUnordered<detail_buffered::Indexed<Fut>> set_;
+    FuturesUnordered<weft::detail::IndexedFuture<Fut>> set_;
 };
 
 /// Runs the futures of a stream of futures concurrently, at most `n` at once, and gives their

@@ -21,7 +21,7 @@
 #include "weft/detail/sync/waiter_list.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
-#include "weft/sync/send_result.hpp"  // SendStatus
+#include "weft/sync/send_result.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
@@ -135,53 +135,33 @@ class [[nodiscard]] RecvResult {
     };
 };
 
-/// The outcome of `Sender::send` (Tokio's `Result<usize, SendError<T>>`): on success, how many
-/// receivers the value was sent to; on failure (no receiver at all) the value, handed back.
+/// The outcome of `Sender::send` (Tokio's `Result<usize, SendError<T>>`): a `SendResult<T>`
+/// (`ok()`, or `is_closed()` with the value handed back) that also says, on success, how many
+/// receivers the value was sent to.
+///
+/// Why a type of its own: only a broadcast send has something to say on success (the count);
+/// every other send succeeds with nothing, and giving `SendResult<T>` a count that means
+/// nothing for them would blur it. Being a `SendResult<T>`, it reads as one and converts to
+/// one.
 ///
 /// ```cpp
 /// if (auto r = tx.send(event); r) std::printf("to %zu receivers\n", r.receiver_count());
 /// else keep(std::move(r).into_value());  // nobody is subscribed
 /// ```
 template <class T>
-class [[nodiscard]] SendResult {
+class [[nodiscard]] CountedSendResult : public SendResult<T> {
   public:
     /// A send delivered to `receivers` receivers.
-    explicit SendResult(std::size_t receivers) noexcept : receivers_(receivers) {}
-    /// A failed send (`status` must be `SendStatus::Closed`), holding the value back.
-    SendResult(SendStatus status, T value) : status_(status) {
-        assert(status == SendStatus::Closed);
-        std::construct_at(&value_, std::move(value));
-    }
-    SendResult(SendResult&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
-        : status_(o.status_), receivers_(o.receivers_) {
-        if (!ok()) std::construct_at(&value_, std::move(o.value_));
-    }
-    SendResult& operator=(SendResult&&) = delete;
-    ~SendResult() {
-        if (!ok()) std::destroy_at(&value_);
-    }
+    explicit CountedSendResult(std::size_t receivers) noexcept : receivers_(receivers) {}
+    /// A send that found no receiver, holding the value back.
+    explicit CountedSendResult(T value) : SendResult<T>(SendStatus::Closed, std::move(value)) {}
+    CountedSendResult(CountedSendResult&&) = default;
 
-    /// Whether the value went into the channel.
-    bool ok() const noexcept { return status_ == SendStatus::Sent; }
-    explicit operator bool() const noexcept { return ok(); }
-    SendStatus status() const noexcept { return status_; }
-    /// No receiver existed: the value was not sent.
-    bool is_closed() const noexcept { return status_ == SendStatus::Closed; }
     /// How many receivers will see the value (0 when it was not sent).
     std::size_t receiver_count() const noexcept { return receivers_; }
 
-    /// The value that was not sent (only when `!ok()`).
-    T into_value() && {
-        assert(!ok());
-        return std::move(value_);
-    }
-
   private:
-    SendStatus status_ = SendStatus::Sent;
     std::size_t receivers_ = 0;
-    union {
-        T value_;  // alive when status_ != Sent
-    };
 };
 
 template <class T>
@@ -189,14 +169,13 @@ class Sender;
 template <class T>
 class Receiver;
 
-namespace detail {
+}  // namespace weft::sync::broadcast
+
+namespace weft::detail::broadcast {
 
 // A receiver's task waiting for the value at `pos`: a node inside its RecvFuture (pinned once
 // polled), so waiting allocates nothing. Every field is guarded by the channel's `mu`.
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
-    Waker waker;
+struct Waiter : weft::detail::WaiterNode<Waiter> {
     std::uint64_t pos = 0;  // the position it waits for (the tail when it was linked)
     bool queued = false;    // in the channel's waiter list
 };
@@ -288,12 +267,14 @@ struct Shared {
     std::size_t tx_cnt = 1;  // under mu: live senders
     bool closed = false;     // under mu: every sender is gone
     weft::detail::WaiterList<Waiter> waiters;  // under mu; sorted by pos
-    Notify rx_gone;  // notify_waiters when rx_cnt drops to 0 (Sender::closed)
+    sync::Notify rx_gone;  // notify_waiters when rx_cnt drops to 0 (Sender::closed)
     // Senders + receivers: the memory goes with the last handle.
     std::atomic<std::size_t> refs{2};
 };
 
-}  // namespace detail
+}  // namespace weft::detail::broadcast
+
+namespace weft::sync::broadcast {
 
 /// The receiving half of a broadcast channel: a cursor into the channel's ring. Move-only;
 /// `resubscribe()` makes another receiver (starting at the newest position, as Tokio's).
@@ -392,17 +373,18 @@ class Receiver {
     friend class Sender<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
-    Receiver(detail::Shared<T>* sh, std::uint64_t next) noexcept : sh_(sh), next_(next) {}
+    Receiver(detail::broadcast::Shared<T>* sh, std::uint64_t next) noexcept
+        : sh_(sh), next_(next) {}
 
     // One attempt at a receive. With `w` (and `cx`), an empty channel links the waiter (sets
     // `registered`) and the result is `empty()`.
-    RecvResult<T> step(detail::Waiter* w, Context* cx, bool& registered) {
-        detail::Shared<T>& s = *sh_;
+    RecvResult<T> step(detail::broadcast::Waiter* w, Context* cx, bool& registered) {
+        detail::broadcast::Shared<T>& s = *sh_;
         // The waker a new registration replaces: dropped on return, after `mu` is released (a
         // waker's drop is user code and may re-enter this channel, issue 16).
         Waker replaced;
         for (;;) {
-            detail::Slot<T>& slot = s.slot(next_);
+            detail::broadcast::Slot<T>& slot = s.slot(next_);
             {
                 std::shared_lock rd(slot.lock);
                 if (slot.pos == next_) {
@@ -416,7 +398,7 @@ class Receiver {
                     // the last reader's reset comes after every other reader's copy) and move
                     // on.
                     struct Done {
-                        detail::Slot<T>& slot;
+                        detail::broadcast::Slot<T>& slot;
                         std::uint64_t& next;
                         ~Done() {
                             if (slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1)
@@ -455,7 +437,7 @@ class Receiver {
     }
 
     // Takes `w` out of the waiter list if it is there.
-    void forget(detail::Waiter& w) noexcept {
+    void forget(detail::broadcast::Waiter& w) noexcept {
         std::lock_guard lk(sh_->mu);
         if (w.queued) {
             sh_->waiters.remove(&w);
@@ -467,7 +449,7 @@ class Receiver {
     // are destroyed once the remaining receivers have read them.
     void drop() noexcept {
         if (sh_ == nullptr) return;
-        detail::Shared<T>& s = *sh_;
+        detail::broadcast::Shared<T>& s = *sh_;
         std::uint64_t until;
         bool last;
         {
@@ -481,7 +463,7 @@ class Receiver {
         if (until - from > s.capacity) from = until - s.capacity;  // the rest were overwritten
         // In order, like reads, so that `rem` stays non-increasing from new to old (len()).
         for (std::uint64_t p = from; p < until; ++p) {
-            detail::Slot<T>& slot = s.slot(p);
+            detail::broadcast::Slot<T>& slot = s.slot(p);
             std::shared_lock rd(slot.lock);
             if (slot.pos == p && slot.rem.fetch_sub(1, std::memory_order_acq_rel) == 1)
                 slot.val.reset();
@@ -489,7 +471,7 @@ class Receiver {
         std::exchange(sh_, nullptr)->release();
     }
 
-    detail::Shared<T>* sh_;
+    detail::broadcast::Shared<T>* sh_;
     std::uint64_t next_;  // the position to read next
 };
 
@@ -521,7 +503,7 @@ class Receiver<T>::RecvFuture {
     friend class Receiver<T>;
     explicit RecvFuture(Receiver* rx) noexcept : rx_(rx) {}
     Receiver* rx_;
-    detail::Waiter w_;
+    detail::broadcast::Waiter w_;
     bool registered_ = false;  // w_ may be linked (only this future's thread writes it)
     [[no_unique_address]] PinCheck pin_;
 };
@@ -565,20 +547,20 @@ class Sender {
     /// auto r = tx.send(42);
     /// if (!r) { /* nobody is subscribed: std::move(r).into_value() */ }
     /// ```
-    SendResult<T> send(T value) const {
-        detail::Shared<T>& s = *sh_;
+    CountedSendResult<T> send(T value) const {
+        detail::broadcast::Shared<T>& s = *sh_;
         std::optional<T> old;  // the value overwritten: destroyed after the locks are released
-        typename detail::Shared<T>::WakeBatch batch;
+        typename detail::broadcast::Shared<T>::WakeBatch batch;
         std::size_t n = 0;
         std::size_t receivers = 0;
         std::uint64_t pos;
         for (;;) {
             pos = s.tail.load(std::memory_order_relaxed);  // a guess, checked under mu
-            detail::Slot<T>& slot = s.slot(pos);
+            detail::broadcast::Slot<T>& slot = s.slot(pos);
             std::unique_lock wr(slot.lock);  // waits for receivers copying the old value
             {
                 std::lock_guard lk(s.mu);
-                if (s.rx_cnt == 0) return SendResult<T>(SendStatus::Closed, std::move(value));
+                if (s.rx_cnt == 0) return CountedSendResult<T>(std::move(value));
                 if (s.tail.load(std::memory_order_relaxed) != pos) continue;  // taken: again
                 receivers = s.rx_cnt;
                 slot.pos = pos;
@@ -592,7 +574,7 @@ class Sender {
             break;
         }
         s.wake(batch, n, pos);  // after both locks are released
-        return SendResult<T>(receivers);
+        return CountedSendResult<T>(receivers);
     }
 
     /// A new receiver that sees every value sent from now on (Tokio's `subscribe`).
@@ -623,23 +605,16 @@ class Sender {
         using Output = void;
         ClosedFuture(ClosedFuture&&) = default;
         Poll<void> poll(Context& cx) {
-            for (;;) {
-                // The Notified first, then the check: a last receiver going after the check
-                // completes it.
-                if (!notified_) notified_.emplace(sh_->rx_gone.notified());
-                {
-                    std::lock_guard lk(sh_->mu);
-                    if (sh_->rx_cnt == 0) return Ready;
-                }
-                if (notified_->poll(cx).is_pending()) return Pending;
-                notified_.reset();
-            }
+            return weft::detail::poll_condition(sh_->rx_gone, notified_, cx, [&] {
+                std::lock_guard lk(sh_->mu);
+                return sh_->rx_cnt == 0;
+            });
         }
 
       private:
         friend class Sender;
-        explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
-        detail::Shared<T>* sh_;
+        explicit ClosedFuture(detail::broadcast::Shared<T>* sh) noexcept : sh_(sh) {}
+        detail::broadcast::Shared<T>* sh_;
         std::optional<Notified> notified_;
     };
 
@@ -664,7 +639,7 @@ class Sender {
     /// assert(tx.len() == 1);  // rx has not read it
     /// ```
     std::size_t len() const {
-        detail::Shared<T>& s = *sh_;
+        detail::broadcast::Shared<T>& s = *sh_;
         std::lock_guard lk(s.mu);
         const std::uint64_t tail = s.tail.load(std::memory_order_relaxed);
         const std::uint64_t kept = tail < s.capacity ? tail : s.capacity;
@@ -688,26 +663,26 @@ class Sender {
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
-    explicit Sender(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+    explicit Sender(detail::broadcast::Shared<T>* sh) noexcept : sh_(sh) {}
 
     void drop() noexcept {
         if (sh_ == nullptr) return;
-        detail::Shared<T>& s = *sh_;
-        typename detail::Shared<T>::WakeBatch batch;
+        detail::broadcast::Shared<T>& s = *sh_;
+        typename detail::broadcast::Shared<T>::WakeBatch batch;
         std::size_t n = 0;
         {
             std::lock_guard lk(s.mu);
             if (--s.tx_cnt == 0) {
                 s.closed = true;
-                n = s.take_waiters(batch, detail::kNoPos);
+                n = s.take_waiters(batch, detail::broadcast::kNoPos);
             }
         }
         // Our reference keeps the channel alive while we wake (receivers may go meanwhile).
-        s.wake(batch, n, detail::kNoPos);
+        s.wake(batch, n, detail::broadcast::kNoPos);
         std::exchange(sh_, nullptr)->release();
     }
 
-    detail::Shared<T>* sh_;
+    detail::broadcast::Shared<T>* sh_;
 };
 
 /// Creates a broadcast channel keeping the last `capacity` values (Tokio's
@@ -735,7 +710,8 @@ std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
                   "broadcast: a send moves T into the ring after committing; it must not throw");
     constexpr std::size_t kMax = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
     if (capacity > kMax) throw std::length_error("weft::sync::broadcast: capacity too large");
-    auto* sh = new detail::Shared<T>(std::bit_ceil(capacity == 0 ? std::size_t{1} : capacity));
+    auto* sh =
+        new detail::broadcast::Shared<T>(std::bit_ceil(capacity == 0 ? std::size_t{1} : capacity));
     return {Sender<T>(sh), Receiver<T>(sh, 0)};
 }
 

@@ -14,19 +14,21 @@
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
 
-namespace weft::sync {
+namespace weft::detail {
 
-namespace detail_cancel {
 // One token's state; copies of a token share it. A child holds its parent (so the parent
 // outlives it) and the parent lists its children weakly (so a dropped child is not kept).
-struct Node : std::enable_shared_from_this<Node> {
+struct CancelNode : std::enable_shared_from_this<CancelNode> {
     std::atomic<bool> cancelled{false};
-    Notify changed;  // notify_waiters on cancel
-    std::mutex mu;   // guards children
-    std::vector<std::weak_ptr<Node>> children;
-    std::shared_ptr<Node> parent;
+    sync::Notify changed;  // notify_waiters on cancel
+    std::mutex mu;         // guards children
+    std::vector<std::weak_ptr<CancelNode>> children;
+    std::shared_ptr<CancelNode> parent;
 };
-}  // namespace detail_cancel
+
+}  // namespace weft::detail
+
+namespace weft::sync {
 
 /// The future of `CancellationToken::cancelled()`: completes once the token is cancelled (at
 /// once if it already is). Cancel safe: dropping it changes nothing.
@@ -38,9 +40,9 @@ class WaitForCancellation {
 
   private:
     friend class CancellationToken;
-    explicit WaitForCancellation(std::shared_ptr<detail_cancel::Node> n) noexcept
+    explicit WaitForCancellation(std::shared_ptr<weft::detail::CancelNode> n) noexcept
         : node_(std::move(n)) {}
-    std::shared_ptr<detail_cancel::Node> node_;
+    std::shared_ptr<weft::detail::CancelNode> node_;
     std::optional<Notified> wait_;  // created before each check, so no cancel falls between
     [[no_unique_address]] PinCheck pin_;
 };
@@ -67,7 +69,7 @@ class RunUntilCancelled;
 /// ```
 class CancellationToken {
   public:
-    CancellationToken() : node_(std::make_shared<detail_cancel::Node>()) {}
+    CancellationToken() : node_(std::make_shared<weft::detail::CancelNode>()) {}
 
     /// Cancels this token and all its descendants (children, their children, ...), waking
     /// every `cancelled()` future. Later calls do nothing.
@@ -132,16 +134,17 @@ class CancellationToken {
 
       private:
         friend class CancellationToken;
-        explicit DropGuard(std::shared_ptr<detail_cancel::Node> n) noexcept : node_(std::move(n)) {}
-        std::shared_ptr<detail_cancel::Node> node_;  // empty once disarmed
+        explicit DropGuard(std::shared_ptr<weft::detail::CancelNode> n) noexcept
+            : node_(std::move(n)) {}
+        std::shared_ptr<weft::detail::CancelNode> node_;  // empty once disarmed
     };
     /// A `DropGuard` for this token.
     DropGuard drop_guard() const { return DropGuard(node_); }
 
   private:
-    explicit CancellationToken(std::shared_ptr<detail_cancel::Node> n) noexcept
+    explicit CancellationToken(std::shared_ptr<weft::detail::CancelNode> n) noexcept
         : node_(std::move(n)) {}
-    std::shared_ptr<detail_cancel::Node> node_;
+    std::shared_ptr<weft::detail::CancelNode> node_;
 };
 
 /// The future of `CancellationToken::run_until_cancelled` (see there). Movable until first

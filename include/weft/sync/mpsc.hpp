@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>  // std::lock_guard
 #include <optional>
 #include <stdexcept>
@@ -15,10 +16,10 @@
 #include <variant>
 #include <vector>
 
-#include "weft/detail/task/driving.hpp"
-#include "weft/detail/task/spawner.hpp"
 #include "weft/detail/sync/spin_lock.hpp"
 #include "weft/detail/sync/waiter_list.hpp"
+#include "weft/detail/task/driving.hpp"
+#include "weft/detail/task/spawner.hpp"
 #include "weft/executor/block_on.hpp"
 #include "weft/future/pin_check.hpp"
 #include "weft/sync/notify.hpp"
@@ -28,30 +29,18 @@
 #include "weft/task/waker.hpp"
 #include "weft/time/sleep.hpp"
 
-namespace weft::sync::mpsc {
-
-namespace detail {
+namespace weft::detail::mpsc {
 
 // A sender waiting for capacity: a node inside its send (or reserve) future, which is pinned
 // once polled, so the channel can link it without allocating. It wants `want` slots (1, or n
 // for `reserve_many`) and collects them one by one, in queue order, as receives free them.
-struct SendWaiter {
-    SendWaiter* next = nullptr;
-    SendWaiter* prev = nullptr;
-    Waker waker;
+struct SendWaiter : weft::detail::WaiterNode<SendWaiter> {
     std::size_t want = 1;  // slots wanted
     std::size_t got = 0;   // slots handed to it so far (guarded by the channel's lock)
     bool queued = false;   // in the channel's waiter list (guarded by the channel's lock)
 };
 
 enum class Acquire { Acquired, Pending, Closed };
-
-// The blocking calls (`blocking_send`, `blocking_recv`) park the thread: on a thread that
-// drives tasks (a runtime worker, a block_on, a LocalExecutor) that would stall every task
-// sharing it, or deadlock outright, so they refuse, as Tokio's panic (detail/task/driving.hpp).
-inline void refuse_in_async_context(const char* what) {
-    weft::detail::refuse_blocking_in_async(what);
-}
 
 // The channel: a buffer, the free capacity ("permits", as in Tokio's bounded channel, which is
 // a semaphore in front of a queue), a FIFO of senders waiting for a permit, and the receiver's
@@ -79,8 +68,8 @@ struct Chan {
     // Tokio's, whose receiver waits for the semaphore to be idle).
     std::size_t reserved = 0;
     bool rx_alive = true;
-    bool closed = false;   // the receiver closed or dropped: sends fail
-    Notify closed_notify;  // notify_waiters once `closed` is set (Sender::closed)
+    bool closed = false;         // the receiver closed or dropped: sends fail
+    sync::Notify closed_notify;  // notify_waiters once `closed` is set (Sender::closed)
 
     // The channel's memory goes when the last sender (strong or weak) and the receiver are
     // gone.
@@ -295,21 +284,17 @@ class ClosedFuture {
     ClosedFuture(ClosedFuture&&) = default;
 
     Poll<void> poll(Context& cx) {
-        for (;;) {
-            // The Notified first, then the check: a close after the check completes it.
-            if (!notified_) notified_.emplace(ch_->closed_notify.notified());
-            if (ch_->is_closed()) return Ready;
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();
-        }
+        return poll_condition(ch_->closed_notify, notified_, cx, [&] { return ch_->is_closed(); });
     }
 
   private:
     Chan<T>* ch_;
-    std::optional<Notified> notified_;
+    std::optional<sync::Notified> notified_;
 };
 
-}  // namespace detail
+}  // namespace weft::detail::mpsc
+
+namespace weft::sync::mpsc {
 
 template <class T>
 class Receiver;
@@ -317,7 +302,9 @@ template <class T>
 class Sender;
 template <class T>
 class UnboundedSender;
-namespace detail {
+}  // namespace weft::sync::mpsc
+
+namespace weft::detail::mpsc {
 // What WeakSender and WeakUnboundedSender share: a weak reference that upgrades to `Strong`.
 template <class T, class Strong>
 class WeakSenderOf {
@@ -337,7 +324,9 @@ class WeakSenderOf {
   private:
     WeakRef<T> ref_;
 };
-}  // namespace detail
+}  // namespace weft::detail::mpsc
+
+namespace weft::sync::mpsc {
 
 template <class T>
 class WeakSender;
@@ -438,7 +427,9 @@ class [[nodiscard]] TryRecvResult {
     std::optional<T> value_;
 };
 
-namespace detail {
+}  // namespace weft::sync::mpsc
+
+namespace weft::detail::mpsc {
 
 // A reserved slot delivers its value: into the buffer, even after `close()` (the receiver
 // waits for it), or straight to destruction if the receiver is gone.
@@ -479,7 +470,9 @@ void permit_release(Chan<T>* ch, std::size_t n) noexcept {
     std::move(rx).wake();
 }
 
-}  // namespace detail
+}  // namespace weft::detail::mpsc
+
+namespace weft::sync::mpsc {
 
 /// A reserved slot in a bounded channel (made by `Sender::reserve` or `try_reserve`): `send`
 /// delivers without waiting and cannot fail; dropping the permit unused gives the slot back.
@@ -498,18 +491,20 @@ class [[nodiscard]] Permit {
     Permit(Permit&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
     Permit& operator=(Permit&&) = delete;
     ~Permit() {
-        if (ch_ != nullptr) detail::permit_release(ch_, 1);
+        if (ch_ != nullptr) detail::mpsc::permit_release(ch_, 1);
     }
 
     /// Delivers `value` into the reserved slot (dropped at once if the receiver is gone).
-    void send(T value) && { detail::permit_send(std::exchange(ch_, nullptr), std::move(value)); }
+    void send(T value) && {
+        detail::mpsc::permit_send(std::exchange(ch_, nullptr), std::move(value));
+    }
 
   private:
     friend class Sender<T>;
     template <class U>
     friend class PermitIterator;
-    explicit Permit(detail::Chan<T>* ch) noexcept : ch_(ch) {}
-    detail::Chan<T>* ch_;  // the Sender the permit came from keeps the channel alive
+    explicit Permit(detail::mpsc::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::mpsc::Chan<T>* ch_;  // the Sender the permit came from keeps the channel alive
 };
 
 /// `n` reserved slots (made by `Sender::reserve_many` or `try_reserve_many`), taken one
@@ -527,7 +522,7 @@ class [[nodiscard]] PermitIterator {
         : ch_(std::exchange(o.ch_, nullptr)), n_(std::exchange(o.n_, 0)) {}
     PermitIterator& operator=(PermitIterator&&) = delete;
     ~PermitIterator() {
-        if (ch_ != nullptr && n_ != 0) detail::permit_release(ch_, n_);
+        if (ch_ != nullptr && n_ != 0) detail::mpsc::permit_release(ch_, n_);
     }
 
     /// The next permit, or `std::nullopt` once all were taken.
@@ -541,8 +536,8 @@ class [[nodiscard]] PermitIterator {
 
   private:
     friend class Sender<T>;
-    PermitIterator(detail::Chan<T>* ch, std::size_t n) noexcept : ch_(ch), n_(n) {}
-    detail::Chan<T>* ch_;
+    PermitIterator(detail::mpsc::Chan<T>* ch, std::size_t n) noexcept : ch_(ch), n_(n) {}
+    detail::mpsc::Chan<T>* ch_;
     std::size_t n_;
 };
 
@@ -560,24 +555,24 @@ class [[nodiscard]] OwnedPermit {
     OwnedPermit(OwnedPermit&& o) noexcept : tx_(std::move(o.tx_)) { o.tx_.reset(); }
     OwnedPermit& operator=(OwnedPermit&&) = delete;
     ~OwnedPermit() {
-        if (tx_) detail::permit_release(ch(), 1);
+        if (tx_) detail::mpsc::permit_release(ch(), 1);
     }
 
     /// Delivers `value` into the reserved slot and gives the `Sender` back.
     Sender<T> send(T value) && {
-        detail::permit_send(ch(), std::move(value));
+        detail::mpsc::permit_send(ch(), std::move(value));
         return take();
     }
     /// Gives the slot back unused, and the `Sender`.
     Sender<T> release() && {
-        detail::permit_release(ch(), 1);
+        detail::mpsc::permit_release(ch(), 1);
         return take();
     }
 
   private:
     friend class Sender<T>;
     explicit OwnedPermit(Sender<T> tx) : tx_(std::move(tx)) {}
-    detail::Chan<T>* ch() const noexcept { return tx_->ch_.get(); }
+    detail::mpsc::Chan<T>* ch() const noexcept { return tx_->ch_.get(); }
     Sender<T> take() {
         Sender<T> tx = std::move(*tx_);
         tx_.reset();
@@ -604,7 +599,7 @@ class Sender {
     class ReserveFuture;
     class ReserveManyFuture;
     class ReserveOwnedFuture;
-    using ClosedFuture = detail::ClosedFuture<T>;
+    using ClosedFuture = detail::mpsc::ClosedFuture<T>;
 
     /// Sends `value`, waiting for capacity. Its output says whether the value was delivered;
     /// it fails (handing the value back) when the receiver is closed or dropped.
@@ -658,7 +653,7 @@ class Sender {
     /// std::thread producer([tx] { for (int i = 0; i < 10; ++i) (void)tx.blocking_send(i); });
     /// ```
     SendResult<T> blocking_send(T value) const {
-        detail::refuse_in_async_context("weft::sync::mpsc::Sender::blocking_send");
+        weft::detail::refuse_blocking_in_async("weft::sync::mpsc::Sender::blocking_send");
         return weft::block_on(send(std::move(value)));
     }
 
@@ -755,9 +750,9 @@ class Sender {
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
     friend class WeakSender<T>;
-    friend class detail::WeakSenderOf<T, Sender<T>>;
+    friend class detail::mpsc::WeakSenderOf<T, Sender<T>>;
     friend class OwnedPermit<T>;
-    explicit Sender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    explicit Sender(detail::mpsc::Chan<T>* ch) noexcept : ch_(ch) {}
 
     // Takes n free slots as reserved permits, if no sender is waiting ahead.
     SendStatus try_take(std::size_t n) const {
@@ -769,25 +764,25 @@ class Sender {
         return SendStatus::Sent;
     }
 
-    detail::SenderRef<T> ch_;
+    detail::mpsc::SenderRef<T> ch_;
 };
 
 /// The future of `Sender::send`. It borrows the channel from the `Sender` (as Tokio's does):
 /// keep the `Sender` alive while the future lives.
 template <class T>
-class Sender<T>::SendFuture : private detail::SlotWait<T> {
+class Sender<T>::SendFuture : private detail::mpsc::SlotWait<T> {
   public:
     using Output = SendResult<T>;
     SendFuture(SendFuture&&) = default;
 
     Poll<SendResult<T>> poll(Context& cx) {
-        detail::Chan<T>* ch = this->ch_;
+        detail::mpsc::Chan<T>* ch = this->ch_;
         Waker rx, old;  // both dropped or woken after the lock is released
         {
             std::lock_guard lock(ch->mu);
-            detail::Acquire a = this->acquire(cx, old);
-            if (a == detail::Acquire::Pending) return Pending;
-            if (a == detail::Acquire::Closed) {
+            detail::mpsc::Acquire a = this->acquire(cx, old);
+            if (a == detail::mpsc::Acquire::Pending) return Pending;
+            if (a == detail::mpsc::Acquire::Closed) {
                 return SendResult<T>(SendStatus::Closed, std::move(*value_));
             }
             ch->buf.push_back(std::move(*value_));
@@ -800,8 +795,8 @@ class Sender<T>::SendFuture : private detail::SlotWait<T> {
   private:
     friend class Sender<T>;
     friend class Sender<T>::SendTimeoutFuture;
-    SendFuture(detail::Chan<T>* ch, T value)
-        : detail::SlotWait<T>(ch, 1), value_(std::move(value)) {}
+    SendFuture(detail::mpsc::Chan<T>* ch, T value)
+        : detail::mpsc::SlotWait<T>(ch, 1), value_(std::move(value)) {}
     std::optional<T> value_;
 };
 
@@ -824,7 +819,7 @@ class Sender<T>::SendTimeoutFuture {
 
   private:
     friend class Sender<T>;
-    SendTimeoutFuture(detail::Chan<T>* ch, T value, std::chrono::nanoseconds timeout)
+    SendTimeoutFuture(detail::mpsc::Chan<T>* ch, T value, std::chrono::nanoseconds timeout)
         : send_(ch, std::move(value)), timeout_(timeout) {}
     SendFuture send_;
     std::chrono::nanoseconds timeout_;
@@ -833,7 +828,7 @@ class Sender<T>::SendTimeoutFuture {
 
 /// The future of `Sender::reserve`; keep the `Sender` alive while it and its permit live.
 template <class T>
-class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
+class Sender<T>::ReserveFuture : private detail::mpsc::SlotWait<T> {
   public:
     using Output = std::optional<Permit<T>>;
     ReserveFuture(ReserveFuture&&) = default;
@@ -841,22 +836,22 @@ class Sender<T>::ReserveFuture : private detail::SlotWait<T> {
     Poll<std::optional<Permit<T>>> poll(Context& cx) {
         Waker old;  // the waker replaced: dropped after the lock is released
         std::lock_guard lock(this->ch_->mu);
-        detail::Acquire a = this->acquire(cx, old);
-        if (a == detail::Acquire::Pending) return Pending;
-        if (a == detail::Acquire::Closed) return std::optional<Permit<T>>();
+        detail::mpsc::Acquire a = this->acquire(cx, old);
+        if (a == detail::mpsc::Acquire::Pending) return Pending;
+        if (a == detail::mpsc::Acquire::Closed) return std::optional<Permit<T>>();
         ++this->ch_->reserved;
         return std::optional<Permit<T>>(Permit<T>(this->ch_));
     }
 
   private:
     friend class Sender<T>;
-    explicit ReserveFuture(detail::Chan<T>* ch) : detail::SlotWait<T>(ch, 1) {}
+    explicit ReserveFuture(detail::mpsc::Chan<T>* ch) : detail::mpsc::SlotWait<T>(ch, 1) {}
 };
 
 /// The future of `Sender::reserve_many`; keep the `Sender` alive while it and its permits
 /// live.
 template <class T>
-class Sender<T>::ReserveManyFuture : private detail::SlotWait<T> {
+class Sender<T>::ReserveManyFuture : private detail::mpsc::SlotWait<T> {
   public:
     using Output = std::optional<PermitIterator<T>>;
     ReserveManyFuture(ReserveManyFuture&&) = default;
@@ -865,34 +860,39 @@ class Sender<T>::ReserveManyFuture : private detail::SlotWait<T> {
         if (n_ > this->ch_->max_capacity) return std::optional<PermitIterator<T>>();
         Waker old;  // the waker replaced: dropped after the lock is released
         std::lock_guard lock(this->ch_->mu);
-        detail::Acquire a = this->acquire(cx, old);
-        if (a == detail::Acquire::Pending) return Pending;
-        if (a == detail::Acquire::Closed) return std::optional<PermitIterator<T>>();
+        detail::mpsc::Acquire a = this->acquire(cx, old);
+        if (a == detail::mpsc::Acquire::Pending) return Pending;
+        if (a == detail::mpsc::Acquire::Closed) return std::optional<PermitIterator<T>>();
         this->ch_->reserved += n_;
         return std::optional<PermitIterator<T>>(PermitIterator<T>(this->ch_, n_));
     }
 
   private:
     friend class Sender<T>;
-    ReserveManyFuture(detail::Chan<T>* ch, std::size_t n)
-        : detail::SlotWait<T>(ch, n > ch->max_capacity ? 0 : n), n_(n) {}
+    ReserveManyFuture(detail::mpsc::Chan<T>* ch, std::size_t n)
+        : detail::mpsc::SlotWait<T>(ch, n > ch->max_capacity ? 0 : n), n_(n) {}
     std::size_t n_;
 };
 
-namespace detail {
+}  // namespace weft::sync::mpsc
+
+namespace weft::detail::mpsc {
 // Holds the Sender of a `reserve_owned` future; a base before SlotWait, so that it is
 // destroyed after it (the Sender keeps the channel alive for SlotWait's destructor).
 template <class T>
 struct OwnedSender {
-    explicit OwnedSender(Sender<T> tx) : tx_(std::move(tx)) {}
+    explicit OwnedSender(sync::mpsc::Sender<T> tx) : tx_(std::move(tx)) {}
     OwnedSender(OwnedSender&&) = default;
-    std::optional<Sender<T>> tx_;
+    std::optional<sync::mpsc::Sender<T>> tx_;
 };
-}  // namespace detail
+}  // namespace weft::detail::mpsc
+
+namespace weft::sync::mpsc {
 
 /// The future of `Sender::reserve_owned`: it owns the `Sender`.
 template <class T>
-class Sender<T>::ReserveOwnedFuture : private detail::OwnedSender<T>, private detail::SlotWait<T> {
+class Sender<T>::ReserveOwnedFuture : private detail::mpsc::OwnedSender<T>,
+                                      private detail::mpsc::SlotWait<T> {
   public:
     using Output = std::optional<OwnedPermit<T>>;
     ReserveOwnedFuture(ReserveOwnedFuture&&) = default;
@@ -901,9 +901,9 @@ class Sender<T>::ReserveOwnedFuture : private detail::OwnedSender<T>, private de
         {
             Waker old;  // the waker replaced: dropped after the lock is released
             std::lock_guard lock(this->ch_->mu);
-            detail::Acquire a = this->acquire(cx, old);
-            if (a == detail::Acquire::Pending) return Pending;
-            if (a == detail::Acquire::Closed) return std::optional<OwnedPermit<T>>();
+            detail::mpsc::Acquire a = this->acquire(cx, old);
+            if (a == detail::mpsc::Acquire::Pending) return Pending;
+            if (a == detail::mpsc::Acquire::Closed) return std::optional<OwnedPermit<T>>();
             ++this->ch_->reserved;
         }
         OwnedPermit<T> p(std::move(*this->tx_));
@@ -914,7 +914,8 @@ class Sender<T>::ReserveOwnedFuture : private detail::OwnedSender<T>, private de
   private:
     friend class Sender<T>;
     explicit ReserveOwnedFuture(Sender<T> tx)
-        : detail::OwnedSender<T>(std::move(tx)), detail::SlotWait<T>(this->tx_->ch_.get(), 1) {}
+        : detail::mpsc::OwnedSender<T>(std::move(tx)),
+          detail::mpsc::SlotWait<T>(this->tx_->ch_.get(), 1) {}
 };
 
 /// The sending half of an unbounded channel: `send` never waits. Copy it for more producers.
@@ -927,7 +928,7 @@ class Sender<T>::ReserveOwnedFuture : private detail::OwnedSender<T>, private de
 template <class T>
 class UnboundedSender {
   public:
-    using ClosedFuture = detail::ClosedFuture<T>;
+    using ClosedFuture = detail::mpsc::ClosedFuture<T>;
 
     /// Queues `value` at once; fails (handing it back) if the receiver is closed or dropped.
     SendResult<T> send(T value) const {
@@ -962,9 +963,9 @@ class UnboundedSender {
     template <class U>
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
     friend class WeakUnboundedSender<T>;
-    friend class detail::WeakSenderOf<T, UnboundedSender<T>>;
-    explicit UnboundedSender(detail::Chan<T>* ch) noexcept : ch_(ch) {}
-    detail::SenderRef<T> ch_;
+    friend class detail::mpsc::WeakSenderOf<T, UnboundedSender<T>>;
+    explicit UnboundedSender(detail::mpsc::Chan<T>* ch) noexcept : ch_(ch) {}
+    detail::mpsc::SenderRef<T> ch_;
 };
 
 /// A sender that does not keep the channel open (Tokio's `WeakSender`): the stream ends when
@@ -977,17 +978,17 @@ class UnboundedSender {
 /// if (auto tx2 = weak.upgrade()) (void)tx2->try_send(1);
 /// ```
 template <class T>
-class WeakSender : public detail::WeakSenderOf<T, Sender<T>> {
+class WeakSender : public detail::mpsc::WeakSenderOf<T, Sender<T>> {
     friend class Sender<T>;
-    explicit WeakSender(detail::Chan<T>* ch) : detail::WeakSenderOf<T, Sender<T>>(ch) {}
+    explicit WeakSender(detail::mpsc::Chan<T>* ch) : detail::mpsc::WeakSenderOf<T, Sender<T>>(ch) {}
 };
 
 /// `WeakSender` for an unbounded channel (Tokio's `WeakUnboundedSender`).
 template <class T>
-class WeakUnboundedSender : public detail::WeakSenderOf<T, UnboundedSender<T>> {
+class WeakUnboundedSender : public detail::mpsc::WeakSenderOf<T, UnboundedSender<T>> {
     friend class UnboundedSender<T>;
-    explicit WeakUnboundedSender(detail::Chan<T>* ch)
-        : detail::WeakSenderOf<T, UnboundedSender<T>>(ch) {}
+    explicit WeakUnboundedSender(detail::mpsc::Chan<T>* ch)
+        : detail::mpsc::WeakSenderOf<T, UnboundedSender<T>>(ch) {}
 };
 
 /// The receiving half of an mpsc channel (bounded or unbounded). Move-only: one consumer.
@@ -1005,15 +1006,8 @@ class Receiver {
     /// As a `Stream`: the values, until the end of the channel.
     using Item = T;
 
-    Receiver(Receiver&& o) noexcept : ch_(std::exchange(o.ch_, nullptr)) {}
-    Receiver& operator=(Receiver&& o) noexcept {
-        if (this != &o) {
-            drop();
-            ch_ = std::exchange(o.ch_, nullptr);
-        }
-        return *this;
-    }
-    ~Receiver() { drop(); }
+    Receiver(Receiver&&) noexcept = default;
+    Receiver& operator=(Receiver&&) noexcept = default;
 
     /// The future of `recv`.
     class RecvFuture {
@@ -1156,7 +1150,7 @@ class Receiver {
     /// });
     /// ```
     std::optional<T> blocking_recv() {
-        detail::refuse_in_async_context("weft::sync::mpsc::Receiver::blocking_recv");
+        weft::detail::refuse_blocking_in_async("weft::sync::mpsc::Receiver::blocking_recv");
         return weft::block_on(recv());
     }
 
@@ -1196,55 +1190,60 @@ class Receiver {
     friend std::pair<Sender<U>, Receiver<U>> channel(std::size_t);
     template <class U>
     friend std::pair<UnboundedSender<U>, Receiver<U>> unbounded_channel();
-    explicit Receiver(detail::Chan<T>* ch) noexcept : ch_(ch) {}
+    explicit Receiver(detail::mpsc::Chan<T>* ch) noexcept : ch_(ch) {}
 
-    void drop() noexcept {
-        if (ch_ == nullptr) return;
-        detail::Chan<T>* ch = std::exchange(ch_, nullptr);
-        std::vector<Waker> ws;
-        std::deque<T> values;
-        Waker own;  // the waker this receiver registered: released now, not with the channel
-        bool notify, free_now = false;
-        {
-            std::lock_guard lock(ch->mu);
-            ws = ch->close_senders();
-            values.swap(ch->buf);  // destroyed below, outside the lock
-            own = std::move(ch->rx_waker);
-            ch->rx_alive = false;
-            // A sender may be waiting in closed(): notify it after unlocking, holding a weak
-            // count meanwhile so that the last sender going cannot free the channel under us.
-            // With no sender left nobody can be waiting, and the channel goes now.
-            notify = ch->senders != 0;
-            if (notify) {
-                ++ch->weak;
-            } else {
-                free_now = ch->unreferenced();  // weak senders may keep the memory
-            }
-        }
-        for (auto& w : ws)
-            std::move(w).wake();
+    // What a receiver's going does (the `ch_` handle's deleter): closes the channel, drops the
+    // buffered values and frees the channel if nothing else holds it.
+    struct Drop {
+        void operator()(detail::mpsc::Chan<T>* ch) const noexcept;
+    };
+
+    std::unique_ptr<detail::mpsc::Chan<T>, Drop> ch_;
+};
+
+template <class T>
+void Receiver<T>::Drop::operator()(detail::mpsc::Chan<T>* ch) const noexcept {
+    std::vector<Waker> ws;
+    std::deque<T> values;
+    Waker own;  // the waker this receiver registered: released now, not with the channel
+    bool notify, free_now = false;
+    {
+        std::lock_guard lock(ch->mu);
+        ws = ch->close_senders();
+        values.swap(ch->buf);  // destroyed below, outside the lock
+        own = std::move(ch->rx_waker);
+        ch->rx_alive = false;
+        // A sender may be waiting in closed(): notify it after unlocking, holding a weak
+        // count meanwhile so that the last sender going cannot free the channel under us.
+        // With no sender left nobody can be waiting, and the channel goes now.
+        notify = ch->senders != 0;
         if (notify) {
-            ch->closed_notify.notify_waiters();
-            bool free_it;
-            {
-                std::lock_guard lock(ch->mu);
-                --ch->weak;
-                free_it = ch->unreferenced();
-            }
-            if (free_it) delete ch;
-        } else if (free_now) {
-            delete ch;
+            ++ch->weak;
+        } else {
+            free_now = ch->unreferenced();  // weak senders may keep the memory
         }
     }
-
-    detail::Chan<T>* ch_;
-};
+    for (auto& w : ws)
+        std::move(w).wake();
+    if (notify) {
+        ch->closed_notify.notify_waiters();
+        bool free_it;
+        {
+            std::lock_guard lock(ch->mu);
+            --ch->weak;
+            free_it = ch->unreferenced();
+        }
+        if (free_it) delete ch;
+    } else if (free_now) {
+        delete ch;
+    }
+}
 
 /// Creates a bounded channel holding at most `capacity` values (at least 1): senders wait
 /// when it is full. Tokio's `mpsc::channel`.
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
-    auto* ch = new detail::Chan<T>(capacity == 0 ? 1 : capacity);
+    auto* ch = new detail::mpsc::Chan<T>(capacity == 0 ? 1 : capacity);
     return {Sender<T>(ch), Receiver<T>(ch)};
 }
 
@@ -1252,7 +1251,7 @@ std::pair<Sender<T>, Receiver<T>> channel(std::size_t capacity) {
 /// `mpsc::unbounded_channel`.
 template <class T>
 std::pair<UnboundedSender<T>, Receiver<T>> unbounded_channel() {
-    auto* ch = new detail::Chan<T>(0);
+    auto* ch = new detail::mpsc::Chan<T>(0);
     return {UnboundedSender<T>(ch), Receiver<T>(ch)};
 }
 

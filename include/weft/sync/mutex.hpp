@@ -6,7 +6,9 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <variant>
 
+#include "weft/detail/sync/lock_guard.hpp"
 #include "weft/sync/semaphore.hpp"
 
 namespace weft::sync {
@@ -17,37 +19,34 @@ class Mutex;
 /// Access to the value of a locked `Mutex`; unlocks when destroyed (Tokio's `MutexGuard`).
 /// Move-only. May be held across `co_await` (unlike a `std::mutex` guard: see `Mutex`).
 template <class T>
-class MutexGuard {
+class MutexGuard : public weft::detail::PermitGuard<T> {
   public:
     MutexGuard(MutexGuard&&) noexcept = default;
     MutexGuard& operator=(MutexGuard&&) noexcept = default;
-    T& operator*() const noexcept { return *value_; }
-    T* operator->() const noexcept { return value_; }
 
   private:
     friend class Mutex<T>;
-    MutexGuard(SemaphorePermit p, T* v) noexcept : permit_(std::move(p)), value_(v) {}
-    SemaphorePermit permit_;  // the mutex's one permit: given back (unlocking) on destruction
-    T* value_;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
+    // p: the mutex's one permit.
+    MutexGuard(std::monostate, SemaphorePermit p, T* v) noexcept
+        : weft::detail::PermitGuard<T>({}, std::move(p), v) {}
 };
 
 /// As `MutexGuard`, but keeping the mutex alive, so that it can move into a spawned task
 /// (Tokio's `OwnedMutexGuard`): made by `Mutex::lock_owned`.
 template <class T>
-class OwnedMutexGuard {
+class OwnedMutexGuard : public weft::detail::PermitGuard<T, std::shared_ptr<Mutex<T>>> {
   public:
     OwnedMutexGuard(OwnedMutexGuard&&) noexcept = default;
     OwnedMutexGuard& operator=(OwnedMutexGuard&&) = delete;
-    T& operator*() const noexcept { return *value_; }
-    T* operator->() const noexcept { return value_; }
 
   private:
     friend class Mutex<T>;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
     OwnedMutexGuard(std::shared_ptr<Mutex<T>> m, SemaphorePermit p, T* v) noexcept
-        : mutex_(std::move(m)), permit_(std::move(p)), value_(v) {}
-    std::shared_ptr<Mutex<T>> mutex_;  // declared first, so destroyed after ...
-    SemaphorePermit permit_;           // ... the permit, whose release unlocks the mutex
-    T* value_;
+        : weft::detail::PermitGuard<T, std::shared_ptr<Mutex<T>>>(std::move(m), std::move(p), v) {}
 };
 
 /// Tokio's `Mutex<T>`: a value behind an async lock. `co_await m.lock()` waits without
@@ -80,52 +79,25 @@ class Mutex {
     Mutex(const Mutex&) = delete;
     Mutex& operator=(const Mutex&) = delete;
 
-    /// The future of `lock()`.
-    class LockFuture {
-      public:
-        using Output = MutexGuard<T>;
-        Poll<MutexGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return MutexGuard<T>(std::move(p).value(), &m_->value_);
-        }
-
-      private:
-        friend class Mutex;
-        explicit LockFuture(Mutex* m) noexcept : m_(m), acquire_(m->sem_.acquire()) {}
-        Mutex* m_;
-        Acquire acquire_;
-    };
+    /// The future of `lock()`: a `MutexGuard` once every earlier waiter was served.
+    using LockFuture = weft::detail::GuardFuture<MutexGuard<T>, T>;
     /// The future of `lock_owned()`.
-    class LockOwnedFuture {
-      public:
-        using Output = OwnedMutexGuard<T>;
-        Poll<OwnedMutexGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return OwnedMutexGuard<T>(m_, std::move(p).value(), &m_->value_);
-        }
-
-      private:
-        friend class Mutex;
-        explicit LockOwnedFuture(std::shared_ptr<Mutex> m) noexcept
-            : m_(std::move(m)), acquire_(m_->sem_.acquire()) {}
-        std::shared_ptr<Mutex> m_;  // declared first: outlives acquire_, which points into it
-        Acquire acquire_;
-    };
+    using LockOwnedFuture =
+        weft::detail::GuardFuture<OwnedMutexGuard<T>, T, std::shared_ptr<Mutex>>;
 
     /// Waits for the lock. Cancel safe (see the class comment).
-    LockFuture lock() noexcept { return LockFuture(this); }
+    LockFuture lock() noexcept { return LockFuture({}, sem_.acquire(), &value_); }
     /// The lock if it is free and nobody waits for it; empty otherwise.
     std::optional<MutexGuard<T>> try_lock() {
-        auto [p, why] = sem_.try_acquire(1);
+        TryAcquireResult<SemaphorePermit> p = sem_.try_acquire(1);
         if (!p) return std::nullopt;
-        return MutexGuard<T>(std::move(*p), &value_);
+        return MutexGuard<T>({}, std::move(p).into_permit(), &value_);
     }
     /// `lock()` with a guard that owns a reference to the mutex:
     /// `co_await Mutex<T>::lock_owned(m)`.
     static LockOwnedFuture lock_owned(std::shared_ptr<Mutex> m) noexcept {
-        return LockOwnedFuture(std::move(m));
+        Mutex& mu = *m;
+        return LockOwnedFuture(std::move(m), mu.sem_.acquire(), &mu.value_);
     }
     /// `try_lock()` with a guard that owns a reference to the mutex (Tokio's
     /// `try_lock_owned`): the lock if it is free and nobody waits for it, else empty. Never
@@ -137,10 +109,10 @@ class Mutex {
     /// }
     /// ```
     static std::optional<OwnedMutexGuard<T>> try_lock_owned(std::shared_ptr<Mutex> m) {
-        auto [p, why] = m->sem_.try_acquire(1);
+        TryAcquireResult<SemaphorePermit> p = m->sem_.try_acquire(1);
         if (!p) return std::nullopt;
         T* v = &m->value_;
-        return OwnedMutexGuard<T>(std::move(m), std::move(*p), v);
+        return OwnedMutexGuard<T>(std::move(m), std::move(p).into_permit(), v);
     }
     /// The value without locking, for a caller that knows nobody else can reach the mutex
     /// (Rust's `get_mut(&mut self)`, which the borrow checker proves; here it is on you).

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <type_traits>
 
 #include "weft/detail/sync/spin_lock.hpp"
 #include "weft/detail/sync/waiter_list.hpp"
@@ -12,23 +14,22 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::sync {
+namespace weft::detail {
 
-class Notify;
-
-namespace detail_notify {
 // A task waiting in a Notify: a node inside its Notified future (pinned once polled or
 // enabled), so that waiting allocates nothing.
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
-    Waker waker;
+struct NotifyWaiter : WaiterNode<NotifyWaiter> {
     enum class State : std::uint8_t { Init, Waiting, Notified, Done };
     State state = State::Init;
     bool by_one = false;   // notified by notify_one (a permit to pass on if dropped unused)
     bool by_last = false;  // ... by notify_last (passed on to the newest waiter, as Tokio does)
 };
-}  // namespace detail_notify
+
+}  // namespace weft::detail
+
+namespace weft::sync {
+
+class Notify;
 
 /// The future of `Notify::notified()`: completes (with no value) once this waiter is notified.
 ///
@@ -59,7 +60,7 @@ class Notified {
 
     Notify* n_;
     std::uint64_t gen_;  // notify_waiters calls when created
-    detail_notify::Waiter w_;
+    weft::detail::NotifyWaiter w_;
     [[no_unique_address]] PinCheck pin_;
 };
 
@@ -119,7 +120,7 @@ class Notify {
     Waker notify_one_locked(bool last = false) noexcept;
 
     weft::detail::SpinLock mu_;  // held for a few pointer moves; never while waking
-    weft::detail::WaiterList<detail_notify::Waiter> waiters_;  // oldest first
+    weft::detail::WaiterList<weft::detail::NotifyWaiter> waiters_;  // oldest first
     bool permit_ = false;
     // notify_waiters calls so far; written under mu_, read by notified() without it (acquire
     // pairs with the release increment, so a future created after a call sees it).
@@ -127,3 +128,38 @@ class Notify {
 };
 
 }  // namespace weft::sync
+
+namespace weft::detail {
+
+// The loop of every future that waits for a condition another thread signals with
+// `notify_waiters` (each channel's `Sender::closed()`, watch's `changed()` and `wait_for`,
+// `CancellationToken::cancelled()`): calls `check()` until it is ready, waiting on `n` between
+// tries. `check` returns a `Poll<R>`, or a `bool` (true: done) for a `Poll<void>`. The
+// `Notified` is made *before* each check, so a change after the check completes it
+// (notify_waiters completes every Notified created before it) and none is missed; a completed
+// one only means "look again", with a fresh one.
+template <class Check>
+auto poll_condition(sync::Notify& n, std::optional<sync::Notified>& wait, Context& cx,
+                    Check&& check) {
+    using R = decltype(check());
+    using Out = std::conditional_t<std::is_same_v<R, bool>, Poll<void>, R>;
+    for (;;) {
+        if (!wait) wait.emplace(n.notified());
+        if constexpr (std::is_same_v<R, bool>) {
+            if (check()) {
+                wait.reset();
+                return Out(Ready);
+            }
+        } else {
+            Out p = check();
+            if (p.is_ready()) {
+                wait.reset();
+                return p;
+            }
+        }
+        if (wait->poll(cx).is_pending()) return Out(Pending);
+        wait.reset();
+    }
+}
+
+}  // namespace weft::detail

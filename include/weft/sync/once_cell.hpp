@@ -98,10 +98,9 @@ class OnceCell {
     /// Stores `value` if the cell is empty and no initialiser is running; otherwise hands it
     /// back with the reason. Never waits.
     SetResult<T> set(T value) {
-        auto [permit, why] = sem_.try_acquire(1);
+        TryAcquireResult<SemaphorePermit> permit = sem_.try_acquire(1);
         if (!permit) {
-            SetError e = why == TryAcquireError::Closed ? SetError::AlreadyInitialized
-                                                        : SetError::Initializing;
+            SetError e = permit.is_closed() ? SetError::AlreadyInitialized : SetError::Initializing;
             return SetResult<T>(e, std::move(value));
         }
         store(std::move(value));

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -14,9 +15,7 @@
 #include "weft/task/poll.hpp"
 #include "weft/task/waker.hpp"
 
-namespace weft::sync::oneshot {
-
-namespace detail {
+namespace weft::detail::oneshot {
 
 // The shared state: one allocation per channel, no lock. `state` says who has done what;
 // the receiver's waker slot is owned by whoever the RX_WAKER bit says:
@@ -79,7 +78,9 @@ struct Shared {
     }
 };
 
-}  // namespace detail
+}  // namespace weft::detail::oneshot
+
+namespace weft::sync::oneshot {
 
 template <class T>
 class Receiver;
@@ -98,20 +99,13 @@ class Receiver;
 template <class T>
 class Sender {
   public:
-    Sender(Sender&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-    Sender& operator=(Sender&& o) noexcept {
-        if (this != &o) {
-            drop();
-            s_ = std::exchange(o.s_, nullptr);
-        }
-        return *this;
-    }
-    ~Sender() { drop(); }
+    Sender(Sender&&) noexcept = default;
+    Sender& operator=(Sender&&) noexcept = default;
 
     /// Sends the value, without waiting. Fails (`SendStatus::Closed`, the value handed back)
     /// if the receiver was dropped or closed.
     SendResult<T> send(T value) && {
-        S* s = std::exchange(s_, nullptr);
+        S* s = s_.release();
         s->tx_forget_waker();
         s->value.emplace(std::move(value));
         // Publish the value and TX_DONE in one RMW, unless the receiver closed first: then
@@ -190,17 +184,19 @@ class Sender {
     }
 
   private:
-    using S = detail::Shared<T>;
+    using S = detail::oneshot::Shared<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel();
     explicit Sender(S* s) noexcept : s_(s) {}
-    void drop() noexcept {
-        if (s_ == nullptr) return;
-        s_->tx_forget_waker();
-        s_->tx_done();
-        std::exchange(s_, nullptr)->release();
-    }
-    S* s_;
+    // Dropped unsent (the `s_` handle's deleter): the receiver learns that nothing will come.
+    struct Drop {
+        void operator()(S* s) const noexcept {
+            s->tx_forget_waker();
+            s->tx_done();
+            s->release();
+        }
+    };
+    std::unique_ptr<S, Drop> s_;
 };
 
 /// The receiving half of a oneshot channel: a future whose output is the sent value. Awaiting
@@ -293,7 +289,7 @@ class Receiver {
     }
 
   private:
-    using S = detail::Shared<T>;
+    using S = detail::oneshot::Shared<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel();
     explicit Receiver(S* s) noexcept : s_(s) {}
@@ -336,7 +332,7 @@ class Receiver {
 /// Tokio's `oneshot::channel`.
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel() {
-    auto* s = new detail::Shared<T>();
+    auto* s = new detail::oneshot::Shared<T>();
     return {Sender<T>(s), Receiver<T>(s)};
 }
 

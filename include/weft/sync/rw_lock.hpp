@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
+#include "weft/detail/sync/lock_guard.hpp"
 #include "weft/sync/semaphore.hpp"
 
 namespace weft::sync {
@@ -20,31 +22,29 @@ class RwLock;
 /// Shared, read-only access to the value of an `RwLock`; releases it when destroyed (Tokio's
 /// `RwLockReadGuard`). Move-only. Many read guards can exist at once.
 template <class T>
-class RwLockReadGuard {
+class RwLockReadGuard : public weft::detail::PermitGuard<const T> {
   public:
     RwLockReadGuard(RwLockReadGuard&&) noexcept = default;
     RwLockReadGuard& operator=(RwLockReadGuard&&) noexcept = default;
-    const T& operator*() const noexcept { return *value_; }
-    const T* operator->() const noexcept { return value_; }
 
   private:
     friend class RwLock<T>;
     template <class>
     friend class RwLockWriteGuard;
-    RwLockReadGuard(SemaphorePermit p, const T* v) noexcept : permit_(std::move(p)), value_(v) {}
-    SemaphorePermit permit_;  // one of the lock's permits
-    const T* value_;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
+    // p: one of the lock's permits.
+    RwLockReadGuard(std::monostate, SemaphorePermit p, const T* v) noexcept
+        : weft::detail::PermitGuard<const T>({}, std::move(p), v) {}
 };
 
 /// Exclusive access to the value of an `RwLock`; releases it when destroyed (Tokio's
 /// `RwLockWriteGuard`). Move-only.
 template <class T>
-class RwLockWriteGuard {
+class RwLockWriteGuard : public weft::detail::PermitGuard<T> {
   public:
     RwLockWriteGuard(RwLockWriteGuard&&) noexcept = default;
     RwLockWriteGuard& operator=(RwLockWriteGuard&&) noexcept = default;
-    T& operator*() const noexcept { return *value_; }
-    T* operator->() const noexcept { return value_; }
 
     /// Turns this write access into read access without letting a writer in between: the
     /// waiting readers at the head of the queue (up to the next waiting writer) get in at once.
@@ -55,9 +55,9 @@ class RwLockWriteGuard {
     /// weft::sync::RwLockReadGuard<Cache> r = std::move(w).downgrade();
     /// ```
     RwLockReadGuard<T> downgrade() && {
-        SemaphorePermit all = std::move(permit_);
+        SemaphorePermit all = std::move(this->permit_);
         std::optional<SemaphorePermit> one = all.split(1);
-        return RwLockReadGuard<T>(std::move(*one), value_);
+        return RwLockReadGuard<T>({}, std::move(*one), this->value_);
     }  // `all`, now holding the rest, goes back here: to the queue in order
 
     /// `downgrade()` to a read guard of a part of the value (Tokio's `downgrade_map`): `f`
@@ -74,60 +74,55 @@ class RwLockWriteGuard {
     /// ```
     template <class F>
     auto downgrade_map(F&& f) && {
-        using R = decltype(std::forward<F>(f)(std::as_const(*value_)));
+        using R = decltype(std::forward<F>(f)(std::as_const(*this->value_)));
         static_assert(std::is_lvalue_reference_v<R>,
                       "weft::sync::RwLockWriteGuard::downgrade_map: f must return a reference "
                       "into the value");
         using U = std::remove_cvref_t<R>;
-        const U* part = &std::forward<F>(f)(std::as_const(*value_));
-        SemaphorePermit all = std::move(permit_);
+        const U* part = &std::forward<F>(f)(std::as_const(*this->value_));
+        SemaphorePermit all = std::move(this->permit_);
         std::optional<SemaphorePermit> one = all.split(1);
-        return RwLockReadGuard<U>(std::move(*one), part);
+        return RwLockReadGuard<U>({}, std::move(*one), part);
     }  // as in downgrade
 
   private:
     friend class RwLock<T>;
-    RwLockWriteGuard(SemaphorePermit p, T* v) noexcept : permit_(std::move(p)), value_(v) {}
-    SemaphorePermit permit_;  // all of the lock's permits
-    T* value_;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
+    // p: all of the lock's permits.
+    RwLockWriteGuard(std::monostate, SemaphorePermit p, T* v) noexcept
+        : weft::detail::PermitGuard<T>({}, std::move(p), v) {}
 };
 
 /// A read guard that keeps the lock alive, so that it can move into a spawned task (Tokio's
 /// `OwnedRwLockReadGuard`): made by `RwLock::read_owned`.
 template <class T>
-class OwnedRwLockReadGuard {
+class OwnedRwLockReadGuard : public weft::detail::PermitGuard<const T, std::shared_ptr<RwLock<T>>> {
   public:
     OwnedRwLockReadGuard(OwnedRwLockReadGuard&&) noexcept = default;
     OwnedRwLockReadGuard& operator=(OwnedRwLockReadGuard&&) = delete;
-    const T& operator*() const noexcept { return *value_; }
-    const T* operator->() const noexcept { return value_; }
 
   private:
-    friend class RwLock<T>;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
     OwnedRwLockReadGuard(std::shared_ptr<RwLock<T>> l, SemaphorePermit p, const T* v) noexcept
-        : lock_(std::move(l)), permit_(std::move(p)), value_(v) {}
-    std::shared_ptr<RwLock<T>> lock_;  // declared first, so destroyed after the permit
-    SemaphorePermit permit_;
-    const T* value_;
+        : weft::detail::PermitGuard<const T, std::shared_ptr<RwLock<T>>>(std::move(l), std::move(p),
+                                                                         v) {}
 };
 
 /// A write guard that keeps the lock alive, so that it can move into a spawned task (Tokio's
 /// `OwnedRwLockWriteGuard`): made by `RwLock::write_owned`.
 template <class T>
-class OwnedRwLockWriteGuard {
+class OwnedRwLockWriteGuard : public weft::detail::PermitGuard<T, std::shared_ptr<RwLock<T>>> {
   public:
     OwnedRwLockWriteGuard(OwnedRwLockWriteGuard&&) noexcept = default;
     OwnedRwLockWriteGuard& operator=(OwnedRwLockWriteGuard&&) = delete;
-    T& operator*() const noexcept { return *value_; }
-    T* operator->() const noexcept { return value_; }
 
   private:
-    friend class RwLock<T>;
+    template <class, class, class>
+    friend class weft::detail::GuardFuture;
     OwnedRwLockWriteGuard(std::shared_ptr<RwLock<T>> l, SemaphorePermit p, T* v) noexcept
-        : lock_(std::move(l)), permit_(std::move(p)), value_(v) {}
-    std::shared_ptr<RwLock<T>> lock_;  // declared first, so destroyed after the permit
-    SemaphorePermit permit_;
-    T* value_;
+        : weft::detail::PermitGuard<T, std::shared_ptr<RwLock<T>>>(std::move(l), std::move(p), v) {}
 };
 
 /// Tokio's `RwLock<T>`: a value that many tasks may read at once, or one task may write.
@@ -172,96 +167,42 @@ class RwLock {
     RwLock& operator=(const RwLock&) = delete;
 
     /// The future of `read()`: a `RwLockReadGuard` once every earlier writer is done.
-    class ReadFuture {
-      public:
-        using Output = RwLockReadGuard<T>;
-        Poll<RwLockReadGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return RwLockReadGuard<T>(std::move(p).value(), &l_->value_);
-        }
-
-      private:
-        friend class RwLock;
-        explicit ReadFuture(RwLock* l) noexcept : l_(l), acquire_(l->sem_.acquire(1)) {}
-        RwLock* l_;
-        Acquire acquire_;
-    };
+    using ReadFuture = weft::detail::GuardFuture<RwLockReadGuard<T>, const T>;
     /// The future of `write()`: a `RwLockWriteGuard` once every earlier request is done.
-    class WriteFuture {
-      public:
-        using Output = RwLockWriteGuard<T>;
-        Poll<RwLockWriteGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return RwLockWriteGuard<T>(std::move(p).value(), &l_->value_);
-        }
-
-      private:
-        friend class RwLock;
-        explicit WriteFuture(RwLock* l) noexcept : l_(l), acquire_(l->sem_.acquire(l->max_)) {}
-        RwLock* l_;
-        Acquire acquire_;
-    };
+    using WriteFuture = weft::detail::GuardFuture<RwLockWriteGuard<T>, T>;
     /// The future of `read_owned()`.
-    class ReadOwnedFuture {
-      public:
-        using Output = OwnedRwLockReadGuard<T>;
-        Poll<OwnedRwLockReadGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return OwnedRwLockReadGuard<T>(l_, std::move(p).value(), &l_->value_);
-        }
-
-      private:
-        friend class RwLock;
-        explicit ReadOwnedFuture(std::shared_ptr<RwLock> l) noexcept
-            : l_(std::move(l)), acquire_(l_->sem_.acquire(1)) {}
-        std::shared_ptr<RwLock> l_;  // declared first: outlives acquire_, which points into it
-        Acquire acquire_;
-    };
+    using ReadOwnedFuture =
+        weft::detail::GuardFuture<OwnedRwLockReadGuard<T>, const T, std::shared_ptr<RwLock>>;
     /// The future of `write_owned()`.
-    class WriteOwnedFuture {
-      public:
-        using Output = OwnedRwLockWriteGuard<T>;
-        Poll<OwnedRwLockWriteGuard<T>> poll(Context& cx) {
-            Poll<SemaphorePermit> p = acquire_.poll(cx);
-            if (p.is_pending()) return Pending;
-            return OwnedRwLockWriteGuard<T>(l_, std::move(p).value(), &l_->value_);
-        }
-
-      private:
-        friend class RwLock;
-        explicit WriteOwnedFuture(std::shared_ptr<RwLock> l) noexcept
-            : l_(std::move(l)), acquire_(l_->sem_.acquire(l_->max_)) {}
-        std::shared_ptr<RwLock> l_;
-        Acquire acquire_;
-    };
+    using WriteOwnedFuture =
+        weft::detail::GuardFuture<OwnedRwLockWriteGuard<T>, T, std::shared_ptr<RwLock>>;
 
     /// Waits for read access. Cancel safe (see the class comment).
-    ReadFuture read() noexcept { return ReadFuture(this); }
+    ReadFuture read() noexcept { return ReadFuture({}, sem_.acquire(1), &value_); }
     /// Waits for write access. Cancel safe (see the class comment).
-    WriteFuture write() noexcept { return WriteFuture(this); }
+    WriteFuture write() noexcept { return WriteFuture({}, sem_.acquire(max_), &value_); }
     /// Read access if no writer holds the lock or waits for it; empty otherwise.
     std::optional<RwLockReadGuard<T>> try_read() {
-        auto [p, why] = sem_.try_acquire(1);
+        TryAcquireResult<SemaphorePermit> p = sem_.try_acquire(1);
         if (!p) return std::nullopt;
-        return RwLockReadGuard<T>(std::move(*p), &value_);
+        return RwLockReadGuard<T>({}, std::move(p).into_permit(), &value_);
     }
     /// Write access if nobody holds the lock or waits for it; empty otherwise.
     std::optional<RwLockWriteGuard<T>> try_write() {
-        auto [p, why] = sem_.try_acquire(max_);
+        TryAcquireResult<SemaphorePermit> p = sem_.try_acquire(max_);
         if (!p) return std::nullopt;
-        return RwLockWriteGuard<T>(std::move(*p), &value_);
+        return RwLockWriteGuard<T>({}, std::move(p).into_permit(), &value_);
     }
     /// `read()` with a guard that owns a reference to the lock:
     /// `co_await RwLock<T>::read_owned(l)`.
     static ReadOwnedFuture read_owned(std::shared_ptr<RwLock> l) noexcept {
-        return ReadOwnedFuture(std::move(l));
+        RwLock& lock = *l;
+        return ReadOwnedFuture(std::move(l), lock.sem_.acquire(1), &lock.value_);
     }
     /// `write()` with a guard that owns a reference to the lock.
     static WriteOwnedFuture write_owned(std::shared_ptr<RwLock> l) noexcept {
-        return WriteOwnedFuture(std::move(l));
+        RwLock& lock = *l;
+        return WriteOwnedFuture(std::move(l), lock.sem_.acquire(lock.max_), &lock.value_);
     }
     /// The value without locking, for a caller that knows nobody else can reach the lock
     /// (Rust's `get_mut(&mut self)`; here it is on you).

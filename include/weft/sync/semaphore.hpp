@@ -2,12 +2,14 @@
 /// \file
 /// `weft::sync::Semaphore`: a fair, async counting semaphore, with RAII permits.
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <variant>
 
 #include "weft/detail/sync/spin_lock.hpp"
 #include "weft/detail/sync/waiter_list.hpp"
@@ -28,21 +30,78 @@ class AcquireError : public std::runtime_error {
 };
 
 /// Why `try_acquire` failed (Tokio's `TryAcquireError`).
-enum class TryAcquireError { Closed, NoPermits };
+enum class TryAcquireError {
+    Closed,     ///< the semaphore was closed
+    NoPermits,  ///< not enough free permits now, or others are waiting for them
+};
 
-namespace detail_semaphore {
+/// The outcome of `Semaphore::try_acquire` and its owned and `_many` forms (Tokio's
+/// `Result<SemaphorePermit, TryAcquireError>`): the permit `P`, or why there is none, never
+/// both. Reads as the other result types do (docs/errors.md): `ok()` / `explicit operator
+/// bool`, `*r`, `std::move(r).into_permit()`, and on failure `error()`, `is_closed()`,
+/// `is_no_permits()`.
+///
+/// ```cpp
+/// if (auto r = sem.try_acquire()) {
+///     auto permit = std::move(r).into_permit();
+///     do_work();
+/// } else if (r.is_closed()) {
+///     shut_down();
+/// }
+/// ```
+template <class P>
+class [[nodiscard]] TryAcquireResult {
+  public:
+    /// The permit.
+    TryAcquireResult(P permit) noexcept : v_(std::move(permit)) {}  // NOLINT: implicit
+    /// Why not.
+    TryAcquireResult(TryAcquireError e) noexcept : v_(e) {}  // NOLINT: implicit
+
+    /// Whether it holds the permit.
+    bool ok() const noexcept { return std::holds_alternative<P>(v_); }
+    explicit operator bool() const noexcept { return ok(); }
+    /// Why there is no permit (only when `!ok()`).
+    TryAcquireError error() const noexcept {
+        assert(!ok());
+        return std::get<TryAcquireError>(v_);
+    }
+    /// The semaphore was closed.
+    bool is_closed() const noexcept { return !ok() && error() == TryAcquireError::Closed; }
+    /// Too few free permits now, or others are waiting for them.
+    bool is_no_permits() const noexcept { return !ok() && error() == TryAcquireError::NoPermits; }
+
+    /// The permit (only when `ok()`).
+    P& operator*() noexcept {
+        assert(ok());
+        return std::get<P>(v_);
+    }
+    P* operator->() noexcept { return &**this; }
+    /// Takes the permit out (only when `ok()`).
+    P into_permit() && {
+        assert(ok());
+        return std::move(std::get<P>(v_));
+    }
+
+  private:
+    std::variant<P, TryAcquireError> v_;
+};
+
+}  // namespace weft::sync
+
+namespace weft::detail {
+
 // A task waiting for permits: a node inside its acquire future (pinned once polled).
-struct Waiter {
-    Waiter* next = nullptr;
-    Waiter* prev = nullptr;
-    Waker waker;
+struct SemaphoreWaiter : WaiterNode<SemaphoreWaiter> {
     std::size_t total = 0;   // permits asked for
     std::size_t needed = 0;  // of those, still missing (guarded by the semaphore's lock)
     bool started = false;    // polled once
     bool queued = false;     // in the queue
     bool done = false;       // its permit was handed out by poll
 };
-}  // namespace detail_semaphore
+
+}  // namespace weft::detail
+
+namespace weft::sync {
 
 /// Permits borrowed from a `Semaphore`, given back when destroyed (Tokio's
 /// `SemaphorePermit`). Move-only. `forget()` keeps them out of the semaphore for good.
@@ -160,7 +219,7 @@ class Acquire {
     friend class AcquireOwned;
     Acquire(Semaphore* s, std::size_t n) noexcept : sem_(s) { w_.total = w_.needed = n; }
     Semaphore* sem_;
-    detail_semaphore::Waiter w_;
+    weft::detail::SemaphoreWaiter w_;
     [[no_unique_address]] PinCheck pin_;
 };
 
@@ -217,27 +276,25 @@ class Semaphore {
     }
     /// `n` permits now, or why not. Fails with `NoPermits` while others wait (it does not
     /// jump the queue).
-    std::pair<std::optional<SemaphorePermit>, TryAcquireError> try_acquire(std::size_t n = 1);
+    TryAcquireResult<SemaphorePermit> try_acquire(std::size_t n = 1);
     /// `try_acquire` with an owned permit (Tokio's `try_acquire_owned`): the permit keeps the
     /// semaphore alive, so it can move into a spawned task. Never waits; fails as `try_acquire`.
     ///
     /// ```cpp
-    /// auto [permit, why] = weft::sync::Semaphore::try_acquire_owned(sem);
-    /// if (!permit) co_return reply_busy();  // why == TryAcquireError::NoPermits (or Closed)
-    /// weft::spawn(handle(std::move(*permit), req)).detach();
+    /// auto r = weft::sync::Semaphore::try_acquire_owned(sem);
+    /// if (!r) co_return reply_busy();  // r.is_no_permits() (or r.is_closed())
+    /// weft::spawn(handle(std::move(r).into_permit(), req)).detach();
     /// ```
-    static std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> try_acquire_owned(
-        std::shared_ptr<Semaphore> sem, std::size_t n = 1);
+    static TryAcquireResult<OwnedSemaphorePermit> try_acquire_owned(std::shared_ptr<Semaphore> sem,
+                                                                    std::size_t n = 1);
 
     /// Tokio's names for the `n`-permit forms: `acquire_many(n)` is `acquire(n)`, and so on.
     Acquire acquire_many(std::size_t n) noexcept { return acquire(n); }
-    std::pair<std::optional<SemaphorePermit>, TryAcquireError> try_acquire_many(std::size_t n) {
-        return try_acquire(n);
-    }
+    TryAcquireResult<SemaphorePermit> try_acquire_many(std::size_t n) { return try_acquire(n); }
     static AcquireOwned acquire_many_owned(std::shared_ptr<Semaphore> sem, std::size_t n) {
         return acquire_owned(std::move(sem), n);
     }
-    static std::pair<std::optional<OwnedSemaphorePermit>, TryAcquireError> try_acquire_many_owned(
+    static TryAcquireResult<OwnedSemaphorePermit> try_acquire_many_owned(
         std::shared_ptr<Semaphore> sem, std::size_t n) {
         return try_acquire_owned(std::move(sem), n);
     }
@@ -288,7 +345,7 @@ class Semaphore {
     friend class Acquire;
     friend class SemaphorePermit;
     friend class OwnedSemaphorePermit;
-    using Waiter = detail_semaphore::Waiter;
+    using Waiter = weft::detail::SemaphoreWaiter;
     // Gives `n` permits back: to the waiters in order first, waking each one fully served
     // (after unlocking).
     void release(std::size_t n) noexcept;

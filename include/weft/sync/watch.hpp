@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>  // std::unique_lock
 #include <optional>
 #include <shared_mutex>
@@ -25,7 +26,9 @@ class Sender;
 template <class T>
 class Receiver;
 
-namespace detail {
+}  // namespace weft::sync::watch
+
+namespace weft::detail::watch {
 
 // `state` packs the version of the value and whether the sender is gone, so that one load
 // sees both consistently (a changed() that finds the sender gone must also see its last
@@ -56,11 +59,13 @@ struct Shared {
     std::atomic<std::uint64_t> state{0};  // version | closed bit
     std::atomic<std::size_t> rx_cnt{1};
     std::atomic<std::size_t> refs{2};  // the sender + the receivers: the memory goes with the last
-    Notify changed;                    // notify_waiters after each send, and when the sender goes
-    Notify rx_gone;                    // notify_waiters when the last receiver goes
+    sync::Notify changed;              // notify_waiters after each send, and when the sender goes
+    sync::Notify rx_gone;              // notify_waiters when the last receiver goes
 };
 
-}  // namespace detail
+}  // namespace weft::detail::watch
+
+namespace weft::sync::watch {
 
 /// A borrow of a watch channel's value: a read lock on it, released when the `Ref` goes.
 /// Not copyable nor assignable (like `std::lock_guard`); movable only so that
@@ -218,20 +223,20 @@ class Receiver {
     }
 
     /// Makes `has_changed()` (and so `changed()`) true until the value is next seen.
-    void mark_changed() noexcept { seen_ -= detail::kVersionStep; }
+    void mark_changed() noexcept { seen_ -= detail::watch::kVersionStep; }
     /// Marks the current value seen without borrowing it.
     void mark_unchanged() noexcept { seen_ = sh_->version(); }
 
     /// Whether the `Sender` is gone (the value can still be borrowed).
     bool is_closed() const noexcept {
-        return (sh_->state.load(std::memory_order_acquire) & detail::kClosedBit) != 0;
+        return (sh_->state.load(std::memory_order_acquire) & detail::watch::kClosedBit) != 0;
     }
 
   private:
     friend class Sender<T>;
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(U);
-    Receiver(detail::Shared<T>* sh, std::uint64_t seen) noexcept : sh_(sh), seen_(seen) {}
+    Receiver(detail::watch::Shared<T>* sh, std::uint64_t seen) noexcept : sh_(sh), seen_(seen) {}
 
     void drop() noexcept {
         if (sh_ == nullptr) return;
@@ -240,7 +245,7 @@ class Receiver {
         std::exchange(sh_, nullptr)->release();
     }
 
-    detail::Shared<T>* sh_;
+    detail::watch::Shared<T>* sh_;
     std::uint64_t seen_;  // the version last marked seen
 };
 
@@ -254,24 +259,17 @@ class Receiver<T>::ChangedFuture {
 
     Poll<bool> poll(Context& cx) {
         pin_.pin();
-        detail::Shared<T>& sh = *rx_->sh_;
-        for (;;) {
-            // The Notified first, then the check: a send after the check completes it.
-            if (!notified_) notified_.emplace(sh.changed.notified());
+        detail::watch::Shared<T>& sh = *rx_->sh_;
+        return weft::detail::poll_condition(sh.changed, notified_, cx, [&]() -> Poll<bool> {
             const std::uint64_t state = sh.state.load(std::memory_order_acquire);
-            const std::uint64_t version = state & ~detail::kClosedBit;
+            const std::uint64_t version = state & ~detail::watch::kClosedBit;
             if (version != rx_->seen_) {
                 rx_->seen_ = version;
-                notified_.reset();
                 return true;
             }
-            if ((state & detail::kClosedBit) != 0) {
-                notified_.reset();
-                return false;
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();  // something happened: look again with a fresh Notified
-        }
+            if ((state & detail::watch::kClosedBit) != 0) return false;
+            return Pending;
+        });
     }
 
   private:
@@ -294,34 +292,26 @@ class Receiver<T>::WaitFor {
 
     Poll<Output> poll(Context& cx) {
         pin_.pin();
-        detail::Shared<T>& sh = *rx_->sh_;
-        for (;;) {
-            // The Notified first, then the check: a send after the check completes it.
-            if (!notified_) notified_.emplace(sh.changed.notified());
+        detail::watch::Shared<T>& sh = *rx_->sh_;
+        return weft::detail::poll_condition(sh.changed, notified_, cx, [&]() -> Poll<Output> {
             std::uint64_t state;
             {
                 // The version is bumped under the write lock, so under the read lock it names
                 // the value we read.
                 std::shared_lock rd(sh.lock);
                 state = sh.state.load(std::memory_order_acquire);
-                const std::uint64_t version = state & ~detail::kClosedBit;
+                const std::uint64_t version = state & ~detail::watch::kClosedBit;
                 const bool changed = version != rx_->seen_;
                 if (first_ || changed) {
                     first_ = false;
                     rx_->seen_ = version;  // seen once pred has been given it
-                    if (pred_(std::as_const(sh.value))) {
-                        notified_.reset();
+                    if (pred_(std::as_const(sh.value)))
                         return Output(Ref<T>(std::move(rd), sh.value, changed));
-                    }
                 }
             }
-            if ((state & detail::kClosedBit) != 0) {  // pred was false for the last value
-                notified_.reset();
-                return Output();
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();  // something happened: look again with a fresh Notified
-        }
+            if ((state & detail::watch::kClosedBit) != 0) return Output();  // pred was false
+            return Pending;
+        });
     }
 
   private:
@@ -347,15 +337,8 @@ class Sender {
   public:
     class ClosedFuture;
 
-    Sender(Sender&& o) noexcept : sh_(std::exchange(o.sh_, nullptr)) {}
-    Sender& operator=(Sender&& o) noexcept {
-        if (this != &o) {
-            drop();
-            sh_ = std::exchange(o.sh_, nullptr);
-        }
-        return *this;
-    }
-    ~Sender() { drop(); }
+    Sender(Sender&&) noexcept = default;
+    Sender& operator=(Sender&&) noexcept = default;
 
     /// Replaces the value and wakes every waiting `changed()`, if there is at least one
     /// receiver; with none it fails, hands `value` back and leaves the channel alone (as
@@ -382,7 +365,7 @@ class Sender {
             std::unique_lock wr(sh_->lock);
             using std::swap;
             swap(sh_->value, value);
-            sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+            sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
         }
         sh_->changed.notify_waiters();
         return value;
@@ -422,12 +405,13 @@ class Sender {
             try {
                 modified = std::forward<F>(f)(sh_->value);
             } catch (...) {
-                sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+                sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
                 wr.unlock();
                 sh_->changed.notify_waiters();
                 throw;
             }
-            if (modified) sh_->state.fetch_add(detail::kVersionStep, std::memory_order_release);
+            if (modified)
+                sh_->state.fetch_add(detail::watch::kVersionStep, std::memory_order_release);
         }
         if (modified) sh_->changed.notify_waiters();
         return modified;
@@ -453,7 +437,7 @@ class Sender {
         sh_->rx_cnt.fetch_add(1, std::memory_order_acq_rel);
         sh_->refs.fetch_add(1, std::memory_order_relaxed);  // we hold a reference already
         std::shared_lock rd(sh_->lock);  // the version of the value now, not of one half sent
-        return Receiver<T>(sh_, sh_->version());
+        return Receiver<T>(sh_.get(), sh_->version());
     }
 
     /// Live receivers.
@@ -473,22 +457,23 @@ class Sender {
     /// ```cpp
     /// co_await weft::select(tx.closed(), produce(tx));  // stop producing when nobody watches
     /// ```
-    ClosedFuture closed() const noexcept { return ClosedFuture(sh_); }
+    ClosedFuture closed() const noexcept { return ClosedFuture(sh_.get()); }
 
   private:
     template <class U>
     friend std::pair<Sender<U>, Receiver<U>> channel(U);
-    explicit Sender(detail::Shared<T>* sh) noexcept : sh_(sh) {}
+    explicit Sender(detail::watch::Shared<T>* sh) noexcept : sh_(sh) {}
 
-    void drop() noexcept {
-        if (sh_ == nullptr) return;
-        // release: a receiver that sees the bit sees the last send's version and value.
-        sh_->state.fetch_or(detail::kClosedBit, std::memory_order_release);
-        sh_->changed.notify_waiters();
-        std::exchange(sh_, nullptr)->release();
-    }
-
-    detail::Shared<T>* sh_;
+    // The sender's going (the `sh_` handle's deleter) closes the channel.
+    struct Drop {
+        void operator()(detail::watch::Shared<T>* sh) const noexcept {
+            // release: a receiver that sees the bit sees the last send's version and value.
+            sh->state.fetch_or(detail::watch::kClosedBit, std::memory_order_release);
+            sh->changed.notify_waiters();
+            sh->release();
+        }
+    };
+    std::unique_ptr<detail::watch::Shared<T>, Drop> sh_;
 };
 
 /// The future of `Sender::closed` (see there). Movable until first polled.
@@ -501,21 +486,15 @@ class Sender<T>::ClosedFuture {
 
     Poll<void> poll(Context& cx) {
         pin_.pin();
-        for (;;) {
-            if (!notified_) notified_.emplace(sh_->rx_gone.notified());  // before the check
-            if (sh_->rx_cnt.load(std::memory_order_acquire) == 0) {
-                notified_.reset();
-                return Ready;
-            }
-            if (notified_->poll(cx).is_pending()) return Pending;
-            notified_.reset();
-        }
+        return weft::detail::poll_condition(sh_->rx_gone, notified_, cx, [&] {
+            return sh_->rx_cnt.load(std::memory_order_acquire) == 0;
+        });
     }
 
   private:
     friend class Sender<T>;
-    explicit ClosedFuture(detail::Shared<T>* sh) noexcept : sh_(sh) {}
-    detail::Shared<T>* sh_;  // the Sender keeps it alive: keep the Sender while this lives
+    explicit ClosedFuture(detail::watch::Shared<T>* sh) noexcept : sh_(sh) {}
+    detail::watch::Shared<T>* sh_;  // the Sender keeps it alive: keep the Sender while this lives
     std::optional<Notified> notified_;
     [[no_unique_address]] PinCheck pin_;
 };
@@ -532,7 +511,7 @@ class Sender<T>::ClosedFuture {
 /// ```
 template <class T>
 std::pair<Sender<T>, Receiver<T>> channel(T initial) {
-    auto* sh = new detail::Shared<T>(std::move(initial));
+    auto* sh = new detail::watch::Shared<T>(std::move(initial));
     return {Sender<T>(sh), Receiver<T>(sh, 0)};
 }
 

@@ -28,7 +28,16 @@ namespace weft::detail {
     return std::exchange(slot, w);
 }
 
-/// `Node` has `Node* next` and `Node* prev`.
+/// The links of a node in a `WaiterList`, and the waker of the task it stands for. `Self` is
+/// the node type: `struct SemaphoreWaiter : WaiterNode<SemaphoreWaiter> { ... };`.
+template <class Self>
+struct WaiterNode {
+    Self* next = nullptr;
+    Self* prev = nullptr;
+    Waker waker;  // guarded by the owner's lock
+};
+
+/// `Node` has `Node* next` and `Node* prev` (a `WaiterNode<Node>`, usually).
 template <class Node>
 class WaiterList {
   public:
