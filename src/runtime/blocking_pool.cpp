@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "enter_runtime.hpp"
+#include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
 
 namespace weft::detail {
@@ -32,21 +33,8 @@ void BlockingPool::thread_main() noexcept {
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {
             lock.unlock();
-            bool owns_frame;
-            switch (run_task(t, owns_frame)) {
-                case RunResult::Idle:
-                    break;
-                case RunResult::Requeue:
-                    push(t);
-                    break;
-                case RunResult::Finished:
-                    if (owns_frame) {
-                        drop_frame_and_release(t);
-                    } else {
-                        release_ref(t);
-                    }
-                    break;
-            }
+            run_queued(
+                t, [this](TaskHeader* r) { push(r); }, [](TaskHeader*) {});
             // release: what the task did is visible to whoever sees the pool idle.
             active_.fetch_sub(1, std::memory_order_release);
             lock.lock();

@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/task/driving.hpp"
 #include "weft/detail/runtime/local_core.hpp"
+#include "weft/detail/task/driving.hpp"
 #include "weft/detail/task/spawn_on.hpp"
 #include "weft/task/join_handle.hpp"
 
@@ -93,8 +93,6 @@ class LocalExecutor {
     std::size_t task_count() const noexcept { return core_->task_count(); }
 
   private:
-    static constexpr std::size_t kMainPollInterval = 128;
-
     template <class F>
     output_t<F> drive(F& fut) {
         detail::refuse_blocking_in_async("weft::LocalExecutor::run");
@@ -115,7 +113,7 @@ class LocalExecutor {
                     }
                 }
             }
-            if (core_->run_ready(kMainPollInterval) == 0) core_->park();
+            if (core_->run_ready(detail::LocalCore::kMainPollInterval) == 0) core_->park();
         }
     }
 

@@ -5,12 +5,11 @@
 #include <cstddef>
 #include <vector>
 
+#include "weft/detail/runtime/local_queue.hpp"
 #include "weft/detail/runtime/parker.hpp"
-#include "weft/detail/task/raw_task.hpp"
-#include "weft/detail/runtime/remote_inbox.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/task/spawner.hpp"
-#include "weft/detail/runtime/task_queue.hpp"
 
 namespace weft::detail {
 
@@ -57,6 +56,9 @@ class LocalCore final : public Scheduler, public Spawner {
     // The executor core this thread is running now, or null.
     static LocalCore* current() noexcept;
 
+    // The main future of a loop around run_ready (LocalExecutor::run, a current-thread
+    // runtime's block_on) is polled at least once every this many task polls.
+    static constexpr std::size_t kMainPollInterval = 128;
     // Runs up to `max` ready tasks; returns how many ran.
     std::size_t run_ready(std::size_t max);
     // Sleeps until a task or the main future is woken.
@@ -99,11 +101,10 @@ class LocalCore final : public Scheduler, public Spawner {
     static constexpr std::int64_t kBias = std::int64_t{1} << 40;
     std::atomic<std::int64_t> refs_{1 + kBias};
     std::int64_t local_tasks_ = 0;
-    TaskQueue local_;                 // executor thread only
+    LocalQueue queue_;                // wakes on this thread, and from others (remote side)
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;
 
-    RemoteInbox remote_;  // wakes and spawns from other threads
     RuntimeCore* runtime_ = nullptr;
     std::atomic<bool> main_woken_{true};
     Parker* parker_;
