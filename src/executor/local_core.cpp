@@ -5,8 +5,6 @@
 namespace weft::detail {
 
 namespace {
-constinit thread_local LocalCore* current_core = nullptr;
-
 // How often run_ready takes the remote queue even when local work remains, so that wakes from
 // other threads are not starved by a busy local queue (Tokio's global-queue interval).
 constexpr std::size_t kRemoteInterval = 61;
@@ -48,18 +46,11 @@ void LocalCore::release(std::int64_t n) noexcept {
 }
 
 void LocalCore::task_released() noexcept {
-    if (current_core == this) {
+    if (is_current()) {
         --local_tasks_;
     } else {
         release(1);
     }
-}
-
-LocalCore::Enter::Enter(LocalCore* c) noexcept : prev_(current_core) {
-    current_core = c;
-}
-LocalCore::Enter::~Enter() {
-    current_core = prev_;
 }
 
 Waker LocalCore::main_waker() noexcept {
@@ -75,12 +66,8 @@ void LocalCore::wake_main() noexcept {
 }
 
 void LocalCore::schedule(TaskHeader* t) noexcept {
-    queue_.schedule(t, current_core == this ? WakeFrom::OwnerThread : WakeFrom::OtherThread,
+    queue_.schedule(t, is_current() ? WakeFrom::OwnerThread : WakeFrom::OtherThread,
                     [this] { parker_->unpark(); });
-}
-
-LocalCore* LocalCore::current() noexcept {
-    return current_core;
 }
 
 void LocalCore::register_task(TaskHeader* t) {
@@ -134,7 +121,7 @@ std::size_t LocalCore::run_ready(std::size_t max) {
 }
 
 void LocalCore::shutdown() noexcept {
-    Enter enter(this);
+    EnterContext enter = enter_thread();
     // From now on wakes from other threads drop their reference at once; those already queued
     // move to the local queue, whose references are dropped at the end.
     queue_.close([this](TaskHeader* t) {

@@ -28,7 +28,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 }
 
 void BlockingPool::thread_main() noexcept {
-    EnterDrivers drivers(rt_->time_driver(), rt_->io_driver());  // blocking code may use them too
+    EnterRuntime enter({nullptr, rt_->time_driver(), rt_->io_driver()});  // blocking code may too
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {

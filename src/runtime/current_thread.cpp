@@ -70,7 +70,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
 
     // Spawner
     void spawn_task(TaskHeader* t) override {
-        if (LocalCore::current() == core_) {
+        if (core_->is_current()) {
             core_->spawn_task(t);
             return;
         }
@@ -84,7 +84,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
         cancel_task(t);          // its JoinHandle throws JoinError
         release_ref(t);
     }
-    bool can_spawn_local() const noexcept override { return LocalCore::current() == core_; }
+    bool can_spawn_local() const noexcept override { return core_->is_current(); }
     void spawn_local_task(TaskHeader* t) override { core_->spawn_task(t); }
     bool has_blocking_pool() const noexcept override { return true; }
     void spawn_blocking_task(TaskHeader* t) override {
@@ -157,14 +157,10 @@ void CurrentThread::give_back_core() noexcept {
 }
 
 void CurrentThread::block_on(PollStep step) {
-    if (LocalCore::current() == core_) {
-        throw std::logic_error(
-            "weft: block_on called from a task of the same current-thread runtime (it would "
-            "never return; co_await the future instead)");
-    }
-    refuse_blocking_in_async("weft::Runtime::block_on");
-    DrivingScope driving;
-    EnterRuntime enter(this, time_, io_);
+    EnterBlockOn enter(core_->is_current(),
+                       "weft: block_on called from a task of the same current-thread runtime (it "
+                       "would never return; co_await the future instead)",
+                       {this, time_, io_});
     Parker& parker = Parker::current();
     for (;;) {
         failure_.throw_if_set();
@@ -190,7 +186,7 @@ void CurrentThread::block_on(PollStep step) {
 }
 
 void CurrentThread::drive(PollStep step) {
-    LocalCore::Enter enter(core_);
+    EnterContext enter = core_->enter_thread();
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
@@ -218,9 +214,9 @@ void CurrentThread::idle() noexcept {
         if (time_->auto_advance()) return;
     }
     std::optional<std::chrono::steady_clock::time_point> until;
-    if (time_->begin_park(&parker, until)) {  // (no other thread parks on it)
+    if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)
         parker.park_on(*io_, until);
-        time_->end_park();
+        time_->release_timekeeper();
     } else if (until) {
         parker.park_until(*until);
     } else {
@@ -246,7 +242,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
-        EnterRuntime enter(this, time_, io_);  // (a destructor may spawn or create a timer)
+        EnterRuntime enter({this, time_, io_});  // (a destructor may spawn or create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

@@ -3,22 +3,16 @@
 // registers its parker so that a ShutdownRuntime failure can wake it to rethrow.
 
 #include <algorithm>
-#include <stdexcept>
 
-#include "../enter_runtime.hpp"
 #include "multi_thread.hpp"
 
 namespace weft::detail {
 
 void MultiThread::block_on(PollStep step) {
-    if (current_worker() != nullptr) {
-        throw std::logic_error(
-            "weft: block_on called from a task of the same runtime (it would block a worker; "
-            "co_await the future instead)");
-    }
-    refuse_blocking_in_async("weft::Runtime::block_on");
-    DrivingScope driving;
-    EnterRuntime enter(this, time_, io_);
+    EnterBlockOn enter(current_worker() != nullptr,
+                       "weft: block_on called from a task of the same runtime (it would block a "
+                       "worker; co_await the future instead)",
+                       parts());
     Parker& parker = Parker::current();
     Waker waker = parker.waker();
     Context cx(waker);

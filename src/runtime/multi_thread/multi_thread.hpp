@@ -50,6 +50,7 @@
 #include <vector>
 
 #include "../blocking_pool.hpp"
+#include "../enter_runtime.hpp"
 #include "../failure.hpp"
 #include "../run_queue.hpp"
 #include "idle.hpp"
@@ -106,11 +107,6 @@ struct Worker {
     ~Worker() { parker->release(); }
 };
 
-// The worker this thread is and its scheduler (set by worker_main), so that a wake on a worker
-// queues locally.
-inline constinit thread_local Worker* tl_worker = nullptr;
-inline constinit thread_local MultiThread* tl_owner = nullptr;
-
 class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
   public:
     explicit MultiThread(RuntimeConfig cfg);
@@ -163,8 +159,13 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     // Drops the runtime's own reference and the bias, folding in the workers' counts (after
     // shutdown: no worker runs any more).
     void release_runtime() noexcept;
-    // The worker this thread is, if it is one of ours.
-    Worker* current_worker() const noexcept { return tl_owner == this ? tl_worker : nullptr; }
+    // The worker this thread is, if it is one of ours (worker_main puts both in the runtime
+    // context: one thread-local access).
+    Worker* current_worker() const noexcept {
+        const RuntimeContext& c = runtime_context();
+        return c.executor == this ? static_cast<Worker*>(c.worker) : nullptr;
+    }
+    RuntimeParts parts() noexcept { return {this, time_, io_}; }
     static std::size_t worker_count(const RuntimeConfig& cfg) noexcept;
 
     // worker.cpp

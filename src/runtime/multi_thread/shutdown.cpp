@@ -3,7 +3,6 @@
 // unhandled exception under UnhandledPolicy::ShutdownRuntime (which closes the scheduler and
 // makes every block_on rethrow it).
 
-#include "../enter_runtime.hpp"
 #include "multi_thread.hpp"
 #include "weft/detail/task/raw_task.hpp"
 
@@ -25,7 +24,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     // Cancel every task still owned, here, with this scheduler as the current spawner so that
     // a destructor that spawns gets its task cancelled rather than lost.
     {
-        EnterRuntime enter(this, time_, io_);  // (a destructor may spawn or create a timer)
+        EnterRuntime enter(parts());  // (a destructor may spawn or create a timer)
         owned_.drain([this](TaskHeader* t) {
             detail::add_ref(t);
             cancel_unless_finished(t);

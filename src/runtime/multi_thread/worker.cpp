@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 
-#include "../enter_runtime.hpp"
 #include "multi_thread.hpp"
 #include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
@@ -25,10 +24,12 @@ void set_thread_name(const std::string& name) {
 // ---- the loop ----
 
 void MultiThread::worker_main(Worker& w) noexcept {
-    tl_worker = &w;
-    tl_owner = this;
     DrivingScope driving;  // a task may not block_on (see driving.hpp)
-    EnterRuntime enter(this, time_, io_);
+    EnterContext enter([&](RuntimeContext& c) {
+        parts().enter(c);
+        c.executor = this;  // wakes on this thread queue on this worker
+        c.worker = &w;
+    });
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
@@ -47,8 +48,6 @@ void MultiThread::worker_main(Worker& w) noexcept {
     }
     if (w.idle.searching) transition_from_searching(w);
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
-    tl_worker = nullptr;
-    tl_owner = nullptr;
 }
 
 TaskHeader* MultiThread::next_task(Worker& w) noexcept {
@@ -142,7 +141,7 @@ void MultiThread::park(Worker& w) noexcept {
     // Sleep. The worker that watches the clock (if no other does) waits in the I/O driver
     // until the next timer's deadline; the others sleep on their futex.
     std::optional<std::chrono::steady_clock::time_point> until;
-    bool keeps_time = time_->begin_park(w.parker, until);
+    bool keeps_time = time_->claim_timekeeper(w.parker, until);
     for (;;) {
         if (keeps_time) {
             w.parker->park_on(*io_, until);
@@ -158,7 +157,7 @@ void MultiThread::park(Worker& w) noexcept {
         if (!idle_.is_parked(w.idle)) break;  // woken by notify_parked (which made us searching)
         // A stale unpark token: still on the list, sleep again.
     }
-    if (keeps_time) time_->end_park();
+    if (keeps_time) time_->release_timekeeper();
 }
 
 void MultiThread::notify_parked(PushedTo where) noexcept {
@@ -258,7 +257,7 @@ void MultiThread::spawn_blocking_task(TaskHeader* t) {
 // ---- worker-local tasks ----
 
 void WorkerLocalScheduler::schedule(TaskHeader* t) noexcept {
-    queue.schedule(t, tl_worker == w ? WakeFrom::OwnerThread : WakeFrom::OtherThread,
+    queue.schedule(t, runtime_context().worker == w ? WakeFrom::OwnerThread : WakeFrom::OtherThread,
                    [this] { mt->unpark_worker(*w); });
 }
 void WorkerLocalScheduler::task_released() noexcept {

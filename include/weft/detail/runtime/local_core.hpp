@@ -9,6 +9,7 @@
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/detail/task/spawner.hpp"
 
 namespace weft::detail {
@@ -53,8 +54,8 @@ class LocalCore final : public Scheduler, public Spawner {
     // Spawns from a thread that is not running the executor: the task goes through the remote
     // inbox and is registered when the executor takes it. Cancels it if the executor is gone.
     void spawn_remote(TaskHeader* t) noexcept;
-    // The executor core this thread is running now, or null.
-    static LocalCore* current() noexcept;
+    // Whether this thread is running this core now (enter_thread).
+    bool is_current() const noexcept { return runtime_context().executor == this; }
 
     // The main future of a loop around run_ready (LocalExecutor::run, a current-thread
     // runtime's block_on) is polled at least once every this many task polls.
@@ -77,16 +78,15 @@ class LocalCore final : public Scheduler, public Spawner {
     std::size_t task_count() const noexcept { return tasks_.size(); }
     void shutdown() noexcept;
 
-    // Makes this the executor whose tasks this thread runs (wakes on this thread queue locally).
-    class Enter {
-      public:
-        explicit Enter(LocalCore* c) noexcept;
-        ~Enter();
-        Enter(const Enter&) = delete;
-
-      private:
-        LocalCore* prev_;
-    };
+    // Makes this the executor whose tasks this thread runs, for the guard's scope (wakes on
+    // this thread queue locally). `Spawn::Here`: weft::spawn targets it too.
+    enum class Spawn { Elsewhere, Here };
+    EnterContext enter_thread(Spawn spawn = Spawn::Elsewhere) noexcept {
+        return EnterContext([this, spawn](RuntimeContext& c) {
+            c.executor = this;
+            if (spawn == Spawn::Here) c.spawner = this;
+        });
+    }
 
   private:
     LocalCore();
