@@ -1,10 +1,10 @@
 #include "weft/detail/runtime/local_core.hpp"
 
+#include "weft/detail/runtime/run_queued.hpp"
+
 namespace weft::detail {
 
 namespace {
-constinit thread_local LocalCore* current_core = nullptr;
-
 // How often run_ready takes the remote queue even when local work remains, so that wakes from
 // other threads are not starved by a busy local queue (Tokio's global-queue interval).
 constexpr std::size_t kRemoteInterval = 61;
@@ -46,18 +46,11 @@ void LocalCore::release(std::int64_t n) noexcept {
 }
 
 void LocalCore::task_released() noexcept {
-    if (current_core == this) {
+    if (is_current()) {
         --local_tasks_;
     } else {
         release(1);
     }
-}
-
-LocalCore::Enter::Enter(LocalCore* c) noexcept : prev_(current_core) {
-    current_core = c;
-}
-LocalCore::Enter::~Enter() {
-    current_core = prev_;
 }
 
 Waker LocalCore::main_waker() noexcept {
@@ -73,19 +66,8 @@ void LocalCore::wake_main() noexcept {
 }
 
 void LocalCore::schedule(TaskHeader* t) noexcept {
-    if (current_core == this) {
-        local_.push(t);
-        return;
-    }
-    if (!remote_.push(t)) {
-        release_ref(t);  // the executor is gone: nobody will run it
-        return;
-    }
-    parker_->unpark();
-}
-
-LocalCore* LocalCore::current() noexcept {
-    return current_core;
+    queue_.schedule(t, is_current() ? WakeFrom::OwnerThread : WakeFrom::OtherThread,
+                    [this] { parker_->unpark(); });
 }
 
 void LocalCore::register_task(TaskHeader* t) {
@@ -96,14 +78,14 @@ void LocalCore::register_task(TaskHeader* t) {
 void LocalCore::spawn(TaskHeader* t) {
     ++local_tasks_;  // dropped by task_released() when the task's block is freed
     register_task(t);
-    local_.push(t);
+    queue_.push_local(t);
 }
 
 void LocalCore::spawn_remote(TaskHeader* t) noexcept {
     add_ref();  // not on the executor's thread: counted atomically (task_released balances it)
     t->scheduler = this;
-    t->slot = kUnregistered;  // published by the inbox's lock
-    if (!remote_.push(t)) {   // shut down: cancel it here
+    t->slot = kUnregistered;       // published by the remote queue's lock
+    if (!queue_.push_remote(t)) {  // shut down: cancel it here
         cancel_task(t);
         release_ref(t);
         return;
@@ -119,49 +101,34 @@ void LocalCore::unregister(TaskHeader* t) noexcept {
 }
 
 void LocalCore::drain_remote() {
-    remote_.take([this](TaskHeader* t) {
+    queue_.take_remote([this](TaskHeader* t) {
         if (t->slot == kUnregistered) register_task(t);
-        local_.push(t);
     });
 }
 
 std::size_t LocalCore::run_ready(std::size_t max) {
     std::size_t n = 0;
     while (n < max) {
-        if (local_.empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
-        TaskHeader* t = local_.pop();
+        if (queue_.local_empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
+        TaskHeader* t = queue_.pop_local();
         if (t == nullptr) break;
         ++n;
-        bool owns_frame;
-        switch (run_task(t, owns_frame)) {
-            case RunResult::Idle:
-                break;
-            case RunResult::Requeue:
-                local_.push(t);
-                break;
-            case RunResult::Finished:
-                unregister(t);
-                if (owns_frame) {
-                    drop_frame_and_release(t);
-                } else {
-                    release_ref(t);
-                }
-                break;
-        }
+        run_queued(
+            t, [this](TaskHeader* r) { queue_.push_local(r); },
+            [this](TaskHeader* f) { unregister(f); });
     }
     return n;
 }
 
 void LocalCore::shutdown() noexcept {
-    Enter enter(this);
+    EnterContext enter = enter_thread();
     // From now on wakes from other threads drop their reference at once; those already queued
     // move to the local queue, whose references are dropped at the end.
-    remote_.close([this](TaskHeader* t) {
+    queue_.close([this](TaskHeader* t) {
         if (t->slot == kUnregistered) register_task(t);
-        local_.push(t);
     });
     // Cancel every unfinished task. A destructor may wake or even spawn tasks; they land in
-    // local_ or tasks_ and are handled by the loops below.
+    // the local queue or tasks_ and are handled by the loops below.
     while (!tasks_.empty()) {
         TaskHeader* t = tasks_.back();
         detail::add_ref(t);
@@ -170,7 +137,7 @@ void LocalCore::shutdown() noexcept {
         release_ref(t);
     }
     // Queued references to (now finished) tasks.
-    while (TaskHeader* t = local_.pop())
+    while (TaskHeader* t = queue_.pop_local())
         release_ref(t);
 }
 

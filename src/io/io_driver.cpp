@@ -85,30 +85,6 @@ void ScheduledIo::clear_waker(Direction dir) noexcept {
 
 // ---- IoDriver ----
 
-namespace {
-constinit thread_local IoDriver* tl_io = nullptr;
-}  // namespace
-
-IoDriver* IoDriver::current() noexcept {
-    return tl_io;
-}
-
-IoDriver& IoDriver::current_or_throw(const char* what) {
-    if (tl_io == nullptr) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a runtime: call it from a task or inside "
-                               "Runtime::block_on");
-    }
-    return *tl_io;
-}
-
-IoDriver::Enter::Enter(IoDriver* d) noexcept : prev_(tl_io) {
-    tl_io = d;
-}
-IoDriver::Enter::~Enter() {
-    tl_io = prev_;
-}
-
 IoDriver* IoDriver::create(IoDriverKind kind, bool one_thread) {
     if (kind == IoDriverKind::Auto) {
         if (const char* env = std::getenv("WEFT_IO_DRIVER")) {

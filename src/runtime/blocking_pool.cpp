@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "enter_runtime.hpp"
+#include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
 
 namespace weft::detail {
@@ -27,26 +28,13 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 }
 
 void BlockingPool::thread_main() noexcept {
-    EnterDrivers drivers(rt_->time_driver(), rt_->io_driver());  // blocking code may use them too
+    EnterRuntime enter({nullptr, rt_->time_driver(), rt_->io_driver()});  // blocking code may too
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {
             lock.unlock();
-            bool owns_frame;
-            switch (run_task(t, owns_frame)) {
-                case RunResult::Idle:
-                    break;
-                case RunResult::Requeue:
-                    push(t);
-                    break;
-                case RunResult::Finished:
-                    if (owns_frame) {
-                        drop_frame_and_release(t);
-                    } else {
-                        release_ref(t);
-                    }
-                    break;
-            }
+            run_queued(
+                t, [this](TaskHeader* r) { push(r); }, [](TaskHeader*) {});
             // release: what the task did is visible to whoever sees the pool idle.
             active_.fetch_sub(1, std::memory_order_release);
             lock.lock();

@@ -8,8 +8,8 @@
 #include <mutex>
 
 #include "weft/detail/runtime/runtime_core.hpp"
-#include "weft/detail/task/task_header.hpp"
 #include "weft/detail/runtime/task_queue.hpp"
+#include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
 

@@ -25,19 +25,17 @@
 
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
+#include "failure.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
-#include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
 
 namespace {
-
-// The main future is polled at least once every this many task polls (as LocalExecutor).
-constexpr std::size_t kMainPollInterval = 128;
 
 class CurrentThread final : public RuntimeCore, public Spawner {
   public:
@@ -72,7 +70,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
 
     // Spawner
     void spawn_task(TaskHeader* t) override {
-        if (LocalCore::current() == core_) {
+        if (core_->is_current()) {
             core_->spawn_task(t);
             return;
         }
@@ -86,7 +84,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
         cancel_task(t);          // its JoinHandle throws JoinError
         release_ref(t);
     }
-    bool can_spawn_local() const noexcept override { return LocalCore::current() == core_; }
+    bool can_spawn_local() const noexcept override { return core_->is_current(); }
     void spawn_local_task(TaskHeader* t) override { core_->spawn_task(t); }
     bool has_blocking_pool() const noexcept override { return true; }
     void spawn_blocking_task(TaskHeader* t) override {
@@ -101,7 +99,6 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     }
 
     void fail(const std::exception_ptr& e) noexcept override;
-    void throw_if_failed();
     // Takes the core if nobody holds it; otherwise registers `waiter` to be unparked when the
     // core is handed back.
     bool take_core_or_wait(Parker* waiter);
@@ -120,34 +117,21 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     bool driving_ = false;          // guarded by mu_
     bool shut_down_ = false;        // guarded by mu_
     std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
-    std::exception_ptr failure_;    // guarded by mu_
-    std::atomic<bool> failed_{false};
+    FailureLatch failure_;
 };
 
 void CurrentThread::fail(const std::exception_ptr& e) noexcept {
+    if (!failure_.set(e)) return;
     std::vector<Parker*> to_wake;
     {
         std::lock_guard lock(mu_);
-        if (failure_) return;
-        failure_ = e;
-        failed_.store(true, std::memory_order_release);
         to_wake = waiting_;
-        // The driver (if any) checks failed_ after its next poll. Under mu_: after shutdown
+        // The driver (if any) checks the failure after its next poll. Under mu_: after shutdown
         // the core may be gone (a blocking task can fail later).
         if (!shut_down_) core_->wake_main();
     }
     for (Parker* p : to_wake)
         p->unpark();
-}
-
-void CurrentThread::throw_if_failed() {
-    if (!failed_.load(std::memory_order_acquire)) return;
-    std::exception_ptr e;
-    {
-        std::lock_guard lock(mu_);
-        e = failure_;
-    }
-    std::rethrow_exception(e);
 }
 
 bool CurrentThread::take_core_or_wait(Parker* waiter) {
@@ -173,17 +157,13 @@ void CurrentThread::give_back_core() noexcept {
 }
 
 void CurrentThread::block_on(PollStep step) {
-    if (LocalCore::current() == core_) {
-        throw std::logic_error(
-            "weft: block_on called from a task of the same current-thread runtime (it would "
-            "never return; co_await the future instead)");
-    }
-    refuse_blocking_in_async("weft::Runtime::block_on");
-    DrivingScope driving;
-    EnterRuntime enter(this, time_, io_);
+    EnterBlockOn enter(core_->is_current(),
+                       "weft: block_on called from a task of the same current-thread runtime (it "
+                       "would never return; co_await the future instead)",
+                       {this, time_, io_});
     Parker& parker = Parker::current();
     for (;;) {
-        throw_if_failed();
+        failure_.throw_if_set();
         if (take_core_or_wait(&parker)) {
             struct GiveBack {
                 CurrentThread* rt;
@@ -206,21 +186,21 @@ void CurrentThread::block_on(PollStep step) {
 }
 
 void CurrentThread::drive(PollStep step) {
-    LocalCore::Enter enter(core_);
+    EnterContext enter = core_->enter_thread();
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
     for (;;) {
-        throw_if_failed();
+        failure_.throw_if_set();
         if (core_->take_main_wake() && step(cx)) return;
-        std::size_t ran = core_->run_ready(kMainPollInterval);
+        std::size_t ran = core_->run_ready(LocalCore::kMainPollInterval);
         if (ran == 0) {
-            throw_if_failed();
+            failure_.throw_if_set();
             idle();
         } else {
             time_->fire_due_if_due();
             // More tasks are ready: do not leave sockets unserved until they are done.
-            if (ran == kMainPollInterval) io_->poll_nonblocking();
+            if (ran == LocalCore::kMainPollInterval) io_->poll_nonblocking();
         }
     }
 }
@@ -234,9 +214,9 @@ void CurrentThread::idle() noexcept {
         if (time_->auto_advance()) return;
     }
     std::optional<std::chrono::steady_clock::time_point> until;
-    if (time_->begin_park(&parker, until)) {  // (no other thread parks on it)
+    if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)
         parker.park_on(*io_, until);
-        time_->end_park();
+        time_->release_timekeeper();
     } else if (until) {
         parker.park_until(*until);
     } else {
@@ -262,7 +242,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
-        EnterRuntime enter(this, time_, io_);  // (a destructor may spawn or create a timer)
+        EnterRuntime enter({this, time_, io_});  // (a destructor may spawn or create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

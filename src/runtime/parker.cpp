@@ -7,8 +7,6 @@
 
 #include <climits>
 
-#include "weft/detail/io/io_driver.hpp"
-
 namespace weft::detail {
 
 namespace {
@@ -70,7 +68,7 @@ bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept
     }
 }
 
-void Parker::park_on(IoDriver& driver,
+void Parker::park_on(ParkDriver& driver,
                      std::optional<std::chrono::steady_clock::time_point> until) noexcept {
     // Empty -> InDriver, publishing driver_ to unpark() (release; its exchange acquires).
     driver_.store(&driver, std::memory_order_relaxed);

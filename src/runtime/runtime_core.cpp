@@ -8,7 +8,7 @@
 
 namespace weft::detail {
 
-RuntimeCore* start_multi_thread(RuntimeConfig cfg);    // multi_thread.cpp
+RuntimeCore* start_multi_thread(RuntimeConfig cfg);    // multi_thread/multi_thread.cpp
 RuntimeCore* start_current_thread(RuntimeConfig cfg);  // current_thread.cpp
 
 RuntimeCore* start_runtime(RuntimeConfig cfg) {
@@ -22,15 +22,12 @@ RuntimeCore* start_runtime(RuntimeConfig cfg) {
 }
 
 void RuntimeCore::unhandled(TaskHeader* t, const std::exception_ptr& e) noexcept {
-    switch (policy_) {
-        case UnhandledPolicy::Ignore:
-            return;
-        case UnhandledPolicy::ShutdownRuntime:
-            fail(e);
-            return;
-        case UnhandledPolicy::Log:
-            break;
+    if (policy_ == UnhandledPolicy::Ignore) return;
+    if (policy_ == UnhandledPolicy::ShutdownRuntime) {
+        fail(e);
+        return;
     }
+    // UnhandledPolicy::Log
     std::string what = "unknown exception";
     try {
         std::rethrow_exception(e);

@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft::detail {
@@ -85,12 +86,12 @@ void retire_frame(TaskHeader* t) noexcept {
     retiring_frame = outer;
 }
 
-constinit thread_local TaskHeader* tl_current_task = nullptr;
-
+// The task being polled, in the runtime context (runtime_context.hpp).
 class CurrentTask {
   public:
-    explicit CurrentTask(TaskHeader* t) noexcept : prev_(std::exchange(tl_current_task, t)) {}
-    ~CurrentTask() { tl_current_task = prev_; }
+    explicit CurrentTask(TaskHeader* t) noexcept
+        : prev_(std::exchange(runtime_context().task, t)) {}
+    ~CurrentTask() { runtime_context().task = prev_; }
     CurrentTask(const CurrentTask&) = delete;
 
   private:
@@ -100,7 +101,7 @@ class CurrentTask {
 }  // namespace
 
 TaskHeader* current_task() noexcept {
-    return tl_current_task;
+    return runtime_context().task;
 }
 
 constinit const RawWakerVTable task_waker_vtable{waker_clone, waker_wake, waker_wake_by_ref,

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/task/task_shard.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft::detail {
@@ -16,7 +17,7 @@ struct Meta {
     std::string name;
 };
 
-// Sharded by header address: tasks on different workers rarely share a lock.
+// Sharded by header address (task_shard.hpp).
 constexpr std::size_t kShards = 16;
 struct alignas(64) Shard {
     std::mutex mu;
@@ -24,7 +25,7 @@ struct alignas(64) Shard {
 };
 Shard& shard_of(const TaskHeader* t) {
     static Shard shards[kShards];
-    return shards[(reinterpret_cast<std::uintptr_t>(t) >> 7) % kShards];
+    return shards[task_shard<kShards>(t)];
 }
 std::atomic<std::uint64_t> next_id{1};
 

@@ -12,8 +12,6 @@
 namespace weft::detail {
 
 namespace {
-constinit thread_local TimeDriver* tl_driver = nullptr;
-
 // Wakers of fired timers, collected under the lock and called after it. Per thread, so that
 // its capacity is kept from one firing to the next (no allocation once warm).
 thread_local std::vector<Waker> tl_fired;
@@ -27,26 +25,6 @@ std::uint64_t since_origin(std::int64_t origin, std::int64_t t) noexcept {
     return static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(origin);
 }
 }  // namespace
-
-TimeDriver* TimeDriver::current() noexcept {
-    return tl_driver;
-}
-
-TimeDriver& TimeDriver::current_or_throw(const char* what) {
-    if (tl_driver == nullptr) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a runtime: call it from a task or inside "
-                               "Runtime::block_on");
-    }
-    return *tl_driver;
-}
-
-TimeDriver::Enter::Enter(TimeDriver* d) noexcept : prev_(tl_driver) {
-    tl_driver = d;
-}
-TimeDriver::Enter::~Enter() {
-    tl_driver = prev_;
-}
 
 TimeDriver* TimeDriver::create(bool pausable, bool start_paused) {
     return new TimeDriver(pausable, start_paused);
@@ -187,8 +165,8 @@ std::size_t TimeDriver::fire_due() {
     return fire_until(tick_floor(now()));
 }
 
-bool TimeDriver::begin_park(Parker* p,
-                            std::optional<std::chrono::steady_clock::time_point>& until) {
+bool TimeDriver::claim_timekeeper(Parker* p,
+                                  std::optional<std::chrono::steady_clock::time_point>& until) {
     std::lock_guard lock(mu_);
     if (parked_ != nullptr) return false;
     parked_ = p;
@@ -205,7 +183,7 @@ bool TimeDriver::begin_park(Parker* p,
     return true;
 }
 
-void TimeDriver::end_park() noexcept {
+void TimeDriver::release_timekeeper() noexcept {
     std::lock_guard lock(mu_);
     parked_ = nullptr;
 }
@@ -282,12 +260,3 @@ void TimeDriver::shutdown() noexcept {
 }
 
 }  // namespace weft::detail
-
-namespace weft::time {
-
-Instant Instant::now() noexcept {
-    if (detail::TimeDriver* d = detail::TimeDriver::current()) return d->now();
-    return from_std(std::chrono::steady_clock::now());
-}
-
-}  // namespace weft::time

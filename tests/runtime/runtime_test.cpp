@@ -458,7 +458,7 @@ TEST(Runtime, SpawnLocalKeepsATaskOnItsWorkerThroughWakesFromOtherThreads) {
             for (int i = 0; i < 20000; ++i)
                 co_await weft::yield_now();
         });
-        auto pinned = weft::spawn_local([&]() -> weft::Task<bool> {
+        auto worker_local = weft::spawn_local([&]() -> weft::Task<bool> {
             std::thread::id home = std::this_thread::get_id();
             bool stayed = true;
             for (int i = 0; i < kRounds; ++i) {
@@ -476,7 +476,7 @@ TEST(Runtime, SpawnLocalKeepsATaskOnItsWorkerThroughWakesFromOtherThreads) {
                 triggers[i]->complete();
             }
         });
-        bool stayed = co_await pinned;
+        bool stayed = co_await worker_local;
         co_await busy;
         waker.join();
         co_return stayed;
@@ -494,12 +494,12 @@ TEST(Runtime, SpawnLocalOutsideAWorkerIsAClearError) {
                  std::logic_error);
 }
 
-TEST(Runtime, DropCancelsParkedPinnedTasks) {
+TEST(Runtime, DropCancelsParkedWorkerLocalTasks) {
     Lifetimes l;
-    weft::JoinHandle<void> pinned;
+    weft::JoinHandle<void> worker_local;
     {
         auto rt = two_workers();
-        pinned = rt.block_on(rt.spawn([&]() -> weft::Task<weft::JoinHandle<void>> {
+        worker_local = rt.block_on(rt.spawn([&]() -> weft::Task<weft::JoinHandle<void>> {
             co_return weft::spawn_local([&]() -> weft::Task<void> {
                 Tracked t(l);
                 co_await weft::pending<void>();
@@ -509,5 +509,5 @@ TEST(Runtime, DropCancelsParkedPinnedTasks) {
             std::this_thread::yield();
     }
     EXPECT_EQ(l.alive(), 0);
-    EXPECT_THROW(weft::block_on(pinned), weft::JoinError);
+    EXPECT_THROW(weft::block_on(worker_local), weft::JoinError);
 }

@@ -5,8 +5,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/task/driving.hpp"
 #include "weft/detail/runtime/parker.hpp"
+#include "weft/detail/runtime/poll_loop.hpp"
+#include "weft/detail/task/driving.hpp"
 #include "weft/future/future.hpp"
 
 namespace weft {
@@ -37,17 +38,8 @@ output_t<F> block_on(F&& future) {
     detail::Parker& parker = detail::Parker::current();
     Waker waker = parker.waker();
     Context cx(waker);
-    for (;;) {
-        auto p = fut.poll(cx);
-        if (p.is_ready()) {
-            if constexpr (std::is_void_v<output_t<F>>) {
-                return;
-            } else {
-                return std::move(p).value();
-            }
-        }
-        parker.park();
-    }
+    return detail::poll_until_ready(
+        fut, cx, [] { return true; }, [&parker] { parker.park(); });
 }
 
 /// Overload for rvalues: moves the future into this call first (then polls it in place).

@@ -7,8 +7,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "weft/detail/task/driving.hpp"
 #include "weft/detail/runtime/local_core.hpp"
+#include "weft/detail/runtime/poll_loop.hpp"
+#include "weft/detail/task/driving.hpp"
 #include "weft/detail/task/spawn_on.hpp"
 #include "weft/task/join_handle.hpp"
 
@@ -84,8 +85,8 @@ class LocalExecutor {
     /// Runs one ready task, if there is one. Returns whether a task ran.
     bool try_tick() {
         detail::DrivingScope driving;
-        detail::LocalCore::Enter enter(core_);
-        detail::SpawnerScope spawner(core_);  // as in run: weft::spawn inside the task targets us
+        // As in run: weft::spawn inside the task targets us.
+        detail::EnterContext enter = core_->enter_thread(detail::LocalCore::Spawn::Here);
         return core_->run_ready(1) > 0;
     }
 
@@ -93,30 +94,20 @@ class LocalExecutor {
     std::size_t task_count() const noexcept { return core_->task_count(); }
 
   private:
-    static constexpr std::size_t kMainPollInterval = 128;
-
     template <class F>
     output_t<F> drive(F& fut) {
         detail::refuse_blocking_in_async("weft::LocalExecutor::run");
         detail::DrivingScope driving;
-        detail::LocalCore::Enter enter(core_);
-        detail::SpawnerScope spawner(core_);  // weft::spawn inside the tasks targets us
+        // weft::spawn inside the tasks targets us.
+        detail::EnterContext enter = core_->enter_thread(detail::LocalCore::Spawn::Here);
         Waker waker = core_->main_waker();
         Context cx(waker);
         core_->set_main_woken();
-        for (;;) {
-            if (core_->take_main_wake()) {
-                auto p = fut.poll(cx);
-                if (p.is_ready()) {
-                    if constexpr (std::is_void_v<output_t<F>>) {
-                        return;
-                    } else {
-                        return std::move(p).value();
-                    }
-                }
-            }
-            if (core_->run_ready(kMainPollInterval) == 0) core_->park();
-        }
+        return detail::poll_until_ready(
+            fut, cx, [this] { return core_->take_main_wake(); },
+            [this] {
+                if (core_->run_ready(detail::LocalCore::kMainPollInterval) == 0) core_->park();
+            });
     }
 
     detail::LocalCore* core_;

@@ -2,10 +2,8 @@
 /// \file
 /// `EnterGuard`: a runtime made current on a thread that is not running it (`Runtime::enter`).
 
-#include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
-#include "weft/detail/task/spawner.hpp"
-#include "weft/detail/time/time_driver.hpp"
+#include "weft/detail/task/runtime_context.hpp"
 
 namespace weft {
 
@@ -32,13 +30,17 @@ class [[nodiscard]] EnterGuard {
   public:
     EnterGuard(const EnterGuard&) = delete;
     EnterGuard& operator=(const EnterGuard&) = delete;
-    ~EnterGuard() = default;  // the scopes restore the previous runtime, then rt_ goes
+    ~EnterGuard() = default;  // context_ restores the previous runtime, then rt_ goes
 
   private:
     friend class Handle;
     friend class Runtime;
     explicit EnterGuard(detail::RuntimeCore* rt) noexcept
-        : rt_(rt), spawner_(rt->spawner()), time_(rt->time_driver()), io_(rt->io_driver()) {}
+        : rt_(rt), context_([rt](detail::RuntimeContext& c) {
+              c.spawner = rt->spawner();
+              c.time = rt->time_driver();
+              c.io = rt->io_driver();
+          }) {}
 
     // Keeps the runtime's memory alive for as long as it is current here.
     struct Retained {
@@ -47,9 +49,7 @@ class [[nodiscard]] EnterGuard {
         ~Retained() { rt->release(); }
         detail::RuntimeCore* rt;
     } rt_;
-    detail::SpawnerScope spawner_;
-    detail::TimeDriver::Enter time_;
-    detail::IoDriver::Enter io_;
+    detail::EnterContext context_;  // restores the previous context
 };
 
 }  // namespace weft

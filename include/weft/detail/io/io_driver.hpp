@@ -30,7 +30,9 @@
 #include <mutex>
 #include <optional>
 
+#include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/io/driver_kind.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
@@ -93,9 +95,7 @@ class ScheduledIo {
     bool armed = false;          // io_uring: a multishot poll is in the kernel
 };
 
-class Parker;
-
-class IoDriver {
+class IoDriver : public ParkDriver {
   public:
     /// A driver of `kind` (Auto: io_uring if a ring can be set up, else epoll with one line on
     /// stderr). Throws std::system_error if the requested kind cannot be set up.
@@ -109,20 +109,14 @@ class IoDriver {
     }
     virtual IoDriverKind kind() const noexcept = 0;
 
-    /// The driver of the runtime this thread is in, or null.
-    static IoDriver* current() noexcept;
+    /// The driver of the runtime this thread is in, or null: the runtime context's
+    /// (runtime_context.hpp).
+    static IoDriver* current() noexcept { return runtime_context().io; }
     /// current(), or a std::logic_error that says `what` needs a runtime.
-    static IoDriver& current_or_throw(const char* what);
-    class Enter {
-      public:
-        explicit Enter(IoDriver* d) noexcept;
-        ~Enter();
-        Enter(const Enter&) = delete;
-        Enter& operator=(const Enter&) = delete;
-
-      private:
-        IoDriver* prev_;
-    };
+    static IoDriver& current_or_throw(const char* what) {
+        if (IoDriver* d = current()) return *d;
+        throw_needs_runtime(what);
+    }
 
     // --- the resource's side ---
     /// Registers `fd` (non-blocking) for read and write readiness; throws std::system_error,
@@ -134,12 +128,12 @@ class IoDriver {
     // --- the runtime's side ---
     /// Waits for events until `until` (none: indefinitely) or unpark(), and dispatches them.
     /// Waits for another thread's non-blocking turn to finish first. Used by Parker::park_on.
-    void turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept;
+    void turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept final;
     /// Dispatches the events already there, unless another thread is turning the driver;
     /// returns how many resources it reported ready.
     std::size_t poll_nonblocking() noexcept;
     /// Makes a turn in progress (or the next blocking one) return.
-    void unpark() noexcept {
+    void unpark() noexcept final {
         // The flag first: a non-blocking turn on another thread may consume the signal before
         // the parking thread starts waiting; the flag, checked once it owns the driver, tells it
         // not to wait then.

@@ -5,12 +5,12 @@
 #include <cstddef>
 #include <vector>
 
+#include "weft/detail/runtime/local_queue.hpp"
 #include "weft/detail/runtime/parker.hpp"
-#include "weft/detail/task/raw_task.hpp"
-#include "weft/detail/runtime/remote_inbox.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/raw_task.hpp"
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/detail/task/spawner.hpp"
-#include "weft/detail/runtime/task_queue.hpp"
 
 namespace weft::detail {
 
@@ -54,9 +54,12 @@ class LocalCore final : public Scheduler, public Spawner {
     // Spawns from a thread that is not running the executor: the task goes through the remote
     // inbox and is registered when the executor takes it. Cancels it if the executor is gone.
     void spawn_remote(TaskHeader* t) noexcept;
-    // The executor core this thread is running now, or null.
-    static LocalCore* current() noexcept;
+    // Whether this thread is running this core now (enter_thread).
+    bool is_current() const noexcept { return runtime_context().executor == this; }
 
+    // The main future of a loop around run_ready (LocalExecutor::run, a current-thread
+    // runtime's block_on) is polled at least once every this many task polls.
+    static constexpr std::size_t kMainPollInterval = 128;
     // Runs up to `max` ready tasks; returns how many ran.
     std::size_t run_ready(std::size_t max);
     // Sleeps until a task or the main future is woken.
@@ -75,16 +78,15 @@ class LocalCore final : public Scheduler, public Spawner {
     std::size_t task_count() const noexcept { return tasks_.size(); }
     void shutdown() noexcept;
 
-    // Makes this the executor whose tasks this thread runs (wakes on this thread queue locally).
-    class Enter {
-      public:
-        explicit Enter(LocalCore* c) noexcept;
-        ~Enter();
-        Enter(const Enter&) = delete;
-
-      private:
-        LocalCore* prev_;
-    };
+    // Makes this the executor whose tasks this thread runs, for the guard's scope (wakes on
+    // this thread queue locally). `Spawn::Here`: weft::spawn targets it too.
+    enum class Spawn { Elsewhere, Here };
+    EnterContext enter_thread(Spawn spawn = Spawn::Elsewhere) noexcept {
+        return EnterContext([this, spawn](RuntimeContext& c) {
+            c.executor = this;
+            if (spawn == Spawn::Here) c.spawner = this;
+        });
+    }
 
   private:
     LocalCore();
@@ -99,11 +101,10 @@ class LocalCore final : public Scheduler, public Spawner {
     static constexpr std::int64_t kBias = std::int64_t{1} << 40;
     std::atomic<std::int64_t> refs_{1 + kBias};
     std::int64_t local_tasks_ = 0;
-    TaskQueue local_;                 // executor thread only
+    LocalQueue queue_;                // wakes on this thread, and from others (remote side)
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;
 
-    RemoteInbox remote_;  // wakes and spawns from other threads
     RuntimeCore* runtime_ = nullptr;
     std::atomic<bool> main_woken_{true};
     Parker* parker_;

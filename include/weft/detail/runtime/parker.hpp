@@ -16,7 +16,20 @@ namespace weft::detail {
 //   unpark(): gives the token (at most one is kept) and wakes a sleeping park().
 // An unpark before park is never lost, which is what makes "check for work, then park" safe.
 // Refcounted, because a waker handed to another thread may outlive the parking thread.
-class IoDriver;
+
+/// What a parker can wait in instead of its futex: a driver's blocking turn. The I/O driver
+/// implements it (io_driver.hpp); the parker knows nothing else of the drivers.
+class ParkDriver {
+  public:
+    /// Waits for the driver's events until `until` (none: until an event or unpark()), and
+    /// dispatches them.
+    virtual void turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept = 0;
+    /// Makes a turn in progress (or the next one) return.
+    virtual void unpark() noexcept = 0;
+
+  protected:
+    ~ParkDriver() = default;
+};
 
 class Parker {
   public:
@@ -27,11 +40,11 @@ class Parker {
     void park() noexcept;
     /// park() that gives up at `deadline`; returns false if it timed out without a token.
     bool park_until(std::chrono::steady_clock::time_point deadline) noexcept;
-    /// Waits in `driver` instead of on the futex: one turn of the I/O driver, which dispatches
-    /// I/O events, until `until` (none: until an event or unpark). unpark() meanwhile ends the
+    /// Waits in `driver` instead of on the futex: one turn of it (the I/O driver dispatches
+    /// I/O events), until `until` (none: until an event or unpark). unpark() meanwhile ends the
     /// turn through driver.unpark(). Returns at once if a token is there (consuming it);
     /// afterwards the token is consumed either way.
-    void park_on(IoDriver& driver,
+    void park_on(ParkDriver& driver,
                  std::optional<std::chrono::steady_clock::time_point> until) noexcept;
     /// Consumes the token if there is one, without sleeping.
     bool try_park() noexcept;
@@ -47,7 +60,7 @@ class Parker {
     Parker() = default;
     static constexpr std::int32_t kEmpty = 0, kNotified = 1, kParked = -1, kInDriver = -2;
     std::atomic<std::int32_t> state_{kEmpty};
-    std::atomic<IoDriver*> driver_{nullptr};  // the driver a kInDriver park waits in
+    std::atomic<ParkDriver*> driver_{nullptr};  // the driver a kInDriver park waits in
     std::atomic<std::uint32_t> refs_{1};
 };
 

@@ -2,6 +2,7 @@
 // Internal: an unbounded FIFO of task pointers (single-threaded; guard it to share it).
 
 #include <cstddef>
+#include <utility>
 
 #include "weft/detail/task/task_header.hpp"
 
@@ -30,6 +31,13 @@ class TaskQueue {
     }
     bool empty() const noexcept { return len_ == 0; }
     std::size_t size() const noexcept { return len_; }
+    /// Trades contents (and capacity) with `other`: O(1), never allocates.
+    void swap(TaskQueue& other) noexcept {
+        std::swap(buf_, other.buf_);
+        std::swap(cap_, other.cap_);
+        std::swap(head_, other.head_);
+        std::swap(len_, other.len_);
+    }
 
   private:
     // Entries kept after draining (32 KiB): covers every steady state seen in the benchmarks.

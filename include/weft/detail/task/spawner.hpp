@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/detail/task/task_header.hpp"
 
 namespace weft::detail {
@@ -24,18 +25,10 @@ class Spawner {
     ~Spawner() = default;
 };
 
-/// The spawner of the executor running on this thread, or null.
-Spawner* current_spawner() noexcept;
-
-/// Makes `s` the current spawner for this scope.
-class SpawnerScope {
-  public:
-    explicit SpawnerScope(Spawner* s) noexcept;
-    ~SpawnerScope();
-    SpawnerScope(const SpawnerScope&) = delete;
-
-  private:
-    Spawner* prev_;
-};
+/// The spawner of the executor running on this thread, or null (runtime_context.hpp; every
+/// executor enters it).
+inline Spawner* current_spawner() noexcept {
+    return runtime_context().spawner;
+}
 
 }  // namespace weft::detail

@@ -2,9 +2,10 @@
 // Internal: a runtime's time driver (src/time/time_driver.cpp): the timer wheel behind one
 // lock, the runtime's clock (which tests can pause), and the hand-off with the runtime's park.
 //
-// Who fires timers. There is no timer thread. A runtime thread that runs out of work parks
-// "on the driver's behalf" if no other thread does (begin_park/end_park): it sleeps until the
-// next deadline instead of indefinitely, and a registration of an earlier deadline unparks it.
+// Who fires timers. There is no timer thread. A runtime thread that runs out of work claims
+// the timekeeper role if no other thread holds it (claim_timekeeper/release_timekeeper): it
+// parks on the driver's behalf, until the next deadline instead of indefinitely, and a
+// registration of an earlier deadline unparks it.
 // Busy workers also fire due timers between tasks (fire_due_if_due, every few dozen polls).
 // Wakers are called after the lock is released: a waker may free a task whose frame holds
 // other timers, whose destructors take the lock again.
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <optional>
 
+#include "weft/detail/task/runtime_context.hpp"
 #include "weft/detail/time/timer_wheel.hpp"
 #include "weft/time/instant.hpp"
 
@@ -35,21 +37,13 @@ class TimeDriver {
     }
 
     /// The driver of the runtime this thread is in (a worker, a blocking thread, a block_on
-    /// caller), or null.
-    static TimeDriver* current() noexcept;
-    /// current(), or a std::logic_error that says a timer needs a runtime.
-    static TimeDriver& current_or_throw(const char* what);
-    /// Makes `d` current on this thread for the scope.
-    class Enter {
-      public:
-        explicit Enter(TimeDriver* d) noexcept;
-        ~Enter();
-        Enter(const Enter&) = delete;
-        Enter& operator=(const Enter&) = delete;
-
-      private:
-        TimeDriver* prev_;
-    };
+    /// caller), or null: the runtime context's (runtime_context.hpp).
+    static TimeDriver* current() noexcept { return runtime_context().time; }
+    /// current(), or a std::logic_error that says `what` needs a runtime.
+    static TimeDriver& current_or_throw(const char* what) {
+        if (TimeDriver* d = current()) return *d;
+        throw_needs_runtime(what);
+    }
 
     /// The clock: steady_clock, shifted by the time spent paused, or the paused time.
     time::Instant now() const noexcept {
@@ -98,11 +92,13 @@ class TimeDriver {
         return wheel_.size();
     }
     bool has_timers() const noexcept { return next_due_.load(std::memory_order_relaxed) != kNone; }
-    /// If no other thread is parked on the driver's behalf, makes `p` that thread and returns
-    /// true with `until` set to the next deadline on steady_clock (empty: none, or the clock is
-    /// paused); the caller then parks until then and calls end_park().
-    bool begin_park(Parker* p, std::optional<std::chrono::steady_clock::time_point>& until);
-    void end_park() noexcept;
+    /// Claims the timekeeper role for the thread parking on `p`, if no other thread holds it:
+    /// returns true with `until` set to the next deadline on steady_clock (empty: none, or the
+    /// clock is paused); the caller then parks until then (an earlier new timer unparks `p`)
+    /// and calls release_timekeeper(). Returns false (`until` untouched) if another thread
+    /// keeps time.
+    bool claim_timekeeper(Parker* p, std::optional<std::chrono::steady_clock::time_point>& until);
+    void release_timekeeper() noexcept;
 
     // --- the paused clock (weft::time::pause and friends) ---
     bool pausable() const noexcept { return pausable_; }
@@ -154,7 +150,7 @@ class TimeDriver {
 
     std::mutex mu_;
     TimerWheel wheel_;                // guarded by mu_
-    Parker* parked_ = nullptr;        // guarded by mu_: the thread parked on our behalf
+    Parker* parked_ = nullptr;        // guarded by mu_: the timekeeper, parked on our behalf
     std::uint64_t parked_until_ = 0;  // guarded by mu_: the tick it wakes at (kNone: never)
     bool shut_down_ = false;          // guarded by mu_
 };

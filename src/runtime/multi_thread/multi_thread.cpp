@@ -1,0 +1,78 @@
+// The multi-thread scheduler: construction, start and reference counting. The design is
+// described atop multi_thread.hpp, which also lists where each part lives.
+
+#include "multi_thread.hpp"
+
+#include <algorithm>
+
+namespace weft::detail {
+
+std::size_t MultiThread::worker_count(const RuntimeConfig& cfg) noexcept {
+    std::size_t n = cfg.worker_threads;
+    return n != 0 ? n : std::max(1u, std::thread::hardware_concurrency());
+}
+
+MultiThread::MultiThread(RuntimeConfig cfg)
+    : RuntimeCore(cfg.unhandled),
+      cfg_(std::move(cfg)),
+      idle_(worker_count(cfg_)),
+      blocking_(this, cfg_.max_blocking_threads, cfg_.blocking_keep_alive) {
+    try {
+        io_ = IoDriver::create(cfg_.io_driver);
+    } catch (...) {
+        time_->release();
+        throw;
+    }
+    std::size_t n = idle_.workers();
+    for (std::size_t i = 0; i < n; ++i) {
+        auto w = std::make_unique<Worker>();
+        w->idle.index = i;
+        w->worker_local.mt = this;
+        w->worker_local.w = w.get();
+        w->rng = static_cast<std::uint32_t>(0x9E3779B9u * (i + 1));
+        workers_.push_back(std::move(w));
+    }
+}
+
+MultiThread::~MultiThread() {
+    time_->release();
+    io_->release();
+}
+
+void MultiThread::start() {
+    for (auto& w : workers_) {
+        Worker* wp = w.get();
+        wp->thread = std::thread([this, wp] { worker_main(*wp); });
+    }
+}
+
+void MultiThread::task_added() noexcept {
+    if (Worker* w = current_worker()) {
+        ++w->task_delta;
+    } else {
+        add_ref();
+    }
+}
+
+void MultiThread::task_released() noexcept {
+    if (Worker* w = current_worker()) {
+        --w->task_delta;
+    } else {
+        release();
+    }
+}
+
+void MultiThread::release_runtime() noexcept {
+    std::int64_t delta = 0;
+    for (auto& w : workers_)
+        delta += w->task_delta;
+    release(kBias + 1 - delta);
+}
+
+RuntimeCore* start_multi_thread(RuntimeConfig cfg) {
+    auto* mt = new MultiThread(std::move(cfg));
+    mt->start();
+    return mt;
+}
+
+}  // namespace weft::detail
