@@ -132,8 +132,8 @@ std::size_t LocalCore::run_ready(std::size_t max) {
         TaskHeader* t = local_.pop();
         if (t == nullptr) break;
         ++n;
-        bool owns_frame;
-        switch (run_task(t, owns_frame)) {
+        RunOutcome r = run_task(t);
+        switch (r.result) {
             case RunResult::Idle:
                 break;
             case RunResult::Requeue:
@@ -141,11 +141,7 @@ std::size_t LocalCore::run_ready(std::size_t max) {
                 break;
             case RunResult::Finished:
                 unregister(t);
-                if (owns_frame) {
-                    drop_frame_and_release(t);
-                } else {
-                    release_ref(t);
-                }
+                release_finished(t, r.output);
                 break;
         }
     }

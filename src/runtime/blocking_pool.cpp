@@ -32,19 +32,15 @@ void BlockingPool::thread_main() noexcept {
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {
             lock.unlock();
-            bool owns_frame;
-            switch (run_task(t, owns_frame)) {
+            RunOutcome r = run_task(t);
+            switch (r.result) {
                 case RunResult::Idle:
                     break;
                 case RunResult::Requeue:
                     push(t);
                     break;
                 case RunResult::Finished:
-                    if (owns_frame) {
-                        drop_frame_and_release(t);
-                    } else {
-                        release_ref(t);
-                    }
+                    release_finished(t, r.output);
                     break;
             }
             // release: what the task did is visible to whoever sees the pool idle.

@@ -240,7 +240,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     bool has_work() const noexcept;
     void own(TaskHeader* t);
     void disown(TaskHeader* t) noexcept;
-    void finish_run(TaskHeader* t, bool owns_frame) noexcept;
+    void finish_run(TaskHeader* t, DropOutput output) noexcept;
 
     RuntimeConfig cfg_;
     static constexpr std::int64_t kBias = std::int64_t{1} << 40;
@@ -395,8 +395,8 @@ void MultiThread::transition_from_searching(Worker& w) noexcept {
 }
 
 void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
-    bool owns_frame;
-    switch (run_task(t, owns_frame)) {
+    RunOutcome r = run_task(t);
+    switch (r.result) {
         case RunResult::Idle:
             break;
         case RunResult::Requeue:
@@ -409,18 +409,14 @@ void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
             }
             break;
         case RunResult::Finished:
-            finish_run(t, owns_frame);
+            finish_run(t, r.output);
             break;
     }
 }
 
-void MultiThread::finish_run(TaskHeader* t, bool owns_frame) noexcept {
+void MultiThread::finish_run(TaskHeader* t, DropOutput output) noexcept {
     disown(t);
-    if (owns_frame) {
-        drop_frame_and_release(t);
-    } else {
-        release_ref(t);
-    }
+    release_finished(t, output);
 }
 
 void MultiThread::park(Worker& w) noexcept {
@@ -590,7 +586,7 @@ void MultiThread::spawn_task(TaskHeader* t) {
     own(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
         cancel_task(t);
-        finish_run(t, false);
+        finish_run(t, DropOutput::No);
         return;
     }
     schedule(t);  // the queue reference set up by init_spawned
@@ -603,7 +599,7 @@ void MultiThread::spawn_local_task(TaskHeader* t) {
     own(t);
     if (closed_.load(std::memory_order_acquire)) {
         cancel_task(t);
-        finish_run(t, false);
+        finish_run(t, DropOutput::No);
         return;
     }
     w.pinned.local.push(t);  // the queue reference set up by init_spawned
@@ -678,7 +674,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
                 }
                 detail::add_ref(t);
                 cancel_unless_finished(t);
-                finish_run(t, false);
+                finish_run(t, DropOutput::No);
             }
         }
     }
