@@ -307,12 +307,10 @@ class TaskState {
     /// aborting thread wrote before.
     CancelRequest request_cancel() noexcept {
         using namespace task_state;
-        std::uint32_t s = word_.load(std::memory_order_relaxed);
-        while (!(s & (COMPLETE | CANCELLED))) {
-            if (word_.compare_exchange_weak(s, s | CANCELLED, std::memory_order_acq_rel))
-                return CancelRequest::Requested;
-        }
-        return CancelRequest::AlreadyDone;
+        return update_unless<std::memory_order_relaxed, std::memory_order_acq_rel>(
+                   COMPLETE | CANCELLED, CANCELLED, 0)
+                   ? CancelRequest::Requested
+                   : CancelRequest::AlreadyDone;
     }
 
     /// Cancels a detached task (no JOIN_INTEREST) with EXACT_RUNNING on the calling thread if
@@ -343,15 +341,14 @@ class TaskState {
     // --- The JoinHandle's side (the join-waker protocol above) -----------------------------
 
     /// Rule 3: publishes join_waker (already written) unless the task completed.
-    /// acq_rel: release join_waker to the completing thread; acquire its output on Complete.
+    /// acq_rel: release join_waker to the completing thread. (On Complete the first read may be
+    /// relaxed: drop_join_handle, which the handle calls next to take the output, acquires it.)
     JoinWaker set_join_waker() noexcept {
         using namespace task_state;
-        std::uint32_t s = word_.load(std::memory_order_relaxed);
-        while (!(s & COMPLETE)) {
-            if (word_.compare_exchange_weak(s, s | JOIN_WAKER, std::memory_order_acq_rel))
-                return JoinWaker::Done;
-        }
-        return JoinWaker::Complete;
+        return update_unless<std::memory_order_relaxed, std::memory_order_acq_rel>(COMPLETE,
+                                                                                   JOIN_WAKER, 0)
+                   ? JoinWaker::Done
+                   : JoinWaker::Complete;
     }
 
     /// Rule 4: takes join_waker back (to replace it) unless the task completed.
@@ -360,12 +357,10 @@ class TaskState {
     /// later, and set_join_waker releases them.)
     JoinWaker unset_join_waker() noexcept {
         using namespace task_state;
-        std::uint32_t s = word_.load(std::memory_order_acquire);
-        while (!(s & COMPLETE)) {
-            if (word_.compare_exchange_weak(s, s & ~JOIN_WAKER, std::memory_order_acquire))
-                return JoinWaker::Done;
-        }
-        return JoinWaker::Complete;
+        return update_unless<std::memory_order_acquire, std::memory_order_acquire>(COMPLETE, 0,
+                                                                                   JOIN_WAKER)
+                   ? JoinWaker::Done
+                   : JoinWaker::Complete;
     }
 
     /// Rule 6: the JoinHandle is gone (dropped, detached, or consumed by taking the output).
@@ -378,6 +373,18 @@ class TaskState {
     }
 
   private:
+    // The CAS loop of the transitions that only change a task no `stop` bit is set in: sets
+    // `set` and clears `clear` (with `Rmw` order; the first read with `Load`) and returns true,
+    // or returns false, changing nothing, once a `stop` bit is seen.
+    template <std::memory_order Load, std::memory_order Rmw>
+    bool update_unless(std::uint32_t stop, std::uint32_t set, std::uint32_t clear) noexcept {
+        std::uint32_t s = word_.load(Load);
+        while (!(s & stop)) {
+            if (word_.compare_exchange_weak(s, (s | set) & ~clear, Rmw)) return true;
+        }
+        return false;
+    }
+
     std::atomic<std::uint32_t> word_{0};
 };
 
