@@ -21,6 +21,20 @@ struct Spawned {
 
 constexpr std::uint32_t kSpawned = ts::SPAWNED | ts::JOIN_INTEREST;
 
+// Polls the task to completion, with its output.
+void complete(Spawned& t) {
+    ASSERT_EQ(t.s.transition_to_running(), ToRunning::Success);
+    t.s.transition_to_complete(Completion::Output);
+}
+
+// Checks that `op` leaves the word as it was.
+template <class Op>
+void expect_unchanged(Spawned& t, Op op) {
+    std::uint32_t before = t.bits();
+    op();
+    EXPECT_EQ(t.bits(), before);
+}
+
 }  // namespace
 
 TEST(TaskState, InitSpawnedIsQueuedJoinableWithThreeReferences) {
@@ -135,11 +149,9 @@ TEST(TaskState, NotifyByRefFromEachState) {
     EXPECT_EQ(running.refs(), 3u);
     // Complete: nothing.
     Spawned done;
-    ASSERT_EQ(done.s.transition_to_running(), ToRunning::Success);
-    done.s.transition_to_complete(Completion::Output);
-    std::uint32_t before = done.bits();
-    EXPECT_EQ(done.s.transition_to_notified_by_ref(), Notify::DoNothing);
-    EXPECT_EQ(done.bits(), before);
+    complete(done);
+    expect_unchanged(done,
+                     [&] { EXPECT_EQ(done.s.transition_to_notified_by_ref(), Notify::DoNothing); });
 }
 
 TEST(TaskState, CompleteWithOutputDropsTheFrameReferenceAndClearsALateAbort) {
@@ -185,8 +197,7 @@ TEST(TaskState, RequestCancelFromEachState) {
     EXPECT_EQ(t.s.request_cancel(), CancelRequest::AlreadyDone);  // twice: once
 
     Spawned done;
-    ASSERT_EQ(done.s.transition_to_running(), ToRunning::Success);
-    done.s.transition_to_complete(Completion::Output);
+    complete(done);
     EXPECT_EQ(done.s.request_cancel(), CancelRequest::AlreadyDone);
     EXPECT_FALSE(done.s.load().is_cancelled());  // a finished task keeps its output
 }
@@ -196,22 +207,24 @@ TEST(TaskState, CancelHereFromEachState) {
         t.s.set_exact_running();
         t.s.drop_join_handle();
     };
-    // Queued: claimed, no new reference (it is in a queue already).
+    // Claimed: complete and cancelled, sent to its executor once more.
+    constexpr std::uint32_t kClaimed =
+        ts::SPAWNED | ts::EXACT_RUNNING | ts::NOTIFIED | ts::COMPLETE | ts::CANCELLED;
+    auto expect_claimed = [&](Spawned& t, CancelHere want, std::uint32_t refs) {
+        EXPECT_EQ(t.s.transition_to_cancelled_here(), want);
+        EXPECT_EQ(t.flags(), kClaimed);
+        EXPECT_EQ(t.refs(), refs);
+    };
+    // Queued: no new reference (it is in a queue already).
     Spawned queued;
     detached(queued);
-    EXPECT_EQ(queued.s.transition_to_cancelled_here(), CancelHere::Claimed);
-    EXPECT_EQ(queued.flags(),
-              ts::SPAWNED | ts::EXACT_RUNNING | ts::NOTIFIED | ts::COMPLETE | ts::CANCELLED);
-    EXPECT_EQ(queued.refs(), 3u);
-    // Idle: claimed, with a queue reference for the executor's last visit.
+    expect_claimed(queued, CancelHere::Claimed, 3u);
+    // Idle: a queue reference for the executor's last visit.
     Spawned idle;
     detached(idle);
     ASSERT_EQ(idle.s.transition_to_running(), ToRunning::Success);
     ASSERT_EQ(idle.s.transition_to_idle(), ToIdle::Idle);
-    EXPECT_EQ(idle.s.transition_to_cancelled_here(), CancelHere::ClaimedSubmit);
-    EXPECT_EQ(idle.flags(),
-              ts::SPAWNED | ts::EXACT_RUNNING | ts::NOTIFIED | ts::COMPLETE | ts::CANCELLED);
-    EXPECT_EQ(idle.refs(), 4u);
+    expect_claimed(idle, CancelHere::ClaimedSubmit, 4u);
     // Running: only the request.
     Spawned running;
     detached(running);
@@ -221,11 +234,9 @@ TEST(TaskState, CancelHereFromEachState) {
     // Complete: nothing.
     Spawned done;
     detached(done);
-    ASSERT_EQ(done.s.transition_to_running(), ToRunning::Success);
-    done.s.transition_to_complete(Completion::Output);
-    std::uint32_t before = done.bits();
-    EXPECT_EQ(done.s.transition_to_cancelled_here(), CancelHere::Complete);
-    EXPECT_EQ(done.bits(), before);
+    complete(done);
+    expect_unchanged(
+        done, [&] { EXPECT_EQ(done.s.transition_to_cancelled_here(), CancelHere::Complete); });
 }
 
 TEST(TaskState, JoinWakerIsSetAndUnsetOnlyBeforeCompletion) {
@@ -236,15 +247,13 @@ TEST(TaskState, JoinWakerIsSetAndUnsetOnlyBeforeCompletion) {
     EXPECT_FALSE(t.s.load().has_join_waker());
     EXPECT_EQ(t.s.set_join_waker(), JoinWaker::Done);
 
-    ASSERT_EQ(t.s.transition_to_running(), ToRunning::Success);
-    t.s.transition_to_complete(Completion::Output);
+    complete(t);
     // Rule 4: once complete, the task's side may be reading the waker: it stays set.
     EXPECT_EQ(t.s.unset_join_waker(), JoinWaker::Complete);
     EXPECT_TRUE(t.s.load().has_join_waker());
 
     Spawned d;
-    ASSERT_EQ(d.s.transition_to_running(), ToRunning::Success);
-    d.s.transition_to_complete(Completion::Output);
+    complete(d);
     // Rule 3: no waker is published to a completed task.
     EXPECT_EQ(d.s.set_join_waker(), JoinWaker::Complete);
     EXPECT_FALSE(d.s.load().has_join_waker());
