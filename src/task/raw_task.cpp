@@ -9,8 +9,6 @@
 
 namespace weft::detail {
 
-using namespace task_state;
-
 namespace {
 
 TaskHeader* header(const void* p) {
@@ -48,28 +46,22 @@ class BorrowedWaker {
     alignas(Waker) unsigned char storage_[sizeof(Waker)];
 };
 
-// Marks the task complete (and, with `cancelled`, cancelled) and wakes the JoinHandle.
-// Returns true if nobody holds the JoinHandle: the output is then the caller's to drop.
+// Marks the task complete (Completion::Cancelled: cancelled) and wakes the JoinHandle.
+// Returns DropOutput::Yes if nobody holds the JoinHandle: the output is then the caller's.
 //
 // A task that completed (not cancelled) has had its frame destroyed by retire_frame, whose
-// reference is dropped here, in the same RMW. Its output is kept even if an abort set
-// CANCELLED during that poll: whoever sees COMPLETE without CANCELLED owns dropping the output
-// (JoinHandle::take_output, detach, or the executor when nobody joins). Completion wins over
-// an abort that came too late, as in Tokio. (Keeping CANCELLED here made the JoinHandle throw
-// JoinError and release only its own reference, so the task block, the JoinSet waker in it,
-// and through the task's scheduler reference the whole runtime leaked.)
-bool finish(TaskHeader* t, bool cancelled) noexcept {
-    std::uint32_t set = COMPLETE | (cancelled ? CANCELLED : 0);
-    std::uint32_t clear = RUNNING | NOTIFIED | (cancelled ? 0 : CANCELLED);
-    std::uint32_t frame_ref = cancelled ? 0 : REF_ONE;  // see retire_frame
-    std::uint32_t s = t->state.load(std::memory_order_relaxed);
-    // acq_rel: release the output to the JoinHandle; acquire its join_waker.
-    while (!t->state.compare_exchange_weak(s, ((s | set) & ~clear) - frame_ref,
-                                           std::memory_order_acq_rel)) {
-    }
-    if (!(s & JOIN_INTEREST)) return !cancelled;
-    if (s & JOIN_WAKER) t->join_waker.wake_by_ref();
-    return false;
+// reference transition_to_complete drops in the same RMW. Its output is kept even if an abort
+// set CANCELLED during that poll: whoever sees COMPLETE without CANCELLED owns dropping the
+// output (JoinHandle::take_output, detach, or the executor when nobody joins). Completion wins
+// over an abort that came too late, as in Tokio. (Keeping CANCELLED here made the JoinHandle
+// throw JoinError and release only its own reference, so the task block, the JoinSet waker in
+// it, and through the task's scheduler reference the whole runtime leaked.)
+DropOutput finish(TaskHeader* t, Completion how) noexcept {
+    Snapshot prev = t->state.transition_to_complete(how);
+    if (!prev.is_join_interested())
+        return how == Completion::Output ? DropOutput::Yes : DropOutput::No;
+    if (prev.has_join_waker()) t->join_waker.wake_by_ref();  // protocol rule 5
+    return DropOutput::No;
 }
 
 // Destroys the frame of a task whose coroutine just completed, before the completion is
@@ -108,76 +100,51 @@ constinit const RawWakerVTable task_waker_vtable{waker_clone, waker_wake, waker_
                                                  waker_drop};
 
 void wake_task(TaskHeader* t) noexcept {
-    std::uint32_t s = t->state.load(std::memory_order_acquire);
-    for (;;) {
-        if (s & (COMPLETE | NOTIFIED)) return;
-        if (s & RUNNING) {
-            // The executor re-queues it when the poll ends (it re-reads the state with acq_rel).
-            if (t->state.compare_exchange_weak(s, s | NOTIFIED, std::memory_order_acq_rel)) return;
-        } else if (t->state.compare_exchange_weak(s, (s | NOTIFIED) + REF_ONE,
-                                                  std::memory_order_acq_rel)) {
-            t->scheduler->schedule(t);
-            return;
-        }
-    }
+    if (t->state.transition_to_notified_by_ref() == Notify::Submit) t->scheduler->schedule(t);
 }
 
 void abort_task(TaskHeader* t) noexcept {
-    // A finished task keeps its output: CANCELLED is only set on an unfinished one.
-    std::uint32_t s = t->state.load(std::memory_order_relaxed);
-    while (!(s & (COMPLETE | CANCELLED))) {
-        if (t->state.compare_exchange_weak(s, s | CANCELLED, std::memory_order_acq_rel)) {
-            wake_task(t);
-            return;
-        }
-    }
+    if (t->state.request_cancel() == CancelRequest::Requested) wake_task(t);
 }
 
 void cancel_task(TaskHeader* t) noexcept {
     destroy_chain(t);
-    finish(t, true);
+    finish(t, Completion::Cancelled);
 }
 
-bool cancel_detached_here(TaskHeader* t) noexcept {
-    assert(!(t->state.load(std::memory_order_relaxed) & JOIN_INTEREST));
-    assert(t->state.load(std::memory_order_relaxed) & EXACT_RUNNING);
-    std::uint32_t s = t->state.load(std::memory_order_acquire);
-    for (;;) {
-        if (s & COMPLETE) return true;
-        if (s & RUNNING) {
-            // Being polled: the poller sees CANCELLED when its poll ends (run_task re-reads
-            // the state with acq_rel) and cancels the task on its own thread.
-            if (t->state.compare_exchange_weak(s, s | CANCELLED, std::memory_order_acq_rel))
-                return false;
-            continue;
-        }
-        // Claim it: COMPLETE keeps run_task, wakers and aborts away from the frame from now on.
-        // NOTIFIED (with a queue reference, unless it is queued already) sends it to its
-        // executor once more, which then unregisters it.
-        std::uint32_t next = s | COMPLETE | CANCELLED | NOTIFIED;
-        if (!(s & NOTIFIED)) next += REF_ONE;
-        // acquire: see everything its last poll wrote before destroying what it made.
-        if (t->state.compare_exchange_weak(s, next, std::memory_order_acq_rel)) break;
+CancelledHere cancel_detached_here(TaskHeader* t) noexcept {
+    assert(!t->state.load_relaxed().is_join_interested());
+    assert(t->state.load_relaxed().is_exact_running());
+    switch (t->state.transition_to_cancelled_here()) {
+        case CancelHere::Complete:
+            return CancelledHere::Yes;
+        case CancelHere::Running:
+            return CancelledHere::No;
+        case CancelHere::Claimed:
+            destroy_chain(t);
+            return CancelledHere::Yes;
+        case CancelHere::ClaimedSubmit:
+            destroy_chain(t);
+            t->scheduler->schedule(t);
+            return CancelledHere::Yes;
     }
-    destroy_chain(t);
-    if (!(s & NOTIFIED)) t->scheduler->schedule(t);
-    return true;
+    return CancelledHere::Yes;
 }
 
 void drop_frame_and_release(TaskHeader* t) noexcept {
     // The frame was destroyed when the task completed (retire_frame); the output it left is
     // dropped here, unread.
-    std::uint32_t st = t->state.load(std::memory_order_acquire);
-    if (st & HAS_ERROR) {
+    Snapshot st = t->state.load();
+    if (st.has_error()) {
         // An exception nobody will see unless it is reported.
         t->scheduler->unhandled_exception(t, t->error);
     } else if (auto drop = t->finished.drop_output) {
         drop(t);
-        st = t->state.load(std::memory_order_acquire);  // the output may have held our wakers
+        st = t->state.load();  // the output may have held our wakers
     }
     // The task is finished, so no new reference can appear (wakers are cloned from wakers, and
     // a finished task is never queued): if ours is the last, free the block without an RMW.
-    if ((st & REF_MASK) == REF_ONE) {
+    if (st.ref_count() == 1) {
         Scheduler* s = t->scheduler;
         t->~TaskHeader();
         free_task_memory(t);
@@ -187,20 +154,17 @@ void drop_frame_and_release(TaskHeader* t) noexcept {
     release_ref(t);
 }
 
-RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
-    owns_frame = false;
-    std::uint32_t s = t->state.load(std::memory_order_acquire);
-    for (;;) {
-        // Cancelled where it stood by cancel_detached_here, which queued it for this visit:
-        // the executor now unregisters it and drops the queue's reference.
-        if (s & COMPLETE) return RunResult::Finished;
-        // acquire: see everything the waker's thread wrote before waking us.
-        if (t->state.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING, std::memory_order_acquire))
+RunOutcome run_task(TaskHeader* t) noexcept {
+    switch (t->state.transition_to_running()) {
+        case ToRunning::Complete:
+            // Cancelled where it stood by cancel_detached_here, which queued it for this visit:
+            // the executor now unregisters it and drops the queue's reference.
+            return {RunResult::Finished};
+        case ToRunning::Cancelled:
+            cancel_task(t);
+            return {RunResult::Finished};
+        case ToRunning::Success:
             break;
-    }
-    if (s & CANCELLED) {
-        cancel_task(t);
-        return RunResult::Finished;
     }
 
     BorrowedWaker waker(t);
@@ -210,27 +174,20 @@ RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept {
     CurrentTask current(t);
     if (poll_chain(t, cx)) {
         retire_frame(t);
-        owns_frame = finish(t, false);
-        return RunResult::Finished;
+        return {RunResult::Finished, finish(t, Completion::Output)};
     }
 
-    s = t->state.load(std::memory_order_acquire);
-    for (;;) {
-        if (s & CANCELLED) {  // aborted during its own poll (or from another thread meanwhile)
+    switch (t->state.transition_to_idle()) {
+        case ToIdle::Cancelled:  // aborted during its own poll (or from another thread)
             cancel_task(t);
-            return RunResult::Finished;
-        }
-        // Woken during its own poll: back on the queue with the reference we hold. RUNNING
-        // stays set (run_task's first CAS tolerates it), which saves an RMW; NOTIFIED already
-        // keeps every other waker from queueing it a second time. Only a task that may be
-        // cancelled in place needs RUNNING to mean "being polled now" (cancel_detached_here
-        // waits for exactly that), and pays for the RMW.
-        if ((s & (NOTIFIED | EXACT_RUNNING)) == NOTIFIED) return RunResult::Requeue;
-        if (t->state.compare_exchange_weak(s, s & ~RUNNING, std::memory_order_acq_rel)) break;
+            return {RunResult::Finished};
+        case ToIdle::Requeue:
+            return {RunResult::Requeue};
+        case ToIdle::Idle:
+            break;
     }
-    if (s & NOTIFIED) return RunResult::Requeue;
     release_ref(t);
-    return RunResult::Idle;
+    return {RunResult::Idle};
 }
 
 void* allocate_task_memory(std::size_t size) {

@@ -3,12 +3,11 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/task/scope_state.hpp"
 #include "weft/task/task_id.hpp"
 
 namespace weft::detail {
-
-using namespace task_state;
 
 ScopeState::~ScopeState() {
     for (TaskHeader* t : children_)
@@ -83,7 +82,7 @@ void ScopeState::track(TaskHeader* t) {
         if (children_.size() >= compact_at_) {
             // Forget the children that ended, so a long-lived scope stays small.
             std::erase_if(children_, [](TaskHeader* c) {
-                if (!(c->state.load(std::memory_order_acquire) & COMPLETE)) return false;
+                if (!task_is_finished(c)) return false;
                 release_ref(c);
                 return true;
             });
@@ -123,7 +122,7 @@ void ScopeState::cancel_and_wait() noexcept {
     // (A child spawned from here on is cancelled by track() as it arrives.)
     TaskHeader* self = current_task();
     for (TaskHeader* t : snapshot) {
-        if (t == self && !(t->state.load(std::memory_order_acquire) & COMPLETE)) {
+        if (t == self && !task_is_finished(t)) {
             std::fputs("weft: a Scope was destroyed from inside one of its own children\n", stderr);
             std::abort();
         }

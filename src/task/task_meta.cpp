@@ -31,7 +31,7 @@ std::atomic<std::uint64_t> next_id{1};
 
 Meta& meta_locked(Shard& sh, TaskHeader* t) {
     auto [it, inserted] = sh.map.try_emplace(t);
-    if (inserted) t->state.fetch_or(task_state::HAS_META, std::memory_order_relaxed);
+    if (inserted) t->state.set_has_meta();
     if (it->second.id == 0) it->second.id = next_id.fetch_add(1, std::memory_order_relaxed);
     return it->second;
 }
@@ -77,8 +77,7 @@ std::optional<Id> try_id() noexcept {
 
 std::string name() {
     detail::TaskHeader* t = detail::current_task();
-    if (t == nullptr || !(t->state.load(std::memory_order_relaxed) & detail::task_state::HAS_META))
-        return {};
+    if (t == nullptr || !t->state.load_relaxed().has_meta()) return {};
     auto& sh = detail::shard_of(t);
     std::lock_guard lock(sh.mu);
     auto it = sh.map.find(t);

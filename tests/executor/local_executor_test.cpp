@@ -32,6 +32,14 @@ weft::Task<void> yielder(int n, int& counter) {
     }
 }
 
+// Runs the executor until every spawned task has ended.
+void run_until_no_tasks(weft::LocalExecutor& ex) {
+    ex.run([&]() -> weft::Task<void> {
+        while (ex.task_count() > 0)
+            co_await weft::yield_now();
+    });
+}
+
 }  // namespace
 
 TEST(LocalExecutor, SpawnAndAwaitHandles) {
@@ -123,10 +131,7 @@ TEST(LocalExecutor, DetachedTaskRunsToCompletion) {
     int counter = 0;
     ex.spawn(yielder(5, counter)).detach();
     { auto dropped = ex.spawn(yielder(5, counter)); }  // dropping the handle detaches too
-    ex.run([&]() -> weft::Task<void> {
-        while (ex.task_count() > 0)
-            co_await weft::yield_now();
-    });
+    run_until_no_tasks(ex);
     EXPECT_EQ(counter, 10);
 }
 
@@ -181,10 +186,7 @@ TEST(LocalExecutor, ChainedSpawnDepth) {
         }
     };
     ex.spawn(Chain::link(ex, 100000, reached)).detach();
-    ex.run([&]() -> weft::Task<void> {
-        while (ex.task_count() > 0)
-            co_await weft::yield_now();
-    });
+    run_until_no_tasks(ex);
     EXPECT_EQ(reached, 100001);
 }
 

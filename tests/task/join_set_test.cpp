@@ -22,6 +22,29 @@ weft::Task<int> when_triggered(std::shared_ptr<Trigger> t, int v) {
     co_return v;
 }
 
+std::vector<std::shared_ptr<Trigger>> triggers(int n) {
+    std::vector<std::shared_ptr<Trigger>> ts;
+    for (int i = 0; i < n; ++i)
+        ts.push_back(std::make_shared<Trigger>());
+    return ts;
+}
+
+// Completes the triggers in `order`, one per turn of the executor.
+weft::Task<void> complete_in_order(std::vector<std::shared_ptr<Trigger>>& ts,
+                                   std::vector<int> order) {
+    for (int i : order) {
+        co_await weft::yield_now();
+        ts[static_cast<std::size_t>(i)]->complete();
+    }
+}
+
+// Spawns one task per trigger into `set`; task i returns i * scale.
+void spawn_triggered(JoinSet<int>& set, const std::vector<std::shared_ptr<Trigger>>& ts,
+                     int scale) {
+    for (std::size_t i = 0; i < ts.size(); ++i)
+        set.spawn(when_triggered(ts[i], static_cast<int>(i) * scale));
+}
+
 void run_until_stalled(weft::LocalExecutor& ex) {
     while (ex.try_tick()) {
     }
@@ -32,21 +55,13 @@ void run_until_stalled(weft::LocalExecutor& ex) {
 TEST(JoinSet, JoinsInCompletionOrderThenEnds) {
     Watchdog dog;
     weft::LocalExecutor ex;
-    std::vector<std::shared_ptr<Trigger>> ts;
-    for (int i = 0; i < 3; ++i)
-        ts.push_back(std::make_shared<Trigger>());
+    auto ts = triggers(3);
     std::vector<int> got;
     ex.run([&]() -> weft::Task<void> {
         JoinSet<int> set;
-        for (int i = 0; i < 3; ++i)
-            set.spawn(when_triggered(ts[static_cast<std::size_t>(i)], i));
+        spawn_triggered(set, ts, 1);
         EXPECT_EQ(set.len(), 3u);
-        auto order = weft::spawn([](std::vector<std::shared_ptr<Trigger>>& ts) -> weft::Task<void> {
-            for (int i : {2, 0, 1}) {
-                co_await weft::yield_now();
-                ts[static_cast<std::size_t>(i)]->complete();
-            }
-        }(ts));
+        auto order = weft::spawn(complete_in_order(ts, {2, 0, 1}));
         while (auto v = co_await set.join_next())
             got.push_back(*v);
         EXPECT_TRUE(set.is_empty());
@@ -170,20 +185,12 @@ TEST(JoinSet, JoinsManyTasksAcrossWorkers) {
 TEST(JoinSet, JoinAllGivesEveryOutputInCompletionOrder) {
     Watchdog dog;
     weft::LocalExecutor ex;
-    std::vector<std::shared_ptr<Trigger>> ts;
-    for (int i = 0; i < 4; ++i)
-        ts.push_back(std::make_shared<Trigger>());
+    auto ts = triggers(4);
     std::vector<int> got;
     ex.run([&]() -> weft::Task<void> {
         JoinSet<int> set;
-        for (int i = 0; i < 4; ++i)
-            set.spawn(when_triggered(ts[static_cast<std::size_t>(i)], i * 10));
-        auto order = weft::spawn([](std::vector<std::shared_ptr<Trigger>>& ts) -> weft::Task<void> {
-            for (int i : {3, 1, 0, 2}) {
-                co_await weft::yield_now();
-                ts[static_cast<std::size_t>(i)]->complete();
-            }
-        }(ts));
+        spawn_triggered(set, ts, 10);
+        auto order = weft::spawn(complete_in_order(ts, {3, 1, 0, 2}));
         got = co_await set.join_all();
         EXPECT_TRUE(set.is_empty());
         co_await order;

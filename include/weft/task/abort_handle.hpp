@@ -35,9 +35,7 @@ class AbortHandle {
     /// Cancels the task, as `JoinHandle::abort()` does. No effect once it finished.
     void abort() const noexcept { detail::abort_task(t_); }
     /// True once the task has completed or been cancelled.
-    bool is_finished() const noexcept {
-        return t_->state.load(std::memory_order_acquire) & detail::task_state::COMPLETE;
-    }
+    bool is_finished() const noexcept { return detail::task_is_finished(t_); }
     /// The task's id.
     task::Id id() const { return detail::task_id_of(t_); }
 

@@ -44,22 +44,15 @@ class [[nodiscard]] JoinHandle {
     explicit JoinHandle(detail::TaskHeader* t) noexcept : t_(t) {}
     JoinHandle(JoinHandle&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
     JoinHandle& operator=(JoinHandle&& o) noexcept {
-        if (this != &o) {
-            detach();
-            t_ = std::exchange(o.t_, nullptr);
-        }
+        if (this != &o) reset(std::exchange(o.t_, nullptr));
         return *this;
     }
     ~JoinHandle() { detach(); }
 
     /// Waits for the task: its output, its exception, or `JoinError` if it was cancelled.
     Poll<T> poll(Context& cx) {
-        using namespace detail::task_state;
         if (t_ == nullptr) throw std::logic_error("weft::JoinHandle polled after completion");
-        std::uint32_t s = t_->state.load(std::memory_order_acquire);
-        if (!(s & COMPLETE)) {
-            if (register_waker(cx, s)) return Pending;
-        }
+        if (detail::join_poll(t_, cx.waker()) == detail::JoinPoll::Pending) return Pending;
         return take_output();
     }
 
@@ -78,62 +71,18 @@ class [[nodiscard]] JoinHandle {
     task::Id id() const { return detail::task_id_of(t_); }
 
     /// True once the task has completed or been cancelled.
-    bool is_finished() const noexcept {
-        return t_ != nullptr &&
-               (t_->state.load(std::memory_order_acquire) & detail::task_state::COMPLETE);
-    }
+    bool is_finished() const noexcept { return t_ != nullptr && detail::task_is_finished(t_); }
 
     /// Lets the task run on unobserved; its output (or exception) will be dropped.
-    void detach() noexcept {
-        using namespace detail::task_state;
-        detail::TaskHeader* t = std::exchange(t_, nullptr);
-        if (t == nullptr) return;
-        // Clear JOIN_INTEREST. If the task already completed, its output is ours to drop.
-        std::uint32_t s = t->state.load(std::memory_order_acquire);
-        while (!t->state.compare_exchange_weak(s, s & ~(JOIN_INTEREST | JOIN_WAKER),
-                                               std::memory_order_acq_rel)) {
-        }
-        if ((s & COMPLETE) && !(s & CANCELLED)) {
-            detail::drop_frame_and_release(t);
-        } else {
-            detail::release_ref(t);
-        }
-    }
+    void detach() noexcept { reset(nullptr); }
 
   private:
-    // Stores the waker for the task to wake on completion. Returns false if the task completed
-    // meanwhile (the output can be read now). Protocol (the executor reads join_waker only while
-    // JOIN_WAKER is set, and the handle writes it only while JOIN_WAKER is clear):
-    bool register_waker(Context& cx, std::uint32_t s) {
-        using namespace detail::task_state;
-        if (s & JOIN_WAKER) {
-            if (t_->join_waker.will_wake(cx.waker())) return true;
-            // Take the slot back before replacing the waker.
-            while (!(s & COMPLETE)) {
-                if (t_->state.compare_exchange_weak(s, s & ~JOIN_WAKER, std::memory_order_acquire))
-                    break;
-            }
-            if (s & COMPLETE) return false;
-        }
-        t_->join_waker = cx.waker();
-        s = t_->state.load(std::memory_order_relaxed);
-        while (!(s & COMPLETE)) {
-            // release: publishes join_waker to the executor that completes the task.
-            if (t_->state.compare_exchange_weak(s, s | JOIN_WAKER, std::memory_order_acq_rel))
-                return true;
-        }
-        return false;
+    void reset(detail::TaskHeader* t) noexcept {
+        if (detail::TaskHeader* old = std::exchange(t_, t)) detail::join_detach(old);
     }
-
     Poll<T> take_output() {
-        using namespace detail::task_state;
         detail::TaskHeader* t = std::exchange(t_, nullptr);
-        std::uint32_t s =
-            t->state.fetch_and(~(JOIN_INTEREST | JOIN_WAKER), std::memory_order_acq_rel);
-        if (s & CANCELLED) {
-            detail::release_ref(t);
-            throw JoinError();
-        }
+        if (detail::join_take(t) == detail::JoinOutput::Cancelled) throw JoinError();
         // The output is moved out first (the frame itself was destroyed when the task
         // completed); then what is left of it and our reference go together.
         struct Drop {

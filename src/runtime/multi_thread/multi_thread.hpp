@@ -181,7 +181,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     void notify_parked(PushedTo where) noexcept;
     void transition_from_searching(Worker& w) noexcept;
     bool has_work() const noexcept;
-    void finish_run(TaskHeader* t, bool owns_frame) noexcept;
+    void finish_run(TaskHeader* t, DropOutput output) noexcept;
     // A spawned task is registered, or cancelled at once if the scheduler is closed (returns
     // false then).
     bool admit(TaskHeader* t);

@@ -28,7 +28,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
         owned_.drain([this](TaskHeader* t) {
             detail::add_ref(t);
             cancel_unless_finished(t);
-            finish_run(t, false);
+            finish_run(t, DropOutput::No);
         });
     }
     // Drop the queues' references (to tasks now finished).

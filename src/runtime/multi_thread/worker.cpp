@@ -109,13 +109,9 @@ void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
         [this](TaskHeader* f) { owned_.remove(f); });
 }
 
-void MultiThread::finish_run(TaskHeader* t, bool owns_frame) noexcept {
+void MultiThread::finish_run(TaskHeader* t, DropOutput output) noexcept {
     owned_.remove(t);
-    if (owns_frame) {
-        drop_frame_and_release(t);
-    } else {
-        release_ref(t);
-    }
+    release_finished(t, output);
 }
 
 // ---- parking ----
@@ -228,7 +224,7 @@ bool MultiThread::admit(TaskHeader* t) {
     owned_.insert(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
         cancel_task(t);
-        finish_run(t, false);
+        finish_run(t, DropOutput::No);
         return false;
     }
     return true;

@@ -11,8 +11,8 @@ namespace weft::detail {
 /// the queue's references are dropped. Idle: a later wake queues it again.
 template <class Requeue, class Unregister>
 void run_queued(TaskHeader* t, Requeue&& requeue, Unregister&& unregister) noexcept {
-    bool owns_frame;
-    switch (run_task(t, owns_frame)) {
+    RunOutcome r = run_task(t);
+    switch (r.result) {
         case RunResult::Idle:
             break;
         case RunResult::Requeue:
@@ -20,11 +20,7 @@ void run_queued(TaskHeader* t, Requeue&& requeue, Unregister&& unregister) noexc
             break;
         case RunResult::Finished:
             unregister(t);
-            if (owns_frame) {
-                drop_frame_and_release(t);
-            } else {
-                release_ref(t);
-            }
+            release_finished(t, r.output);
             break;
     }
 }

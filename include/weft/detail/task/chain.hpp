@@ -3,7 +3,8 @@
 //
 // A `Task` awaiting another `Task` forms a chain. Only the innermost coroutine is ever parked,
 // on a *leaf*: a future that returned Pending. The chain's state is one ChainSlot in the root
-// frame's TaskHeader, in one of four states:
+// frame's TaskHeader, in one of three states (once the chain is over, the same space holds the
+// coroutine's exception or the finished task's output-drop hook: see TaskHeader):
 //   {null, null}           running (or not started) with no child awaited
 //   {null, link}           a child is awaited; `link` is the innermost parent->child link and
 //                          each link points to the one outside it. When the chain is parked,

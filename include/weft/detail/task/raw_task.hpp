@@ -8,6 +8,9 @@
 //   - running task: the waker only sets NOTIFIED; when the poll ends, the executor sees it and
 //     re-queues the task with the reference it already holds (exactly once, never lost);
 //   - queued or finished task: the wake is a no-op.
+// Each of these decisions is one transition of TaskState (state.hpp), which documents the bits,
+// who may touch each field of the header, and the join-waker protocol. This file composes the
+// transitions with what happens to the frame (poll, cancel, retire, free).
 
 #include "weft/detail/task/chain.hpp"
 #include "weft/detail/task/task_header.hpp"
@@ -26,20 +29,43 @@ enum class RunResult {
     Idle,      // pending, not woken: the queue's reference was dropped
     Requeue,   // woken while running: push it back (the caller keeps the reference)
     Finished,  // completed or cancelled (possibly elsewhere, by cancel_detached_here):
-               // unregister it, then drop the frame if owns_frame, then the reference
+               // unregister it, then release_finished
+};
+
+/// Whether a finished task's output is the caller's to drop (nobody holds the JoinHandle).
+enum class DropOutput : bool { No, Yes };
+
+/// run_task's outcome: `output` is meaningful on RunResult::Finished only.
+struct RunOutcome {
+    RunResult result;
+    DropOutput output = DropOutput::No;
 };
 
 /// Polls a task taken off a run queue (the caller owns the queue's reference). A task that
 /// completes has its coroutine frame (its parameters included) destroyed before the completion
 /// is published; only its output is kept, in the same block, for the JoinHandle. On Finished,
-/// `owns_frame` says whether the caller must also drop that output (nobody holds the
-/// JoinHandle).
-RunResult run_task(TaskHeader* t, bool& owns_frame) noexcept;
+/// `output` says whether the caller must also drop that output (see release_finished).
+RunOutcome run_task(TaskHeader* t) noexcept;
 
 /// Drops a completed task's output (left by its already destroyed frame: see OutputSlot in
 /// task.hpp) and the caller's reference. When that is the last reference, frees the block
 /// without touching the refcount again.
 void drop_frame_and_release(TaskHeader* t) noexcept;
+
+/// After RunResult::Finished (and unregistering the task): drops the output if `output` says
+/// so, and the caller's reference.
+inline void release_finished(TaskHeader* t, DropOutput output) noexcept {
+    if (output == DropOutput::Yes) {
+        drop_frame_and_release(t);
+    } else {
+        release_ref(t);
+    }
+}
+
+/// True once the task has completed or been cancelled (see TaskState::load for the order).
+inline bool task_is_finished(const TaskHeader* t) noexcept {
+    return t->state.load().is_complete();
+}
 
 /// Cancels a task that is not running now: destroys its future (innermost coroutine first),
 /// marks it complete and wakes its JoinHandle. The caller holds a reference.
@@ -49,29 +75,73 @@ void cancel_task(TaskHeader* t) noexcept;
 /// already finished (cancel_detached_here may have cancelled it, queued for a last visit that
 /// the shutdown replaces). The caller holds a reference.
 inline void cancel_unless_finished(TaskHeader* t) noexcept {
-    if (!(t->state.load(std::memory_order_acquire) & task_state::COMPLETE)) cancel_task(t);
+    if (!task_is_finished(t)) cancel_task(t);
 }
 
 /// Makes a task that was just prepared with init_spawned (and not yet handed to its executor)
 /// keep RUNNING exact, so that cancel_detached_here may be used on it.
 inline void allow_cancel_here(TaskHeader* t) noexcept {
-    t->state.fetch_or(task_state::EXACT_RUNNING, std::memory_order_relaxed);
+    t->state.set_exact_running();
 }
 
 /// Cancels a task whose JoinHandle is gone (detached) right here, on the calling thread, if no
 /// executor is polling it now: destroys its future (every destructor runs before this returns)
-/// and returns true. If it is being polled on another thread, requests the abort and returns
-/// false: that thread destroys the future when its poll ends. Either way the task's executor
-/// visits it once more to unregister it. Used where a caller must not return before a task's
-/// destructors have run (Scope's destructor) even when the executor cannot run meanwhile.
-bool cancel_detached_here(TaskHeader* t) noexcept;
+/// (CancelledHere::Yes). If it is being polled on another thread, requests the abort
+/// (CancelledHere::No): that thread destroys the future when its poll ends. Either way the task's
+/// executor visits it once more to unregister it. Used where a caller must not return before a
+/// task's destructors have run (Scope's destructor) even when the executor cannot run meanwhile.
+
+/// Returns whether the canceller ran the destructors here (true) or left them to the thread
+/// polling the task now (false).
+enum class CancelledHere : bool { No, Yes };
+CancelledHere cancel_detached_here(TaskHeader* t) noexcept;
 
 /// Initialises the header of a frame being spawned: queued, JoinHandle alive, three references
 /// (the frame, the JoinHandle, the run queue). The spawner then sets `scheduler`.
 inline void init_spawned(TaskHeader* t) noexcept {
-    t->state.store(task_state::SPAWNED | task_state::NOTIFIED | task_state::JOIN_INTEREST |
-                       3 * task_state::REF_ONE,
-                   std::memory_order_relaxed);
+    t->state.init_spawned();
+}
+
+// --- The JoinHandle's side (the join-waker protocol: see state.hpp) ---------------------------
+
+enum class JoinPoll { Pending, Ready };
+
+/// A JoinHandle's poll: Ready once the task completed (then join_take); otherwise registers
+/// `w` in join_waker (rules 1 to 4) and returns Pending.
+inline JoinPoll join_poll(TaskHeader* t, const Waker& w) {
+    Snapshot s = t->state.load();
+    if (s.is_complete()) return JoinPoll::Ready;
+    if (s.has_join_waker()) {
+        if (t->join_waker.will_wake(w)) return JoinPoll::Pending;
+        // Take the slot back before replacing the waker (rule 4).
+        if (t->state.unset_join_waker() == JoinWaker::Complete) return JoinPoll::Ready;
+    }
+    t->join_waker = w;
+    return t->state.set_join_waker() == JoinWaker::Done ? JoinPoll::Pending : JoinPoll::Ready;
+}
+
+enum class JoinOutput { Output, Cancelled };
+
+/// Consumes the JoinHandle of a completed task. On Cancelled the handle's reference is dropped
+/// here; on Output the caller moves the output out of the frame and then calls
+/// drop_frame_and_release (which drops what is left of it, and the handle's reference).
+inline JoinOutput join_take(TaskHeader* t) noexcept {
+    if (t->state.drop_join_handle().is_cancelled()) {
+        release_ref(t);
+        return JoinOutput::Cancelled;
+    }
+    return JoinOutput::Output;
+}
+
+/// Drops a JoinHandle without taking the output: the task runs on, and its output is dropped
+/// by whoever sees the completion (here, if the task already completed).
+inline void join_detach(TaskHeader* t) noexcept {
+    Snapshot s = t->state.drop_join_handle();
+    if (s.is_complete() && !s.is_cancelled()) {
+        drop_frame_and_release(t);
+    } else {
+        release_ref(t);
+    }
 }
 
 }  // namespace weft::detail

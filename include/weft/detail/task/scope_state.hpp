@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/sync/spin_lock.hpp"
+#include "weft/detail/task/raw_task.hpp"
 #include "weft/future/future.hpp"
 #include "weft/task/waker.hpp"
 

@@ -8,13 +8,13 @@
 // cancelling a task destroys its frame (running every destructor) while wakers and the
 // JoinHandle may still point at the header; the block is freed when the last reference goes.
 
-#include <atomic>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <new>
 
+#include "weft/detail/task/state.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/waker.hpp"
 
@@ -43,42 +43,12 @@ class Scheduler {
     ~Scheduler() = default;
 };
 
-// State word layout (one atomic, so a wake racing with a poll is decided by one RMW):
-//   bit 0 NOTIFIED      queued, or must be re-queued when the running poll ends
-//   bit 1 RUNNING       an executor is polling it
-//   bit 2 COMPLETE      the future finished (output stored) or was cancelled
-//   bit 3 CANCELLED     before COMPLETE: abort was requested; with COMPLETE: the task ended by
-//                       cancellation and its frame holds no output (a poll that completes
-//                       clears it: see finish() in raw_task.cpp)
-//   bit 4 JOIN_INTEREST the JoinHandle is alive
-//   bit 5 JOIN_WAKER    join_waker holds the JoinHandle's waker
-//   bit 6 SPAWNED       the frame belongs to a task (the frame holds one reference until the
-//                       task completes or is cancelled, when the frame is destroyed)
-//   bit 7 HAS_ERROR     `error` holds the coroutine's exception
-//   bit 8 HAS_META      the task has an id or name in the side table (task_meta.cpp)
-//   bit 9 EXACT_RUNNING RUNNING is cleared even when the task is re-queued, so that it means
-//                       "being polled now" (a Scope's children: see cancel_detached_here)
-//   bits 10.. reference count (22 bits: 4 million references to one task)
-namespace task_state {
-inline constexpr std::uint32_t NOTIFIED = 1u << 0;
-inline constexpr std::uint32_t RUNNING = 1u << 1;
-inline constexpr std::uint32_t COMPLETE = 1u << 2;
-inline constexpr std::uint32_t CANCELLED = 1u << 3;
-inline constexpr std::uint32_t JOIN_INTEREST = 1u << 4;
-inline constexpr std::uint32_t JOIN_WAKER = 1u << 5;
-inline constexpr std::uint32_t SPAWNED = 1u << 6;
-inline constexpr std::uint32_t HAS_ERROR = 1u << 7;
-inline constexpr std::uint32_t HAS_META = 1u << 8;
-inline constexpr std::uint32_t EXACT_RUNNING = 1u << 9;
-inline constexpr std::uint32_t REF_ONE = 1u << 10;
-inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
-}  // namespace task_state
-
 /// Drops a task's id and name from the side table (task_meta.cpp).
 void forget_task_meta(const TaskHeader* t) noexcept;
 
 struct TaskHeader {
-    std::atomic<std::uint32_t> state{0};
+    // Who may touch each field, and when: see state.hpp.
+    TaskState state;
     std::uint32_t slot = 0;          // index in the executor's task registry
     Scheduler* scheduler = nullptr;  // where wakes go
     // The await chain rooted at this frame (see chain.hpp), kept here rather than in each
@@ -96,27 +66,32 @@ struct TaskHeader {
         std::exception_ptr error;
         Finished finished;
     };
-    Waker join_waker;  // guarded by JOIN_WAKER (see join_handle.hpp)
+    Waker join_waker;  // guarded by JOIN_WAKER (the join-waker protocol: see state.hpp)
 
     TaskHeader() noexcept : chain{nullptr, nullptr} {}
     TaskHeader(const TaskHeader&) = delete;
     ~TaskHeader() {
-        std::uint32_t s = state.load(std::memory_order_relaxed);
-        if (s & task_state::HAS_ERROR) error.~exception_ptr();
-        if (s & task_state::HAS_META) forget_task_meta(this);
+        // The last reference is being dropped: its ref_dec acquired every other owner's writes.
+        Snapshot s = state.load_relaxed();
+        if (s.has_error()) error.~exception_ptr();
+        if (s.has_meta()) forget_task_meta(this);
     }
+
+    /// Whether the frame behind this header was spawned (SPAWNED is set before the task is
+    /// shared and never cleared, so a relaxed read suffices).
+    bool is_spawned() const noexcept { return state.load_relaxed().is_spawned(); }
 
     void set_error(std::exception_ptr e) noexcept {
         ::new (&error) std::exception_ptr(std::move(e));
-        state.fetch_or(task_state::HAS_ERROR, std::memory_order_relaxed);
+        state.set_has_error();
     }
     // Moves the exception out, if there is one (the frame's coroutine has finished).
     std::exception_ptr take_error() noexcept {
-        if (!(state.load(std::memory_order_relaxed) & task_state::HAS_ERROR)) return {};
+        if (!state.load_relaxed().has_error()) return {};
         std::exception_ptr e = std::move(error);
         error.~exception_ptr();
         chain = {nullptr, nullptr};
-        state.fetch_and(~task_state::HAS_ERROR, std::memory_order_relaxed);
+        state.clear_has_error();
         return e;
     }
 
@@ -145,9 +120,7 @@ inline constinit thread_local TaskHeader* retiring_frame = nullptr;
 
 /// Drops one reference; frees the block (header + already destroyed frame) on the last one.
 inline void release_ref(TaskHeader* t) noexcept {
-    // acq_rel: the last owner must see every write other owners made before their release.
-    std::uint32_t prev = t->state.fetch_sub(task_state::REF_ONE, std::memory_order_acq_rel);
-    if ((prev & task_state::REF_MASK) == task_state::REF_ONE) {
+    if (t->state.ref_dec()) {
         Scheduler* s = t->scheduler;
         t->~TaskHeader();
         free_task_memory(t);
@@ -156,8 +129,7 @@ inline void release_ref(TaskHeader* t) noexcept {
 }
 
 inline void add_ref(TaskHeader* t) noexcept {
-    // relaxed: a new reference is made from an existing one, which keeps the task alive.
-    t->state.fetch_add(task_state::REF_ONE, std::memory_order_relaxed);
+    t->state.ref_inc();
 }
 
 }  // namespace weft::detail
