@@ -55,9 +55,11 @@ struct SocketAccess {
     static Stream stream(StreamSocket sock) {
         return Stream(std::move(sock));
     }
-    template <class Listener>
-    static Listener listener(ListenSocket sock) {
-        return Listener(std::move(sock));
+    /// `T::from_fd`: a descriptor made non-blocking, registered as a `Socket`.
+    template <class T, class Socket>
+    static T from_fd(int fd) {
+        net::detail_sock::set_nonblocking(fd, kind<T>("::from_fd").c_str());
+        return T(Socket(fd, kind<T>()));
     }
     /// A connection accept4 returned: the stream (registered) and the peer's address.
     template <class Stream>
@@ -77,10 +79,7 @@ namespace weft::net {
 
 template <class Stream, class Address>
 Stream ByteStream<Stream, Address>::from_fd(int fd) {
-    using weft::detail::SocketAccess;
-    detail_sock::set_nonblocking(fd, SocketAccess::kind<Stream>("::from_fd").c_str());
-    return SocketAccess::stream<Stream>(
-        weft::detail::StreamSocket(fd, SocketAccess::kind<Stream>()));
+    return weft::detail::SocketAccess::from_fd<Stream, weft::detail::StreamSocket>(fd);
 }
 
 template <class Stream, class Address>
@@ -124,10 +123,7 @@ Poll<typename Accept<Stream>::Output> Accept<Stream>::poll(Context& cx) {
 
 template <class Listener, class Stream>
 Listener StreamListener<Listener, Stream>::from_fd(int fd) {
-    using weft::detail::SocketAccess;
-    detail_sock::set_nonblocking(fd, SocketAccess::kind<Listener>("::from_fd").c_str());
-    return SocketAccess::listener<Listener>(
-        weft::detail::ListenSocket(fd, SocketAccess::kind<Listener>()));
+    return weft::detail::SocketAccess::from_fd<Listener, weft::detail::ListenSocket>(fd);
 }
 
 template <class Listener, class Stream>

@@ -33,23 +33,15 @@ namespace weft::net {
 /// }
 /// ```
 class TcpListener : public StreamListener<TcpListener, TcpStream> {
+    friend struct weft::detail::SocketAccess;
+    static constexpr const char* kKind = "weft::net::TcpListener";
+    using StreamListener::StreamListener;
+
   public:
     /// Binds to `addr` (port 0: any free port, see `local_addr()`) and listens with
     /// `backlog`. Throws `std::system_error` naming the address (e.g. `EADDRINUSE`), or
     /// `std::logic_error` outside a runtime.
     static TcpListener bind(const SocketAddr& addr, int backlog = 1024);
-
-    TcpListener(TcpListener&&) noexcept = default;
-    TcpListener& operator=(TcpListener&&) noexcept = default;
-
-  private:
-    friend struct weft::detail::SocketAccess;
-    static constexpr const char* kKind = "weft::net::TcpListener";
-    explicit TcpListener(weft::detail::ListenSocket sock) noexcept
-        : StreamListener(std::move(sock)) {}
 };
-
-extern template class Accept<TcpStream>;
-extern template class StreamListener<TcpListener, TcpStream>;
 
 }  // namespace weft::net

@@ -30,6 +30,10 @@ namespace weft::net {
 /// }
 /// ```
 class UnixListener : public StreamListener<UnixListener, UnixStream> {
+    friend struct weft::detail::SocketAccess;
+    static constexpr const char* kKind = "weft::net::UnixListener";
+    using StreamListener::StreamListener;
+
   public:
     /// Binds to `path` and listens with `backlog`. Throws `std::system_error` naming the path,
     /// `std::invalid_argument` for a path too long, or `std::logic_error` outside a runtime.
@@ -38,18 +42,6 @@ class UnixListener : public StreamListener<UnixListener, UnixStream> {
     }
     /// Binds to `addr` (a path or an abstract name).
     static UnixListener bind(const UnixSocketAddr& addr, int backlog = 1024);
-
-    UnixListener(UnixListener&&) noexcept = default;
-    UnixListener& operator=(UnixListener&&) noexcept = default;
-
-  private:
-    friend struct weft::detail::SocketAccess;
-    static constexpr const char* kKind = "weft::net::UnixListener";
-    explicit UnixListener(weft::detail::ListenSocket sock) noexcept
-        : StreamListener(std::move(sock)) {}
 };
-
-extern template class Accept<UnixStream>;
-extern template class StreamListener<UnixListener, UnixStream>;
 
 }  // namespace weft::net
