@@ -2,7 +2,6 @@
 // text and CRLF), then the server closes. With no argument it serves 1,000 concurrent clients
 // of its own and checks the counts are exactly 0..999; `countserver PORT` serves forever
 // (try `nc 127.0.0.1 PORT`).
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -23,15 +22,7 @@ int main(int argc, char** argv) {
     constexpr std::uint64_t kClients = 1000;
     bool ok = rt.block_on([]() -> weft::Task<bool> {
         auto l = weft::net::TcpListener::bind(weft::net::SocketAddr::localhost(0));
-        auto server = weft::spawn(count_server(l, kClients));
-        std::vector<weft::JoinHandle<std::uint64_t>> clients;
-        for (std::uint64_t i = 0; i < kClients; ++i)
-            clients.push_back(weft::spawn(count_client(l.local_addr())));
-        std::vector<std::uint64_t> counts;
-        for (auto& c : clients)
-            counts.push_back(co_await c);
-        co_await server;
-        std::sort(counts.begin(), counts.end());
+        std::vector<std::uint64_t> counts = co_await run_count_clients(l, kClients);
         bool exact = true;
         for (std::uint64_t i = 0; i < kClients; ++i)
             exact = exact && counts[i] == i;

@@ -3,8 +3,10 @@
 // the number of connections accepted before it, as decimal text and CRLF, and the server
 // closes the connection. Shared by examples/countserver.cpp and its test.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "weft/weft.hpp"
 
@@ -36,4 +38,20 @@ inline weft::Task<std::uint64_t> count_client(weft::net::SocketAddr addr) {
     if (reply.size() < 3 || reply.substr(reply.size() - 2) != "\r\n")
         throw std::runtime_error("malformed count reply: \"" + reply + "\"");
     co_return std::stoull(reply);
+}
+
+// `n` clients at once against a count server on `l` that stops after them: the counts they
+// received, sorted (0, 1, ..., n - 1 when each count came exactly once).
+inline weft::Task<std::vector<std::uint64_t>> run_count_clients(weft::net::TcpListener& l,
+                                                                std::uint64_t n) {
+    auto server = weft::spawn(count_server(l, n));
+    std::vector<weft::JoinHandle<std::uint64_t>> clients;
+    for (std::uint64_t i = 0; i < n; ++i)
+        clients.push_back(weft::spawn(count_client(l.local_addr())));
+    std::vector<std::uint64_t> counts;
+    for (auto& c : clients)
+        counts.push_back(co_await c);
+    co_await server;
+    std::sort(counts.begin(), counts.end());
+    co_return counts;
 }

@@ -185,6 +185,23 @@ Poll<void> File::poll_complete_inflight(Context& cx) {
     return Ready;
 }
 
+Poll<void> File::poll_inflight_write(Context& cx) {
+    Poll<FileOp> p = poll_op(cx);
+    if (p.is_pending()) return Pending;
+    const FileOp& op = p.value();
+    if (op.kind == Kind::Write && op.err != 0) {
+        weft::detail::fs_util::throw_path_error(op.err, kWrite, fd_->path);
+    }
+    absorb(op);
+    return Ready;
+}
+
+void File::throw_write_error() {
+    if (last_write_err_ != 0) {
+        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+    }
+}
+
 Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
     for (;;) {
         if (!busy_) {
@@ -209,10 +226,7 @@ Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
 }
 
 Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) {
-    if (last_write_err_ != 0) {
-        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite,
-                                                fd_->path);
-    }
+    throw_write_error();
     for (;;) {
         if (!busy_) {
             if (src.empty()) return std::size_t{0};
@@ -224,29 +238,14 @@ Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) 
             });
             return n;  // accepted; written in the background
         }
-        Poll<FileOp> p = poll_op(cx);
-        if (p.is_pending()) return Pending;
-        const FileOp& op = p.value();
-        if (op.kind == Kind::Write && op.err != 0) {
-            weft::detail::fs_util::throw_path_error(op.err, kWrite, fd_->path);
-        }
-        absorb(op);
+        if (poll_inflight_write(cx).is_pending()) return Pending;
     }
 }
 
 Poll<void> File::poll_flush(Context& cx) {
-    if (last_write_err_ != 0) {
-        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite,
-                                                fd_->path);
-    }
+    throw_write_error();
     while (busy_) {
-        Poll<FileOp> p = poll_op(cx);
-        if (p.is_pending()) return Pending;
-        const FileOp& op = p.value();
-        if (op.kind == Kind::Write && op.err != 0) {
-            weft::detail::fs_util::throw_path_error(op.err, kWrite, fd_->path);
-        }
-        absorb(op);
+        if (poll_inflight_write(cx).is_pending()) return Pending;
     }
     return Ready;
 }

@@ -125,13 +125,24 @@ constexpr const char* kCanonicalize = "weft::fs::canonicalize";
 constexpr const char* kMetadata = "weft::fs::metadata";
 constexpr const char* kSymlinkMetadata = "weft::fs::symlink_metadata";
 
-// A syscall on one path that returns 0 or -1 with errno, on the pool.
-template <class Sys>
-Task<void> path_call(std::filesystem::path path, const char* what, Sys sys) {
-    auto call = run_blocking(what, [path = std::move(path), what, sys] {
-        if (sys(path.c_str()) != 0) throw_path_error(errno, what, path);
+// `fn(path, ec)` on the pool; the error it reports in `ec` (or throws) names `what` and path.
+template <class Fn>
+Task<void> path_call(std::filesystem::path path, const char* what, Fn fn) {
+    auto call = run_blocking(what, [path = std::move(path), what, fn] {
+        std::error_code ec;
+        fn(path, ec);
+        if (ec) throw_path_error(ec.value(), what, path);
     });
     co_await call;
+}
+
+// A syscall on one path that returns 0 or -1 with errno, on the pool.
+template <class Sys>
+Task<void> sys_call(std::filesystem::path path, const char* what, Sys sys) {
+    return path_call(std::move(path), what,
+                     [sys](const std::filesystem::path& p, std::error_code& ec) {
+                         if (sys(p.c_str()) != 0) ec.assign(errno, std::system_category());
+                     });
 }
 
 Task<void> write_owned(std::filesystem::path path, std::vector<std::byte> data) {
@@ -267,42 +278,40 @@ Task<void> write(std::filesystem::path path, std::string_view contents) {
 // ---- directories ----
 
 Task<void> create_dir(std::filesystem::path path) {
-    return path_call(std::move(path), kCreateDir, [](const char* p) { return ::mkdir(p, 0777); });
+    return sys_call(std::move(path), kCreateDir, [](const char* p) { return ::mkdir(p, 0777); });
 }
 
 Task<void> create_dir_all(std::filesystem::path path) {
-    auto creating = run_blocking(kCreateDirAll, [path = std::move(path)] {
-        std::error_code ec;
-        std::filesystem::create_directories(path, ec);
-        if (ec) throw_path_error(ec.value(), kCreateDirAll, path);
-    });
-    co_await creating;
+    return path_call(std::move(path), kCreateDirAll,
+                     [](const std::filesystem::path& p, std::error_code& ec) {
+                         std::filesystem::create_directories(p, ec);
+                     });
 }
 
 Task<void> remove_dir(std::filesystem::path path) {
-    return path_call(std::move(path), kRemoveDir, [](const char* p) { return ::rmdir(p); });
+    return sys_call(std::move(path), kRemoveDir, [](const char* p) { return ::rmdir(p); });
 }
 
 Task<void> remove_dir_all(std::filesystem::path path) {
-    auto removing = run_blocking(kRemoveDirAll, [path = std::move(path)] {
-        struct stat st;
-        if (::lstat(path.c_str(), &st) != 0) throw_path_error(errno, kRemoveDirAll, path);
-        if (S_ISLNK(st.st_mode)) {  // the link goes, not what it points to
-            if (::unlink(path.c_str()) != 0) throw_path_error(errno, kRemoveDirAll, path);
-            return;
-        }
-        if (!S_ISDIR(st.st_mode)) throw_path_error(ENOTDIR, kRemoveDirAll, path);
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-        if (ec) throw_path_error(ec.value(), kRemoveDirAll, path);
-    });
-    co_await removing;
+    return path_call(std::move(path), kRemoveDirAll,
+                     [](const std::filesystem::path& p, std::error_code& ec) {
+                         struct stat st;
+                         if (::lstat(p.c_str(), &st) != 0)
+                             throw_path_error(errno, kRemoveDirAll, p);
+                         if (S_ISLNK(st.st_mode)) {  // the link goes, not what it points to
+                             if (::unlink(p.c_str()) != 0)
+                                 throw_path_error(errno, kRemoveDirAll, p);
+                             return;
+                         }
+                         if (!S_ISDIR(st.st_mode)) throw_path_error(ENOTDIR, kRemoveDirAll, p);
+                         std::filesystem::remove_all(p, ec);
+                     });
 }
 
 // ---- paths ----
 
 Task<void> remove_file(std::filesystem::path path) {
-    return path_call(std::move(path), kRemoveFile, [](const char* p) { return ::unlink(p); });
+    return sys_call(std::move(path), kRemoveFile, [](const char* p) { return ::unlink(p); });
 }
 
 Task<void> rename(std::filesystem::path from, std::filesystem::path to) {

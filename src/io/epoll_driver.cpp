@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "poll_events.hpp"
+
 #include "weft/detail/io/io_driver.hpp"
 
 namespace weft::detail {
@@ -88,15 +90,7 @@ class EpollDriver final : public IoDriver {
                 [[maybe_unused]] ssize_t r = read(wakefd_, &count, sizeof count);
                 continue;
             }
-            std::uint32_t e = events_[i].events;
-            std::uint32_t bits = 0;
-            if (e & (EPOLLIN | EPOLLPRI)) bits |= kReadable;
-            if (e & EPOLLOUT) bits |= kWritable;
-            if (e & EPOLLRDHUP) bits |= kReadable | kReadClosed;
-            if (e & EPOLLHUP) bits |= kReadable | kWritable | kReadClosed | kWriteClosed;
-            // An error is reported by the next syscall in either direction.
-            if (e & EPOLLERR) bits |= kReadable | kWritable;
-            io->set_readiness(bits);
+            io->set_readiness(readiness_from_events(events_[i].events));
             ++ready;
         }
         return ready;

@@ -13,8 +13,8 @@
 
 namespace weft::detail {
 
-IoDriver* make_epoll_driver();                 // epoll_driver.cpp
-IoDriver* make_uring_driver(bool one_thread);  // uring_driver.cpp
+IoDriver* make_epoll_driver();                         // epoll_driver.cpp
+IoDriver* make_uring_driver(IoDriverThreads threads);  // uring_driver.cpp
 
 // ---- ScheduledIo ----
 
@@ -85,7 +85,7 @@ void ScheduledIo::clear_waker(Direction dir) noexcept {
 
 // ---- IoDriver ----
 
-IoDriver* IoDriver::create(IoDriverKind kind, bool one_thread) {
+IoDriver* IoDriver::create(IoDriverKind kind, IoDriverThreads threads) {
     if (kind == IoDriverKind::Auto) {
         if (const char* env = std::getenv("WEFT_IO_DRIVER")) {
             if (std::strcmp(env, "epoll") == 0) kind = IoDriverKind::Epoll;
@@ -96,12 +96,12 @@ IoDriver* IoDriver::create(IoDriverKind kind, bool one_thread) {
         case IoDriverKind::Epoll:
             return make_epoll_driver();
         case IoDriverKind::Uring:
-            return make_uring_driver(one_thread);
+            return make_uring_driver(threads);
         case IoDriverKind::Auto:
             break;
     }
     try {
-        return make_uring_driver(one_thread);
+        return make_uring_driver(threads);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "weft: io_uring is not available (%s); using epoll\n", e.what());
     }

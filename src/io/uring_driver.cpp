@@ -17,6 +17,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "poll_events.hpp"
+
 #include "weft/detail/io/io_driver.hpp"
 
 namespace weft::detail {
@@ -25,11 +27,15 @@ namespace {
 constexpr std::uint64_t kWakeToken = 0;
 constexpr std::uint64_t kIgnoreToken = 1;  // poll-remove completions
 constexpr unsigned kPollMask = POLLIN | POLLOUT | POLLRDHUP | POLLPRI;
+// The ring's sizes: submissions (registrations, re-arms, wakes) and completions (one per
+// readiness report, so many more; NODROP holds any overflow rather than losing it).
+constexpr unsigned kSqEntries = 1024;
+constexpr unsigned kCqEntries = 16384;
 }  // namespace
 
 class UringDriver final : public IoDriver {
   public:
-    explicit UringDriver(bool one_thread) {
+    explicit UringDriver(IoDriverThreads threads) {
         // COOP_TASKRUN on a current-thread runtime's ring only. A poll's completion is posted
         // by the thread that armed the poll. By default the kernel interrupts that thread at
         // once to post it; under COOP_TASKRUN it waits until the thread next enters the kernel
@@ -42,17 +48,10 @@ class UringDriver final : public IoDriver {
         // completions either way; docs/io.md), so that ring keeps the interrupting default.
         // (An intermittent hang once blamed on this flag was a timer bug, fixed in
         // time_driver.cpp.)
+        const bool one_thread = threads == IoDriverThreads::One;
         io_uring_params p{};
-        p.flags = IORING_SETUP_CQSIZE;
-        p.cq_entries = 16384;
-        if (one_thread) p.flags |= IORING_SETUP_COOP_TASKRUN;
-        int r = io_uring_queue_init_params(1024, &ring_, &p);
-        if (r == -EINVAL && one_thread) {  // a kernel before 5.19: no COOP_TASKRUN
-            p = io_uring_params{};
-            p.flags = IORING_SETUP_CQSIZE;
-            p.cq_entries = 16384;
-            r = io_uring_queue_init_params(1024, &ring_, &p);
-        }
+        int r = init(p, one_thread ? IORING_SETUP_COOP_TASKRUN : 0u);
+        if (r == -EINVAL && one_thread) r = init(p, 0);  // a kernel before 5.19: no COOP_TASKRUN
         if (r < 0) throw std::system_error(-r, std::system_category(), "io_uring_queue_init");
         if (!(p.features & IORING_FEAT_EXT_ARG) || !(p.features & IORING_FEAT_NODROP)) {
             io_uring_queue_exit(&ring_);
@@ -118,6 +117,14 @@ class UringDriver final : public IoDriver {
     }
 
   private:
+    // Sets the ring up with `flags` and the sizes above; returns io_uring_queue_init_params's.
+    int init(io_uring_params& p, unsigned flags) noexcept {
+        p = io_uring_params{};
+        p.flags = IORING_SETUP_CQSIZE | flags;
+        p.cq_entries = kCqEntries;
+        return io_uring_queue_init_params(kSqEntries, &ring_, &p);
+    }
+
     // Under sq_mu_. Every caller submits at once, so the queue never fills.
     io_uring_sqe* get_sqe() noexcept {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -144,14 +151,7 @@ class UringDriver final : public IoDriver {
         bool reported = false;
         auto* io = reinterpret_cast<ScheduledIo*>(data);
         if (cqe->res > 0) {
-            auto e = static_cast<std::uint32_t>(cqe->res);
-            std::uint32_t bits = 0;
-            if (e & (POLLIN | POLLPRI)) bits |= kReadable;
-            if (e & POLLOUT) bits |= kWritable;
-            if (e & POLLRDHUP) bits |= kReadable | kReadClosed;
-            if (e & POLLHUP) bits |= kReadable | kWritable | kReadClosed | kWriteClosed;
-            if (e & POLLERR) bits |= kReadable | kWritable;
-            io->set_readiness(bits);
+            io->set_readiness(readiness_from_events(static_cast<std::uint32_t>(cqe->res)));
             reported = true;
         }
         if (cqe->flags & IORING_CQE_F_MORE) return reported;
@@ -177,8 +177,8 @@ class UringDriver final : public IoDriver {
     SpinLock sq_mu_;  // the submission queue
 };
 
-IoDriver* make_uring_driver(bool one_thread) {
-    return new UringDriver(one_thread);
+IoDriver* make_uring_driver(IoDriverThreads threads) {
+    return new UringDriver(threads);
 }
 
 }  // namespace weft::detail

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "sockname.hpp"
+#include "socket_shared.hpp"
 #include "weft/io/error.hpp"
 
 namespace weft::net {
@@ -148,17 +148,6 @@ bool operator==(const SocketAddr& a, const SocketAddr& b) noexcept {
 }  // namespace weft::net
 
 namespace weft::net::detail_sock {
-
-SocketAddr sockname(int fd, bool peer, const char* what) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    auto* sa = reinterpret_cast<sockaddr*>(&ss);
-    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
-    if (r != 0) weft::detail::throw_os_error(errno, what);
-    auto addr = SocketAddr::from_sockaddr(sa, len);
-    if (!addr) weft::detail::throw_os_error(EAFNOSUPPORT, what);
-    return *addr;
-}
 
 void set_nonblocking(int fd, const char* what) {
     int flags = ::fcntl(fd, F_GETFL);

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <string>
 
-#include "sockname.hpp"
+#include "socket_shared.hpp"
 
 #include "weft/net/udp_socket.hpp"
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sockname.hpp"
+#include "socket_shared.hpp"
 
 #include "weft/net/unix_listener.hpp"
 #include "weft/net/unix_socket_addr.hpp"
@@ -16,20 +16,7 @@ namespace weft::net {
 
 namespace {
 
-constexpr const char* kStream = "weft::net::UnixStream";
-constexpr const char* kListener = "weft::net::UnixListener";
 constexpr std::size_t kMaxName = sizeof(sockaddr_un::sun_path) - 1;
-
-UnixSocketAddr unix_sockname(int fd, bool peer, const char* what) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    auto* sa = reinterpret_cast<sockaddr*>(&ss);
-    int r = peer ? ::getpeername(fd, sa, &len) : ::getsockname(fd, sa, &len);
-    if (r != 0) detail::throw_os_error(errno, what);
-    auto addr = UnixSocketAddr::from_sockaddr(sa, len);
-    if (!addr) detail::throw_os_error(EAFNOSUPPORT, what);
-    return *addr;
-}
 
 }  // namespace
 
@@ -99,50 +86,31 @@ bool operator==(const UnixSocketAddr& a, const UnixSocketAddr& b) noexcept {
 
 // ---- UnixStream ----
 
-Poll<UnixStream> detail_unix::Connect::poll(Context& cx) {
-    if (sock_.fd() < 0) {
-        bool connected = false;
-        sock_ = detail::StreamSocket::begin_connect(addr_.as_sockaddr(), addr_.sockaddr_len(),
-                                                    kStream, addr_.to_string(), connected);
-        if (connected) return UnixStream(std::move(sock_));
-    }
-    if (sock_.poll_connected(cx, addr_.to_string()).is_pending()) return Pending;
-    return UnixStream(std::move(sock_));
-}
+template class ByteStream<UnixStream, UnixSocketAddr>;
+template class Connect<UnixStream>;
+template class Accept<UnixStream>;
+template class StreamListener<UnixListener, UnixStream>;
 
 std::pair<UnixStream, UnixStream> UnixStream::pair() {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
-        detail::throw_os_error(errno, std::string(kStream) + "::pair");
+        detail::throw_os_error(errno, std::string(kKind) + "::pair");
     detail::StreamSocket a;
     try {
-        a = detail::StreamSocket(fds[0], kStream);
+        a = detail::StreamSocket(fds[0], kKind);
     } catch (...) {
         ::close(fds[1]);  // (the first was closed by the failed registration)
         throw;
     }
-    detail::StreamSocket b(fds[1], kStream);
+    detail::StreamSocket b(fds[1], kKind);
     return {UnixStream(std::move(a)), UnixStream(std::move(b))};
-}
-
-UnixStream UnixStream::from_fd(int fd) {
-    detail_sock::set_nonblocking(fd, "weft::net::UnixStream::from_fd");
-    return UnixStream(detail::StreamSocket(fd, kStream));
-}
-
-UnixSocketAddr UnixStream::local_addr() const {
-    return unix_sockname(sock_.fd(), false, "weft::net::UnixStream::local_addr");
-}
-
-UnixSocketAddr UnixStream::peer_addr() const {
-    return unix_sockname(sock_.fd(), true, "weft::net::UnixStream::peer_addr");
 }
 
 UCred UnixStream::peer_cred() const {
     ucred c{};
     socklen_t len = sizeof c;
     if (::getsockopt(sock_.fd(), SOL_SOCKET, SO_PEERCRED, &c, &len) != 0)
-        detail::throw_os_error(errno, std::string(kStream) + "::peer_cred");
+        detail::throw_os_error(errno, std::string(kKind) + "::peer_cred");
     return UCred{c.pid, c.uid, c.gid};
 }
 
@@ -150,39 +118,7 @@ UCred UnixStream::peer_cred() const {
 
 UnixListener UnixListener::bind(const UnixSocketAddr& addr, int backlog) {
     return UnixListener(detail::ListenSocket::bind(addr.as_sockaddr(), addr.sockaddr_len(), backlog,
-                                                   false, kListener, addr.to_string()));
-}
-
-UnixListener UnixListener::from_fd(int fd) {
-    detail_sock::set_nonblocking(fd, "weft::net::UnixListener::from_fd");
-    return UnixListener(detail::ListenSocket(fd, kListener));
-}
-
-UnixSocketAddr UnixListener::local_addr() const {
-    return unix_sockname(sock_.fd(), false, "weft::net::UnixListener::local_addr");
-}
-
-std::pair<UnixStream, UnixSocketAddr> UnixListener::adopt(int fd, const sockaddr_storage& ss,
-                                                          socklen_t len) {
-    UnixStream stream(detail::StreamSocket(fd, kStream));
-    auto addr = UnixSocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    return {std::move(stream), addr ? *addr : UnixSocketAddr()};
-}
-
-Poll<std::pair<UnixStream, UnixSocketAddr>> UnixListener::poll_accept(Context& cx) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    Poll<int> p = sock_.poll_accept_or_throw(cx, ss, len);
-    if (p.is_pending()) return Pending;
-    return adopt(p.value(), ss, len);
-}
-
-Poll<std::pair<UnixStream, UnixSocketAddr>> detail_unix::Accept::poll(Context& cx) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    Poll<int> p = loop_.poll(cx, l_->sock_, ss, len);
-    if (p.is_pending()) return Pending;
-    return UnixListener::adopt(p.value(), ss, len);
+                                                   /*reuse_addr=*/false, kKind, addr.to_string()));
 }
 
 }  // namespace weft::net

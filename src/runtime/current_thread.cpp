@@ -45,7 +45,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
           blocking_(this, cfg.max_blocking_threads, cfg.blocking_keep_alive),
           time_(TimeDriver::create(/*pausable=*/true, cfg.start_paused)) {
         try {
-            io_ = IoDriver::create(cfg.io_driver, true);
+            io_ = IoDriver::create(cfg.io_driver, IoDriverThreads::One);
         } catch (...) {
             time_->release();
             core_->release_executor();

@@ -246,7 +246,7 @@ namespace weft_doc_context::task_task_builder {
 weft::Task<void> accept_loop(weft::net::TcpListener& listener);
 }
 #define WEFT_DOC_VARS_task_task_builder auto& listener = any<weft::net::TcpListener>();
-namespace weft_doc_context::task_with_cleanup {
+namespace weft_doc_context::executor_with_cleanup {
 weft::Task<void> serve(weft::net::TcpStream& conn);
 }
 namespace weft_doc_context::task_yield_now {
@@ -356,11 +356,11 @@ namespace weft_doc_context::stream_buffered {
 weft::Task<std::string> fetch(std::string url);
 }
 #define WEFT_DOC_VARS_stream_buffered auto& urls = any<Strings>();
-namespace weft_doc_context::stream_chunks_timeout {
+namespace weft_doc_context::time_stream_chunks_timeout {
 struct Db {
     weft::Task<void> insert_all(const std::vector<int>& rows);
 };
-}  // namespace weft_doc_context::stream_chunks_timeout
+}  // namespace weft_doc_context::time_stream_chunks_timeout
 #define WEFT_DOC_VARS_stream_chunks_timeout            \
     auto& rx = any<weft::sync::mpsc::Receiver<int>>(); \
     auto& db = any<Db>();
@@ -380,12 +380,12 @@ namespace weft_doc_context::stream_for_each_concurrent {
 weft::Task<void> serve(weft::net::TcpStream c);
 }
 #define WEFT_DOC_VARS_stream_for_each_concurrent auto& conns = any<Conns>();
-namespace weft_doc_context::stream_futures_unordered {
+namespace weft_doc_context::future_futures_unordered {
 struct Reply {
     bool ok() const;
 };
 weft::Task<Reply> ask(const std::string& peer);
-}  // namespace weft_doc_context::stream_futures_unordered
+}  // namespace weft_doc_context::future_futures_unordered
 #define WEFT_DOC_VARS_stream_futures_unordered auto& peers = any<std::vector<std::string>>();
 namespace weft_doc_context::stream_lines_stream {
 void handle(const std::string& line);
@@ -412,7 +412,7 @@ weft::Task<std::string> fetch(std::string url);
 }
 #define WEFT_DOC_VARS_stream_then auto& urls = any<Strings>();
 #define WEFT_DOC_VARS_stream_throttle auto& requests = any<Ints>();
-namespace weft_doc_context::stream_timeout {
+namespace weft_doc_context::time_stream_timeout {
 void mark_dead(const std::string& peer);
 }
 #define WEFT_DOC_VARS_stream_timeout \

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 using namespace weft_test;
@@ -30,28 +31,6 @@ namespace fs = weft::fs;
 using std::filesystem::path;
 
 namespace {
-
-// A directory made with mkdtemp, removed with everything in it at the end of the test.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "weft-fs-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) {
-            throw std::system_error(errno, std::system_category(), "mkdtemp");
-        }
-        path_ = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    const path& get() const noexcept { return path_; }
-    path operator/(const char* name) const { return path_ / name; }
-
-  private:
-    path path_;
-};
 
 struct FsParam {
     bool current_thread;
@@ -68,8 +47,16 @@ std::string fs_param_name(const testing::TestParamInfo<FsParam>& info) {
 
 class Fs : public testing::TestWithParam<FsParam> {
   protected:
-    TempDir dir;
+    TempDir dir{"weft-fs"};
 };
+
+// Runs `body` (a coroutine lambda) on a runtime for `p`, under a Watchdog.
+template <class Body>
+void run_fs(const FsParam& p, Body&& body) {
+    Watchdog dog;
+    weft::Runtime rt = fs_runtime(p);
+    rt.block_on(std::forward<Body>(body));
+}
 
 // `n` bytes that differ from position to position (xorshift), so an offset error shows.
 std::vector<std::byte> pattern(std::size_t n, std::uint32_t seed = 1) {
@@ -117,9 +104,7 @@ INSTANTIATE_TEST_SUITE_P(Flavours, Fs, testing::Values(FsParam{true}, FsParam{fa
                          fs_param_name);
 
 TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         // 3 MiB + a bit: more than File's 2 MiB buffer, so writes and reads take several trips.
         const auto data = pattern((3u << 20) + 12345);
         path whole = dir / "whole.bin";
@@ -147,9 +132,7 @@ TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
 }
 
 TEST_P(Fs, ReadToStringAndEmptyFiles) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         co_await fs::write(dir / "t.txt", "hello\nworld\n");
         EXPECT_EQ(co_await fs::read_to_string(dir / "t.txt"), "hello\nworld\n");
         co_await fs::write(dir / "empty", "");
@@ -165,9 +148,7 @@ TEST_P(Fs, ReadToStringAndEmptyFiles) {
 }
 
 TEST_P(Fs, OpenOptionsFollowRustsRules) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path p = dir / "o.txt";
         co_await fs::write(p, "abcdef");
 
@@ -240,9 +221,7 @@ TEST_P(Fs, OpenOptionsFollowRustsRules) {
 }
 
 TEST_P(Fs, SeekThenRead) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path p = dir / "digits";
         co_await fs::write(p, "0123456789abcdefghij");
         fs::File f = co_await fs::File::open(p);
@@ -278,9 +257,7 @@ TEST_P(Fs, SeekThenRead) {
 }
 
 TEST_P(Fs, SetLenAndMetadata) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path p = dir / "sized";
         auto before = std::chrono::system_clock::now() - 5s;
         fs::File f = co_await fs::OpenOptions().read(true).write(true).create(true).open(p);
@@ -318,9 +295,7 @@ TEST_P(Fs, SetLenAndMetadata) {
 }
 
 TEST_P(Fs, FileWorksWithReadToEndAndBufReader) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         static_assert(weft::io::AsyncRead<fs::File>);
         static_assert(weft::io::AsyncWrite<fs::File>);
         path p = dir / "lines.txt";
@@ -354,9 +329,7 @@ TEST_P(Fs, FileWorksWithReadToEndAndBufReader) {
 }
 
 TEST_P(Fs, MissingFilesThrowNotFoundNamingThePath) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path missing = dir / "no such file";
         auto enoent = std::errc::no_such_file_or_directory;
         co_await expect_error([&]() { return fs::File::open(missing); }, enoent,
@@ -392,9 +365,7 @@ TEST_P(Fs, MissingFilesThrowNotFoundNamingThePath) {
 }
 
 TEST_P(Fs, DirectoriesRenameCopyCanonicalize) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path a = dir / "a";
         path abc = a / "b" / "c";
         co_await fs::create_dir_all(abc);
@@ -476,9 +447,7 @@ TEST_P(Fs, DirectoriesRenameCopyCanonicalize) {
 // then are the bytes written. They must come out of the next read, exactly once and in order,
 // and the blocking thread must not have written into the freed buffer (ASan would say so).
 TEST_P(Fs, AReadDroppedMidSyscallLosesNothingAndWritesNoFreedMemory) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path fifo = dir / "fifo";
         if (::mkfifo(fifo.c_str(), 0600) != 0) {
             ADD_FAILURE() << "mkfifo: " << std::strerror(errno);
@@ -517,9 +486,7 @@ TEST_P(Fs, AReadDroppedMidSyscallLosesNothingAndWritesNoFreedMemory) {
 // reading on returns the whole file exactly once, and a seek relative to the current position
 // counts from what was returned, not from how far the kernel read ahead.
 TEST_P(Fs, DroppedReadsOnARegularFileLoseNothing) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         const auto data = pattern(1u << 20, 3);
         path p = dir / "cancel.bin";
         co_await fs::write(p, data);
@@ -549,9 +516,7 @@ TEST_P(Fs, DroppedReadsOnARegularFileLoseNothing) {
 // Each 64 KiB read runs under a timeout far shorter than the read; whatever a timed-out read
 // fetched comes back from the next one.
 TEST_P(Fs, ReadsUnderATinyTimeoutLoseNothing) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         const auto data = pattern(2u << 20, 11);
         path p = dir / "timeout.bin";
         co_await fs::write(p, data);
@@ -578,9 +543,7 @@ TEST_P(Fs, ReadsUnderATinyTimeoutLoseNothing) {
 // A File dropped with an operation in flight: the operation finishes on its own (it holds the
 // descriptor and its buffer), and a write still lands.
 TEST_P(Fs, DroppingAFileWithAnOperationInFlight) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path p = dir / "dropped.bin";
         co_await fs::write(p, pattern(1u << 20));
         {
@@ -605,9 +568,7 @@ TEST_P(Fs, DroppingAFileWithAnOperationInFlight) {
 // A write that fails on the blocking pool is thrown by the next flush (Tokio's behaviour), and
 // the file is still usable for reading.
 TEST_P(Fs, AFailedBackgroundWriteIsThrownByFlush) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         path p = dir / "readonly.txt";
         co_await fs::write(p, "data");
         fs::File f = co_await fs::File::open(p);           // read-only descriptor
@@ -628,9 +589,7 @@ TEST_P(Fs, AFailedBackgroundWriteIsThrownByFlush) {
 }
 
 TEST_P(Fs, ManyTasksReadAndWriteFilesAtOnce) {
-    Watchdog dog;
-    weft::Runtime rt = fs_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
         constexpr int kFiles = 64;
         std::vector<weft::JoinHandle<bool>> tasks;
         for (int i = 0; i < kFiles; ++i) {
@@ -650,7 +609,7 @@ TEST_P(Fs, ManyTasksReadAndWriteFilesAtOnce) {
 }
 
 TEST(FsOutsideARuntime, FileOperationsNeedARuntime) {
-    TempDir dir;
+    TempDir dir{"weft-fs"};
     path p = dir / "x";
     // The free block_on has no runtime at all.
     try {
@@ -677,7 +636,7 @@ TEST(FsOutsideARuntime, FileOperationsNeedARuntime) {
 // from where it was.
 TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoesOn) {
     Watchdog dog;
-    TempDir dir;
+    TempDir dir{"weft-fs"};
     path p = dir / "x";
     std::optional<fs::File> f;
     {

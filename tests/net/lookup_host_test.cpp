@@ -26,9 +26,7 @@ INSTANTIATE_TEST_SUITE_P(Flavours, LookupHost,
                          io_param_name);
 
 TEST_P(LookupHost, LocalhostResolvesAndConnects) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = weft::net::TcpListener::bind(SocketAddr::localhost(0));
         std::uint16_t port = l.local_addr().port();
         std::string localhost = "localhost";
@@ -68,9 +66,7 @@ TEST_P(LookupHost, NumericAddressesComeBackAsTheyAre) {
 }
 
 TEST_P(LookupHost, ErrorsNameTheHostAndTheRuntimeGoesOn) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         // ".invalid" never resolves (RFC 2606): the resolver's own error (EAI_NONAME here;
         // EAI_AGAIN where no DNS server answers).
         try {

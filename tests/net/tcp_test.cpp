@@ -31,16 +31,6 @@ namespace {
 
 class Tcp : public testing::TestWithParam<IoParam> {};
 
-// Echoes everything until end of stream.
-weft::Task<void> echo(TcpStream s) {
-    char buf[4096];
-    for (;;) {
-        std::size_t n = co_await s.read(std::span(buf));
-        if (n == 0) co_return;
-        co_await s.write_all(std::string_view(buf, n));
-    }
-}
-
 // Accepts `n` connections and echoes each on its own task.
 weft::Task<void> echo_server(TcpListener& l, int n) {
     for (int i = 0; i < n; ++i) {
@@ -78,9 +68,7 @@ TEST_P(Tcp, UsesTheDriverItWasAskedFor) {
 }
 
 TEST_P(Tcp, EchoesManyClientsAtOnce) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         SocketAddr addr = l.local_addr();
         EXPECT_NE(addr.port(), 0);
@@ -115,9 +103,7 @@ TEST_P(Tcp, EchoesManyClientsAtOnce) {
 }
 
 TEST_P(Tcp, ReadReturnsZeroAtEndOfStreamAndKeepsDoingSo) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto [c, s] = co_await connect_pair(l);
         co_await c.write_all("bye");
@@ -144,9 +130,7 @@ TEST_P(Tcp, ReadReturnsZeroAtEndOfStreamAndKeepsDoingSo) {
 }
 
 TEST_P(Tcp, ConnectRefusedNamesTheAddressAndTheRuntimeGoesOn) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         SocketAddr dead;
         {
             auto l = TcpListener::bind(SocketAddr::localhost(0));
@@ -172,9 +156,7 @@ TEST_P(Tcp, ConnectRefusedNamesTheAddressAndTheRuntimeGoesOn) {
 }
 
 TEST_P(Tcp, AResetPeerFailsOnlyItsOwnConnection) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         TcpStream good = co_await TcpStream::connect(l.local_addr());
         auto [good_srv, p1] = co_await l.accept();
@@ -208,9 +190,7 @@ TEST_P(Tcp, AResetPeerFailsOnlyItsOwnConnection) {
 }
 
 TEST_P(Tcp, WritingToAClosedPeerThrowsInsteadOfRaisingSigpipe) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto c = std::make_unique<TcpStream>(co_await TcpStream::connect(l.local_addr()));
         auto [s, peer] = co_await l.accept();
@@ -229,9 +209,7 @@ TEST_P(Tcp, WritingToAClosedPeerThrowsInsteadOfRaisingSigpipe) {
 }
 
 TEST_P(Tcp, MovesEightMegabytesBothWaysThroughSplitHalves) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto server = weft::spawn(echo_server(l, 1));
         TcpStream c = co_await TcpStream::connect(l.local_addr());
@@ -261,9 +239,7 @@ TEST_P(Tcp, MovesEightMegabytesBothWaysThroughSplitHalves) {
 }
 
 TEST_P(Tcp, OwnedHalvesWorkFromTwoTasksAndClosingTheWriterEndsThePeersStream) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto server = weft::spawn(echo_server(l, 1));
         TcpStream c = co_await TcpStream::connect(l.local_addr());
@@ -284,9 +260,7 @@ TEST_P(Tcp, OwnedHalvesWorkFromTwoTasksAndClosingTheWriterEndsThePeersStream) {
 }
 
 TEST_P(Tcp, ACancelledReadLosesNothingAndLeavesTheSocketUsable) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto [c, s] = co_await connect_pair(l);
         char buf[16];
@@ -305,9 +279,7 @@ TEST_P(Tcp, ACancelledReadLosesNothingAndLeavesTheSocketUsable) {
 }
 
 TEST_P(Tcp, AbortingATaskBlockedInReadClosesItsSocket) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto l = TcpListener::bind(SocketAddr::localhost(0));
         auto [c, s] = co_await connect_pair(l);
         auto blocked = weft::spawn([](TcpStream s) -> weft::Task<void> {
@@ -329,9 +301,7 @@ TEST_P(Tcp, AbortingATaskBlockedInReadClosesItsSocket) {
 }
 
 TEST_P(Tcp, ConnectTimesOutUnderTimeoutWhenTheBacklogIsFull) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         // A listener that never accepts, with a backlog of 1: once its queue is full the kernel
         // drops further SYNs, and those connects hang until the timeout.
         auto l = TcpListener::bind(SocketAddr::localhost(0), 1);

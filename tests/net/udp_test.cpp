@@ -26,9 +26,7 @@ std::span<const std::byte> bytes(const std::string& s) {
 INSTANTIATE_TEST_SUITE_P(Drivers, Udp, all_io_params(), io_param_name);
 
 TEST_P(Udp, PingPongsAThousandDatagramsWithTheirSenders) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto a = UdpSocket::bind(SocketAddr::localhost(0));
         auto b = UdpSocket::bind(SocketAddr::localhost(0));
         auto echo = weft::spawn([](UdpSocket& s) -> weft::Task<int> {
@@ -52,9 +50,7 @@ TEST_P(Udp, PingPongsAThousandDatagramsWithTheirSenders) {
 }
 
 TEST_P(Udp, ConnectedSocketsSendAndReceiveAndSeeRefusal) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto a = UdpSocket::bind(SocketAddr::localhost(0));
         auto b = UdpSocket::bind(SocketAddr::localhost(0));
         a.connect(b.local_addr());
@@ -83,9 +79,7 @@ TEST_P(Udp, ConnectedSocketsSendAndReceiveAndSeeRefusal) {
 }
 
 TEST_P(Udp, ACancelledReceiveTakesNothing) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto a = UdpSocket::bind(SocketAddr::localhost(0));
         auto b = UdpSocket::bind(SocketAddr::localhost(0));
         std::byte buf[16];

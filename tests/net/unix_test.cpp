@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/net_support.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 using namespace weft_test;
@@ -25,34 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory for socket files, removed with everything in it afterwards.
-class TempDir {
-  public:
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "weft-unix-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~TempDir() { fs::remove_all(path_); }
-    fs::path operator/(const char* name) const { return path_ / name; }
-
-  private:
-    fs::path path_;
-};
-
 class Unix : public testing::TestWithParam<IoParam> {
   protected:
-    TempDir dir_;
+    TempDir dir_{"weft-unix"};
 };
-
-weft::Task<void> echo(UnixStream s) {
-    char buf[4096];
-    for (;;) {
-        std::size_t n = co_await s.read(std::span(buf));
-        if (n == 0) co_return;
-        co_await s.write_all(std::string_view(buf, n));
-    }
-}
 
 }  // namespace
 
@@ -98,9 +75,7 @@ TEST_P(Unix, EchoesManyClientsOverAPath) {
 }
 
 TEST_P(Unix, APairCarriesMegabytesBothWaysThroughSplitHalves) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto [a, b] = UnixStream::pair();
         EXPECT_TRUE(a.local_addr().is_unnamed());
         constexpr std::size_t kBytes = 4 << 20;
@@ -212,9 +187,7 @@ TEST_P(Unix, PeerCredentialsAreThisProcess) {
 }
 
 TEST_P(Unix, EndOfStreamAndWritingToAClosedPeer) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto [a, b] = UnixStream::pair();
         co_await a.write_all("last words");
         { UnixStream gone = std::move(a); }
@@ -237,9 +210,7 @@ TEST_P(Unix, EndOfStreamAndWritingToAClosedPeer) {
 }
 
 TEST_P(Unix, DroppingTheOwnedWriteHalfSendsEndOfStream) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto [a, b] = UnixStream::pair();
         auto [rd, wr] = std::move(a).into_split();
         co_await weft::io::write_all(wr, std::string_view("bye"));
@@ -256,9 +227,7 @@ TEST_P(Unix, DroppingTheOwnedWriteHalfSendsEndOfStream) {
 }
 
 TEST_P(Unix, ACancelledReadLosesNothing) {
-    Watchdog dog;
-    weft::Runtime rt = io_runtime(GetParam());
-    rt.block_on([&]() -> weft::Task<void> {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
         auto [a, b] = UnixStream::pair();
         char buf[16];
         auto r = co_await weft::time::timeout(20ms, b.read(std::span(buf)));

@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
 
+#include "support/test_support.hpp"
 #include "weft/weft.hpp"
 
 namespace weft_test {
@@ -30,6 +34,26 @@ inline auto all_io_params() {
     return testing::Values(
         IoParam{weft::IoDriverKind::Epoll, true}, IoParam{weft::IoDriverKind::Epoll, false},
         IoParam{weft::IoDriverKind::Uring, true}, IoParam{weft::IoDriverKind::Uring, false});
+}
+
+/// Runs `body` (a coroutine lambda) to its end on a runtime for `p`, under a Watchdog that
+/// aborts the test if nothing happens for 30 s: the frame of almost every I/O test.
+template <class Body>
+void run_io(const IoParam& p, Body&& body) {
+    Watchdog dog;
+    weft::Runtime rt = io_runtime(p);
+    rt.block_on(std::forward<Body>(body));
+}
+
+/// Echoes everything `s` (a TcpStream, UnixStream...) reads back to it, until end of stream.
+template <class Stream>
+weft::Task<void> echo(Stream s) {
+    char buf[4096];
+    for (;;) {
+        std::size_t n = co_await s.read(std::span(buf));
+        if (n == 0) co_return;
+        co_await s.write_all(std::string_view(buf, n));
+    }
 }
 
 }  // namespace weft_test

@@ -207,6 +207,11 @@ class File {
     // Waits for the operation in flight, keeping a write's error for later (Tokio's
     // complete_inflight).
     Poll<void> poll_complete_inflight(Context& cx);
+    // Waits for the operation in flight, for poll_write and poll_flush: a write's error
+    // throws, any other operation is absorbed.
+    Poll<void> poll_inflight_write(Context& cx);
+    // Throws the error a background write left (last_write_err_), once.
+    void throw_write_error();
     Poll<std::uint64_t> poll_seek(Context& cx, SeekFrom pos, bool& started);
     // Takes in a finished operation that nobody is waiting for by name.
     void absorb(const weft::detail::FileOp& op) noexcept;

@@ -2,27 +2,12 @@
 /// \file
 /// `TcpStream`: a TCP connection, readable and writable from tasks.
 
-#include "weft/detail/net/byte_stream.hpp"
+#include "weft/net/byte_stream.hpp"
+#include "weft/net/connect.hpp"
 #include "weft/net/shutdown.hpp"
 #include "weft/net/socket_addr.hpp"
 
 namespace weft::net {
-
-class TcpStream;
-
-namespace detail_tcp {
-/// The future of `TcpStream::connect`.
-class Connect {
-  public:
-    using Output = TcpStream;
-    explicit Connect(SocketAddr addr) noexcept : addr_(addr) {}
-    Poll<TcpStream> poll(Context& cx);
-
-  private:
-    SocketAddr addr_;
-    weft::detail::StreamSocket sock_;  // after the first poll: the socket connecting
-};
-}  // namespace detail_tcp
 
 /// A TCP connection: Tokio's `TcpStream`. Made by `TcpStream::connect` or
 /// `TcpListener::accept`; it belongs to the runtime it was made in (its I/O driver).
@@ -30,10 +15,11 @@ class Connect {
 /// It is an `io::AsyncRead` and `io::AsyncWrite`, so every `weft::io` helper works on it;
 /// the common ones are members too. Reading and writing may go on at the same time from two
 /// tasks (one reader, one writer): use `split()` for two borrowed halves or `into_split()`
-/// for two owned ones. Errors are thrown as `std::system_error` (see `weft/io/error.hpp`);
-/// a peer that closed gives end of stream on read (0) and `EPIPE`/`ECONNRESET` on write, never
-/// a SIGPIPE. Dropping the stream closes it. (The byte-stream members, from `poll_read` to
-/// `into_split`, are written once in `weft/detail/net/byte_stream.hpp`, for `UnixStream` too.)
+/// for two owned ones (`weft/net/split.hpp`). Errors are thrown as `std::system_error` (see
+/// `weft/io/error.hpp`); a peer that closed gives end of stream on read (0) and
+/// `EPIPE`/`ECONNRESET` on write, never a SIGPIPE. Dropping the stream closes it. (The
+/// byte-stream members, from `poll_read` to `into_split`, are `ByteStream`'s, in
+/// `weft/net/byte_stream.hpp`, shared with `UnixStream`.)
 ///
 /// ```cpp
 /// auto addr = weft::net::SocketAddr::from_string("127.0.0.1:6379");
@@ -42,17 +28,13 @@ class Connect {
 /// char buf[64];
 /// std::size_t n = co_await s.read(std::span(buf));
 /// ```
-class TcpStream : public weft::detail::ByteStream<TcpStream> {
+class TcpStream : public ByteStream<TcpStream, SocketAddr> {
   public:
     /// Connects to `addr`. Throws `std::system_error` (e.g. `std::errc::connection_refused`)
     /// naming the address. Bound its time with `weft::time::timeout`:
     /// `co_await weft::time::timeout(2s, TcpStream::connect(addr))`; dropping it mid-way
     /// closes the half-open socket.
-    static detail_tcp::Connect connect(SocketAddr addr) noexcept {
-        return detail_tcp::Connect(addr);
-    }
-    /// Takes a connected socket descriptor (made non-blocking here) into the current runtime.
-    static TcpStream from_fd(int fd);
+    static Connect<TcpStream> connect(SocketAddr addr) noexcept;
 
     TcpStream(TcpStream&&) noexcept = default;
     TcpStream& operator=(TcpStream&&) noexcept = default;
@@ -60,15 +42,18 @@ class TcpStream : public weft::detail::ByteStream<TcpStream> {
     /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle).
     void set_nodelay(bool on);
     bool nodelay() const;
-    /// The peer's address.
-    SocketAddr peer_addr() const;
-    /// The local address.
-    SocketAddr local_addr() const;
 
   private:
-    friend class detail_tcp::Connect;
-    friend class TcpListener;
+    friend struct weft::detail::SocketAccess;
+    static constexpr const char* kKind = "weft::net::TcpStream";
     explicit TcpStream(weft::detail::StreamSocket sock) noexcept : ByteStream(std::move(sock)) {}
 };
+
+inline Connect<TcpStream> TcpStream::connect(SocketAddr addr) noexcept {
+    return Connect<TcpStream>(addr);
+}
+
+extern template class ByteStream<TcpStream, SocketAddr>;
+extern template class Connect<TcpStream>;
 
 }  // namespace weft::net

@@ -95,13 +95,16 @@ class ScheduledIo {
     bool armed = false;          // io_uring: a multishot poll is in the kernel
 };
 
+/// Which threads use a driver: a multi-thread runtime's workers (Many), or a current-thread
+/// runtime's one thread, which both runs the tasks and turns the driver (One; the io_uring
+/// driver then lets that thread post completions, see uring_driver.cpp).
+enum class IoDriverThreads { Many, One };
+
 class IoDriver : public ParkDriver {
   public:
     /// A driver of `kind` (Auto: io_uring if a ring can be set up, else epoll with one line on
-    /// stderr). Throws std::system_error if the requested kind cannot be set up.
-    /// `one_thread`: a current-thread runtime's driver, turned by the thread that runs its
-    /// tasks (the io_uring driver then lets that thread post completions, see uring_driver.cpp).
-    static IoDriver* create(IoDriverKind kind, bool one_thread = false);
+    /// stderr) for `threads`. Throws std::system_error if the requested kind cannot be set up.
+    static IoDriver* create(IoDriverKind kind, IoDriverThreads threads = IoDriverThreads::Many);
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept {
         // acq_rel: whoever frees the driver sees every other owner's last use of it.

@@ -1,28 +1,43 @@
 #pragma once
-// Internal: what a connected stream socket type (TcpStream, UnixStream) offers beyond its
-// constructors and addresses, written once: the AsyncRead/AsyncWrite poll methods, the io
-// helpers as members, shutdown, and the split halves. CRTP, so that the helpers and halves
-// name the derived type (`io::read` on a TcpStream is an io::Read<TcpStream>).
+/// \file
+/// `ByteStream`: what every connected stream socket type (`TcpStream`, `UnixStream`) offers
+/// besides its constructors: reading and writing, shutdown, its addresses, and the split
+/// halves.
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
 
-#include "weft/detail/net/stream_halves.hpp"
-#include "weft/detail/net/stream_socket.hpp"
+#include "weft/detail/net/socket.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"
 #include "weft/net/shutdown.hpp"
+#include "weft/net/split.hpp"
 
-namespace weft::detail {
+namespace weft::net {
 
-template <class Derived>
+/// The members `TcpStream` and `UnixStream` share, written once: `Stream` is the derived type
+/// (so that `io::read` on a `TcpStream` is an `io::Read<TcpStream>`) and `Address` its
+/// address type (`SocketAddr`, `UnixSocketAddr`). Only those two derive from it.
+///
+/// The stream is an `io::AsyncRead` and `io::AsyncWrite`; the common `weft::io` helpers are
+/// members too. Errors throw `std::system_error` naming the type and the operation
+/// ("weft::net::TcpStream::read").
+template <class Stream, class Address>
 class ByteStream {
   public:
+    /// The address type of either end.
+    using Addr = Address;
+
+    /// Takes a connected socket descriptor of the stream's family (made non-blocking here)
+    /// into the current runtime. Throws `std::logic_error` outside a runtime.
+    static Stream from_fd(int fd);
+
     // AsyncRead / AsyncWrite
     Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
         return sock_.poll_read(cx, buf);
@@ -53,18 +68,21 @@ class ByteStream {
     auto write_all(std::string_view text) noexcept { return io::write_all(self(), text); }
 
     /// shutdown(2) of one or both directions, at once.
-    void shutdown(net::Shutdown how) { sock_.shutdown(static_cast<int>(how)); }
+    void shutdown(Shutdown how) { sock_.shutdown(static_cast<int>(how)); }
     /// The socket descriptor (still owned by the stream).
     int native_handle() const noexcept { return sock_.fd(); }
 
-    /// A borrowed half (`split`): `poll_read` through the stream.
-    using ReadHalf = weft::detail::ReadHalf<Derived>;
-    /// A borrowed half (`split`): `poll_write`, `poll_flush`, `poll_shutdown`.
-    using WriteHalf = weft::detail::WriteHalf<Derived>;
-    /// The owned read half of `into_split`; also `peer_addr`, `local_addr`.
-    using OwnedReadHalf = weft::detail::OwnedReadHalf<Derived>;
-    /// The owned write half of `into_split`; dropping it shuts the write side down.
-    using OwnedWriteHalf = weft::detail::OwnedWriteHalf<Derived>;
+    /// The address of this end (for a Unix domain client, usually unnamed).
+    Addr local_addr() const;
+    /// The peer's address (for a Unix domain client, the listener's path).
+    Addr peer_addr() const;
+
+    /// The borrowed halves of `split`.
+    using ReadHalf = net::ReadHalf<Stream>;
+    using WriteHalf = net::WriteHalf<Stream>;
+    /// The owned halves of `into_split`.
+    using OwnedReadHalf = net::OwnedReadHalf<Stream>;
+    using OwnedWriteHalf = net::OwnedWriteHalf<Stream>;
 
     /// Two halves borrowing this stream, for a reader task and a writer task at once (each
     /// direction has its own waker). The stream must outlive them.
@@ -80,16 +98,17 @@ class ByteStream {
     /// connection closes when both are gone; dropping the write half shuts the write side
     /// down (the peer reads end of stream), as Tokio's does.
     std::pair<OwnedReadHalf, OwnedWriteHalf> into_split() && {
-        return weft::detail::into_split(std::move(self()));
+        auto shared = std::make_shared<Stream>(std::move(self()));
+        return {OwnedReadHalf(shared), OwnedWriteHalf(shared)};
     }
 
   protected:
     ByteStream() noexcept = default;
-    explicit ByteStream(StreamSocket sock) noexcept : sock_(std::move(sock)) {}
-    StreamSocket sock_;
+    explicit ByteStream(weft::detail::StreamSocket sock) noexcept : sock_(std::move(sock)) {}
+    weft::detail::StreamSocket sock_;
 
   private:
-    Derived& self() noexcept { return static_cast<Derived&>(*this); }
+    Stream& self() noexcept { return static_cast<Stream&>(*this); }
 };
 
-}  // namespace weft::detail
+}  // namespace weft::net

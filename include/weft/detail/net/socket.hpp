@@ -1,19 +1,24 @@
 #pragma once
-// Internal: the byte-stream operations TcpStream and UnixStream share, on a registered,
-// non-blocking connected socket.
+// Internal: the registered sockets that the stream and listener types of weft::net share,
+// whatever their address family (TcpStream/UnixStream hold a StreamSocket,
+// TcpListener/UnixListener a ListenSocket). `kind` names the public type in errors
+// ("weft::net::TcpStream"), so one implementation serves both families.
 
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
 
 #include "weft/detail/io/io_source.hpp"
+#include "weft/time/sleep.hpp"
 
 namespace weft::detail {
 
+/// The byte-stream operations of a registered, non-blocking connected socket.
 class StreamSocket {
   public:
     StreamSocket() noexcept = default;
@@ -63,5 +68,45 @@ class StreamSocket {
     IoSource src_;
     const char* kind_ = "";
 };
+
+/// A registered listening socket and one accept4 attempt.
+class ListenSocket {
+  public:
+    ListenSocket() noexcept = default;
+    /// Takes a listening, non-blocking `fd` and registers it.
+    ListenSocket(int fd, const char* kind) : src_(fd, kind), kind_(kind) {}
+    /// socket + (SO_REUSEADDR) + bind to `sa` + listen, then registered; on failure the
+    /// descriptor is closed and std::system_error says "<kind>::bind <to>" (or ::listen).
+    static ListenSocket bind(const sockaddr* sa, socklen_t len, int backlog, bool reuse_addr,
+                             const char* kind, const std::string& to);
+
+    /// One accept4 once readable: the new (non-blocking) descriptor, or -errno. No exception,
+    /// so that the accept loop handles EMFILE and friends without one.
+    Poll<int> poll_accept_fd(Context& cx, sockaddr_storage& ss, socklen_t& len);
+    /// As poll_accept_fd, but any failure throws std::system_error.
+    Poll<int> poll_accept_or_throw(Context& cx, sockaddr_storage& ss, socklen_t& len);
+
+    int fd() const noexcept { return src_.fd(); }
+    const char* kind() const noexcept { return kind_; }
+
+  private:
+    IoSource src_;
+    const char* kind_ = "";
+};
+
+/// The state of one `accept()` future: skips connections aborted before they were accepted,
+/// and on EMFILE/ENFILE/ENOBUFS/ENOMEM sleeps 10 ms and tries again (the connection waits in
+/// the kernel's queue) instead of failing the server's accept loop. Other errors throw.
+class AcceptLoop {
+  public:
+    Poll<int> poll(Context& cx, ListenSocket& l, sockaddr_storage& ss, socklen_t& len);
+
+  private:
+    std::optional<time::Sleep> backoff_;
+};
+
+/// The one door into a stream type's private parts (its constructor from a StreamSocket and
+/// its kind name), for the code in src/net/ that TcpStream and UnixStream share.
+struct SocketAccess;
 
 }  // namespace weft::detail
