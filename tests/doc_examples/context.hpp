@@ -140,6 +140,8 @@ weft::Task<void> fetch(std::string url);
 weft::Task<void> handle(weft::sync::OwnedSemaphorePermit permit, Request r);
 void reply_busy();
 void do_blocking_io();
+void do_work();
+void shut_down();
 }  // namespace weft_doc_context::sync_semaphore
 #define WEFT_DOC_VARS_sync_semaphore                           \
     auto& sem = any<std::shared_ptr<weft::sync::Semaphore>>(); \
@@ -173,13 +175,25 @@ void handle(const std::string& line);
 }
 #define WEFT_DOC_VARS_coro_async_stream auto& conn = any<weft::net::TcpStream>();
 
-namespace weft_doc_context::detail_net_byte_stream {
+namespace weft_doc_context::net_byte_stream {
 template <class Read>
 weft::Task<void> copy_lines(Read& rd);
 template <class Write>
 weft::Task<void> send_heartbeats(Write& wr);
-}  // namespace weft_doc_context::detail_net_byte_stream
-#define WEFT_DOC_VARS_detail_net_byte_stream auto& stream = any<weft::net::TcpStream>();
+}  // namespace weft_doc_context::net_byte_stream
+#define WEFT_DOC_VARS_net_byte_stream auto& stream = any<weft::net::TcpStream>();
+
+namespace weft_doc_context::net_split {
+template <class Read>
+weft::Task<void> copy_lines(Read& rd);
+template <class Write>
+weft::Task<void> send_heartbeats(Write& wr);
+template <class Read>
+weft::Task<void> read_loop(Read rd);
+template <class Write>
+weft::Task<void> write_loop(Write wr);
+}  // namespace weft_doc_context::net_split
+#define WEFT_DOC_VARS_net_split auto& stream = any<weft::net::TcpStream>();
 
 namespace weft_doc_context::executor_local_executor {
 weft::Task<int> work(int n);
@@ -361,7 +375,7 @@ struct Db {
     weft::Task<void> insert_all(const std::vector<int>& rows);
 };
 }  // namespace weft_doc_context::time_stream_chunks_timeout
-#define WEFT_DOC_VARS_stream_chunks_timeout            \
+#define WEFT_DOC_VARS_time_stream_chunks_timeout            \
     auto& rx = any<weft::sync::mpsc::Receiver<int>>(); \
     auto& db = any<Db>();
 #define WEFT_DOC_VARS_stream_collect \
@@ -386,7 +400,7 @@ struct Reply {
 };
 weft::Task<Reply> ask(const std::string& peer);
 }  // namespace weft_doc_context::future_futures_unordered
-#define WEFT_DOC_VARS_stream_futures_unordered auto& peers = any<std::vector<std::string>>();
+#define WEFT_DOC_VARS_future_futures_unordered auto& peers = any<std::vector<std::string>>();
 namespace weft_doc_context::stream_lines_stream {
 void handle(const std::string& line);
 }
@@ -411,11 +425,11 @@ namespace weft_doc_context::stream_then {
 weft::Task<std::string> fetch(std::string url);
 }
 #define WEFT_DOC_VARS_stream_then auto& urls = any<Strings>();
-#define WEFT_DOC_VARS_stream_throttle auto& requests = any<Ints>();
+#define WEFT_DOC_VARS_time_stream_throttle auto& requests = any<Ints>();
 namespace weft_doc_context::time_stream_timeout {
 void mark_dead(const std::string& peer);
 }
-#define WEFT_DOC_VARS_stream_timeout \
+#define WEFT_DOC_VARS_time_stream_timeout \
     auto& heartbeats = any<Ints>();  \
     std::string peer = "10.0.0.2";
 

@@ -42,7 +42,7 @@ enum class TryAcquireError {
 /// `is_no_permits()`.
 ///
 /// ```cpp
-/// if (auto r = sem.try_acquire()) {
+/// if (auto r = limit.try_acquire()) {
 ///     auto permit = std::move(r).into_permit();
 ///     do_work();
 /// } else if (r.is_closed()) {
