@@ -198,7 +198,8 @@ Poll<void> File::poll_inflight_write(Context& cx) {
 
 void File::throw_write_error() {
     if (last_write_err_ != 0) {
-        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite, fd_->path);
+        weft::detail::fs_util::throw_path_error(std::exchange(last_write_err_, 0), kWrite,
+                                                fd_->path);
     }
 }
 

@@ -375,7 +375,7 @@ struct Db {
     weft::Task<void> insert_all(const std::vector<int>& rows);
 };
 }  // namespace weft_doc_context::time_stream_chunks_timeout
-#define WEFT_DOC_VARS_time_stream_chunks_timeout            \
+#define WEFT_DOC_VARS_time_stream_chunks_timeout       \
     auto& rx = any<weft::sync::mpsc::Receiver<int>>(); \
     auto& db = any<Db>();
 #define WEFT_DOC_VARS_stream_collect \
@@ -430,7 +430,7 @@ namespace weft_doc_context::time_stream_timeout {
 void mark_dead(const std::string& peer);
 }
 #define WEFT_DOC_VARS_time_stream_timeout \
-    auto& heartbeats = any<Ints>();  \
+    auto& heartbeats = any<Ints>();       \
     std::string peer = "10.0.0.2";
 
 // --- README.md, docs/*.md ---------------------------------------------------------------------
