@@ -43,7 +43,11 @@ add_executable(weft_doc_examples ${CMAKE_CURRENT_SOURCE_DIR}/doc_examples/main.c
 set_target_properties(weft_doc_snippets PROPERTIES
   CXX_COMPILER_LAUNCHER ${CMAKE_CURRENT_SOURCE_DIR}/doc_examples/syntax_only.sh)
 foreach(target weft_doc_snippets weft_doc_examples)
-  target_link_libraries(${target} PRIVATE weft::weft weft_warnings)
+  # weft_warnings' flags are spelled out here rather than linked: an interface's options come
+  # after the target's own, and clang lets a later -Wall turn the -Wno- flags below back on.
+  target_link_libraries(${target} PRIVATE weft::weft)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic
+                         $<$<BOOL:${WEFT_WERROR}>:-Werror>)
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/doc_examples)
   # A snippet names a variable to show a call's result, or declares a function defined
   # elsewhere: neither is a doc error.
