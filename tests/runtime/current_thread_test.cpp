@@ -205,11 +205,18 @@ TEST_P(BothFlavours, ShutdownRuntimePolicyStopsTheRuntimeAndRethrowsFromBlockOn)
     {
         weft::Runtime rt =
             builder().unhandled_exception(weft::UnhandledException::ShutdownRuntime).build();
-        // A bystander parked forever: it is cancelled (destructors run) when rt is dropped.
-        rt.spawn([&lt, never]() -> weft::Task<int> {
+        // A bystander parked forever: it is cancelled (destructors run) when rt is dropped. It
+        // says when it has started: on the multi-thread runtime nothing else orders its first
+        // poll before the shutdown below, and a task dropped unpolled never constructs `t`.
+        auto [started_tx, started_rx] = weft::sync::oneshot::channel<bool>();
+        rt.spawn([](Lifetimes& lt, std::shared_ptr<Trigger> never,
+                    weft::sync::oneshot::Sender<bool> started) -> weft::Task<int> {
               Tracked t(lt);
+              (void)std::move(started).send(true);
               co_return co_await TriggerFuture(never);
-          }).detach();
+          }(lt, never, std::move(started_tx)))
+            .detach();
+        ASSERT_TRUE(rt.block_on(std::move(started_rx)));
         // Awaited exceptions do not count: the awaiter sees them.
         auto observed = rt.spawn([]() -> weft::Task<void> {
             throw std::out_of_range("seen by the awaiter");
