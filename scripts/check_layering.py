@@ -35,6 +35,9 @@ The layers (lowest first) and what each may include besides itself (transitively
                                             their src/ folders
   time_stream  drivers, stream and below    time/stream/ (the timer-based stream adaptors:
                                             timeout, throttle, chunks_timeout, interval_stream)
+  codec      stream and below               codec/, detail/codec/, src/codec/ (framing: a
+                                            byte buffer, Decoder/Encoder, Framed over any
+                                            AsyncRead/AsyncWrite; no driver, no runtime)
   all        everything                     weft.hpp
 
 The most specific (longest) path prefix in LAYER_OF wins. A file that no prefix matches fails
@@ -60,7 +63,8 @@ MAY_USE = {
     "runtime": ["drivers"],
     "top": ["runtime", "stream"],
     "time_stream": ["drivers", "stream"],
-    "all": ["top", "time_stream"],
+    "codec": ["stream"],
+    "all": ["top", "time_stream", "codec"],
 }
 
 # Path prefix (relative to the repository) -> layer. Longest prefix wins.
@@ -103,6 +107,9 @@ LAYER_OF = {
     "src/net/": "top",
     "src/fs/": "top",
     "src/signal/": "top",
+    "include/weft/codec/": "codec",
+    "include/weft/detail/codec/": "codec",
+    "src/codec/": "codec",
     "include/weft/weft.hpp": "all",
 }
 
