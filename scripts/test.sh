@@ -4,6 +4,7 @@
 #      on), then the multi-threaded tests again and again (see "Repeats" below);
 #   2. clang 14, Release (-O3, NDEBUG): every test again under ASan + UBSan (optimised code, the
 #      second compiler, and the installed-ABI check the other way round: a Debug consumer);
+#      then a one-minute libFuzzer smoke of each parser (RESP, HTTP) from its seed corpus;
 #   3. GCC, ThreadSanitizer: the executor, runtime, task, sync, time, net, fs, signal and stream
 #      tests, then the multi-threaded ones repeated;
 #   4. the Release build of the library, examples and benches with -Werror;
@@ -51,9 +52,23 @@ repeat_threaded build/asan "$repeat_asan" GCC, ASan+UBSan
 step "clang 14, ASan+UBSan, Release"
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/clang-asan -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DWEFT_WERROR=ON -DWEFT_SANITIZE=address,undefined -DWEFT_BUILD_BENCHES=OFF \
-      -DWEFT_BUILD_EXAMPLES=OFF
+      -DWEFT_BUILD_EXAMPLES=OFF -DWEFT_BUILD_FUZZ=ON
 cmake --build build/clang-asan -j "$jobs"
 ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
+
+# The parsers' libFuzzer targets (built above), each from its committed seed corpus for a short
+# smoke: any crash, leak, sanitizer report or slow input fails CI. Long runs: see the apps' docs.
+step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-60} s per parser"
+for list in build/clang-asan/fuzz_targets/*.txt; do
+  [ -e "$list" ] || continue
+  read -r bin corpus < "$list"
+  work=$(mktemp -d)
+  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-60}" -timeout=5 -rss_limit_mb=2048 \
+         -print_final_stats=1 "$work" "$corpus" > "$work.log" 2>&1 ||
+    { tail -n 60 "$work.log"; exit 1; }
+  echo "$(basename "$bin"): $(grep -m1 'stat::number_of_executed_units' "$work.log")"
+  rm -rf "$work" "$work.log"
+done
 
 step "GCC, TSan"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
