@@ -462,6 +462,9 @@ using weft::net::TcpListener;
 weft::Task<void> accept_loop(TcpListener& listener, std::vector<weft::JoinHandle<void>>& conns);
 }  // namespace weft_doc_context::docs_signal
 
+#define WEFT_DOC_VARS_docs_codec              \
+    auto& conn = any<weft::net::TcpStream>(); \
+    auto& framed = any<weft::codec::Framed<weft::net::TcpStream, weft::codec::LinesCodec>>();
 namespace weft_doc_context::docs_stream {
 using weft::Context;
 using weft::Poll;
