@@ -1,0 +1,285 @@
+// The real mini-redis-server, started on a free port, driven by the real redis-cli and
+// redis-benchmark (Debian's redis-tools) and by raw sockets. Every server is killed and reaped
+// even when a test fails (test_proc::Child's destructor); ctest gives each test a TIMEOUT.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "process.hpp"
+
+#ifndef MINI_REDIS_SERVER
+#error "MINI_REDIS_SERVER: the path of mini-redis-server"
+#endif
+#ifndef MINI_REDIS_CLI
+#error "MINI_REDIS_CLI: the path of mini-redis-cli"
+#endif
+
+using namespace std::chrono_literals;
+using test_proc::Child;
+using test_proc::Socket;
+
+namespace {
+
+class Server {
+  public:
+    explicit Server(std::vector<std::string> extra = {}) : child_(argv(std::move(extra))) {
+        const std::string& out = child_.read_until(
+            [](const std::string& s) { return s.find('\n') != std::string::npos; }, 30s);
+        std::smatch m;
+        std::regex re("listening on 127\\.0\\.0\\.1:([0-9]+)");
+        if (!std::regex_search(out, m, re))
+            throw std::runtime_error("mini-redis-server did not start: " + out);
+        port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
+    std::uint16_t port() const { return port_; }
+    std::string port_str() const { return std::to_string(port_); }
+    Child& child() { return child_; }
+
+  private:
+    static std::vector<std::string> argv(std::vector<std::string> extra) {
+        std::vector<std::string> a = {MINI_REDIS_SERVER, "--port", "0"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    }
+    Child child_;
+    std::uint16_t port_ = 0;
+};
+
+// redis-cli's output for a one-shot command, without the trailing newline.
+std::string cli(const Server& s, std::vector<std::string> args) {
+    std::vector<std::string> a = {"redis-cli", "-p", s.port_str()};
+    a.insert(a.end(), args.begin(), args.end());
+    auto r = test_proc::run(a, 30s);
+    EXPECT_EQ(r.status, 0) << r.out;
+    while (!r.out.empty() && r.out.back() == '\n')
+        r.out.pop_back();
+    return r.out;
+}
+
+#define NEED(tool)                                                                               \
+    do {                                                                                         \
+        if (!test_proc::on_path(tool))                                                           \
+            GTEST_SKIP() << tool << " is not installed (Debian's redis-tools; scripts/deps.sh)"; \
+    } while (0)
+
+}  // namespace
+
+TEST(MiniRedisServer, RedisCliOneShotCommands) {
+    NEED("redis-cli");
+    Server s;
+    EXPECT_EQ(cli(s, {"ping"}), "PONG");
+    EXPECT_EQ(cli(s, {"ping", "hello there"}), "hello there");
+    EXPECT_EQ(cli(s, {"set", "greeting", "hello world"}), "OK");
+    EXPECT_EQ(cli(s, {"get", "greeting"}), "hello world");
+    EXPECT_EQ(cli(s, {"get", "missing"}), "");
+    EXPECT_EQ(cli(s, {"publish", "nobody", "x"}), "0");
+    EXPECT_EQ(cli(s, {"xyz", "a"}), "ERR unknown command 'xyz'");
+    EXPECT_EQ(cli(s, {"get"}), "ERR wrong number of arguments for 'get' command");
+    EXPECT_EQ(cli(s, {"set", "k", "v", "EX", "0"}), "ERR invalid expire time in 'set' command");
+}
+
+TEST(MiniRedisServer, SetWithExpiryThenTheKeyExpires) {
+    NEED("redis-cli");
+    Server s;
+    EXPECT_EQ(cli(s, {"set", "short", "v", "PX", "200"}), "OK");
+    EXPECT_EQ(cli(s, {"set", "second", "v", "EX", "1"}), "OK");
+    EXPECT_EQ(cli(s, {"set", "cleared", "v", "PX", "200"}), "OK");
+    EXPECT_EQ(cli(s, {"set", "cleared", "w"}), "OK");  // a plain SET clears the TTL
+    EXPECT_EQ(cli(s, {"set", "long", "v", "EX", "3600"}), "OK");
+    auto until = test_proc::Clock::now() + 30s;
+    while ((cli(s, {"get", "short"}) != "" || cli(s, {"get", "second"}) != "") &&
+           test_proc::Clock::now() < until)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(cli(s, {"get", "short"}), "");
+    EXPECT_EQ(cli(s, {"get", "second"}), "");
+    EXPECT_EQ(cli(s, {"get", "cleared"}), "w");
+    EXPECT_EQ(cli(s, {"get", "long"}), "v");
+}
+
+TEST(MiniRedisServer, RedisCliPubSub) {
+    NEED("redis-cli");
+    Server s;
+    Child sub({"redis-cli", "-p", s.port_str(), "subscribe", "news", "sport"});
+    // redis-cli prints each reply's elements on lines: subscribe, news, 1, subscribe, sport, 2
+    const std::string& confirmed = sub.read_until(
+        [](const std::string& o) { return o.find("sport\n2\n") != std::string::npos; }, 20s);
+    ASSERT_NE(confirmed.find("subscribe\nnews\n1\n"), std::string::npos) << confirmed;
+    EXPECT_EQ(cli(s, {"publish", "news", "hello subscribers"}), "1");
+    EXPECT_EQ(cli(s, {"publish", "sport", "goal"}), "1");
+    EXPECT_EQ(cli(s, {"publish", "other", "nobody"}), "0");
+    const std::string& got = sub.read_until(
+        [](const std::string& o) { return o.find("goal\n") != std::string::npos; }, 20s);
+    EXPECT_NE(got.find("message\nnews\nhello subscribers\n"), std::string::npos) << got;
+    EXPECT_NE(got.find("message\nsport\ngoal\n"), std::string::npos) << got;
+    EXPECT_EQ(got.find("nobody"), std::string::npos) << got;
+}
+
+TEST(MiniRedisServer, SubscribeModeRules) {
+    Server s;
+    Socket c(s.port());
+    c.send("*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n");
+    std::string sub = "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n";
+    EXPECT_EQ(c.recv(sub.size()), sub);
+    c.send("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    std::string err = c.recv(10);
+    EXPECT_EQ(err, "-ERR Can't");
+    c.recv(200, 300ms);  // the rest of the error line
+    c.send("*1\r\n$4\r\nPING\r\n");
+    std::string pong = "*2\r\n$4\r\npong\r\n$0\r\n\r\n";
+    EXPECT_EQ(c.recv(pong.size()), pong);
+    Socket p(s.port());
+    p.send("*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$2\r\nhi\r\n");
+    EXPECT_EQ(p.recv(4), ":1\r\n");
+    std::string msg = "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n";
+    EXPECT_EQ(c.recv(msg.size()), msg);
+    c.send("*1\r\n$11\r\nUNSUBSCRIBE\r\n");
+    std::string unsub = "*3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n";
+    EXPECT_EQ(c.recv(unsub.size()), unsub);
+    // Out of subscribe mode: ordinary commands again.
+    c.send("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n");
+    EXPECT_EQ(c.recv(5), "$-1\r\n");
+}
+
+TEST(MiniRedisServer, RedisBenchmarkWithAndWithoutPipelining) {
+    NEED("redis-benchmark");
+    Server s;
+    for (const char* pipeline : {"1", "16"}) {
+        auto r = test_proc::run({"redis-benchmark", "-p", s.port_str(), "-t", "set,get", "-n",
+                                 "3000", "-c", "20", "-P", pipeline, "-q"},
+                                120s);
+        EXPECT_EQ(r.status, 0) << r.out;
+        EXPECT_NE(r.out.find("SET: "), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("GET: "), std::string::npos) << r.out;
+        for (const char* bad : {"ERR", "rror", "WARNING"})
+            EXPECT_EQ(r.out.find(bad), std::string::npos) << "-P " << pipeline << ":\n" << r.out;
+    }
+    EXPECT_EQ(cli(s, {"ping"}), "PONG");
+}
+
+TEST(MiniRedisServer, MalformedFrameClosesOnlyThatConnection) {
+    Server s;
+    Socket bystander(s.port());
+    const char* bad[] = {"$abc\r\n",  "*1\r\n$x\r\n",       "*2\r\n$3\r\nGET\r\n:1\r\n",
+                         "+PING\r\n", "*1\r\n$4\r\nPINGXX", "!\r\n"};
+    for (const char* b : bad) {
+        Socket c(s.port());
+        // A good command first, in the same write: it is answered before the error.
+        c.send(std::string("*1\r\n$4\r\nPING\r\n") + b);
+        EXPECT_EQ(c.recv(7), "+PONG\r\n") << b;
+        EXPECT_EQ(c.recv(19), "-ERR Protocol error") << b;
+        EXPECT_TRUE(c.closed_within(20s)) << b;
+    }
+    // Another client, and one connected all along, are served.
+    Socket after(s.port());
+    after.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(after.recv(7), "+PONG\r\n");
+    bystander.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(bystander.recv(7), "+PONG\r\n");
+    // EOF in the middle of a frame: the server drops that connection, nothing else.
+    {
+        Socket half(s.port());
+        half.send("*2\r\n$3\r\nGET\r\n$5\r\nab");
+    }
+    bystander.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(bystander.recv(7), "+PONG\r\n");
+}
+
+TEST(MiniRedisServer, UnknownCommandKeepsTheConnection) {
+    Server s;
+    Socket c(s.port());
+    c.send("*2\r\n$3\r\nxyz\r\n$1\r\na\r\n");
+    std::string want = "-ERR unknown command 'xyz'\r\n";
+    EXPECT_EQ(c.recv(want.size()), want);
+    c.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(c.recv(7), "+PONG\r\n");
+}
+
+TEST(MiniRedisServer, PipelinedAndSplitFramesAndBigBinaryValues) {
+    Server s;
+    Socket c(s.port());
+    // 200 commands in one write: 200 replies.
+    std::string batch;
+    std::string want;
+    for (int i = 0; i < 100; ++i) {
+        std::string k = "k" + std::to_string(i);
+        batch += "*3\r\n$3\r\nSET\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n$1\r\nv\r\n";
+        batch += "*2\r\n$3\r\nGET\r\n$" + std::to_string(k.size()) + "\r\n" + k + "\r\n";
+        want += "+OK\r\n$1\r\nv\r\n";
+    }
+    c.send(batch);
+    EXPECT_EQ(c.recv(want.size()), want);
+    // A 1 MiB + value of every byte (CR, LF and NUL included), sent in odd-sized pieces.
+    std::string value(1024 * 1024 + 3, '\0');
+    for (std::size_t i = 0; i < value.size(); ++i)
+        value[i] = static_cast<char>(i * 7 % 256);
+    std::string set = "*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + std::to_string(value.size()) + "\r\n" +
+                      value + "\r\n";
+    for (std::size_t at = 0, step = 1; at < set.size(); at += step, step = step * 3 % 65521 + 1) {
+        c.send(std::string_view(set).substr(at, step));
+        if (at < 64) std::this_thread::sleep_for(1ms);  // the header a byte or so at a time
+    }
+    EXPECT_EQ(c.recv(5), "+OK\r\n");
+    c.send("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n");
+    std::string reply = "$" + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+    std::string got = c.recv(reply.size(), 60s);
+    EXPECT_EQ(got.size(), reply.size());
+    EXPECT_TRUE(got == reply);
+}
+
+TEST(MiniRedisServer, ConnectionLimitMakesTheThirdClientWait) {
+    Server s({"--max-connections", "2"});
+    auto ping = [](Socket& c) {
+        c.send("*1\r\n$4\r\nPING\r\n");
+        return c.recv(7, 20s);
+    };
+    auto a = std::make_unique<Socket>(s.port());
+    Socket b(s.port());
+    EXPECT_EQ(ping(*a), "+PONG\r\n");
+    EXPECT_EQ(ping(b), "+PONG\r\n");
+    Socket c(s.port());  // the kernel completes the handshake; the server does not accept yet
+    c.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(c.recv(7, 500ms), "");  // not served while two are connected
+    a.reset();                        // one leaves: the third gets its permit
+    EXPECT_EQ(c.recv(7, 20s), "+PONG\r\n");
+    EXPECT_EQ(ping(b), "+PONG\r\n");
+}
+
+TEST(MiniRedisServer, SigtermWithAClientConnectedExitsZero) {
+    Server s;
+    Socket c(s.port());
+    c.send("*1\r\n$4\r\nPING\r\n");
+    EXPECT_EQ(c.recv(7), "+PONG\r\n");
+    s.child().signal(SIGTERM);
+    EXPECT_EQ(s.child().wait(30s), 0) << s.child().read_all(1s);
+    EXPECT_TRUE(c.closed_within(5s));  // the idle connection was closed between commands
+    EXPECT_THROW(Socket late(s.port()), std::runtime_error);  // no longer listening
+}
+
+TEST(MiniRedisServer, SigintExitsZero) {
+    Server s;
+    s.child().signal(SIGINT);
+    EXPECT_EQ(s.child().wait(30s), 0) << s.child().read_all(1s);
+}
+
+TEST(MiniRedisServer, MiniRedisCli) {
+    Server s;
+    auto cli2 = [&](std::vector<std::string> args) {
+        std::vector<std::string> a = {MINI_REDIS_CLI, "--port", s.port_str()};
+        a.insert(a.end(), args.begin(), args.end());
+        auto r = test_proc::run(a, 30s);
+        EXPECT_EQ(r.status, 0) << r.out;
+        return r.out;
+    };
+    EXPECT_EQ(cli2({"ping"}), "PONG\n");
+    EXPECT_EQ(cli2({"set", "k", "v"}), "OK\n");
+    EXPECT_EQ(cli2({"get", "k"}), "\"v\"\n");
+    EXPECT_EQ(cli2({"set", "e", "v", "--expires", "100000"}), "OK\n");
+    EXPECT_EQ(cli2({"get", "nope"}), "(nil)\n");
+    Child sub({MINI_REDIS_CLI, "--port", s.port_str(), "subscribe", "ch"});
+    sub.read_until([](const std::string& o) { return o.find("Subscribed") != std::string::npos; },
+                   20s);
+    EXPECT_EQ(cli2({"publish", "ch", "hi"}), "Publish OK (1 subscriber(s))\n");
+    const std::string& got = sub.read_until(
+        [](const std::string& o) { return o.find("\"hi\"") != std::string::npos; }, 20s);
+    EXPECT_NE(got.find("from the channel: ch; message = \"hi\""), std::string::npos) << got;
+}
