@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds weft (Release) and runs every example, saying what each one shows.
+# Builds weft (Release) and runs every example, saying what each one shows; then a short
+# scripted session with each application.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh g++ cmake ninja-build liburing-dev
+scripts/deps.sh g++ cmake ninja-build liburing-dev redis-tools
 cmake -S . -B build/showcase -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=ON
 cmake --build build/showcase
@@ -16,3 +17,24 @@ run echo "networking: a TCP echo server on 127.0.0.1 and three clients talking t
 run countserver "the count server: 1,000 concurrent clients, each gets the connection count, no gaps or duplicates"
 run chat "line-based chat: every line goes to every other client; a client that stops reading is dropped, the others never wait for it"
 run graceful_shutdown "signals: a server accepts until SIGTERM (sent to itself after 200 ms), then stops accepting and lets the open connections finish"
+
+# mini-redis (docs/mini_redis.md), driven by Debian's redis-cli: start it on a free port, a few
+# commands, then SIGTERM for a graceful shutdown.
+echo; echo "== mini-redis: Tokio's mini-redis on weft, driven by the real redis-cli, stopped by SIGTERM"
+mr_log=$(mktemp)
+build/showcase/apps/mini_redis/mini-redis-server --port 0 >"$mr_log" &
+mr_pid=$!
+for _ in $(seq 100); do grep -q listening "$mr_log" && break; sleep 0.05; done
+mr_port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$mr_log")
+head -1 "$mr_log"
+mr() { echo "redis-cli> $*"; redis-cli -p "$mr_port" "$@"; }
+mr set greeting "hello from weft"
+mr get greeting
+mr set flash "gone soon" PX 100
+sleep 0.3
+mr get flash
+mr publish news "nobody is listening"
+mr frobnicate
+kill -TERM "$mr_pid"
+wait "$mr_pid" && echo "mini-redis-server exited with status 0"
+rm -f "$mr_log"
