@@ -213,9 +213,21 @@ weft::Task<std::size_t> run(weft::net::TcpListener listener, weft::sync::Cancell
         auto permit = co_await weft::select(shutdown.cancelled(),
                                             weft::sync::Semaphore::acquire_owned(limit));
         if (permit.index() == 0) break;
-        auto accepted = co_await weft::select(shutdown.cancelled(), listener.accept());
-        if (accepted.index() == 0) break;
-        auto& [stream, peer] = std::get<1>(accepted);
+        // weft's accept waits out a lack of descriptors by itself; anything else it throws is
+        // about that one connection attempt: say so, and go on accepting.
+        std::optional<std::variant<std::monostate, std::pair<TcpStream, weft::net::SocketAddr>>>
+            accepted;
+        try {
+            accepted.emplace(co_await weft::select(shutdown.cancelled(), listener.accept()));
+        } catch (const std::system_error& e) {
+            std::fprintf(stderr, "mini-redis-server: accept: %s\n", e.what());
+        }
+        if (!accepted) {
+            co_await weft::time::sleep(std::chrono::milliseconds(10));
+            continue;
+        }
+        if (accepted->index() == 0) break;
+        auto& [stream, peer] = std::get<1>(*accepted);
         weft::spawn(
             serve_connection(std::move(stream), db, shutdown, std::move(std::get<1>(permit))))
             .detach();
