@@ -3,6 +3,8 @@
 // even when a test fails (test_proc::Child's destructor); ctest gives each test a TIMEOUT.
 #include <gtest/gtest.h>
 
+#include <pty.h>
+
 #include <regex>
 
 #include "process.hpp"
@@ -282,4 +284,59 @@ TEST(MiniRedisServer, MiniRedisCli) {
     const std::string& got = sub.read_until(
         [](const std::string& o) { return o.find("\"hi\"") != std::string::npos; }, 20s);
     EXPECT_NE(got.find("from the channel: ch; message = \"hi\""), std::string::npos) << got;
+}
+
+// redis-cli as a person uses it: interactive, on a terminal (a pseudo-terminal here, which
+// answers linenoise's cursor-position query), a few commands, then subscribe mode.
+TEST(MiniRedisServer, InteractiveRedisCli) {
+    NEED("redis-cli");
+    Server s;
+    int fd = -1;
+    pid_t pid = ::forkpty(&fd, nullptr, nullptr, nullptr);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::string port = s.port_str();
+        ::execlp("redis-cli", "redis-cli", "-p", port.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    std::string out;
+    std::size_t mark = 0;  // what is searched for must come after this point of `out`
+    // Reads until `until` shows up after `mark` (then moves `mark` past it), answering the line
+    // editor's cursor-position queries.
+    auto pump = [&](const std::string& until, std::chrono::milliseconds limit) {
+        auto end = test_proc::Clock::now() + limit;
+        for (;;) {
+            if (auto at = out.find(until, mark); at != std::string::npos) {
+                mark = at + until.size();
+                return true;
+            }
+            if (test_proc::Clock::now() >= end) return false;
+            pollfd p{fd, POLLIN, 0};
+            if (::poll(&p, 1, 50) <= 0) continue;
+            char buf[4096];
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n <= 0) return false;
+            std::string_view got(buf, static_cast<std::size_t>(n));
+            if (got.find("\x1b[6n") != std::string_view::npos) (void)!::write(fd, "\x1b[1;80R", 7);
+            out.append(got);
+        }
+    };
+    std::string prompt = "127.0.0.1:" + s.port_str() + "> ";
+    // Types a line once the prompt is up (typing earlier races the editor's queries), and
+    // waits for `reply`.
+    auto command = [&](const std::string& line, const std::string& reply) {
+        if (!pump(prompt, 20s)) return false;
+        std::string typed = line + "\r";
+        (void)!::write(fd, typed.data(), typed.size());
+        return pump(reply, 20s);
+    };
+    EXPECT_TRUE(command("set greeting hello", "OK")) << out;
+    EXPECT_TRUE(command("get greeting", "\"hello\"")) << out;
+    EXPECT_TRUE(command("nosuchcommand", "(error) ERR unknown command 'nosuchcommand'")) << out;
+    EXPECT_TRUE(command("subscribe ch", "(integer) 1")) << out;
+    EXPECT_EQ(cli(s, {"publish", "ch", "to the terminal"}), "1");
+    EXPECT_TRUE(pump("\"to the terminal\"", 20s)) << out;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    ::close(fd);
 }
