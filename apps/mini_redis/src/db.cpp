@@ -23,9 +23,18 @@ struct Db::State {
         std::optional<Instant> expires_at;
     };
 
+    // Looks keys up by std::string_view without building a std::string (C++20's
+    // heterogeneous lookup for unordered containers).
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
     mutable std::mutex mu;
-    std::unordered_map<std::string, Entry> entries;         // under mu
-    std::set<std::pair<Instant, std::string>> expirations;  // under mu
+    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;  // under mu
+    std::set<std::pair<Instant, std::string>> expirations;                  // under mu
     std::map<std::string, weft::sync::broadcast::Sender<std::string>, std::less<>>
         channels;           // under mu
     bool shutdown = false;  // under mu
@@ -51,8 +60,7 @@ Db::~Db() {
 
 std::optional<std::string> Db::get(std::string_view key) const {
     std::lock_guard lock(st_->mu);
-    // A heterogeneous find would need a transparent hash; a std::string key is built instead.
-    auto it = st_->entries.find(std::string(key));
+    auto it = st_->entries.find(key);
     if (it == st_->entries.end()) return std::nullopt;
     if (it->second.expires_at && *it->second.expires_at <= Instant::now()) return std::nullopt;
     return it->second.value;
