@@ -1,10 +1,13 @@
 // The RESP parser and encoder on their own: every frame kind, frames split at every byte,
-// pipelined frames, 1 MiB and binary values, and each kind of malformed input.
+// pipelined frames, 1 MiB and binary values, and each kind of malformed input; then RespCodec,
+// the wrapper Framed drives.
 #include "frame.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "resp_codec.hpp"
 
 using mini_redis::encode;
 using mini_redis::Frame;
@@ -157,4 +160,46 @@ TEST(RespFrame, DebugString) {
     EXPECT_EQ(mini_redis::to_debug_string(Frame::array_of(
                   {Frame::bulk(std::string("a\0\"", 3)), Frame::integer_of(2), Frame::null()})),
               "[\"a\\x00\\\"\", (integer) 2, (nil)]");
+}
+
+// RespCodec, the Decoder/Encoder that Framed drives: bytes arriving one at a time, several
+// frames in one buffer, and a malformed frame as a FrameError.
+TEST(RespCodec, DecodesByteByByteAndPipelined) {
+    mini_redis::RespCodec codec;
+    weft::codec::BytesMut buf;
+    Frame set = cmd({"SET", "k", std::string("v\r\n\0", 4)});
+    Frame get = cmd({"GET", "k"});
+    std::string wire = encode(set) + encode(get);
+    std::vector<Frame> got;
+    for (char c : wire) {
+        buf.extend(std::string_view(&c, 1));
+        while (auto f = codec.decode(buf))
+            got.push_back(std::move(*f));
+    }
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0], set);
+    EXPECT_EQ(got[1], get);
+    EXPECT_TRUE(buf.empty());
+
+    buf.extend(wire);  // both at once: one decode each, the rest left for the next
+    EXPECT_EQ(codec.decode(buf), set);
+    EXPECT_EQ(buf.size(), encode(get).size());
+    EXPECT_EQ(codec.decode(buf), get);
+    EXPECT_EQ(codec.decode(buf), std::nullopt);
+
+    weft::codec::BytesMut out;
+    codec.encode(set, out);
+    EXPECT_EQ(out.view(), encode(set));
+}
+
+TEST(RespCodec, MalformedFrameIsAFrameError) {
+    mini_redis::RespCodec codec;
+    weft::codec::BytesMut buf;
+    buf.extend(std::string_view("*1\r\n$x\r\n"));
+    try {
+        (void)codec.decode(buf);
+        ADD_FAILURE() << "no FrameError";
+    } catch (const weft::codec::FrameError& e) {
+        EXPECT_EQ(std::string(e.what()), "Protocol error: invalid integer");
+    }
 }
