@@ -2,8 +2,8 @@
 // byte per read, every other poll Pending), a frame larger than any single read (1 MiB), end of
 // stream inside a frame (FrameError, then the end) and on a frame boundary (the end), the maximum
 // line length through FramedRead, reads only when the decoder needs bytes, backpressure (a stuck
-// or slow writer: send() stops encoding at the boundary), the cancel safety of next() and
-// send(), and Framed over weft::io::duplex.
+// or slow writer: feed() stops encoding at the boundary), send() = feed() + flush(), the cancel
+// safety of next() and feed(), and Framed over weft::io::duplex.
 
 #include <gtest/gtest.h>
 
@@ -250,18 +250,18 @@ TEST(FramedRead, NextIsCancelSafe) {
     EXPECT_EQ(p2.value()->view(), "second");
 }
 
-TEST(FramedWrite, SendsFlushesAndCloses) {
+TEST(FramedWrite, FeedBuffersFlushWritesCloseShutsDown) {
     std::string out;
     FramedWrite fw(SlowWriter{&out, 2, true, true, true}, LinesCodec());
     weft::block_on([&]() -> weft::Task<void> {
-        co_await fw.send(std::string("one"));
-        co_await fw.send("two");
+        co_await fw.feed(std::string("one"));
+        co_await fw.feed("two");
         EXPECT_EQ(out, "");  // below the boundary: buffered, not written
         co_await fw.flush();
         EXPECT_EQ(out, "one\ntwo\n");
         EXPECT_TRUE(fw.write_buffer().empty());
         EXPECT_EQ(fw.get_ref().flushes, 1);
-        co_await fw.send("three");
+        co_await fw.feed("three");
         co_await fw.close();
         EXPECT_EQ(out, "one\ntwo\nthree\n");
         EXPECT_TRUE(fw.get_ref().shut);
@@ -276,20 +276,20 @@ TEST(FramedWrite, BackpressureStopsEncodingAtTheBoundary) {
     const std::string item(9, 'x');  // 10 bytes encoded
     int completed = 0;
     for (int i = 0; i < 100; ++i) {
-        auto send = fw.send(item);
-        if (weft_test::poll_once(send, w).is_pending()) break;
+        auto feed = fw.feed(item);
+        if (weft_test::poll_once(feed, w).is_pending()) break;
         ++completed;
     }
-    // 6 sends complete (60 bytes); the 7th is encoded (70 >= 64) and then waits for the
+    // 6 feeds complete (60 bytes); the 7th is encoded (70 >= 64) and then waits for the
     // writer, so the loop drops it: its item stays in the buffer.
     EXPECT_EQ(completed, 6);
     EXPECT_EQ(fw.write_buffer().size(), 70u);
-    // A new send waits before encoding; polling it again encodes nothing more.
-    auto waiting = fw.send(item);
+    // A new feed waits before encoding; polling it again encodes nothing more.
+    auto waiting = fw.feed(item);
     for (int i = 0; i < 10; ++i)
         EXPECT_TRUE(weft_test::poll_once(waiting, w).is_pending());
     EXPECT_EQ(fw.write_buffer().size(), 70u);
-    // The writer opens, 3 bytes at a time: the send goes through once below the boundary.
+    // The writer opens, 3 bytes at a time: the feed goes through once below the boundary.
     fw.get_mut().open = true;
     auto p = weft_test::poll_once(waiting, w);
     EXPECT_TRUE(p.is_ready());
@@ -306,33 +306,48 @@ TEST(FramedWrite, SlowWriterBufferStaysBounded) {
         for (int i = 0; i < 2000; ++i) {
             std::string line = "line " + std::to_string(i);
             expect += line + "\n";
-            co_await fw.send(std::move(line));
+            co_await fw.feed(std::move(line));
             high = std::max(high, fw.write_buffer().size());
         }
         co_await fw.flush();
     }());
     EXPECT_EQ(out, expect);
-    EXPECT_LT(high, 100u);  // a completed send left the buffer below the boundary
+    EXPECT_LT(high, 100u);  // a completed feed left the buffer below the boundary
     EXPECT_LT(fw.write_buffer().capacity(), 1024u);
 }
 
-TEST(FramedWrite, SendDroppedAfterEncodingGoesOutOnFlush) {
+TEST(FramedWrite, FeedDroppedAfterEncodingGoesOutOnFlush) {
     std::string out;
     FramedWrite fw(SlowWriter{&out, 100, false}, LinesCodec());
     fw.set_backpressure_boundary(4);
     CountingWaker w;
     {
-        auto send = fw.send("encoded");  // 8 bytes >= 4: encoded, then waits on the writer
-        EXPECT_TRUE(weft_test::poll_once(send, w).is_pending());
+        auto feed = fw.feed("encoded");  // 8 bytes >= 4: encoded, then waits on the writer
+        EXPECT_TRUE(weft_test::poll_once(feed, w).is_pending());
     }  // dropped
     EXPECT_EQ(fw.write_buffer().view(), "encoded\n");
     {
-        auto send = fw.send("never");  // dropped before encoding: not sent at all
-        EXPECT_TRUE(weft_test::poll_once(send, w).is_pending());
+        auto feed = fw.feed("never");  // dropped before encoding: not sent at all
+        EXPECT_TRUE(weft_test::poll_once(feed, w).is_pending());
     }
     fw.get_mut().open = true;
     weft::block_on(fw.flush());
     EXPECT_EQ(out, "encoded\n");
+}
+
+TEST(FramedWrite, SendIsFeedThenFlush) {
+    // Rust's SinkExt::send: when it completes, the item (and everything fed before it) has been
+    // written and the writer flushed; feed alone leaves a short item in the buffer.
+    std::string out;
+    FramedWrite fw(SlowWriter{&out, 2, true, true, true}, LinesCodec());
+    weft::block_on([&]() -> weft::Task<void> {
+        co_await fw.feed("one");
+        EXPECT_EQ(out, "");
+        co_await fw.send("two");
+        EXPECT_EQ(out, "one\ntwo\n");
+        EXPECT_TRUE(fw.write_buffer().empty());
+        EXPECT_EQ(fw.get_ref().flushes, 1);
+    }());
 }
 
 TEST(FramedWrite, EncodeErrorLeavesTheBufferIntact) {

@@ -24,8 +24,9 @@ namespace weft::codec {
 /// - Reading: a `weft::stream::Stream` of `C::Item`, as `FramedRead` (decode first, read only
 ///   when the decoder needs more; end of stream inside a frame is a `FrameError`; after an
 ///   exception the stream has ended; `next()` is cancel safe).
-/// - Writing: `send`, `flush`, `close`, as `FramedWrite` (a bounded write buffer: `send` waits
-///   while it is at or above the backpressure boundary, default 8 KiB; `send` does not flush).
+/// - Writing: `feed`, `send`, `flush`, `close`, as `FramedWrite` (a bounded write buffer: `feed`
+///   waits while it is at or above the backpressure boundary, default 8 KiB, and does not flush;
+///   `send` is `feed` then `flush`).
 ///
 /// Reading and writing are separate: a pending `send` and a pending `next` may be polled by the
 /// same task (in `select` or `join`), each refers to `*this`, which must outlive them and not
@@ -34,8 +35,7 @@ namespace weft::codec {
 /// ```cpp
 /// weft::codec::Framed framed(std::move(conn), weft::codec::LinesCodec());
 /// while (auto line = co_await weft::stream::next(framed)) {
-///     co_await framed.send(*line);  // echo
-///     co_await framed.flush();
+///     co_await framed.send(*line);  // echo (send flushes)
 /// }
 /// ```
 template <class IO, Decoder C>
@@ -55,7 +55,15 @@ class Framed {
         return detail::codec::poll_next_frame(io_, codec_, r_, cx);
     }
 
-    /// Encodes `item` (see `Send` for when it is written).
+    /// Encodes `item` into the write buffer, writing only what the backpressure boundary
+    /// requires; no flush (Rust's `SinkExt::feed`). The future refers to `*this`, which must
+    /// outlive it.
+    template <class T>
+    requires Encoder<C, std::decay_t<T>> Feed<Framed, std::decay_t<T>> feed(T&& item) {
+        return Feed<Framed, std::decay_t<T>>(*this, std::forward<T>(item));
+    }
+    /// `feed(item)`, then `flush()` (Rust's `SinkExt::send`): done once the item reached the
+    /// inner writer. The future refers to `*this`, which must outlive it.
     template <class T>
     requires Encoder<C, std::decay_t<T>> Send<Framed, std::decay_t<T>> send(T&& item) {
         return Send<Framed, std::decay_t<T>>(*this, std::forward<T>(item));

@@ -16,14 +16,16 @@
 namespace weft::codec {
 
 /// Frames written to an `io::AsyncWrite` (owned by value) through encoder `E`:
-/// `co_await fw.send(item)`, `co_await fw.flush()`, `co_await fw.close()`.
+/// `co_await fw.feed(item)`, `co_await fw.send(item)`, `co_await fw.flush()`,
+/// `co_await fw.close()`.
 ///
-/// **Backpressure.** Items are encoded into a write buffer. `send` waits, before encoding,
+/// **Backpressure.** Items are encoded into a write buffer. `feed` waits, before encoding,
 /// until the buffer holds fewer bytes than the backpressure boundary (default 8 KiB), writing
 /// to the inner writer meanwhile; after encoding it writes again while the buffer is at or above
 /// the boundary. So a writer that cannot keep up slows the sender down, and the buffer holds at
-/// most the boundary plus one encoded item. `send` does not flush: call `flush()` when the
-/// peer should see what was sent (after a reply, or a batch of pipelined replies).
+/// most the boundary plus one encoded item. `feed` does not flush: call `flush()` when the
+/// peer should see what was fed (after a batch of pipelined replies); `send` is `feed` then
+/// `flush`, as Rust's `SinkExt::send`.
 ///
 /// The poll-level methods (`poll_ready`, `start_send`, `poll_flush`, `poll_close`, as Rust's
 /// `Sink`) let hand-written futures drive it. Once polled, it must not move (the inner
@@ -31,16 +33,23 @@ namespace weft::codec {
 ///
 /// ```cpp
 /// weft::codec::FramedWrite out(std::move(conn), weft::codec::LinesCodec());
-/// co_await out.send(std::string_view("hello"));
-/// co_await out.flush();
+/// co_await out.feed(std::string_view("hello"));
+/// co_await out.send(std::string_view("world"));  // both lines written and flushed
 /// ```
 template <io::AsyncWrite IO, class E>
 class FramedWrite {
   public:
     explicit FramedWrite(IO io, E encoder = E()) : io_(std::move(io)), codec_(std::move(encoder)) {}
 
-    /// Encodes `item` (see the class comment for when it is written). The future refers to
-    /// `*this`, which must outlive it.
+    /// Encodes `item` into the write buffer, writing only what the backpressure boundary
+    /// requires; no flush (Rust's `SinkExt::feed`). The future refers to `*this`, which must
+    /// outlive it.
+    template <class T>
+    requires Encoder<E, std::decay_t<T>> Feed<FramedWrite, std::decay_t<T>> feed(T&& item) {
+        return Feed<FramedWrite, std::decay_t<T>>(*this, std::forward<T>(item));
+    }
+    /// `feed(item)`, then `flush()` (Rust's `SinkExt::send`): done once the item reached the
+    /// inner writer. The future refers to `*this`, which must outlive it.
     template <class T>
     requires Encoder<E, std::decay_t<T>> Send<FramedWrite, std::decay_t<T>> send(T&& item) {
         return Send<FramedWrite, std::decay_t<T>>(*this, std::forward<T>(item));

@@ -1,8 +1,8 @@
 #pragma once
 /// \file
-/// The futures of `send`, `flush` and `close` on a `FramedWrite` or a `Framed`: hand-written
-/// futures holding a pointer to the framed object (as `weft::stream::next` does), so awaiting
-/// them costs no coroutine frame.
+/// The futures of `feed`, `send`, `flush` and `close` on a `FramedWrite` or a `Framed`:
+/// hand-written futures holding a pointer to the framed object (as `weft::stream::next` does), so
+/// awaiting them costs no coroutine frame.
 
 #include <optional>
 #include <utility>
@@ -12,15 +12,42 @@
 
 namespace weft::codec {
 
-/// The future of `framed.send(item)`: waits until the write buffer is below the backpressure
+/// The future of `framed.feed(item)`: waits until the write buffer is below the backpressure
 /// boundary (writing to the inner writer), encodes `item` into it, then writes again while the
 /// buffer is at or above the boundary. It does not flush: bytes below the boundary wait in the
-/// buffer for the next `send`, `flush` or `close`.
+/// buffer for the next `feed`, `send`, `flush` or `close` (Rust's `SinkExt::feed`). Feed a
+/// batch (the replies to pipelined requests), then `flush` once.
 ///
 /// Cancel safety: dropped before it encoded the item, nothing of the item was sent (the item
 /// is dropped with the future); dropped after, the item is in the write buffer, whole, and goes
-/// out with the next `send`, `flush` or `close`. Either way the framing of the output stays
-/// intact.
+/// out with the next `feed`, `send`, `flush` or `close`. Either way the framing of the output
+/// stays intact.
+template <class F, class T>
+class Feed {
+  public:
+    using Output = void;
+    Feed(F& framed, T item) : f_(&framed), item_(std::move(item)) {}
+
+    Poll<void> poll(Context& cx) {
+        if (item_) {
+            if (f_->poll_ready(cx).is_pending()) return Pending;
+            T item = std::move(*item_);
+            item_.reset();
+            f_->start_send(std::move(item));
+        }
+        return f_->poll_ready(cx);
+    }
+
+  private:
+    F* f_;
+    std::optional<T> item_;  // until encoded
+};
+
+/// The future of `framed.send(item)`: `feed(item)`, then `flush()` (Rust's `SinkExt::send`):
+/// when it completes, the item and everything fed before it reached the inner writer, flushed.
+///
+/// Cancel safety: as `feed` until the item is encoded; after that, as `flush` (the item stays
+/// in the buffer, whole, and goes out with the next `feed`, `send`, `flush` or `close`).
 template <class F, class T>
 class Send {
   public:
@@ -34,7 +61,7 @@ class Send {
             item_.reset();
             f_->start_send(std::move(item));
         }
-        return f_->poll_ready(cx);
+        return f_->poll_flush(cx);
     }
 
   private:
