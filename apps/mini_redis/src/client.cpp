@@ -56,8 +56,7 @@ weft::Task<Client> Client::connect(weft::net::SocketAddr addr) {
 }
 
 weft::Task<Frame> Client::call(Frame request) {
-    co_await impl_->conn.send(std::move(request));
-    co_await impl_->conn.flush();
+    co_await impl_->conn.send(std::move(request));  // send = feed + flush
     co_return co_await impl_->read();
 }
 
@@ -129,8 +128,7 @@ weft::Task<void> Subscriber::confirm(std::string_view kind, std::size_t count) {
 weft::Task<void> Subscriber::subscribe(std::vector<std::string> channels) {
     std::size_t n = channels.size();
     Frame req = to_frame(Subscribe{channels});
-    co_await client_.impl_->conn.send(std::move(req));
-    co_await client_.impl_->conn.flush();
+    co_await client_.impl_->conn.send(std::move(req));  // send = feed + flush
     co_await confirm("subscribe", n);
     for (std::string& ch : channels)
         if (std::find(channels_.begin(), channels_.end(), ch) == channels_.end())
@@ -140,8 +138,7 @@ weft::Task<void> Subscriber::subscribe(std::vector<std::string> channels) {
 weft::Task<void> Subscriber::unsubscribe(std::vector<std::string> channels) {
     std::size_t n = channels.empty() ? std::max<std::size_t>(channels_.size(), 1) : channels.size();
     Frame req = to_frame(Unsubscribe{channels});
-    co_await client_.impl_->conn.send(std::move(req));
-    co_await client_.impl_->conn.flush();
+    co_await client_.impl_->conn.send(std::move(req));  // send = feed + flush
     co_await confirm("unsubscribe", n);
     if (channels.empty()) channels_.clear();
     for (const std::string& ch : channels)

@@ -7,7 +7,7 @@
 /// Redis would answer ("Protocol error: ..."). Framed does the rest: it reads more only when
 /// `decode` needs more bytes (so pipelined frames come out of one read one by one, and a frame
 /// split over any number of reads is put together), and its bounded write buffer gives
-/// backpressure (a `send` waits while a slow client has not taken what was written).
+/// backpressure (a `feed` waits while a slow client has not taken what was written).
 #include <optional>
 #include <string_view>
 

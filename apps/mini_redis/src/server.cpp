@@ -94,7 +94,7 @@ class Connection {
                 a.push_back(Frame::bulk("message"));
                 a.push_back(Frame::bulk(msg->first));
                 a.push_back(Frame::bulk(std::move(*msg->second)));
-                co_await conn_.send(Frame::array_of(std::move(a)));
+                co_await conn_.feed(Frame::array_of(std::move(a)));
             }
         }
     }
@@ -106,19 +106,19 @@ class Connection {
         }
         if (std::holds_alternative<Nothing>(cmd)) co_return Next::Go;
         if (std::holds_alternative<Quit>(cmd)) {
-            co_await conn_.send(Frame::simple("OK"));
+            co_await conn_.feed(Frame::simple("OK"));
             co_return Next::Close;
         }
         if (auto* sub = std::get_if<Subscribe>(&cmd)) co_return co_await subscribe_mode(*sub);
         if (auto* unsub = std::get_if<Unsubscribe>(&cmd)) {
             // Not subscribed to anything: Redis answers each channel (or a nil one) with 0.
             if (unsub->channels.empty())
-                co_await conn_.send(words3("unsubscribe", Frame::null(), 0));
+                co_await conn_.feed(words3("unsubscribe", Frame::null(), 0));
             for (std::string& ch : unsub->channels)
-                co_await conn_.send(words3("unsubscribe", Frame::bulk(std::move(ch)), 0));
+                co_await conn_.feed(words3("unsubscribe", Frame::bulk(std::move(ch)), 0));
             co_return Next::Go;
         }
-        co_await conn_.send(apply(std::move(cmd), *db_));
+        co_await conn_.feed(apply(std::move(cmd), *db_));
         co_return Next::Go;
     }
 
@@ -143,28 +143,28 @@ class Connection {
                 if (chans.empty()) chans = subs.keys();
                 for (std::string& ch : chans) {
                     subs.remove(ch);
-                    co_await conn_.send(words3("unsubscribe", Frame::bulk(std::move(ch)),
+                    co_await conn_.feed(words3("unsubscribe", Frame::bulk(std::move(ch)),
                                                static_cast<std::int64_t>(subs.len())));
                 }
             } else if (auto* ping = std::get_if<Ping>(&cmd)) {
                 std::vector<Frame> a;
                 a.push_back(Frame::bulk("pong"));
                 a.push_back(Frame::bulk(ping->msg ? std::move(*ping->msg) : std::string()));
-                co_await conn_.send(Frame::array_of(std::move(a)));
+                co_await conn_.feed(Frame::array_of(std::move(a)));
             } else if (std::holds_alternative<Quit>(cmd)) {
-                co_await conn_.send(Frame::simple("OK"));
+                co_await conn_.feed(Frame::simple("OK"));
                 co_return Next::Close;
             } else if (auto* inv = std::get_if<Invalid>(&cmd);
                        inv != nullptr && name != "ping" && name != "quit") {
                 // Not allowed here, whatever its arguments: Redis's subscribe-mode error; a
                 // malformed SUBSCRIBE gets its own error.
-                co_await conn_.send(name == "subscribe" || name == "unsubscribe"
+                co_await conn_.feed(name == "subscribe" || name == "unsubscribe"
                                         ? Frame::error(inv->message)
                                         : subscribe_mode_error(name));
             } else if (inv != nullptr) {
-                co_await conn_.send(Frame::error(inv->message));
+                co_await conn_.feed(Frame::error(inv->message));
             } else if (!std::holds_alternative<Nothing>(cmd)) {
-                co_await conn_.send(subscribe_mode_error(name));
+                co_await conn_.feed(subscribe_mode_error(name));
             }
         }
         co_return Next::Go;
@@ -174,14 +174,14 @@ class Connection {
         for (std::string& ch : channels) {
             if (!subs.contains_key(ch))
                 subs.insert(ch, weft::stream::BroadcastStream<std::string>(db_->subscribe(ch)));
-            co_await conn_.send(words3("subscribe", Frame::bulk(std::move(ch)),
+            co_await conn_.feed(words3("subscribe", Frame::bulk(std::move(ch)),
                                        static_cast<std::int64_t>(subs.len())));
         }
     }
 
     weft::Task<void> reply_and_close(Frame error) {
         try {
-            co_await conn_.send(std::move(error));
+            co_await conn_.feed(std::move(error));
             co_await conn_.flush();
         } catch (const std::system_error&) {
         }

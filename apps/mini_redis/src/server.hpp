@@ -8,8 +8,9 @@
 ///   accepting (new clients wait in the kernel's backlog) until a connection ends and gives its
 ///   permit back.
 /// - Each connection is a task of its own, reading frames through `Framed<TcpStream,
-///   RespCodec>`, applying commands, and flushing its replies only when no whole frame is left
-///   in its read buffer (so the replies to a pipelined batch leave in one write).
+///   RespCodec>`, applying commands, and queueing each reply with `feed` (which does not
+///   flush); it flushes only when no whole frame is left in its read buffer, so the replies
+///   to a pipelined batch leave in one write.
 /// - Shutdown is one `CancellationToken`: cancelling it stops the accept loop, and every
 ///   connection sees it between commands (a command already read is finished and answered)
 ///   and closes. `run` then waits for the connections by acquiring every permit of the
