@@ -193,14 +193,12 @@ ParseResult parse_request(std::string_view buf, const Limits& limits) {
 
     // The headers, up to the empty line.
     for (;;) {
-        if (pos - start > limits.max_head_bytes) return fail(431, "request header too large");
         auto hl = line_at(buf, pos);
         if (!hl) {
             if (n - start > limits.max_head_bytes) return fail(431, "request header too large");
             return {};
         }
-        if (hl->next - start > limits.max_head_bytes + 2)
-            return fail(431, "request header too large");
+        if (hl->next - start > limits.max_head_bytes) return fail(431, "request header too large");
         pos = hl->next;
         std::string_view h = hl->text;
         if (h.empty()) break;

@@ -42,7 +42,8 @@ namespace web_server {
 
 struct Limits {
     std::size_t max_request_line = 8192;  // bytes, without the line end → else 414
-    std::size_t max_head_bytes = 16384;   // request line + headers + ends → else 431
+    std::size_t max_head_bytes = 16384;   // the whole head, line ends and the empty line
+                                          // included → else 431
     std::size_t max_headers = 100;        // → else 431
     std::size_t max_body = 1 << 20;       // Content-Length → else 413
 };
