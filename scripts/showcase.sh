@@ -16,3 +16,9 @@ run echo "networking: a TCP echo server on 127.0.0.1 and three clients talking t
 run countserver "the count server: 1,000 concurrent clients, each gets the connection count, no gaps or duplicates"
 run chat "line-based chat: every line goes to every other client; a client that stops reading is dropped, the others never wait for it"
 run graceful_shutdown "signals: a server accepts until SIGTERM (sent to itself after 200 ms), then stops accepting and lets the open connections finish"
+echo; echo "== weft-http: the Rust book's web server, async: GET /, a 404 and a HEAD with curl, then SIGTERM (exit 0)"
+scripts/deps.sh curl
+log=$(mktemp); build/showcase/apps/web_server/weft-http --port 0 >"$log" & pid=$!
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done; url=http://$(sed -n 's/listening on //p' "$log")
+cat "$log"; curl -sS "$url/"; curl -sS -w 'status %{http_code}\n' "$url/nope"; curl -sSI "$url/"
+kill -TERM "$pid"; wait "$pid"; echo "weft-http exited with status $?"; rm -f "$log"
