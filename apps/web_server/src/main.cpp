@@ -21,6 +21,8 @@ void usage(std::FILE* to) {
                  "  --shutdown-timeout-ms N  time connections get to finish at shutdown (10000)\n"
                  "  --sleep-ms N             how long GET /sleep sleeps (default 5000)\n"
                  "  --max-connections N      connections served at once (default 1024)\n"
+                 "  --file-cache-ms N        how long a small file read is trusted (default 1000;\n"
+                 "                           0: read every file on every request)\n"
                  "  --threads N              worker threads (default: one per core)\n");
 }
 
@@ -68,6 +70,9 @@ int main(int argc, char** argv) {
         } else if (a == "--max-connections") {
             ok = parse_number(v, 1'000'000, n) && n > 0;
             cfg.max_connections = n;
+        } else if (a == "--file-cache-ms") {
+            ok = parse_number(v, 86'400'000, n);
+            cfg.file_cache_ttl = std::chrono::milliseconds(n);
         } else if (a == "--threads") {
             ok = parse_number(v, 1024, n);
             cfg.worker_threads = n;

@@ -31,6 +31,17 @@ using weft::net::TcpStream;
 using ShutdownRx = weft::sync::broadcast::Receiver<bool>;
 
 constexpr std::size_t kFlushAt = 64 * 1024;
+
+// What every connection shares: the configuration (immutable) and the file cache (behind its own
+// mutex). Held by shared_ptr: a blocking-pool job may outlive the connection that started it.
+struct Shared {
+    explicit Shared(Config c)
+        : cfg(std::move(c)),
+          cache(cfg.file_cache_ttl, cfg.file_cache_entries, cfg.file_cache_max_file) {}
+    const Config cfg;
+    mutable FileCache cache;
+};
+using SharedPtr = std::shared_ptr<const Shared>;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
 // Appends an error page for `status` (Connection as `keep`).
@@ -67,10 +78,28 @@ weft::Task<void> lingering_close(TcpStream& s) {
     }
 }
 
+// Appends the head of a file's answer: 304 if the request's If-Modified-Since is not older than
+// the file, else 200. Returns whether the body is to follow (a 200).
+bool write_file_head(std::string& out, const Request& req, bool keep, std::string_view name,
+                     std::uint64_t size, std::time_t mtime) {
+    Head h;
+    h.content_type = mime_type(name);
+    h.content_length = size;  // also on a 304: what a 200 would carry (RFC 9110 8.6)
+    h.keep_alive = keep;
+    h.last_modified = mtime;
+    if (const std::string* ims = req.header("If-Modified-Since")) {
+        auto since = parse_http_date(*ims);
+        if (since && mtime <= *since) h.status = 304;
+    }
+    write_head(out, h);
+    return h.status == 200;
+}
+
 // Answers one request into `out` (writing `out` and then the file itself when a large file is
 // streamed). Returns whether the connection may go on.
-weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, bool keep,
-                         std::string& out, TcpStream& s) {
+// (`st` by reference: the caller awaits this at once and holds its own.)
+weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std::string& out,
+                         TcpStream& s) {
     const bool head_only = req.method == "HEAD";
     if (req.method != "GET" && !head_only) {
         write_error(out, 405, "weft-http serves GET and HEAD only.", keep, true);
@@ -79,12 +108,12 @@ weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, 
     std::string_view raw_path =
         std::string_view(req.target).substr(0, req.target.find_first_of("?#"));
 
-    if (cfg->root.empty()) {
+    if (st->cfg.root.empty()) {
         // The Rust book's routes.
         Head h;
         h.content_type = kHtml;
         h.keep_alive = keep;
-        if (raw_path == "/sleep") co_await weft::time::sleep(cfg->sleep_delay);
+        if (raw_path == "/sleep") co_await weft::time::sleep(st->cfg.sleep_delay);
         if (raw_path == "/" || raw_path == "/sleep") {
             write_response(out, h, kHelloHtml, !head_only);
         } else {
@@ -98,10 +127,16 @@ weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, 
         write_error(out, sp.status, "That path is not allowed.", keep, !head_only);
         co_return keep;
     }
-    const std::size_t max_in_memory = cfg->max_in_memory;
+    std::string key = sp.path;
+    if (sp.trailing_slash) key.push_back('/');
+    if (std::shared_ptr<const CachedFile> c = st->cache.get(key)) {
+        if (write_file_head(out, req, keep, c->name, c->size, c->mtime) && !head_only)
+            out += c->body;
+        co_return keep;
+    }
     std::string raw(raw_path);
-    auto job = weft::spawn_blocking([cfg, sp, raw, head_only, max_in_memory] {
-        return lookup_file(cfg->root, sp, raw, !head_only, max_in_memory);
+    auto job = weft::spawn_blocking([st, sp, raw, head_only] {
+        return lookup_file(st->cfg.root, sp, raw, !head_only, st->cfg.max_in_memory);
     });
     FileLookup f;
     bool failed = false;
@@ -128,21 +163,8 @@ weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, 
         co_return keep;
     }
 
-    Head h;
-    h.content_type = mime_type(f.name);
-    h.content_length = f.size;
-    h.keep_alive = keep;
-    h.last_modified = f.mtime;
-    if (const std::string* ims = req.header("If-Modified-Since")) {
-        auto since = parse_http_date(*ims);
-        if (since && f.mtime <= *since) {
-            h.status = 304;  // Content-Length: what a 200 would carry (RFC 9110 8.6); no body
-            write_head(out, h);
-            co_return keep;
-        }
-    }
-    write_head(out, h);
-    if (head_only) co_return keep;
+    if (!head_only) st->cache.put(key, f);
+    if (!write_file_head(out, req, keep, f.name, f.size, f.mtime) || head_only) co_return keep;
     if (!f.fd) {
         out += f.body;
         co_return keep;
@@ -152,7 +174,7 @@ weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, 
     out.clear();
     for (std::uint64_t off = 0; off < f.size;) {
         std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(cfg->max_in_memory, f.size - off));
+            static_cast<std::size_t>(std::min<std::uint64_t>(st->cfg.max_in_memory, f.size - off));
         std::shared_ptr<Fd> fd = f.fd;
         auto chunk_job =
             weft::spawn_blocking([fd, off, want] { return read_chunk(fd->get(), off, want); });
@@ -166,7 +188,7 @@ weft::Task<bool> respond(std::shared_ptr<const Config> cfg, const Request& req, 
     co_return keep;
 }
 
-weft::Task<void> connection(TcpStream s, std::shared_ptr<const Config> cfg, ShutdownRx shutdown,
+weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
                             weft::sync::OwnedSemaphorePermit permit) {
     (void)permit;  // held until the task ends: one of max_connections
     std::vector<char> buf(4096);
@@ -180,8 +202,8 @@ weft::Task<void> connection(TcpStream s, std::shared_ptr<const Config> cfg, Shut
             // 1. Answer every complete request in the buffer, in order.
             bool keep = true;
             while (keep && start < len) {
-                ParseResult pr =
-                    parse_request(std::string_view(buf.data() + start, len - start), cfg->limits);
+                ParseResult pr = parse_request(std::string_view(buf.data() + start, len - start),
+                                               st->cfg.limits);
                 if (pr.need_more()) break;
                 if (pr.error()) {
                     write_error(out, pr.status, pr.reason, false, true);
@@ -194,7 +216,7 @@ weft::Task<void> connection(TcpStream s, std::shared_ptr<const Config> cfg, Shut
                 first = false;
                 if (!closing && !shutdown.try_recv().is_empty()) closing = true;
                 keep = pr.request.keep_alive() && !closing;
-                keep = co_await respond(cfg, pr.request, keep, out, s);
+                keep = co_await respond(st, pr.request, keep, out, s);
                 if (out.size() >= kFlushAt) {
                     co_await s.write_all(out);
                     out.clear();
@@ -218,7 +240,7 @@ weft::Task<void> connection(TcpStream s, std::shared_ptr<const Config> cfg, Shut
                 start = 0;
             }
             if (len == buf.size()) buf.resize(buf.size() * 2);  // bounded by the parser's limits
-            if (!deadline) deadline = weft::time::Instant::now() + cfg->header_timeout;
+            if (!deadline) deadline = weft::time::Instant::now() + st->cfg.header_timeout;
             std::span<char> spare(buf.data() + len, buf.size() - len);
             const bool idle = len == 0;
             std::optional<std::size_t> got;
@@ -255,8 +277,7 @@ weft::Task<void> connection(TcpStream s, std::shared_ptr<const Config> cfg, Shut
 }
 
 weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::Semaphore> sem,
-                             std::shared_ptr<const Config> cfg,
-                             const weft::sync::broadcast::Sender<bool>& tx) {
+                             SharedPtr st, const weft::sync::broadcast::Sender<bool>& tx) {
     for (;;) {
         // A permit first: at max_connections, new clients wait in the listen backlog.
         auto permit = co_await weft::sync::Semaphore::acquire_owned(sem);
@@ -265,7 +286,7 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
             auto [stream, peer] = co_await listener.accept();
             (void)peer;
             stream.set_nodelay(true);
-            weft::spawn(connection(std::move(stream), cfg, tx.subscribe(), std::move(permit)))
+            weft::spawn(connection(std::move(stream), st, tx.subscribe(), std::move(permit)))
                 .detach();
         } catch (const std::system_error& e) {
             // Out of file descriptors, a connection aborted before it was accepted: note it,
@@ -280,23 +301,24 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
 }  // namespace
 
 weft::Task<std::size_t> serve_until_signalled(TcpListener listener, Config config) {
-    auto cfg = std::make_shared<const Config>(std::move(config));
-    auto sem = std::make_shared<weft::sync::Semaphore>(cfg->max_connections);
+    auto st = std::make_shared<const Shared>(std::move(config));
+    auto sem = std::make_shared<weft::sync::Semaphore>(st->cfg.max_connections);
     auto chan = weft::sync::broadcast::channel<bool>(1);
     weft::sync::broadcast::Sender<bool>& tx = chan.first;
 
     // Both listeners exist before the first accept: a signal from here on is caught.
     auto ctrl_c = weft::signal::ctrl_c();
     auto term = weft::signal::signal(weft::signal::SignalKind::terminate());
-    auto first = weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, cfg, tx));
+    auto first = weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, st, tx));
     co_await first;  // the accept loop never ends by itself: a signal came
 
     { TcpListener closed = std::move(listener); }  // new clients are refused from now on
     (void)tx.send(true);                           // every connection hears it
     auto all = co_await weft::time::timeout(
-        cfg->shutdown_timeout, weft::sync::Semaphore::acquire_owned(sem, cfg->max_connections));
+        st->cfg.shutdown_timeout,
+        weft::sync::Semaphore::acquire_owned(sem, st->cfg.max_connections));
     if (all) co_return 0;
-    co_return cfg->max_connections - sem->available_permits();
+    co_return st->cfg.max_connections - sem->available_permits();
 }
 
 }  // namespace web_server

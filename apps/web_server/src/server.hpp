@@ -30,6 +30,9 @@ struct Config {
     std::size_t max_connections = 1024;
     std::size_t max_in_memory = 256 * 1024;  // bigger files are streamed in chunks of this size
     std::size_t worker_threads = 0;          // 0: the runtime's default
+    std::chrono::milliseconds file_cache_ttl{1'000};  // 0: no file cache (static_files.hpp)
+    std::size_t file_cache_entries = 1024;
+    std::size_t file_cache_max_file = 64 * 1024;
     Limits limits;
 };
 

@@ -119,6 +119,37 @@ FileLookup lookup_file(const std::string& root, const SanitizedPath& path,
     return out;
 }
 
+std::shared_ptr<const CachedFile> FileCache::get(const std::string& key) {
+    if (!enabled()) return nullptr;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return nullptr;
+    if (it->second->expires <= now) {
+        map_.erase(it);
+        return nullptr;
+    }
+    return it->second;
+}
+
+void FileCache::put(const std::string& key, const FileLookup& f) {
+    if (!enabled() || f.status != 200 || f.fd || f.body.size() != f.size || f.size > max_file_)
+        return;
+    auto entry = std::make_shared<CachedFile>();
+    entry->name = f.name;
+    entry->size = f.size;
+    entry->mtime = f.mtime;
+    entry->body = f.body;
+    auto now = std::chrono::steady_clock::now();
+    entry->expires = now + ttl_;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (map_.size() >= max_entries_) {
+        std::erase_if(map_, [now](const auto& kv) { return kv.second->expires <= now; });
+        if (map_.size() >= max_entries_) map_.clear();  // all fresh: start over, simply
+    }
+    map_[key] = std::move(entry);
+}
+
 std::string read_chunk(int fd, std::uint64_t offset, std::size_t max) {
     std::string buf(max, '\0');
     std::size_t got = 0;

@@ -240,6 +240,32 @@ def case_static_files():
         shutil.rmtree(top)
 
 
+def case_file_changes():
+    # Small files are cached for --file-cache-ms (default 1 s): a change is seen after that at
+    # the latest, and at once with the cache off.
+    top, root = make_root()
+    path = os.path.join(root, "notes.txt")
+    try:
+        with Server("--root", root, "--file-cache-ms", "0") as s:
+            check(curl(s.url + "/notes.txt")[1] == "plain text\n", "before")
+            with open(path, "w") as f:
+                f.write("changed\n")
+            check(curl(s.url + "/notes.txt")[1] == "changed\n", "no cache: seen at once")
+        with Server("--root", root) as s:
+            check(curl(s.url + "/notes.txt")[1] == "changed\n", "cached")
+            check(curl_status(s.url + "/style.css") == 200, "cached too")
+            with open(path, "w") as f:
+                f.write("changed again\n")
+            os.remove(os.path.join(root, "style.css"))
+            deadline = time.monotonic() + 20
+            while (curl(s.url + "/notes.txt")[1] != "changed again\n" or
+                   curl_status(s.url + "/style.css") != 404):
+                check(time.monotonic() < deadline, "the change was never seen")
+                time.sleep(0.2)
+    finally:
+        shutil.rmtree(top)
+
+
 def case_mime_types():
     top, root = make_root()
     try:
