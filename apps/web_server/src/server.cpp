@@ -15,6 +15,7 @@
 // connection would be read by a client as the answer to the request it is about to send).
 #include "server.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 
@@ -40,6 +41,9 @@ struct Shared {
           cache(cfg.file_cache_ttl, cfg.file_cache_entries, cfg.file_cache_max_file) {}
     const Config cfg;
     mutable FileCache cache;
+    // Set just before the shutdown broadcast: a connection checks it before each request (a
+    // load, cheaper than asking its broadcast receiver every time).
+    mutable std::atomic<bool> stopping{false};
 };
 using SharedPtr = std::shared_ptr<const Shared>;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
@@ -113,7 +117,10 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
         Head h;
         h.content_type = kHtml;
         h.keep_alive = keep;
-        if (raw_path == "/sleep") co_await weft::time::sleep(st->cfg.sleep_delay);
+        if (raw_path == "/sleep") {
+            co_await weft::time::sleep(st->cfg.sleep_delay);
+            h.keep_alive = keep = keep && !st->stopping.load(std::memory_order_acquire);
+        }
         if (raw_path == "/" || raw_path == "/sleep") {
             write_response(out, h, kHelloHtml, !head_only);
         } else {
@@ -145,6 +152,7 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
     } catch (const std::exception&) {
         failed = true;  // a read error: the file, not the request, is at fault
     }
+    keep = keep && !st->stopping.load(std::memory_order_acquire);  // shutdown meanwhile
     if (failed) {
         write_error(out, 500, "The file could not be read.", false, !head_only);
         co_return false;
@@ -214,7 +222,7 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
                 start += pr.consumed;
                 deadline.reset();
                 first = false;
-                if (!closing && !shutdown.try_recv().is_empty()) closing = true;
+                if (st->stopping.load(std::memory_order_acquire)) closing = true;
                 keep = pr.request.keep_alive() && !closing;
                 keep = co_await respond(st, pr.request, keep, out, s);
                 if (out.size() >= kFlushAt) {
@@ -313,7 +321,8 @@ weft::Task<std::size_t> serve_until_signalled(TcpListener listener, Config confi
     co_await first;  // the accept loop never ends by itself: a signal came
 
     { TcpListener closed = std::move(listener); }  // new clients are refused from now on
-    (void)tx.send(true);                           // every connection hears it
+    st->stopping.store(true, std::memory_order_release);
+    (void)tx.send(true);  // every connection hears it
     auto all = co_await weft::time::timeout(
         st->cfg.shutdown_timeout,
         weft::sync::Semaphore::acquire_owned(sem, st->cfg.max_connections));

@@ -502,6 +502,7 @@ def case_shutdown_lets_requests_finish():
             check(rc == 0, f"exit status {rc}")
             check(statuses(out) == [200] and "<h1>Hello!</h1>" in out,
                   f"the request in flight was answered: {out}")
+            check("Connection: close" in out, f"and told the connection ends: {out}")
         finally:
             if slow.poll() is None:
                 slow.kill()
