@@ -18,6 +18,7 @@ void usage(std::FILE* to) {
                  "  --root DIR               serve the files under DIR (default: the built-in\n"
                  "                           pages: GET / and GET /sleep, anything else 404)\n"
                  "  --header-timeout-ms N    time a client has to send a request (default 10000)\n"
+                 "  --write-timeout-ms N     time a client has to take each write (default 30000)\n"
                  "  --shutdown-timeout-ms N  time connections get to finish at shutdown (10000)\n"
                  "  --sleep-ms N             how long GET /sleep sleeps (default 5000)\n"
                  "  --max-connections N      connections served at once (default 1024)\n"
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
         } else if (a == "--header-timeout-ms") {
             ok = parse_number(v, 86'400'000, n) && n > 0;
             cfg.header_timeout = std::chrono::milliseconds(n);
+        } else if (a == "--write-timeout-ms") {
+            ok = parse_number(v, 86'400'000, n) && n > 0;
+            cfg.write_timeout = std::chrono::milliseconds(n);
         } else if (a == "--shutdown-timeout-ms") {
             ok = parse_number(v, 86'400'000, n);
             cfg.shutdown_timeout = std::chrono::milliseconds(n);

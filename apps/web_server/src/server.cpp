@@ -48,6 +48,14 @@ struct Shared {
 using SharedPtr = std::shared_ptr<const Shared>;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
+// Writes all of `data`, or throws std::system_error (timed_out) if the client has not taken it
+// within the write timeout: a client that stops reading holds its connection no longer than that.
+weft::Task<void> send_all(TcpStream& s, std::string_view data, std::chrono::milliseconds limit) {
+    auto r = co_await weft::time::timeout(limit, s.write_all(data));
+    if (r.is_elapsed())
+        throw std::system_error(std::make_error_code(std::errc::timed_out), "weft-http: write");
+}
+
 // Appends an error page for `status` (Connection as `keep`).
 void write_error(std::string& out, int status, std::string_view reason, bool keep, bool body) {
     Head h;
@@ -178,7 +186,7 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
         co_return keep;
     }
     // A large file: what is buffered goes first, then the file in chunks.
-    co_await s.write_all(out);
+    co_await send_all(s, out, st->cfg.write_timeout);
     out.clear();
     for (std::uint64_t off = 0; off < f.size;) {
         std::size_t want =
@@ -190,7 +198,7 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
         // A file that shrank while it was sent: the promised length cannot be kept, so the
         // connection must end for the client to see the answer is short.
         if (chunk.empty()) co_return false;
-        co_await s.write_all(chunk);
+        co_await send_all(s, chunk, st->cfg.write_timeout);
         off += chunk.size();
     }
     co_return keep;
@@ -215,7 +223,7 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
                 if (pr.need_more()) break;
                 if (pr.error()) {
                     write_error(out, pr.status, pr.reason, false, true);
-                    co_await s.write_all(out);
+                    co_await send_all(s, out, st->cfg.write_timeout);
                     co_await lingering_close(s);
                     co_return;
                 }
@@ -226,13 +234,13 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
                 keep = pr.request.keep_alive() && !closing;
                 keep = co_await respond(st, pr.request, keep, out, s);
                 if (out.size() >= kFlushAt) {
-                    co_await s.write_all(out);
+                    co_await send_all(s, out, st->cfg.write_timeout);
                     out.clear();
                 }
             }
             // 2. Write the answers.
             if (!out.empty()) {
-                co_await s.write_all(out);
+                co_await send_all(s, out, st->cfg.write_timeout);
                 out.clear();
             }
             if (!keep) {
@@ -272,7 +280,7 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
                 // The header timeout.
                 if (idle && !first) co_return;  // an idle keep-alive connection: just close
                 write_error(out, 408, "The request took too long to arrive.", false, true);
-                co_await s.write_all(out);
+                co_await send_all(s, out, st->cfg.write_timeout);
                 co_await lingering_close(s);
                 co_return;
             }

@@ -5,6 +5,7 @@
 //     takes a Semaphore permit before it accepts, and the connection's task holds it;
 //   - keep-alive and pipelining: a connection parses every complete request its buffer holds
 //     and answers them in order, in one write per batch;
+//   - a write timeout: a client that stops reading is dropped when a write waits longer;
 //   - a header-read timeout per request (weft::time::timeout_at around the reads of one
 //     request): a client that is silent or slow gets 408 and is closed, without holding up
 //     anyone (it only ever holds its own task);
@@ -25,6 +26,7 @@ struct Config {
     std::uint16_t port = 7878;  // the Rust book's; 0 picks a free one
     std::string root;           // empty: the book's routes (/, /sleep, 404) from built-in pages
     std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds write_timeout{30'000};  // to take one batch of answers or chunk
     std::chrono::milliseconds shutdown_timeout{10'000};
     std::chrono::milliseconds sleep_delay{5'000};  // GET /sleep
     std::size_t max_connections = 1024;

@@ -454,6 +454,34 @@ def case_header_timeout():
         check(curl_status(s.url + "/") == 200, "served after")
 
 
+def case_write_timeout():
+    # A client that asks for 50 copies of a 600 KiB file and never reads is dropped once a write
+    # has waited --write-timeout-ms; another client is served meanwhile.
+    top, root = make_root()
+    try:
+        with Server("--root", root, "--write-timeout-ms", "500") as s:
+            hog = socket.create_connection(("127.0.0.1", s.port))
+            hog.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            hog.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n" * 50)
+            check(curl_status(s.url + "/notes.txt") == 200, "served while the hog does not read")
+            time.sleep(5)  # the server gives up on it meanwhile
+            hog.settimeout(30)
+            got = 0
+            try:
+                while True:
+                    chunk = hog.recv(1 << 20)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+            except ConnectionResetError:
+                pass
+            hog.close()
+            check(got < 50 * 600 * 1024, f"the hog got everything ({got} bytes): not dropped")
+            check(curl_status(s.url + "/notes.txt") == 200, "served after")
+    finally:
+        shutil.rmtree(top)
+
+
 def case_max_connections():
     with Server("--max-connections", "1") as s:
         held = socket.create_connection(("127.0.0.1", s.port))
