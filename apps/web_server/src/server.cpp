@@ -101,7 +101,8 @@ bool write_file_head(std::string& out, const Request& req, bool keep, std::strin
     h.last_modified = mtime;
     if (const std::string* ims = req.header("If-Modified-Since")) {
         auto since = parse_http_date(*ims);
-        if (since && mtime <= *since) h.status = 304;
+        // A date in the future is not a valid validator (RFC 9110 13.1.3): ignored.
+        if (since && *since <= std::time(nullptr) && mtime <= *since) h.status = 304;
     }
     write_head(out, h);
     return h.status == 200;
@@ -325,8 +326,11 @@ weft::Task<std::size_t> serve_until_signalled(TcpListener listener, Config confi
     // Both listeners exist before the first accept: a signal from here on is caught.
     auto ctrl_c = weft::signal::ctrl_c();
     auto term = weft::signal::signal(weft::signal::SignalKind::terminate());
-    auto first = weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, st, tx));
-    co_await first;  // the accept loop never ends by itself: a signal came
+    {
+        auto first =
+            weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, st, tx));
+        co_await first;  // the accept loop never ends by itself: a signal came
+    }                    // the accept loop's frame goes here, with the permit it may hold
 
     { TcpListener closed = std::move(listener); }  // new clients are refused from now on
     st->stopping.store(true, std::memory_order_release);

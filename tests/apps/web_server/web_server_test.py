@@ -298,6 +298,9 @@ def case_if_modified_since():
             # curl's own -z sends the header too.
             rc, out = curl("-i", "-z", "Mon, 01 Jan 2024 00:00:00 GMT", s.url + "/notes.txt")
             check(statuses(out) == [304], f"curl -z: {out}")
+            rc, out = curl("-i", "-H", "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT",
+                           s.url + "/notes.txt")
+            check(statuses(out) == [200], f"a date in the future is ignored: {out}")
             rc, out = curl("-i", "-H", "If-Modified-Since: yesterday", s.url + "/notes.txt")
             check(statuses(out) == [200], f"a date that is not one is ignored: {out}")
     finally:
@@ -508,11 +511,19 @@ def case_sigterm_exits_0():
 
 
 def case_sigint_exits_0():
-    with Server() as s:
-        idle = socket.create_connection(("127.0.0.1", s.port))  # an idle client does not hold it
-        time.sleep(0.2)
-        rc = s.stop(signal.SIGINT)
-        idle.close()
+    # Idle connections, one before its first request and one kept alive after an answer, are
+    # closed by the shutdown broadcast: the exit does not wait for the (long) shutdown timeout.
+    with Server("--shutdown-timeout-ms", "60000") as s:
+        silent = socket.create_connection(("127.0.0.1", s.port))
+        kept = socket.create_connection(("127.0.0.1", s.port))
+        kept.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        kept.settimeout(30)
+        check(b"200 OK" in kept.recv(4096), "answered")
+        rc = s.stop(signal.SIGINT, timeout=30)
+        for sock in (silent, kept):
+            sock.settimeout(30)
+            check(sock.recv(4096) == b"", "closed by the server")
+            sock.close()
         check(rc == 0, f"exit status {rc} after SIGINT")
 
 
