@@ -2,6 +2,7 @@
 /// \file
 /// Umbrella header: everything in weft.
 
+#include "weft/codec/codec.hpp"
 #include "weft/coro/async_stream.hpp"
 #include "weft/coro/task.hpp"
 #include "weft/executor/block_on.hpp"

@@ -433,6 +433,15 @@ void mark_dead(const std::string& peer);
     auto& heartbeats = any<Ints>();       \
     std::string peer = "10.0.0.2";
 
+// --- include/weft/codec --------------------------------------------------------------------
+
+namespace weft_doc_context::codec_framed_read {
+void use(const std::string& line);
+}
+#define WEFT_DOC_VARS_codec_framed_read auto& conn = any<weft::net::TcpStream>();
+#define WEFT_DOC_VARS_codec_framed_write auto& conn = any<weft::net::TcpStream>();
+#define WEFT_DOC_VARS_codec_framed auto& conn = any<weft::net::TcpStream>();
+
 // --- README.md, docs/*.md ---------------------------------------------------------------------
 
 namespace weft_doc_context::docs_model {
@@ -453,6 +462,9 @@ using weft::net::TcpListener;
 weft::Task<void> accept_loop(TcpListener& listener, std::vector<weft::JoinHandle<void>>& conns);
 }  // namespace weft_doc_context::docs_signal
 
+#define WEFT_DOC_VARS_docs_codec              \
+    auto& conn = any<weft::net::TcpStream>(); \
+    auto& framed = any<weft::codec::Framed<weft::net::TcpStream, weft::codec::LinesCodec>>();
 namespace weft_doc_context::docs_stream {
 using weft::Context;
 using weft::Poll;
