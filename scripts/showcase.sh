@@ -38,3 +38,9 @@ mr frobnicate
 kill -TERM "$mr_pid"
 wait "$mr_pid" && echo "mini-redis-server exited with status 0"
 rm -f "$mr_log"
+echo; echo "== weft-http: the Rust book's web server, async: GET /, a 404 and a HEAD with curl, then SIGTERM (exit 0)"
+scripts/deps.sh curl
+log=$(mktemp); build/showcase/apps/web_server/weft-http --port 0 >"$log" & pid=$!
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done; url=http://$(sed -n 's/listening on //p' "$log")
+cat "$log"; curl -sS "$url/"; curl -sS -w 'status %{http_code}\n' "$url/nope"; curl -sSI "$url/"
+kill -TERM "$pid"; wait "$pid"; echo "weft-http exited with status $?"; rm -f "$log"
