@@ -27,7 +27,7 @@ set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
     root="$(cd "$(dirname "$0")/.." && pwd)"
-    set -- "$root/include" "$root/src" "$root/examples" "$root/tests" "$root/benches" \
+    set -- "$root/include" "$root/src" "$root/examples" "$root/apps" "$root/tests" "$root/benches" \
         "$root/docs" "$root/README.md"
 fi
 
