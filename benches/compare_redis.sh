@@ -9,6 +9,8 @@
 #   REPS=3 REQUESTS=1000000 THREADS=1 benches/compare_redis.sh
 # THREADS: mini-redis-server's --threads (0: a current-thread runtime; redis-server has one
 # thread serving commands). MINI_REDIS: the server binary (default: built here, Release).
+# TOKIO_MINI_REDIS: Tokio's own mini-redis-server, if built (benches/README.md says how); its
+# rows are impl=tokio (#[tokio::main]: the multi-thread runtime, one worker per core).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-3}
@@ -61,6 +63,11 @@ run_one() {
 for rep in $(seq 1 "$REPS"); do
   for pipeline in 1 16; do
     run_one weft "$pipeline" "$W" --port "$((PORT + 1))" --threads "$THREADS"
+    # Tokio's mini-redis flushes after every reply; pipelined it runs ~10x slower (1M requests
+    # would take minutes), so it gets the -P 1 rows only.
+    if [ -n "${TOKIO_MINI_REDIS:-}" ] && [ "$pipeline" = 1 ]; then
+      run_one tokio "$pipeline" "$TOKIO_MINI_REDIS" --port "$((PORT + 1))"
+    fi
     run_one redis "$pipeline" redis-server --port "$((PORT + 1))" --save '' --appendonly no \
       --daemonize no --bind 127.0.0.1
   done
