@@ -112,7 +112,11 @@ std::optional<std::string> check_target(std::string_view t, std::string_view met
             if (path == 0) return std::nullopt;  // no authority
             if (path == std::string_view::npos) return std::string("/");
             if (rest[path] == '/') return std::string(rest.substr(path));
-            return "/" + std::string(rest.substr(path));
+            // Appended, not "/" + std::string(...): GCC 12 at -O3 reports a false -Wrestrict
+            // on that operator+ (a known GCC 12 bug).
+            std::string origin("/");
+            origin += rest.substr(path);
+            return origin;
         }
     }
     return std::nullopt;

@@ -8,7 +8,7 @@
 //   2. write the output in one write_all (the buffered writer: one syscall per batch, not one
 //      per header), or earlier if it passes 64 KiB or a large file is to be streamed;
 //   3. read more, under the request's deadline (set when its first read starts: the header
-//      timeout covers the whole request, head and body), racing the shutdown broadcast while
+//      timeout covers the whole request, head and body), racing the shutdown token while
 //      the connection is idle.
 // A timeout with a partial request, or before the first request, answers 408 and closes; a
 // timeout between keep-alive requests closes without a word (an unsolicited 408 on an idle
@@ -29,7 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 using weft::net::TcpListener;
 using weft::net::TcpStream;
-using ShutdownRx = weft::sync::broadcast::Receiver<bool>;
+using ShutdownToken = weft::sync::CancellationToken;
 
 constexpr std::size_t kFlushAt = 64 * 1024;
 
@@ -41,8 +41,8 @@ struct Shared {
           cache(cfg.file_cache_ttl, cfg.file_cache_entries, cfg.file_cache_max_file) {}
     const Config cfg;
     mutable FileCache cache;
-    // Set just before the shutdown broadcast: a connection checks it before each request (a
-    // load, cheaper than asking its broadcast receiver every time).
+    // Set just before the shutdown token is cancelled: a connection checks it before each
+    // request (a load, cheaper than asking the token every time).
     mutable std::atomic<bool> stopping{false};
 };
 using SharedPtr = std::shared_ptr<const Shared>;
@@ -205,7 +205,7 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
     co_return keep;
 }
 
-weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
+weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownToken shutdown,
                             weft::sync::OwnedSemaphorePermit permit) {
     (void)permit;  // held until the task ends: one of max_connections
     std::vector<char> buf(4096);
@@ -264,7 +264,7 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
             bool stop = false;
             if (idle && !closing) {
                 auto r = co_await weft::time::timeout_at(
-                    *deadline, weft::select(s.read(spare), shutdown.recv()));
+                    *deadline, weft::select(s.read(spare), shutdown.cancelled()));
                 if (r) {
                     if (r->index() == 0) {
                         got = std::get<0>(*r);
@@ -294,7 +294,7 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownRx shutdown,
 }
 
 weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::Semaphore> sem,
-                             SharedPtr st, const weft::sync::broadcast::Sender<bool>& tx) {
+                             SharedPtr st, const ShutdownToken& stop) {
     for (;;) {
         // A permit first: at max_connections, new clients wait in the listen backlog.
         auto permit = co_await weft::sync::Semaphore::acquire_owned(sem);
@@ -303,8 +303,7 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
             auto [stream, peer] = co_await listener.accept();
             (void)peer;
             stream.set_nodelay(true);
-            weft::spawn(connection(std::move(stream), st, tx.subscribe(), std::move(permit)))
-                .detach();
+            weft::spawn(connection(std::move(stream), st, stop, std::move(permit))).detach();
         } catch (const std::system_error& e) {
             // Out of file descriptors, a connection aborted before it was accepted: note it,
             // pause a little (EMFILE would otherwise spin), go on.
@@ -320,21 +319,20 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
 weft::Task<std::size_t> serve_until_signalled(TcpListener listener, Config config) {
     auto st = std::make_shared<const Shared>(std::move(config));
     auto sem = std::make_shared<weft::sync::Semaphore>(st->cfg.max_connections);
-    auto chan = weft::sync::broadcast::channel<bool>(1);
-    weft::sync::broadcast::Sender<bool>& tx = chan.first;
+    ShutdownToken stop;
 
     // Both listeners exist before the first accept: a signal from here on is caught.
     auto ctrl_c = weft::signal::ctrl_c();
     auto term = weft::signal::signal(weft::signal::SignalKind::terminate());
     {
         auto first =
-            weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, st, tx));
+            weft::select(std::move(ctrl_c), term.recv(), accept_loop(listener, sem, st, stop));
         co_await first;  // the accept loop never ends by itself: a signal came
     }                    // the accept loop's frame goes here, with the permit it may hold
 
     { TcpListener closed = std::move(listener); }  // new clients are refused from now on
     st->stopping.store(true, std::memory_order_release);
-    (void)tx.send(true);  // every connection hears it
+    stop.cancel();  // every connection hears it
     auto all = co_await weft::time::timeout(
         st->cfg.shutdown_timeout,
         weft::sync::Semaphore::acquire_owned(sem, st->cfg.max_connections));

@@ -9,7 +9,8 @@
 //   - a header-read timeout per request (weft::time::timeout_at around the reads of one
 //     request): a client that is silent or slow gets 408 and is closed, without holding up
 //     anyone (it only ever holds its own task);
-//   - graceful shutdown: a broadcast tells every connection; idle ones close at once, busy ones
+//   - graceful shutdown: a cancelled token tells every connection; idle ones close at once, busy
+//   ones
 //     finish the request in hand (answered with `Connection: close`); the server then waits up
 //     to shutdown_timeout for them (by taking back every permit of the semaphore).
 #include <chrono>
