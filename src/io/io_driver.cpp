@@ -1,6 +1,5 @@
 #include "weft/detail/io/io_driver.hpp"
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -92,18 +91,17 @@ IoDriver* IoDriver::create(IoDriverKind kind, IoDriverThreads threads) {
             if (std::strcmp(env, "uring") == 0) kind = IoDriverKind::Uring;
         }
     }
+    // Auto is epoll: io_uring is used here as a readiness mechanism, which costs more server
+    // CPU than epoll on a multi-thread runtime (a poll's completion goes to the thread that
+    // armed it) and per connection (arming and cancelling each socket's poll), and about the
+    // same otherwise (docs/io.md, benches/README.md). It becomes the default once reads and
+    // writes are completions on a ring per worker.
     switch (kind) {
-        case IoDriverKind::Epoll:
-            return make_epoll_driver();
         case IoDriverKind::Uring:
             return make_uring_driver(threads);
+        case IoDriverKind::Epoll:
         case IoDriverKind::Auto:
             break;
-    }
-    try {
-        return make_uring_driver(threads);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "weft: io_uring is not available (%s); using epoll\n", e.what());
     }
     return make_epoll_driver();
 }

@@ -9,10 +9,10 @@ namespace weft {
 /// - `Epoll`: readiness notification through edge-triggered epoll.
 /// - `Uring`: io_uring (via liburing): one ring per runtime whose multishot poll requests
 ///   deliver readiness, and whose wait is the workers' park.
-/// - `Auto` (the default): `Uring` when a ring can be set up, otherwise `Epoll`, with one line
-///   on stderr saying why (io_uring can be disabled by the kernel, by
-///   `/proc/sys/kernel/io_uring_disabled`, or by a seccomp policy in a container). The
-///   environment variable `WEFT_IO_DRIVER=epoll|uring` overrides `Auto`.
+/// - `Auto` (the default): `Epoll`, until io_uring carries the reads and writes themselves
+///   (today it only reports readiness, which costs more CPU than epoll on a multi-thread
+///   runtime and per connection: docs/io.md has the figures). The environment variable
+///   `WEFT_IO_DRIVER=epoll|uring` overrides `Auto`.
 ///
 /// Sockets behave the same on both: the whole I/O test suite runs against each.
 ///

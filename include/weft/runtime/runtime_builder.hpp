@@ -109,8 +109,8 @@ class RuntimeBuilder {
         return *this;
     }
 
-    /// Which kernel interface the I/O driver uses (default `IoDriverKind::Auto`: io_uring if
-    /// a ring can be set up, else epoll). `build()` throws `std::system_error` if the kind
+    /// Which kernel interface the I/O driver uses (default `IoDriverKind::Auto`: epoll, or
+    /// `WEFT_IO_DRIVER`; see `IoDriverKind`). `build()` throws `std::system_error` if the kind
     /// asked for explicitly cannot be set up.
     ///
     /// ```cpp

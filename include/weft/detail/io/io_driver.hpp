@@ -102,8 +102,8 @@ enum class IoDriverThreads { Many, One };
 
 class IoDriver : public ParkDriver {
   public:
-    /// A driver of `kind` (Auto: io_uring if a ring can be set up, else epoll with one line on
-    /// stderr) for `threads`. Throws std::system_error if the requested kind cannot be set up.
+    /// A driver of `kind` (Auto: epoll, or what `WEFT_IO_DRIVER` names) for `threads`. Throws
+    /// std::system_error if the requested kind cannot be set up.
     static IoDriver* create(IoDriverKind kind, IoDriverThreads threads = IoDriverThreads::Many);
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept {
