@@ -15,6 +15,17 @@ git clone -q "$repo" "$work/weft"
 echo "readme_install_check: $cmd"
 # (CMAKE_BUILD_PARALLEL_LEVEL: the command's "cmake --build" would otherwise build on one core.)
 (cd "$work/weft" && CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) bash -c "$cmd")
+# The second command of that section installs the applications into the same prefix.
+apps_cmd=$(sed -n '/^## Using weft from CMake/,/^## /p' README.md | grep '^    cmake --build build --target mini-redis' | sed 's/^    //')
+[ -n "$apps_cmd" ] || { echo "readme_install_check: no apps install command found in README.md" >&2; exit 1; }
+echo "readme_install_check: $apps_cmd"
+(cd "$work/weft" && CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) bash -c "$apps_cmd")
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$work/weft/build/CMakeCache.txt")
+for p in mini-redis-server mini-redis-cli weft-http; do
+  [ -x "$prefix/bin/$p" ] || { echo "readme_install_check: $prefix/bin/$p was not installed" >&2; exit 1; }
+done
+"$prefix/bin/weft-http" --help >/dev/null  # the installed program runs
+echo "readme_install_check: the applications are installed in $prefix/bin"
 cmake -S "$repo/tests/install/consumer" -B "$work/consumer" -G Ninja
 cmake --build "$work/consumer"
 "$work/consumer/consumer"
