@@ -10,7 +10,7 @@
 #include "weft/codec/bytes_mut.hpp"
 #include "weft/codec/decoder.hpp"
 #include "weft/codec/sink.hpp"
-#include "weft/detail/codec/framed_impl.hpp"
+#include "weft/detail/codec/framed_sink.hpp"
 #include "weft/io/async_write.hpp"
 
 namespace weft::codec {
@@ -37,56 +37,17 @@ namespace weft::codec {
 /// co_await out.send(std::string_view("world"));  // both lines written and flushed
 /// ```
 template <io::AsyncWrite IO, class E>
-class FramedWrite {
+class FramedWrite : public detail::codec::FramedSink<FramedWrite<IO, E>, IO, E> {
+    using Sink = detail::codec::FramedSink<FramedWrite<IO, E>, IO, E>;
+
   public:
-    explicit FramedWrite(IO io, E encoder = E()) : io_(std::move(io)), codec_(std::move(encoder)) {}
+    explicit FramedWrite(IO io, E encoder = E()) : Sink(std::move(io), std::move(encoder)) {}
 
-    /// Encodes `item` into the write buffer, writing only what the backpressure boundary
-    /// requires; no flush (Rust's `SinkExt::feed`). The future refers to `*this`, which must
-    /// outlive it.
-    template <class T>
-    requires Encoder<E, std::decay_t<T>> Feed<FramedWrite, std::decay_t<T>> feed(T&& item) {
-        return Feed<FramedWrite, std::decay_t<T>>(*this, std::forward<T>(item));
-    }
-    /// `feed(item)`, then `flush()` (Rust's `SinkExt::send`): done once the item reached the
-    /// inner writer. The future refers to `*this`, which must outlive it.
-    template <class T>
-    requires Encoder<E, std::decay_t<T>> Send<FramedWrite, std::decay_t<T>> send(T&& item) {
-        return Send<FramedWrite, std::decay_t<T>>(*this, std::forward<T>(item));
-    }
-    /// Writes the whole buffer and flushes the inner writer.
-    Flush<FramedWrite> flush() noexcept { return Flush<FramedWrite>(*this); }
-    /// Flushes, then shuts the inner writer down.
-    Close<FramedWrite> close() noexcept { return Close<FramedWrite>(*this); }
+    // feed, send, flush, close, the Sink poll methods, the backpressure boundary, get_ref,
+    // get_mut, write_buffer and into_inner: see detail::codec::FramedSink.
 
-    /// Ready once the write buffer is below the backpressure boundary (writing meanwhile).
-    Poll<void> poll_ready(Context& cx) { return detail::codec::poll_ready(io_, w_, cx); }
-    /// Encodes `item` into the write buffer (after `poll_ready` gave Ready).
-    template <class T>
-    requires Encoder<E, T>
-    void start_send(T&& item) { codec_.encode(std::forward<T>(item), w_.buf); }
-    Poll<void> poll_flush(Context& cx) { return detail::codec::poll_flush(io_, w_, cx); }
-    Poll<void> poll_close(Context& cx) { return detail::codec::poll_close(io_, w_, cx); }
-
-    /// The backpressure boundary in bytes (0 or 1: write everything before encoding more).
-    std::size_t backpressure_boundary() const noexcept { return w_.boundary; }
-    void set_backpressure_boundary(std::size_t n) noexcept { w_.boundary = n; }
-
-    IO& get_ref() noexcept { return io_; }
-    const IO& get_ref() const noexcept { return io_; }
-    IO& get_mut() noexcept { return io_; }
-    E& encoder() noexcept { return codec_; }
-    const E& encoder() const noexcept { return codec_; }
-    /// The encoded bytes not written yet.
-    BytesMut& write_buffer() noexcept { return w_.buf; }
-    const BytesMut& write_buffer() const noexcept { return w_.buf; }
-    /// The inner writer (unwritten bytes in the buffer are dropped).
-    IO into_inner() && { return std::move(io_); }
-
-  private:
-    IO io_;
-    E codec_;
-    detail::codec::WriteState w_;
+    E& encoder() noexcept { return this->codec_; }
+    const E& encoder() const noexcept { return this->codec_; }
 };
 
 }  // namespace weft::codec
