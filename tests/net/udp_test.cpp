@@ -99,18 +99,21 @@ TEST_P(Udp, ACancelledReceiveTakesNothing) {
 // again); dropped under that spin lock, it spins forever (the watchdog fails the test).
 TEST_P(Udp, AReplacedWakerIsDroppedOutsideTheSocketsLock) {
     Watchdog dog(std::chrono::seconds(10));
+    // The wakers outlive the runtime: a socket may still hold a clone of one, and the I/O
+    // driver's thread may be waking it (a datagram arrives while `first` is still registered)
+    // when the task ends; only the runtime's shutdown, which joins that thread, orders the
+    // wake before the wakers' memory goes away.
+    CountingWaker first, again;
+    UdpSocket* target = nullptr;
+    std::byte buf[16];
+    bool inner_pending = false;
+    DropHookWaker hook([&] {  // polls the same socket again
+        weft::Waker w = again.make();
+        weft::Context cx(w);
+        inner_pending = target->poll_recv_from(cx, buf).is_pending();
+    });
     weft::Runtime rt = io_runtime(GetParam());
     rt.block_on([&]() -> weft::Task<void> {
-        // The wakers first: the sockets, which may still hold a clone, go before them.
-        CountingWaker first, again;
-        UdpSocket* target = nullptr;
-        std::byte buf[16];
-        bool inner_pending = false;
-        DropHookWaker hook([&] {  // polls the same socket again
-            weft::Waker w = again.make();
-            weft::Context cx(w);
-            inner_pending = target->poll_recv_from(cx, buf).is_pending();
-        });
         auto a = UdpSocket::bind(SocketAddr::localhost(0));
         auto b = UdpSocket::bind(SocketAddr::localhost(0));
         target = &b;
