@@ -16,7 +16,7 @@ echo "readme_install_check: $cmd"
 # (CMAKE_BUILD_PARALLEL_LEVEL: the command's "cmake --build" would otherwise build on one core.)
 (cd "$work/weft" && CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) bash -c "$cmd")
 # The second command of that section installs the applications into the same prefix.
-apps_cmd=$(sed -n '/^## Using weft from CMake/,/^## /p' README.md | grep '^    cmake --build build --target mini-redis' | sed 's/^    //')
+apps_cmd=$(sed -n '/^## Using weft from CMake/,/^## /p' README.md | grep '^    cmake --build build --target mini_redis' | sed 's/^    //')
 [ -n "$apps_cmd" ] || { echo "readme_install_check: no apps install command found in README.md" >&2; exit 1; }
 echo "readme_install_check: $apps_cmd"
 (cd "$work/weft" && CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) bash -c "$apps_cmd")
