@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
-                redis-tools curl wrk apache2-utils netcat-openbsd \
+                redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git
 jobs=$(nproc)
 repeat_asan=${WEFT_REPEAT_ASAN:-12}
