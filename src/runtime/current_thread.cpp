@@ -26,6 +26,7 @@
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
 #include "failure.hpp"
+#include "stall_detector.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
@@ -52,6 +53,11 @@ class CurrentThread final : public RuntimeCore, public Spawner {
             throw;
         }
         core_->set_runtime(this);
+        try {
+            stall_ = StallDetector::start(cfg.stall_threshold, cfg.on_stall, {&probe_});
+        } catch (...) {
+            // No thread for the watchdog: the runtime runs without stall detection.
+        }
     }
 
     // RuntimeCore
@@ -118,6 +124,9 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     bool shut_down_ = false;        // guarded by mu_
     std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
     FailureLatch failure_;
+    WorkerProbe probe_;  // TEMP stall wiring: the driving thread's
+    // The stall detector (stall_detector.hpp), if on; destroyed first thing at shutdown.
+    std::unique_ptr<StallDetector> stall_;
 };
 
 void CurrentThread::fail(const std::exception_ptr& e) noexcept {
@@ -146,6 +155,8 @@ bool CurrentThread::take_core_or_wait(Parker* waiter) {
 }
 
 void CurrentThread::give_back_core() noexcept {
+    // This thread may exit once out of block_on: the detector must not signal it any more.
+    if (stall_) stall_->thread_leaving(0);
     std::vector<Parker*> to_wake;
     {
         std::lock_guard lock(mu_);
@@ -187,6 +198,10 @@ void CurrentThread::block_on(PollStep step) {
 
 void CurrentThread::drive(PollStep step) {
     EnterContext enter = core_->enter_thread();
+    struct ProbeScope {  // TEMP stall wiring
+        WorkerProbe* prev;
+        ~ProbeScope() { runtime_context().probe = prev; }
+    } probe_scope{std::exchange(runtime_context().probe, &probe_)};
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
@@ -225,6 +240,7 @@ void CurrentThread::idle() noexcept {
 }
 
 void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    stall_.reset();  // no report from here on (the driver, if any, is another thread)
     // Wait for a block_on on another thread (through a Handle) to give the core back.
     Parker& parker = Parker::current();
     for (;;) {

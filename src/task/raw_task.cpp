@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/runtime_context.hpp"
 #include "weft/task/task_id.hpp"
 
@@ -172,7 +173,11 @@ RunOutcome run_task(TaskHeader* t) noexcept {
     // The poll starts here and ends when poll_chain returns: the place for per-poll hooks
     // (task::id() reads current_task; metrics and stall detection will hook in here too).
     CurrentTask current(t);
-    if (poll_chain(t, cx)) {
+    WorkerProbe* probe = runtime_context().probe;
+    if (probe) probe->poll_begin(t, nullptr);
+    bool done = poll_chain(t, cx);
+    if (probe) probe->poll_end();
+    if (done) {
         retire_frame(t);
         return {RunResult::Finished, finish(t, Completion::Output)};
     }

@@ -53,6 +53,7 @@
 #include "../enter_runtime.hpp"
 #include "../failure.hpp"
 #include "../run_queue.hpp"
+#include "../stall_detector.hpp"
 #include "idle.hpp"
 #include "owned_tasks.hpp"
 #include "weft/detail/io/io_driver.hpp"
@@ -60,6 +61,7 @@
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/remote_queue.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
@@ -103,6 +105,7 @@ struct Worker {
     std::uint32_t rng = 0;
     std::int64_t task_delta = 0;  // tasks counted against the scheduler on this thread
     Parker* parker = Parker::create();
+    WorkerProbe probe;  // TEMP stall wiring
     std::thread thread;
     ~Worker() { parker->release(); }
 };
@@ -135,6 +138,12 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return false; }
     std::size_t workers() const noexcept override { return workers_.size(); }
+    std::vector<WorkerProbe*> probes() noexcept {  // TEMP stall wiring
+        std::vector<WorkerProbe*> v;
+        for (auto& w : workers_)
+            v.push_back(&w->probe);
+        return v;
+    }
     void retain() noexcept override { add_ref(); }
     void block_on(PollStep step) override;
     void shutdown(std::chrono::nanoseconds timeout) noexcept override {
@@ -209,6 +218,10 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     FailureLatch failure_;
     std::mutex blockers_mu_;
     std::vector<Parker*> blockers_;  // guarded by blockers_mu_
+
+    // The stall detector (stall_detector.hpp), if on: started after the workers, destroyed
+    // before they are joined.
+    std::unique_ptr<StallDetector> stall_;
 };
 
 }  // namespace weft::detail

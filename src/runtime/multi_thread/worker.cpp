@@ -29,6 +29,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         parts().enter(c);
         c.executor = this;  // wakes on this thread queue on this worker
         c.worker = &w;
+        c.probe = &w.probe;  // TEMP stall wiring
     });
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();

@@ -25,6 +25,7 @@ class Spawner;
 class TimeDriver;
 class IoDriver;
 struct TaskHeader;
+struct WorkerProbe;
 
 struct RuntimeContext {
     Spawner* spawner = nullptr;      // weft::spawn's target (current_spawner)
@@ -34,6 +35,7 @@ struct RuntimeContext {
                                      // multi-thread scheduler): its wakes queue locally
     void* worker = nullptr;          // that executor's per-thread state (a worker), if any
     TaskHeader* task = nullptr;      // the task being polled (current_task)
+    WorkerProbe* probe = nullptr;    // TEMP stall wiring
 };
 
 inline constinit thread_local RuntimeContext tl_runtime_context;
