@@ -125,7 +125,8 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
     FailureLatch failure_;
     WorkerProbe probe_;  // TEMP stall wiring: the driving thread's
-    // The stall detector (stall_detector.hpp), if on; destroyed first thing at shutdown.
+    // The stall detector (stall_detector.hpp), if on; destroyed at shutdown, once no thread
+    // drives.
     std::unique_ptr<StallDetector> stall_;
 };
 
@@ -240,7 +241,6 @@ void CurrentThread::idle() noexcept {
 }
 
 void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
-    stall_.reset();  // no report from here on (the driver, if any, is another thread)
     // Wait for a block_on on another thread (through a Handle) to give the core back.
     Parker& parker = Parker::current();
     for (;;) {
@@ -256,6 +256,9 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
         }
         parker.park();
     }
+    // Nobody drives any more (the last driver's thread_leaving came before it gave the core
+    // back, under mu_): no poll to watch from here on.
+    stall_.reset();
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
         EnterRuntime enter({this, time_, io_});  // (a destructor may spawn or create a timer)

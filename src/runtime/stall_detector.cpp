@@ -282,10 +282,11 @@ void StallDetector::report(std::size_t worker, std::uint64_t epoch, TaskHeader* 
         std::uint64_t id = 0;
         std::string name;
         peek_task_meta(task, id, name);
-        // acquire fence: the side table's reads are done before the probe is read again.
-        std::atomic_thread_fence(std::memory_order_acquire);
-        if (p.polls.load(std::memory_order_relaxed) == epoch &&
-            p.polling.load(std::memory_order_relaxed) == task) {
+        // If the entry found was put there after the task was freed (the address reused), its
+        // insertion, under the shard lock that peek took after it, came after the free, which
+        // came after the poll's end: these loads then see the poll ended.
+        if (p.polls.load(std::memory_order_acquire) == epoch &&
+            p.polling.load(std::memory_order_acquire) == task) {
             if (id != 0) r.task_id = task::Id(id);
             r.task_name = std::move(name);
         }
