@@ -20,7 +20,8 @@
 //   written before it, release) -> CAPTURING (the handler on the target thread, by CAS)
 //   -> DONE (release; the requester waits on the word with a futex) -> FREE (the requester).
 // The requester that gives up waiting takes ARMED back to FREE by CAS; if the CAS fails, the
-// handler is running and will finish.
+// handler is running, and the requester waits for DONE however long it takes (the handler
+// writes into the requester's memory until then; it only walks the stack).
 //
 // Late answers. A signal that arrives after its request was given up (the thread had it
 // blocked, or was descheduled for long) finds its slot FREE, or ARMED for another request:
@@ -267,24 +268,20 @@ Outcome capture(pthread_t thread, Send send, void* send_ctx, Check check, void* 
 
     using clock = std::chrono::steady_clock;
     auto deadline = clock::now() + timeout;
-    bool extended = false;
     for (;;) {
         // acquire: pairs with the handler's DONE store (the frames).
         std::uint32_t cur = s.word.load(std::memory_order_acquire);
         if (state_of(cur) == kDone) break;
         auto left = deadline - clock::now();
-        if (left <= clock::duration::zero()) {
-            if (state_of(cur) == kArmed &&
-                s.word.compare_exchange_strong(cur, with_state(w, kFree),
-                                               std::memory_order_relaxed)) {
+        if (state_of(cur) == kArmed && left <= clock::duration::zero()) {
+            if (s.word.compare_exchange_strong(cur, with_state(w, kFree),
+                                               std::memory_order_relaxed))
                 return Outcome::NoAnswer;  // a late signal finds the slot given up
-            }
-            if (extended) return Outcome::NoAnswer;  // the slot stays the handler's for good
-            // The handler is running: it is only walking the stack, give it a moment.
-            deadline = clock::now() + std::chrono::seconds(1);
-            extended = true;
-            continue;
+            continue;  // the handler took it meanwhile
         }
+        // CAPTURING: the handler runs, and writes into the caller's `arg` and our slot until
+        // DONE, so we wait for it whatever the timeout (it only walks the stack).
+        if (state_of(cur) == kCapturing) left = std::chrono::milliseconds(10);
         futex_wait(s, cur, std::chrono::duration_cast<std::chrono::nanoseconds>(left));
     }
     Outcome o = s.declined ? Outcome::Declined : Outcome::Taken;

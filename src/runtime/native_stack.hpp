@@ -44,7 +44,8 @@ enum class Outcome {
 /// exited is undefined behaviour: the caller knows how to tell) and return whether it did.
 using Send = bool (*)(void* ctx, pthread_t thread, int sig, union sigval value) noexcept;
 
-/// Asks `thread` for its stack through `send` and waits up to `timeout` for its handler.
+/// Asks `thread` for its stack through `send` and waits up to `timeout` for its handler to
+/// start (then until it is done: it writes into `arg` until then).
 Outcome capture(pthread_t thread, Send send, void* send_ctx, Check check, void* arg,
                 std::chrono::nanoseconds timeout, Capture& out) noexcept;
 
