@@ -277,7 +277,7 @@ Outcome capture(pthread_t thread, Send send, void* send_ctx, Check check, void* 
             if (s.word.compare_exchange_strong(cur, with_state(w, kFree),
                                                std::memory_order_relaxed))
                 return Outcome::NoAnswer;  // a late signal finds the slot given up
-            continue;  // the handler took it meanwhile
+            continue;                      // the handler took it meanwhile
         }
         // CAPTURING: the handler runs, and writes into the caller's `arg` and our slot until
         // DONE, so we wait for it whatever the timeout (it only walks the stack).
@@ -306,7 +306,8 @@ std::vector<runtime::NativeFrame> symbolise(const Capture& c) {
         if (::dladdr(reinterpret_cast<void*>(lookup), &info) != 0) {
             if (info.dli_fname != nullptr) {
                 f.object = info.dli_fname;
-                f.object_offset = f.address - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+                // The call's (or the interrupted instruction's) offset: what addr2line needs.
+                f.object_offset = lookup - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
             }
             if (info.dli_sname != nullptr) {
                 f.function = demangle(info.dli_sname);

@@ -4,17 +4,20 @@
 // Sampling, not clocks. Every thread that polls a runtime's tasks has a WorkerProbe
 // (weft/detail/task/probe.hpp): the task it is polling (or null) and `polls`, the number of
 // polls it has started, which serves as the poll's epoch. The worker writes them at each poll's
-// start and end (two stores, the per-poll cost, shared with the task dump); the detector adds
-// nothing to a poll. The watchdog wakes every period = threshold / 4 (clamped to
-// [1 ms, 250 ms]) and reads each probe. A worker seen polling with the epoch it had at the
-// sample where it was first seen polling has been in the same poll since then: the poll has
-// run at least (now - first_seen). Once that reaches the threshold the poll is reported, and
-// never again (the epoch is remembered as reported). `running` in the report is that lower
-// bound; the poll started at most one period before it was first seen. So a poll is reported
-// between threshold and threshold + 2 periods after it started if it lasts that long, and a
-// poll shorter than the threshold is never reported. One that lasts between threshold and
-// threshold + period may be missed: the two samples that would show it may not both fall
-// inside it.
+// start and end (the per-poll cost, shared with the task dump); the detector adds nothing to a
+// poll. The watchdog wakes every period = threshold / 4 (clamped to [1 ms, 250 ms]) and reads
+// each probe. A worker seen polling the same task with the epoch it had at the sample where it
+// was first seen polling has been in the same poll since then: the poll has run at least
+// (now - first_seen). (The task is compared too because the probe names the task just before
+// the epoch moves: a sample in between pairs the new task with the old epoch. And the probe
+// names a task from before it claims it until after a cancellation that follows, so a task
+// cancelled where it stood, whose destructors block, is reported too.) Once that reaches the
+// threshold the poll is reported, and never again (the epoch is remembered as reported). `running`
+// in the report is that lower bound; the poll started at most one period before it was first seen.
+// So a poll is reported between threshold and threshold + 2 periods after it started if it lasts
+// that long, and a poll shorter than the threshold is never reported. One that lasts between
+// threshold and threshold + period may be missed: the two samples that would show it may not both
+// fall inside it.
 //
 // Cost: period^-1 wake-ups per second per runtime (40 at the default 100 ms), each reading
 // three atomics per worker; nothing while no poll is long. A report costs a signal to the
@@ -31,8 +34,10 @@
 // scheduler's task_released accepts that from any thread, as for a waker dropped elsewhere).
 // Without an answer (the thread has the signal blocked, or ThreadSanitizer defers it) the
 // report says only what can be read without touching the task: the id and name from the
-// task-metadata side table, looked up by the task's address and kept only if the probe still
-// shows the same poll afterwards (then the address was the task's all along).
+// task-metadata side table, looked up by the task's address, and the probe's await site (its
+// strings are literals), both kept only if the probe still shows the same poll afterwards
+// (then the address was the task's all along). The spawn location is in the task's header:
+// only a pinned task gives it.
 //
 // Lifetime. The detector is owned by the runtime, started after its workers and destroyed
 // before they are joined (a signal to a thread that exited is undefined behaviour), so a poll
@@ -98,8 +103,7 @@ struct PinRequest {
     TaskHeader* task;
     // Written by the handler, read by the watchdog after the answer (native_stack orders them).
     bool pinned = false;
-    AwaitSite site{nullptr, nullptr, 0};
-    bool has_site = false;
+    AwaitSite site{};
 };
 
 // In the signal handler, on the stalled thread: async-signal-safe (lock-free atomics only).
@@ -113,26 +117,30 @@ bool pin_if_still_polling(void* arg) noexcept {
         return false;  // that poll is over: the stack would show something else
     r->task->state.ref_inc();
     r->pinned = true;
-    if (const AwaitSite* s = r->probe->resumed_from.load(std::memory_order_relaxed)) {
-        r->site = *s;
-        r->has_site = true;
-    }
+    r->site = r->probe->resumed_from();  // this poll's, as this thread wrote it
     return true;
 }
 
-// The one place that reads a task's trace fields for a report (`t` is pinned).
+// The one place that reads a task's header for a report (`t` is pinned).
 void describe_pinned_task(TaskHeader* t, runtime::StallReport& r) {
     try {
         r.task_id = task_id_of(t);  // assigns one if the task has none yet
-        std::uint64_t id = 0;
-        peek_task_meta(t, id, r.task_name);
+        r.task_name = task_name_of(t);
     } catch (...) {  // out of memory for the side table: say less
     }
-    // Spawn location: the task trace fields of TaskHeader (filled in once they exist).
+#if WEFT_TASK_TRACE
+    // Written by the spawner before the task was shared, never changed since.
+    if (t->trace.file != nullptr) {
+        r.spawn_file = t->trace.file;
+        r.spawn_function = t->trace.function != nullptr ? t->trace.function : "";
+        r.spawn_line = t->trace.line;
+    }
+#endif
 }
 
 void set_await_site(const AwaitSite& s, runtime::StallReport& r) {
-    r.await_file = s.file != nullptr ? s.file : "";
+    if (!s) return;  // the task's first poll
+    r.await_file = s.file;
     r.await_function = s.function != nullptr ? s.function : "";
     r.await_line = s.line;
 }
@@ -219,7 +227,8 @@ bool StallDetector::send(void* ctx, pthread_t thread, int sig, union sigval valu
     std::lock_guard lock(to->self->send_mu_);
     // Only to the thread the probe still names, which has not left: it is alive.
     if (!to->probe->has_thread.load(std::memory_order_acquire) ||
-        !pthread_equal(to->probe->thread.load(std::memory_order_relaxed), thread))
+        !pthread_equal(static_cast<pthread_t>(to->probe->thread.load(std::memory_order_relaxed)),
+                       thread))
         return false;
     return ::pthread_sigqueue(thread, sig, value) == 0;
 }
@@ -256,8 +265,8 @@ void StallDetector::sample(std::chrono::steady_clock::time_point now) noexcept {
             seen.polling = false;
             continue;
         }
-        if (!seen.polling || seen.epoch != e1 || e1 != e2) {
-            seen = Seen{true, e2, now, false};  // a new poll (or one that began meanwhile)
+        if (!seen.polling || seen.epoch != e1 || e1 != e2 || seen.task != t) {
+            seen = Seen{true, e2, t, now, false};  // a new poll (or one that began meanwhile)
             continue;
         }
         if (seen.reported) continue;
@@ -282,6 +291,9 @@ void StallDetector::report(std::size_t worker, std::uint64_t epoch, TaskHeader* 
         std::uint64_t id = 0;
         std::string name;
         peek_task_meta(task, id, name);
+        // The site's strings are literals: safe to read whatever the task's fate (but the
+        // three fields may mix two polls', hence the check below too).
+        AwaitSite site = p.resumed_from();
         // If the entry found was put there after the task was freed (the address reused), its
         // insertion, under the shard lock that peek took after it, came after the free, which
         // came after the poll's end: these loads then see the poll ended.
@@ -289,6 +301,7 @@ void StallDetector::report(std::size_t worker, std::uint64_t epoch, TaskHeader* 
             p.polling.load(std::memory_order_acquire) == task) {
             if (id != 0) r.task_id = task::Id(id);
             r.task_name = std::move(name);
+            set_await_site(site, r);
         }
 
         // Then the native stack, pinning the task if its poll still runs.
@@ -298,12 +311,15 @@ void StallDetector::report(std::size_t worker, std::uint64_t epoch, TaskHeader* 
         if (has_thread) {
             SendTo to{this, &p};
             native_stack::Outcome o = native_stack::capture(
-                p.thread.load(std::memory_order_relaxed), &StallDetector::send, &to,
-                &pin_if_still_polling, &pin, kStackTimeout, cap);
+                static_cast<pthread_t>(p.thread.load(std::memory_order_relaxed)),
+                &StallDetector::send, &to, &pin_if_still_polling, &pin, kStackTimeout, cap);
             if (o == native_stack::Outcome::Taken) r.native_stack = native_stack::symbolise(cap);
         }
         if (pin.pinned) {
-            if (pin.has_site) set_await_site(pin.site, r);
+            r.await_file.clear();
+            r.await_function.clear();
+            r.await_line = 0;
+            set_await_site(pin.site, r);
             describe_pinned_task(task, r);
             release_ref(task);
         }

@@ -49,7 +49,8 @@ class StallDetector {
     // What the watchdog remembers of one probe between samples.
     struct Seen {
         bool polling = false;
-        std::uint64_t epoch = 0;  // the probe's `polls` when first seen polling
+        std::uint64_t epoch = 0;     // the probe's `polls` when first seen polling
+        TaskHeader* task = nullptr;  // and its `polling` (never read through: see the .cpp)
         std::chrono::steady_clock::time_point first_seen{};
         bool reported = false;
     };

@@ -24,9 +24,11 @@ struct NativeFrame {
     std::string function;
     /// How far into `function` the address is (0 when `function` is empty).
     std::uintptr_t function_offset = 0;
-    /// The executable or shared library holding the address, and the address's offset in it:
-    /// `addr2line -f -C -e <object> <offset>` gives the source line where the binary has debug
-    /// information. Empty and 0 when the address is in no loaded object.
+    /// The executable or shared library holding the address, and the offset in it of the
+    /// instruction running there (the interrupted one for the innermost frame, the call for the
+    /// others: the return address minus one): `addr2line -f -C -e <object> <offset>` gives its
+    /// source line where the binary has debug information. Empty and 0 when the address is in
+    /// no loaded object.
     std::string object;
     std::uintptr_t object_offset = 0;
 
