@@ -234,10 +234,13 @@ bool StallDetector::send(void* ctx, pthread_t thread, int sig, union sigval valu
 }
 
 void StallDetector::run() noexcept {
-    // No signal for the application lands here: the watchdog blocks the asynchronous ones.
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    // No signal for the application lands here: the watchdog blocks the asynchronous ones
+    // (not the faults, which a sanitizer or crash handler must still see).
+    sigset_t async;
+    sigfillset(&async);
+    for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS})
+        sigdelset(&async, fault);
+    pthread_sigmask(SIG_BLOCK, &async, nullptr);
     pthread_setname_np(pthread_self(), "weft-stall");
     std::unique_lock lock(mu_);
     auto next = std::chrono::steady_clock::now() + period_;

@@ -141,8 +141,11 @@ class RuntimeBuilder {
     }
     /// What to do with a stall: `f` is called on the detector's thread, one report at a time,
     /// while the stalled poll still runs (default: write `report.to_string()` to stderr). An
-    /// exception from `f` is dropped. `f` must not wait for the stalled task: a slow `f` only
-    /// delays the next reports.
+    /// exception from `f` is dropped. `f` must not wait for the stalled task nor drop the
+    /// runtime (its shutdown joins the detector's thread); a slow `f` only delays the next
+    /// reports, and the runtime's shutdown. On a multi-thread runtime it may take a task
+    /// dump (`Handle::dump_blocking()`); on a current-thread runtime that would wait for the
+    /// stall to end.
     ///
     /// ```cpp
     /// std::atomic<int> stalls{0};
