@@ -56,11 +56,53 @@ std::string type_from_pretty(const char* pretty) {
     std::size_t end = s.rfind(']');
     if (end != std::string_view::npos) s = s.substr(0, end);
     if (std::size_t semi = s.find("; "); semi != std::string_view::npos) s = s.substr(0, semi);
-    return std::string(s);
+    // The standard library's spellings of std::string, as a reader would write it.
+    std::string out(s);
+    for (std::string_view verbose :
+         {"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+          "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+          "std::basic_string<char>"}) {
+        for (std::size_t at; (at = out.find(verbose)) != std::string::npos;)
+            out.replace(at, verbose.size(), "std::string");
+    }
+    return out;
+}
+
+// The coroutine's name out of the compiler's spelling of the enclosing function: GCC's
+// source_location gives the whole signature ("weft::Task<void> ns::handle(Conn&)"), the
+// builtins just the name ("handle"). Keeps the qualified name, drops return type and
+// parameters.
+std::string short_function(const char* f) {
+    if (f == nullptr) return {};
+    std::string_view s(f);
+    // The parameter list: the first '(' outside template brackets.
+    int depth = 0;
+    std::size_t open = std::string_view::npos;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '<') ++depth;
+        if (c == '>' && depth > 0) --depth;
+        if (c == '(' && depth == 0) {
+            open = i;
+            break;
+        }
+    }
+    if (open == std::string_view::npos) return std::string(s);
+    std::string_view head = s.substr(0, open);
+    // The return type ends at the last space outside template brackets.
+    depth = 0;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < head.size(); ++i) {
+        char c = head[i];
+        if (c == '<') ++depth;
+        if (c == '>' && depth > 0) --depth;
+        if (c == ' ' && depth == 0) start = i + 1;
+    }
+    return std::string(head.substr(start));
 }
 
 runtime::AwaitFrame frame_of(const AwaitSite& s) {
-    return {s.function != nullptr ? s.function : "", s.file != nullptr ? s.file : "", s.line};
+    return {short_function(s.function()), s.file() != nullptr ? s.file() : "", s.line()};
 }
 
 // Copies the chain of a task nobody polls (the caller holds TRACING; see above).
@@ -76,8 +118,7 @@ void read_chain(TaskHeader* t, runtime::TaskInfo& info) {
 #endif
 }
 
-runtime::TaskInfo trace_task(TaskHeader* t, const std::vector<WorkerProbe*>& probes,
-                             std::uint32_t now_ms) {
+runtime::TaskInfo trace_task(TaskHeader* t, const std::vector<WorkerProbe*>& probes) {
     runtime::TaskInfo info;
     info.id = task_id_of(t).value();
     info.name = task_name_of(t);
@@ -88,12 +129,11 @@ runtime::TaskInfo trace_task(TaskHeader* t, const std::vector<WorkerProbe*>& pro
     } end{t};
 #if WEFT_TASK_TRACE
     // Written before the task was shared.
-    info.spawn_file = t->trace.file != nullptr ? t->trace.file : "";
-    info.spawn_function = t->trace.function != nullptr ? t->trace.function : "";
-    info.spawn_line = t->trace.line;
-    info.age = std::chrono::milliseconds(now_ms - t->trace.spawned_ms);  // modulo 2^32
-#else
-    (void)now_ms;
+    runtime::AwaitFrame spawned = frame_of(t->trace.spawned_at);
+    info.spawn_file = std::move(spawned.file);
+    info.spawn_function = std::move(spawned.function);
+    info.spawn_line = spawned.line;
+    info.age = std::chrono::milliseconds(ms_since_tick(t->trace.spawned_at_tick));
 #endif
     if (s.is_complete()) {
         info.state = runtime::TaskState::Finished;
@@ -132,10 +172,9 @@ runtime::Dump dump_runtime(RuntimeCore& rt) {
                     release_ref(t);
             }
         } release{tasks};
-        std::uint32_t now = coarse_now_ms();
         out.tasks.reserve(tasks.size());
         for (TaskHeader* t : tasks)
-            out.tasks.push_back(trace_task(t, probes, now));
+            out.tasks.push_back(trace_task(t, probes));
     }
     std::sort(out.tasks.begin(), out.tasks.end(),
               [](const runtime::TaskInfo& a, const runtime::TaskInfo& b) { return a.id < b.id; });

@@ -130,19 +130,19 @@ void describe_pinned_task(TaskHeader* t, runtime::StallReport& r) {
     }
 #if WEFT_TASK_TRACE
     // Written by the spawner before the task was shared, never changed since.
-    if (t->trace.file != nullptr) {
-        r.spawn_file = t->trace.file;
-        r.spawn_function = t->trace.function != nullptr ? t->trace.function : "";
-        r.spawn_line = t->trace.line;
+    if (const AwaitSite& s = t->trace.spawned_at) {
+        r.spawn_file = s.file();
+        r.spawn_function = s.function() != nullptr ? s.function() : "";
+        r.spawn_line = s.line();
     }
 #endif
 }
 
 void set_await_site(const AwaitSite& s, runtime::StallReport& r) {
     if (!s) return;  // the task's first poll
-    r.await_file = s.file;
-    r.await_function = s.function != nullptr ? s.function : "";
-    r.await_line = s.line;
+    r.await_file = s.file();
+    r.await_function = s.function() != nullptr ? s.function() : "";
+    r.await_line = s.line();
 }
 
 }  // namespace

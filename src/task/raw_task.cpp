@@ -177,10 +177,10 @@ class ProbeScope {
 inline void note_poll([[maybe_unused]] WorkerProbe* probe,
                       [[maybe_unused]] TaskHeader* t) noexcept {
 #if WEFT_TASK_TRACE
-    if (t->trace.polls != ~std::uint32_t{0}) ++t->trace.polls;
-    if (probe != nullptr) probe->poll_begin(t, leaf_site(parked_leaf(t->chain)));
+    ++t->trace.polls;
+    if (probe != nullptr) probe->poll_begin(leaf_site(parked_leaf(t->chain)));
 #else
-    if (probe != nullptr) probe->poll_begin(t, AwaitSite{});
+    if (probe != nullptr) probe->poll_begin(AwaitSite{});
 #endif
 }
 

@@ -54,10 +54,11 @@ void expect_parked_in_inner(const weft::runtime::TaskInfo& t, std::uint32_t spaw
     EXPECT_EQ(t.spawn_line, spawn_line);
     EXPECT_GE(t.polls, 1u);
     ASSERT_EQ(t.backtrace.size(), 2u);
-    EXPECT_EQ(t.backtrace[0].function, "inner_wait");
+    // (GCC names it "{anonymous}::inner_wait", clang 14 "inner_wait")
+    EXPECT_TRUE(ends_with(t.backtrace[0].function, "inner_wait")) << t.backtrace[0].function;
     EXPECT_EQ(t.backtrace[0].line, kInnerAwaitLine);
     EXPECT_TRUE(ends_with(t.backtrace[0].file, "dump_test.cpp"));
-    EXPECT_EQ(t.backtrace[1].function, "outer_wait");
+    EXPECT_TRUE(ends_with(t.backtrace[1].function, "outer_wait")) << t.backtrace[1].function;
     EXPECT_EQ(t.backtrace[1].line, kOuterAwaitLine);
     EXPECT_NE(t.leaf.find("Notified"), std::string::npos) << t.leaf;
 }
@@ -84,13 +85,13 @@ TEST(Dump, ShowsEachSuspendedTaskWithItsAwaitChainOnMultiThread) {
 
     std::string text = d.to_string();
     EXPECT_NE(text.find("\"waiter\" idle"), std::string::npos) << text;
-    EXPECT_NE(text.find("at inner_wait ("), std::string::npos) << text;
-    EXPECT_NE(text.find("at outer_wait ("), std::string::npos) << text;
+    EXPECT_NE(text.find("inner_wait (" + t->backtrace[0].file), std::string::npos) << text;
+    EXPECT_NE(text.find("outer_wait (" + t->backtrace[1].file), std::string::npos) << text;
     EXPECT_NE(text.find("spawned at "), std::string::npos) << text;
     std::string json = d.to_json();
     EXPECT_NE(json.find("\"name\":\"waiter\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"state\":\"idle\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"function\":\"inner_wait\""), std::string::npos) << json;
+    EXPECT_NE(json.find("inner_wait\",\"file\":"), std::string::npos) << json;
 
     n.notify_one();
     rt.block_on(std::move(h));

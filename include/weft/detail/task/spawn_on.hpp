@@ -19,10 +19,8 @@ namespace weft::detail {
 inline void record_spawn([[maybe_unused]] TaskHeader* t,
                          [[maybe_unused]] const AwaitSite& site) noexcept {
 #if WEFT_TASK_TRACE
-    t->trace.file = site.file;
-    t->trace.function = site.function;
-    t->trace.line = site.line;
-    t->trace.spawned_ms = coarse_now_ms();
+    t->trace.spawned_at = site;
+    t->trace.spawned_at_tick = trace_ticks();
 #endif
 }
 

@@ -42,12 +42,10 @@ struct ChainSlot {
 // the spawner before the task is shared (site, spawned_ms) and by the thread polling it (polls,
 // busy_us); read by a dump while it holds the task's TRACING bit, which orders both.
 struct TaskTrace {
-    const char* file = nullptr;  // where it was spawned (AwaitSite's fields)
-    const char* function = nullptr;
-    std::uint32_t line = 0;
-    std::uint32_t polls = 0;       // saturates at 2^32 - 1
-    std::uint32_t spawned_ms = 0;  // coarse_now_ms() at spawn (wraps after 49 days)
-    std::uint32_t busy_us = 0;     // time spent in its polls, when poll timing is on (saturates)
+    AwaitSite spawned_at;               // where it was spawned
+    std::uint32_t polls = 0;            // wraps at 2^32
+    std::uint32_t busy_us = 0;          // time spent in its polls, when poll timing is on
+    std::uint64_t spawned_at_tick = 0;  // trace_ticks() at spawn (probe.hpp)
 };
 #endif
 struct TaskHeader;
@@ -69,7 +67,7 @@ class Scheduler {
 /// Drops a task's id and name from the side table (task_meta.cpp).
 void forget_task_meta(const TaskHeader* t) noexcept;
 
-struct TaskHeader {
+struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskHeader {
     // Who may touch each field, and when: see state.hpp.
     TaskState state;
     std::uint32_t slot = 0;          // index in the executor's task registry
