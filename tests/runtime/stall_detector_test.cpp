@@ -260,13 +260,15 @@ TEST(StallDetectorMutex, ReportsTheWorkerBlockedOnAMutexHeldAcrossAnAwait) {
             std::unique_lock lock(m);
             locked = true;
             auto cap = std::chrono::steady_clock::now() + kCap;
+            // Holding the lock across the await. (Yields, not a timer: the blocked worker may
+            // be the one keeping time.)
             while (!released && std::chrono::steady_clock::now() < cap)
-                co_await weft::time::sleep(2ms);  // holding the lock across the await
+                co_await weft::yield_now();
         };
         auto blocked = [&]() -> weft::Task<void> {
             b_id = weft::task::id().value();
             while (!locked)
-                co_await weft::time::sleep(1ms);
+                co_await weft::yield_now();
             co_await weft::yield_now();
             weft_stall_test_lock(m);  // blocks this worker until A lets go
             m.unlock();
