@@ -73,6 +73,7 @@ void LocalCore::schedule(TaskHeader* t) noexcept {
 void LocalCore::register_task(TaskHeader* t) {
     t->slot = static_cast<std::uint32_t>(tasks_.size());
     tasks_.push_back(t);
+    publish_task_count();
 }
 
 void LocalCore::spawn(TaskHeader* t) {
@@ -98,6 +99,7 @@ void LocalCore::unregister(TaskHeader* t) noexcept {
     tasks_[t->slot] = last;
     last->slot = t->slot;
     tasks_.pop_back();
+    publish_task_count();
 }
 
 void LocalCore::drain_remote() {
@@ -107,6 +109,7 @@ void LocalCore::drain_remote() {
 }
 
 std::size_t LocalCore::run_ready(std::size_t max) {
+    if (metrics_ != nullptr && metrics_->histogram) return run_ready_timed(max);
     std::size_t n = 0;
     while (n < max) {
         if (queue_.local_empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
@@ -117,6 +120,29 @@ std::size_t LocalCore::run_ready(std::size_t max) {
             t, [this](TaskHeader* r) { queue_.push_local(r); },
             [this](TaskHeader* f) { unregister(f); });
     }
+    if (metrics_ != nullptr) {  // once per batch, not per poll
+        metrics_->polls.add(n);
+        metrics_->local_queue_depth.set(queue_.local_len());
+    }
+    return n;
+}
+
+// run_ready with each poll timed into the metrics' histogram (opt-in: two clock reads a poll).
+std::size_t LocalCore::run_ready_timed(std::size_t max) {
+    std::size_t n = 0;
+    while (n < max) {
+        if (queue_.local_empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
+        TaskHeader* t = queue_.pop_local();
+        if (t == nullptr) break;
+        ++n;
+        std::int64_t start = metrics_now_ns();
+        run_queued(
+            t, [this](TaskHeader* r) { queue_.push_local(r); },
+            [this](TaskHeader* f) { unregister(f); });
+        metrics_->record_poll_time(static_cast<std::uint64_t>(metrics_now_ns() - start));
+    }
+    metrics_->polls.add(n);
+    metrics_->local_queue_depth.set(queue_.local_len());
     return n;
 }
 

@@ -34,6 +34,16 @@ class OwnedTasks {
         sh.tasks.pop_back();
     }
 
+    /// How many tasks are registered (a snapshot: takes each shard's lock in turn).
+    std::size_t len() noexcept {
+        std::size_t n = 0;
+        for (Shard& sh : shards_) {
+            std::lock_guard lock(sh.mu);
+            n += sh.tasks.size();
+        }
+        return n;
+    }
+
     /// Shutdown (no worker runs): calls `f` on some registered task until none is left; `f`
     /// must remove it (f may run destructors that spawn, which insert more).
     template <class F>
