@@ -20,6 +20,8 @@ struct MetricsCollector;
 /// with its names where it has them. **Stable**: names and meanings do not change.
 ///
 /// ```cpp
+/// #include <cstdio>
+///
 /// weft::Runtime rt;
 /// weft::RuntimeMetrics m = rt.handle().metrics();
 /// for (std::size_t w = 0; w < m.num_workers(); ++w)
