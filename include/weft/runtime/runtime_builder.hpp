@@ -123,8 +123,9 @@ class RuntimeBuilder {
 
     /// Measures how long each task poll takes, into the log-scale histogram of
     /// `RuntimeMetrics` (`worker_poll_time_histogram_bucket_count`; Tokio's name). Off by
-    /// default: it reads the clock twice per poll (about 40 ns, as much as a whole poll of a
-    /// small task), where every other metric costs a counter increment per poll or less.
+    /// default: it reads the clock twice per poll (about 55 ns on the development machine,
+    /// more than a whole poll of a small task), where every other metric costs at most a
+    /// counter increment per poll.
     ///
     /// ```cpp
     /// auto rt = weft::Runtime::builder().enable_metrics_poll_time_histogram().build();
