@@ -386,6 +386,47 @@ TEST(MetricsHandle, SnapshotsStillWorkAfterTheRuntimeIsDropped) {
     }
 }
 
+TEST_P(Metrics, SnapshotsFromAnotherThreadWhileTheRuntimeWorksOnlyGrow) {
+    Watchdog dog;
+    weft::Runtime rt = make_runtime(current(), /*histogram=*/true);
+    weft::Handle h = rt.handle();
+    std::atomic<bool> stop{false};
+    std::atomic<int> snapshots{0};
+    std::thread reader([&] {
+        weft::RuntimeMetrics prev = h.metrics();
+        while (!stop.load()) {
+            weft::RuntimeMetrics m = h.metrics();
+            (void)weft::metrics::to_prometheus(m);
+            EXPECT_GE(m.taken_at(), prev.taken_at());
+            EXPECT_GE(m.spawned_tasks_count(), prev.spawned_tasks_count());
+            EXPECT_GE(m.timers_fired_count(), prev.timers_fired_count());
+            for (std::size_t w = 0; w < m.num_workers(); ++w) {
+                EXPECT_GE(m.worker_poll_count(w), prev.worker_poll_count(w));
+                EXPECT_GE(m.worker_park_count(w), prev.worker_park_count(w));
+                EXPECT_GE(m.worker_total_busy_duration(w), prev.worker_total_busy_duration(w));
+                EXPECT_GE(m.worker_poll_time_sum(w), prev.worker_poll_time_sum(w));
+            }
+            prev = std::move(m);
+            ++snapshots;
+        }
+    });
+    rt.block_on(rt.spawn([]() -> weft::Task<void> {
+        for (int round = 0; round < 20; ++round) {
+            std::vector<weft::JoinHandle<int>> hs;
+            for (int i = 0; i < 50; ++i)
+                hs.push_back(weft::spawn(yield_once(i)));
+            for (auto& jh : hs)
+                co_await jh;
+            co_await weft::time::sleep(1ms);  // parks
+        }
+    }));
+    // Let the reader take a few while the runtime is idle too.
+    for (int base = snapshots.load(); snapshots.load() < base + 5;)
+        std::this_thread::sleep_for(1ms);
+    stop = true;
+    reader.join();
+}
+
 // ---- I/O: both drivers, both flavours ----
 
 class MetricsIo : public testing::TestWithParam<IoParam> {};
