@@ -1,6 +1,7 @@
 #include "weft/detail/runtime/local_core.hpp"
 
 #include "weft/detail/runtime/run_queued.hpp"
+#include "weft/detail/task/probe.hpp"
 
 namespace weft::detail {
 
@@ -120,28 +121,30 @@ std::size_t LocalCore::run_ready(std::size_t max) {
             t, [this](TaskHeader* r) { queue_.push_local(r); },
             [this](TaskHeader* f) { unregister(f); });
     }
-    if (metrics_ != nullptr) {  // once per batch, not per poll
-        metrics_->polls.add(n);
-        metrics_->local_queue_depth.set(queue_.local_len());
-    }
+    if (metrics_ != nullptr) metrics_->local_queue_depth.set(queue_.local_len());  // per batch
     return n;
 }
 
 // run_ready with each poll timed into the metrics' histogram (opt-in: two clock reads a poll).
+// Only visits the thread's probe counted as polls are recorded (not a task found cancelled
+// while queued), so that the buckets add up to the poll count.
 std::size_t LocalCore::run_ready_timed(std::size_t max) {
+    const WorkerProbe* probe = runtime_context().probe;
     std::size_t n = 0;
     while (n < max) {
         if (queue_.local_empty() || ++ticks_ % kRemoteInterval == 0) drain_remote();
         TaskHeader* t = queue_.pop_local();
         if (t == nullptr) break;
         ++n;
+        std::uint64_t polls = probe != nullptr ? probe->polls.load(std::memory_order_relaxed) : 0;
         std::int64_t start = metrics_now_ns();
         run_queued(
             t, [this](TaskHeader* r) { queue_.push_local(r); },
             [this](TaskHeader* f) { unregister(f); });
-        metrics_->record_poll_time(static_cast<std::uint64_t>(metrics_now_ns() - start));
+        std::int64_t end = metrics_now_ns();
+        if (probe == nullptr || probe->polls.load(std::memory_order_relaxed) != polls)
+            metrics_->record_poll_time(static_cast<std::uint64_t>(end - start));
     }
-    metrics_->polls.add(n);
     metrics_->local_queue_depth.set(queue_.local_len());
     return n;
 }

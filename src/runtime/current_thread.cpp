@@ -31,6 +31,7 @@
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/time/time_driver.hpp"
 #include "weft/runtime/runtime_metrics.hpp"
@@ -64,6 +65,9 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return true; }
     std::size_t workers() const noexcept override { return 0; }
+    std::vector<WorkerProbe*> probes() noexcept override { return {&probe_}; }
+    void snapshot_tasks(std::vector<TaskHeader*>& out) override { core_->snapshot_tasks(out); }
+    bool can_snapshot_here() const noexcept override { return core_->is_current(); }
     void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept override {
         // acq_rel: whoever frees the runtime sees every other owner's last use of it.
@@ -122,6 +126,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     BlockingPool blocking_;
     TimeDriver* time_;
     IoDriver* io_ = nullptr;
+    WorkerProbe probe_;  // the driving thread's (probe.hpp): whichever thread holds the core
 
     std::mutex mu_;
     bool driving_ = false;          // guarded by mu_
@@ -175,7 +180,7 @@ void CurrentThread::block_on(PollStep step) {
     EnterBlockOn enter(core_->is_current(),
                        "weft: block_on called from a task of the same current-thread runtime (it "
                        "would never return; co_await the future instead)",
-                       {this, time_, io_});
+                       {this, time_, io_, this});
     Parker& parker = Parker::current();
     for (;;) {
         failure_.throw_if_set();
@@ -202,6 +207,12 @@ void CurrentThread::block_on(PollStep step) {
 
 void CurrentThread::drive(PollStep step) {
     EnterContext enter = core_->enter_thread();
+    EnterContext probe([this](RuntimeContext& c) { c.probe = &probe_; });
+    probe_.attach_thread();
+    struct Detach {
+        WorkerProbe& p;
+        ~Detach() { p.detach_thread(); }
+    } detach{probe_};
     struct Busy {  // the driving thread counts as a busy worker until it parks or returns
         WorkerMetrics& m;
         explicit Busy(WorkerMetrics& m) noexcept : m(m) { m.busy_begin(); }
@@ -234,7 +245,7 @@ void CurrentThread::idle() noexcept {
         if (time_->auto_advance()) return;
     }
     std::optional<std::chrono::steady_clock::time_point> until;
-    metrics_.park_begin();
+    metrics_.park_begin(probe_.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)
         parker.park_on(*io_, until);
         time_->release_timekeeper();
@@ -243,12 +254,12 @@ void CurrentThread::idle() noexcept {
     } else {
         parker.park();
     }
-    metrics_.park_end();
+    metrics_.park_end(probe_.polls.load(std::memory_order_relaxed));
 }
 
 RuntimeMetrics CurrentThread::metrics() {
     MetricsCollector c(1, metrics_.histogram);
-    c.worker(0, metrics_, metrics_.local_queue_depth.get());
+    c.worker(0, metrics_, probe_, metrics_.local_queue_depth.get());
     std::size_t alive = 0, remote = 0;
     {
         std::lock_guard lock(mu_);  // shutdown drops the core only after setting shut_down_
@@ -282,7 +293,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
-        EnterRuntime enter({this, time_, io_});  // (a destructor may spawn or create a timer)
+        EnterRuntime enter({this, time_, io_, this});  // (a destructor may spawn or create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

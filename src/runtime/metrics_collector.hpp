@@ -8,6 +8,7 @@
 #include "blocking_pool.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/worker_metrics.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/time/time_driver.hpp"
 #include "weft/runtime/runtime_metrics.hpp"
 
@@ -20,9 +21,10 @@ struct MetricsCollector {
         m_.histogram_ = histogram;
     }
 
-    void worker(std::size_t i, const WorkerMetrics& w, std::size_t local_queue_depth) {
+    void worker(std::size_t i, const WorkerMetrics& w, const WorkerProbe& probe,
+                std::size_t local_queue_depth) {
         RuntimeMetrics::Worker& o = m_.workers_[i];
-        o.polls = w.polls.get();
+        o.polls = probe.polls.load(std::memory_order_relaxed);
         o.steals = w.steals.get();
         o.steal_operations = w.steal_operations.get();
         o.parks = w.parks.get();

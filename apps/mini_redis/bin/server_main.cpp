@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
         auto builder = threads_set && threads == 0 ? weft::RuntimeBuilder::new_current_thread()
                                                    : weft::RuntimeBuilder::new_multi_thread();
         if (threads_set && threads > 0) builder.worker_threads(threads);
+        builder.dump_on_sigquit();  // kill -QUIT prints every task and where it waits
         weft::Runtime rt = builder.build();
         std::size_t left = rt.block_on([&]() -> weft::Task<std::size_t> {
             auto listener = weft::net::TcpListener::bind(

@@ -42,6 +42,14 @@ MultiThread::~MultiThread() {
     io_->release();
 }
 
+std::vector<WorkerProbe*> MultiThread::probes() noexcept {
+    std::vector<WorkerProbe*> out;
+    out.reserve(workers_.size());
+    for (auto& w : workers_)
+        out.push_back(&w->probe);
+    return out;
+}
+
 void MultiThread::start() {
     for (auto& w : workers_) {
         Worker* wp = w.get();
@@ -77,7 +85,7 @@ RuntimeMetrics MultiThread::metrics() {
     std::uint64_t spawned = remote_spawned_.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < workers_.size(); ++i) {
         const Worker& w = *workers_[i];
-        c.worker(i, w.metrics, w.stealer.len());
+        c.worker(i, w.metrics, w.probe, w.stealer.len());
         spawned += w.metrics.spawned.get();
     }
     c.tasks(owned_.len(), spawned);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "../dump_lock.hpp"
 #include "multi_thread.hpp"
 #include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
@@ -29,7 +30,9 @@ void MultiThread::worker_main(Worker& w) noexcept {
         parts().enter(c);
         c.executor = this;  // wakes on this thread queue on this worker
         c.worker = &w;
+        c.probe = &w.probe;
     });
+    w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
     w.metrics.busy_begin();
     if (cfg_.on_thread_start) cfg_.on_thread_start();
@@ -48,6 +51,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         park(w);
     }
     if (w.idle.searching) transition_from_searching(w);
+    w.probe.detach_thread();
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
     w.metrics.busy_end();
 }
@@ -116,14 +120,18 @@ void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
             },
             [this](TaskHeader* f) { owned_.remove(f); });
     };
-    w.metrics.polls.add();
-    if (!w.metrics.histogram) {
+    if (!w.metrics.histogram) {  // (run_task counts the poll in w.probe)
         poll();
         return;
     }
-    std::int64_t start = metrics_now_ns();  // opt-in: two clock reads a poll
+    // Opt-in: two clock reads a poll. Only visits the probe counted as polls are recorded (not
+    // a task found cancelled while queued), so that the buckets add up to the poll count.
+    std::uint64_t polls = w.probe.polls.load(std::memory_order_relaxed);  // (ours)
+    std::int64_t start = metrics_now_ns();
     poll();
-    w.metrics.record_poll_time(static_cast<std::uint64_t>(metrics_now_ns() - start));
+    std::int64_t end = metrics_now_ns();
+    if (w.probe.polls.load(std::memory_order_relaxed) != polls)
+        w.metrics.record_poll_time(static_cast<std::uint64_t>(end - start));
 }
 
 void MultiThread::finish_run(TaskHeader* t, DropOutput output) noexcept {
@@ -155,7 +163,7 @@ void MultiThread::park(Worker& w) noexcept {
     // until the next timer's deadline; the others sleep on their futex.
     std::optional<std::chrono::steady_clock::time_point> until;
     bool keeps_time = time_->claim_timekeeper(w.parker, until);
-    w.metrics.park_begin();
+    w.metrics.park_begin(w.probe.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     for (;;) {
         if (keeps_time) {
             w.parker->park_on(*io_, until);
@@ -171,7 +179,7 @@ void MultiThread::park(Worker& w) noexcept {
         if (!idle_.is_parked(w.idle)) break;  // woken by notify_parked (which made us searching)
         // A stale unpark token: still on the list, sleep again.
     }
-    w.metrics.park_end();
+    w.metrics.park_end(w.probe.polls.load(std::memory_order_relaxed));
     if (keeps_time) time_->release_timekeeper();
 }
 
@@ -251,6 +259,7 @@ bool MultiThread::admit(TaskHeader* t) {
     }
     owned_.insert(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
+        DumpExclusion no_dump;                      // cancelled without being claimed (dump.cpp)
         cancel_task(t);
         finish_run(t, DropOutput::No);
         return false;

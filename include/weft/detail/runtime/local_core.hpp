@@ -88,6 +88,14 @@ class LocalCore final : public Scheduler, public Spawner {
     }
     /// Tasks other threads queued that the executor has not taken yet (any thread).
     std::size_t remote_queue_len() const noexcept { return queue_.remote_len(); }
+    // For a task dump, on the executor's thread: appends every registered task, each with a
+    // reference added.
+    void snapshot_tasks(std::vector<TaskHeader*>& out) {
+        for (TaskHeader* t : tasks_) {
+            detail::add_ref(t);
+            out.push_back(t);
+        }
+    }
     void shutdown() noexcept;
 
     // Makes this the executor whose tasks this thread runs, for the guard's scope (wakes on

@@ -12,8 +12,9 @@
 // behaviour and ThreadSanitizer-clean.
 //
 // What is measured where:
-//   polls                 one add per task poll (multi-thread: MultiThread::run; current-thread:
-//                         one add per batch of LocalCore::run_ready)
+//   polls                 not here: the thread's WorkerProbe (detail/task/probe.hpp) already
+//                         counts every poll for the stall detector; metrics read that count,
+//                         and the owner passes it in where it parks (for noops)
 //   busy time             at the park/unpark boundaries only, never per poll: the owner stores
 //                         the time it became busy (busy_since) and adds the busy span to busy_ns
 //                         when it parks; a reader adds the running span of a busy worker itself,
@@ -61,7 +62,6 @@ inline std::int64_t metrics_now_ns() noexcept {
 }
 
 struct alignas(64) WorkerMetrics {
-    OwnedCounter polls;
     OwnedCounter steals;            // tasks taken from other workers' queues
     OwnedCounter steal_operations;  // successful steals (each takes about half a queue)
     OwnedCounter parks, unparks, noops;
@@ -92,16 +92,16 @@ struct alignas(64) WorkerMetrics {
                        std::memory_order_release);
         busy_since_.store(0, std::memory_order_release);
     }
-    /// Parking: counts the park, and a noop if nothing was polled since the last unpark.
-    void park_begin() noexcept {
-        std::uint64_t p = polls.get();
-        if (unparks.get() != 0 && p == polls_at_unpark_) noops.add();
+    /// Parking, having polled `polls` tasks so far: counts the park, and a noop if nothing was
+    /// polled since the last unpark.
+    void park_begin(std::uint64_t polls) noexcept {
+        if (unparks.get() != 0 && polls == polls_at_unpark_) noops.add();
         parks.add();
         busy_end();
     }
-    void park_end() noexcept {
+    void park_end(std::uint64_t polls) noexcept {
         unparks.add();
-        polls_at_unpark_ = polls.get();
+        polls_at_unpark_ = polls;
         busy_begin();
     }
 
