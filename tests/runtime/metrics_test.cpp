@@ -90,6 +90,7 @@ TEST_P(Metrics, AFreshRuntimeReportsItsShape) {
         EXPECT_EQ(m.worker_local_queue_depth(w), 0u);
     }
     EXPECT_LE(m.taken_at(), std::chrono::steady_clock::now());
+    EXPECT_EQ(rt.metrics().num_workers(), m.num_workers());  // Runtime::metrics, the same
 }
 
 TEST_P(Metrics, SpawnedTasksArePolledCountedAndLeave) {
