@@ -20,6 +20,9 @@
 namespace weft::runtime {
 struct StallReport;  // weft/runtime/stall_report.hpp
 }
+namespace weft {
+class RuntimeMetrics;  // weft/runtime/runtime_metrics.hpp
+}
 
 namespace weft::detail {
 
@@ -39,6 +42,7 @@ struct RuntimeConfig {
     // reported; zero turns the detector off. An empty on_stall writes the report to stderr.
     std::chrono::nanoseconds stall_threshold = std::chrono::milliseconds(100);
     std::function<void(const runtime::StallReport&)> on_stall;
+    bool metrics_poll_time_histogram = false;  // two clock reads per poll (runtime_metrics.hpp)
 };
 
 /// One poll of block_on's future, type-erased so that the loop around it is compiled once:
@@ -84,6 +88,8 @@ class RuntimeCore {
     /// Cancels every task, stops the workers, waits up to `timeout` for blocking threads
     /// (forever if negative), then drops the runtime's own reference.
     virtual void shutdown(std::chrono::nanoseconds timeout) noexcept = 0;
+    /// A snapshot of the runtime's metrics (any thread, also after shutdown).
+    virtual RuntimeMetrics metrics() = 0;
 
     /// Applies the unhandled-exception policy to an exception nobody will observe.
     void unhandled(TaskHeader* t, const std::exception_ptr& e) noexcept;
