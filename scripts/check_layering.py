@@ -38,6 +38,9 @@ The layers (lowest first) and what each may include besides itself (transitively
   codec      stream and below               codec/, detail/codec/, src/codec/ (framing: a
                                             byte buffer, Decoder/Encoder, Framed over any
                                             AsyncRead/AsyncWrite; no driver, no runtime)
+  http       top and below                  detail/http/, src/http/ (the HTTP/1.1 request
+                                            parser and response heads of weft-http and the
+                                            console; plain functions over bytes today)
   all        everything                     weft.hpp
 
 The most specific (longest) path prefix in LAYER_OF wins. A file that no prefix matches fails
@@ -64,6 +67,7 @@ MAY_USE = {
     "top": ["runtime", "stream"],
     "time_stream": ["drivers", "stream"],
     "codec": ["stream"],
+    "http": ["top"],
     "all": ["top", "time_stream", "codec"],
 }
 
@@ -110,6 +114,8 @@ LAYER_OF = {
     "include/weft/codec/": "codec",
     "include/weft/detail/codec/": "codec",
     "src/codec/": "codec",
+    "include/weft/detail/http/": "http",
+    "src/http/": "http",
     "include/weft/weft.hpp": "all",
 }
 
