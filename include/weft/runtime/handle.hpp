@@ -12,6 +12,10 @@
 
 namespace weft {
 
+namespace detail {
+struct HandleAccess;  // the console's start-up makes a Handle for a new runtime (autostart.cpp)
+}
+
 /// A reference to a `Runtime` that can be copied and sent to other threads: Tokio's `Handle`.
 /// Made by `Runtime::handle()`.
 ///
@@ -69,6 +73,7 @@ class Handle {
 
   private:
     friend class Runtime;
+    friend struct detail::HandleAccess;
     explicit Handle(detail::RuntimeCore* rt) noexcept : rt_(rt) { rt_->retain(); }
     detail::RuntimeCore* rt_;
 };
