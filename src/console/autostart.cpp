@@ -9,8 +9,8 @@
 // the dependency is a plain link-time one, in one place: `detail::start_runtime`
 // (src/runtime/runtime_core.cpp) declares `start_with_console` and calls it when the builder or
 // the environment asks for the console; this file defines it. Every program that builds a
-// Runtime therefore links the console (about 100 KB with its page); one that never asks for it
-// pays a getenv per runtime built, nothing per task or poll.
+// Runtime therefore links the console (about 100 KB at -O2, with its page and the HTTP parser); one
+// that never asks for it pays a getenv per runtime built, nothing per task or poll.
 //
 // What it does: builds the runtime as asked (start_flavour), then, with the new runtime
 // current, binds the console's socket and spawns `Server::run` as a task named `weft-console`,
