@@ -48,6 +48,7 @@
 #include "weft/net/unix_listener.hpp"
 #include "weft/net/unix_socket_addr.hpp"
 #include "weft/net/unix_stream.hpp"
+#include "weft/runtime/dump.hpp"
 #include "weft/runtime/enter_guard.hpp"
 #include "weft/runtime/handle.hpp"
 #include "weft/runtime/run.hpp"

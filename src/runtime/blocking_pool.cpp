@@ -28,7 +28,8 @@ void BlockingPool::push(TaskHeader* t) noexcept {
 }
 
 void BlockingPool::thread_main() noexcept {
-    EnterRuntime enter({nullptr, rt_->time_driver(), rt_->io_driver()});  // blocking code may too
+    EnterRuntime enter(
+        {nullptr, rt_->time_driver(), rt_->io_driver(), rt_});  // blocking code may too
     std::unique_lock lock(mu_);
     for (;;) {
         if (TaskHeader* t = queue_.pop()) {

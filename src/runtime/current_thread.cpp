@@ -30,6 +30,7 @@
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
@@ -60,6 +61,9 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return true; }
     std::size_t workers() const noexcept override { return 0; }
+    std::vector<WorkerProbe*> probes() noexcept override { return {&probe_}; }
+    void snapshot_tasks(std::vector<TaskHeader*>& out) override { core_->snapshot_tasks(out); }
+    bool can_snapshot_here() const noexcept override { return core_->is_current(); }
     void retain() noexcept override { refs_.fetch_add(1, std::memory_order_relaxed); }
     void release() noexcept override {
         // acq_rel: whoever frees the runtime sees every other owner's last use of it.
@@ -112,6 +116,7 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     BlockingPool blocking_;
     TimeDriver* time_;
     IoDriver* io_ = nullptr;
+    WorkerProbe probe_;  // the driving thread's (probe.hpp): whichever thread holds the core
 
     std::mutex mu_;
     bool driving_ = false;          // guarded by mu_
@@ -160,7 +165,7 @@ void CurrentThread::block_on(PollStep step) {
     EnterBlockOn enter(core_->is_current(),
                        "weft: block_on called from a task of the same current-thread runtime (it "
                        "would never return; co_await the future instead)",
-                       {this, time_, io_});
+                       {this, time_, io_, this});
     Parker& parker = Parker::current();
     for (;;) {
         failure_.throw_if_set();
@@ -187,6 +192,12 @@ void CurrentThread::block_on(PollStep step) {
 
 void CurrentThread::drive(PollStep step) {
     EnterContext enter = core_->enter_thread();
+    EnterContext probe([this](RuntimeContext& c) { c.probe = &probe_; });
+    probe_.attach_thread();
+    struct Detach {
+        WorkerProbe& p;
+        ~Detach() { p.detach_thread(); }
+    } detach{probe_};
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
@@ -242,7 +253,7 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
     }
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
-        EnterRuntime enter({this, time_, io_});  // (a destructor may spawn or create a timer)
+        EnterRuntime enter({this, time_, io_, this});  // (a destructor may spawn or create a timer)
         core_->shutdown();
     }
     blocking_.shutdown(timeout);

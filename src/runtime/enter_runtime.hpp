@@ -19,8 +19,10 @@ struct RuntimeParts {
     Spawner* spawner;
     TimeDriver* time;
     IoDriver* io;
+    RuntimeCore* runtime;
     void enter(RuntimeContext& c) const noexcept {
         c.spawner = spawner;
+        c.runtime = runtime;
         c.time = time;
         c.io = io;
     }

@@ -4,6 +4,7 @@
 #include <new>
 #include <utility>
 
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/runtime_context.hpp"
 #include "weft/task/task_id.hpp"
 
@@ -154,7 +155,38 @@ void drop_frame_and_release(TaskHeader* t) noexcept {
     release_ref(t);
 }
 
+// Tells the thread's probe (if any) that the poll is over when run_task returns, after any
+// cancellation that followed it: until then the task's chain is this thread's.
+class ProbeScope {
+  public:
+    ProbeScope(WorkerProbe* p, TaskHeader* t) noexcept : probe_(p) {
+        // Before the task is claimed: a dump that marks the task TRACING after our claim sees
+        // this store (the claim's release: see transition_to_running and dump.cpp).
+        if (probe_ != nullptr) probe_->polling.store(t, std::memory_order_relaxed);
+    }
+    ~ProbeScope() {
+        if (probe_ != nullptr) probe_->poll_end();
+    }
+    ProbeScope(const ProbeScope&) = delete;
+
+  private:
+    WorkerProbe* probe_;
+};
+
+// Claimed for polling: count the poll and say where it resumes (the chain is ours now).
+inline void note_poll([[maybe_unused]] WorkerProbe* probe,
+                      [[maybe_unused]] TaskHeader* t) noexcept {
+#if WEFT_TASK_TRACE
+    if (t->trace.polls != ~std::uint32_t{0}) ++t->trace.polls;
+    if (probe != nullptr) probe->poll_begin(t, leaf_site(parked_leaf(t->chain)));
+#else
+    if (probe != nullptr) probe->poll_begin(t, AwaitSite{});
+#endif
+}
+
 RunOutcome run_task(TaskHeader* t) noexcept {
+    WorkerProbe* probe = runtime_context().probe;
+    ProbeScope probe_scope(probe, t);
     switch (t->state.transition_to_running()) {
         case ToRunning::Complete:
             // Cancelled where it stood by cancel_detached_here, which queued it for this visit:
@@ -166,11 +198,12 @@ RunOutcome run_task(TaskHeader* t) noexcept {
         case ToRunning::Success:
             break;
     }
+    note_poll(probe, t);
 
     BorrowedWaker waker(t);
     Context cx(waker.get());
     // The poll starts here and ends when poll_chain returns: the place for per-poll hooks
-    // (task::id() reads current_task; metrics and stall detection will hook in here too).
+    // (task::id() reads current_task; the probe tells observers, see probe.hpp).
     CurrentTask current(t);
     if (poll_chain(t, cx)) {
         retire_frame(t);

@@ -56,6 +56,14 @@ void set_task_name(TaskHeader* t, std::string name) {
     meta_locked(sh, t).name = std::move(name);
 }
 
+std::string task_name_of(TaskHeader* t) {
+    if (!t->state.load_relaxed().has_meta()) return {};
+    Shard& sh = shard_of(t);
+    std::lock_guard lock(sh.mu);
+    auto it = sh.map.find(t);
+    return it == sh.map.end() ? std::string() : it->second.name;
+}
+
 }  // namespace weft::detail
 
 namespace weft::task {
@@ -77,11 +85,7 @@ std::optional<Id> try_id() noexcept {
 
 std::string name() {
     detail::TaskHeader* t = detail::current_task();
-    if (t == nullptr || !t->state.load_relaxed().has_meta()) return {};
-    auto& sh = detail::shard_of(t);
-    std::lock_guard lock(sh.mu);
-    auto it = sh.map.find(t);
-    return it == sh.map.end() ? std::string() : it->second.name;
+    return t == nullptr ? std::string() : detail::task_name_of(t);
 }
 
 }  // namespace weft::task

@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
                                                    : weft::RuntimeBuilder::new_multi_thread();
         if (threads_set && threads > 0) builder.worker_threads(threads);
         if (!console.empty()) builder.enable_console(console);
+        builder.dump_on_sigquit();  // kill -QUIT prints every task and where it waits
         weft::Runtime rt = builder.build();
         std::size_t left = rt.block_on([&]() -> weft::Task<std::size_t> {
             auto listener = weft::net::TcpListener::bind(

@@ -35,10 +35,11 @@ class StreamPromise : public PromiseBase {
     struct YieldAwaiter {
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<>) const noexcept {
-            current_scope->parked = {&resume_at_once, nullptr};
+            current_scope->parked = {&kOps, nullptr};
         }
         void await_resume() const noexcept {}
         static bool resume_at_once(void*, Context&) noexcept { return true; }
+        static constexpr LeafOps kOps{&resume_at_once, &leaf_type_name<YieldAwaiter>};
     };
     template <class U = T>
     requires std::constructible_from<T, U&&> YieldAwaiter yield_value(U&& v) {

@@ -34,11 +34,17 @@ inline constexpr bool is_task_v = is_task<std::remove_cvref_t<T>>::value;
 // past await_resume, and it lives in the coroutine frame, so it is pinned either way. Copying
 // it into the awaiter would only store it twice.
 template <class F>
-class FutureAwaiter {
+class FutureAwaiter : LeafBase {
     using Out = output_t<F>;
 
   public:
-    explicit FutureAwaiter(std::remove_reference_t<F>& f) noexcept : fut_(f) {}
+    explicit FutureAwaiter(std::remove_reference_t<F>& f,
+                           [[maybe_unused]] const AwaitSite& site) noexcept
+        : fut_(f) {
+#if WEFT_TASK_TRACE
+        this->site = site;
+#endif
+    }
 
     // The first poll happens here, so a future that is ready at once does not suspend, unless
     // the chain used up its cooperative budget: then it yields first (see kCoopBudget).
@@ -59,7 +65,7 @@ class FutureAwaiter {
     }
     void await_suspend(std::coroutine_handle<>) noexcept {
         PollScope* s = current_scope;
-        s->parked = {&FutureAwaiter::do_repoll, this};
+        s->parked = {&kOps, static_cast<LeafBase*>(this)};
         if (s->out_of_budget) {  // not polled yet: ask to be polled again right away
             s->out_of_budget = false;
             s->cx->waker().wake_by_ref();
@@ -79,7 +85,7 @@ class FutureAwaiter {
     // A throwing poll is the future's outcome: poll_chain resumes the coroutine right away and
     // await_resume rethrows it there, as if the coroutine itself had thrown it.
     static bool do_repoll(void* self, Context& cx) {
-        auto* me = static_cast<FutureAwaiter*>(self);
+        auto* me = static_cast<FutureAwaiter*>(static_cast<LeafBase*>(self));
         try {
             auto p = me->fut_.poll(cx);
             if (p.is_pending()) return false;
@@ -89,6 +95,9 @@ class FutureAwaiter {
         }
         return true;
     }
+
+    static constexpr LeafOps kOps{&FutureAwaiter::do_repoll,
+                                  &leaf_type_name<std::remove_cvref_t<F>>};
 
     std::remove_reference_t<F>& fut_;
     [[no_unique_address]] std::conditional_t<std::is_void_v<Out>, std::monostate,
@@ -103,13 +112,21 @@ class Promise;
 template <class U>
 class TaskAwaiter : public ChildLink {
   public:
-    explicit TaskAwaiter(std::coroutine_handle<Promise<U>> h) noexcept { child = h; }
+    TaskAwaiter(std::coroutine_handle<Promise<U>> h,
+                [[maybe_unused]] const AwaitSite& at) noexcept {
+        child = h;
+#if WEFT_TASK_TRACE
+        site = at;
+#endif
+    }
     TaskAwaiter(const TaskAwaiter&) = delete;
     ~TaskAwaiter() {
         if (child) child.destroy();
     }
 
-    bool await_ready() const noexcept { return false; }
+    bool await_ready() const noexcept {
+        return false;
+    }
     void await_suspend(std::coroutine_handle<> h) noexcept {
         PollScope* s = current_scope;
         ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
@@ -145,14 +162,17 @@ struct PromiseBase {
     };
     FinalAwaiter final_suspend() const noexcept { return {}; }
 
+    // Each co_await records where it is (a default argument: the compiler's location of the
+    // co_await expression), for task dumps and the stall detector (WEFT_TASK_TRACE).
     template <class U>
-    TaskAwaiter<U> await_transform(Task<U>&& t) noexcept;
+    TaskAwaiter<U> await_transform(Task<U>&& t, AwaitSite at = AwaitSite::here()) noexcept;
     template <class U>
-    TaskAwaiter<U> await_transform(Task<U>& t) noexcept;
+    TaskAwaiter<U> await_transform(Task<U>& t, AwaitSite at = AwaitSite::here()) noexcept;
 
     template <Future F>
-    requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f)
-    noexcept { return FutureAwaiter<F>(f); }
+    requires(!is_task_v<F>) FutureAwaiter<F> await_transform(F&& f,
+                                                             AwaitSite at = AwaitSite::here())
+    noexcept { return FutureAwaiter<F>(f, at); }
 
     // Every frame is allocated with a TaskHeader in front (see task_header.hpp), from
     // allocate_task_memory (out of line, see there).
@@ -380,14 +400,14 @@ inline Task<void> Promise<void>::get_return_object() noexcept {
 }
 
 template <class U>
-TaskAwaiter<U> PromiseBase::await_transform(Task<U>&& t) noexcept {
+TaskAwaiter<U> PromiseBase::await_transform(Task<U>&& t, AwaitSite at) noexcept {
     auto h = t.release();
     assert(h && "weft: awaiting an empty (moved-from or finished) Task");
-    return TaskAwaiter<U>(h);
+    return TaskAwaiter<U>(h, at);
 }
 template <class U>
-TaskAwaiter<U> PromiseBase::await_transform(Task<U>& t) noexcept {
-    return await_transform(std::move(t));
+TaskAwaiter<U> PromiseBase::await_transform(Task<U>& t, AwaitSite at) noexcept {
+    return await_transform(std::move(t), at);
 }
 
 }  // namespace detail

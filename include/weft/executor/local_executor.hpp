@@ -60,7 +60,9 @@ class LocalExecutor {
     /// temporary lambda object: they would dangle. See docs/model.md.)
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) { return detail::spawn_on(*core_, std::forward<F>(f)); }
+    auto spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+        return detail::spawn_on(*core_, std::forward<F>(f), {}, site);
+    }
 
     /// Runs the executor on this thread until `main` completes, and returns `main`'s output
     /// (rethrowing its exception). `main` is a future or a callable returning one.

@@ -38,6 +38,7 @@ class [[nodiscard]] EnterGuard {
     explicit EnterGuard(detail::RuntimeCore* rt) noexcept
         : rt_(rt), context_([rt](detail::RuntimeContext& c) {
               c.spawner = rt->spawner();
+              c.runtime = rt;
               c.time = rt->time_driver();
               c.io = rt->io_driver();
           }) {}

@@ -67,7 +67,9 @@ class Runtime {
     /// (kept alive inside the task). Callable from any thread.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) { return handle_.spawn(std::forward<F>(f)); }
+    auto spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+        return handle_.spawn(std::forward<F>(f), site);
+    }
 
     /// Runs `fn()` on the blocking pool; the handle gives its result.
     template <class Fn>
@@ -116,7 +118,10 @@ class Runtime {
 };
 
 inline Runtime RuntimeBuilder::build() {
-    return Runtime(std::move(cfg_));
+    Runtime rt(std::move(cfg_));
+    for (auto& f : on_start_)
+        f(rt.handle());
+    return rt;
 }
 
 }  // namespace weft

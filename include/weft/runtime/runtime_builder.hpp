@@ -7,12 +7,14 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "weft/detail/runtime/runtime_core.hpp"
 
 namespace weft {
 
 class Runtime;
+class Handle;
 
 /// What the runtime does with an exception that escapes a task nobody awaits (its JoinHandle
 /// was dropped or detached). Tokio's `UnhandledPanic`; weft's default is the same (Ignore).
@@ -136,12 +138,28 @@ class RuntimeBuilder {
         return *this;
     }
 
+    /// Calls `f` with the runtime's handle once it has started, before `build()` returns (in
+    /// the order given): the place to spawn a runtime's own services. Used by
+    /// `dump_on_sigquit` and the console.
+    RuntimeBuilder& on_runtime_start(std::function<void(const Handle&)> f) {
+        on_start_.push_back(std::move(f));
+        return *this;
+    }
+
+    /// On SIGQUIT (Ctrl-\ in a terminal), prints a task dump (`Handle::dump`) to stderr and
+    /// goes on running, as Go does for goroutines. Off by default: SIGQUIT's default action
+    /// ends the process with a core dump. Served by a task of the runtime, so a runtime whose
+    /// every worker is stuck cannot answer (the stall detector reports those). Defined with
+    /// the signal module (src/signal/dump_on_sigquit.cpp).
+    RuntimeBuilder& dump_on_sigquit();
+
     /// Starts the worker threads and returns the runtime.
     Runtime build();
 
   private:
     explicit RuntimeBuilder(bool current_thread) { cfg_.current_thread = current_thread; }
     detail::RuntimeConfig cfg_;
+    std::vector<std::function<void(const Handle&)>> on_start_;
 };
 
 }  // namespace weft

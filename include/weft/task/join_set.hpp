@@ -59,13 +59,13 @@ class JoinSet {
     /// Spawns `f` (a `Task<T>`, a future, or a callable returning one) on the current executor
     /// into the set; the handle that comes back can abort it.
     template <class F>
-    AbortHandle spawn(F&& f) {
-        return insert(weft::spawn(std::forward<F>(f)));
+    AbortHandle spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+        return insert(weft::spawn(std::forward<F>(f), site));
     }
     /// Spawns `f` on `ex` (anything with a `spawn` returning a `JoinHandle`) into the set.
     template <class Ex, class F>
-    AbortHandle spawn_on(Ex& ex, F&& f) {
-        return insert(ex.spawn(std::forward<F>(f)));
+    AbortHandle spawn_on(Ex& ex, F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+        return insert(ex.spawn(std::forward<F>(f), site));
     }
 
     /// Tasks in the set: spawned and not yet joined.

@@ -36,12 +36,13 @@ class Scope {
     ///
     /// **Throws** `std::logic_error` when called outside of any executor.
     template <class F>
-    requires Future<F> || detail::FutureFactory<std::decay_t<F>> AbortHandle spawn(F&& f) {
+    requires Future<F> || detail::FutureFactory<std::decay_t<F>> AbortHandle
+    spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
         detail::Spawner& sp = detail::require_spawner("weft::Scope::spawn");
         auto task = detail::to_task(
             detail::ScopeChild<std::decay_t<F>>(state_, std::decay_t<F>(std::forward<F>(f))));
         detail::TaskHeader* t;
-        JoinHandle<void> handle = detail::handle_for(task, t);
+        JoinHandle<void> handle = detail::handle_for(task, t, site);
         detail::allow_cancel_here(t);
         sp.spawn_task(t);
         AbortHandle abort = handle.abort_handle();

@@ -23,8 +23,8 @@ namespace weft {
 /// **Throws** `std::logic_error` when called outside of any runtime.
 template <class F>
 requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-auto spawn(F&& f) {
-    return detail::spawn_on(detail::require_spawner("weft::spawn"), std::forward<F>(f));
+auto spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+    return detail::spawn_on(detail::require_spawner("weft::spawn"), std::forward<F>(f), {}, site);
 }
 
 /// Spawns a task that stays on the calling thread: on a `Runtime` worker it is never stolen by
@@ -43,8 +43,9 @@ auto spawn(F&& f) {
 /// `LocalExecutor` (for example from `Runtime::block_on`'s own future).
 template <class F>
 requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-auto spawn_local(F&& f) {
-    return detail::spawn_local_on(detail::require_spawner("weft::spawn_local"), std::forward<F>(f));
+auto spawn_local(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
+    return detail::spawn_local_on(detail::require_spawner("weft::spawn_local"), std::forward<F>(f),
+                                  site);
 }
 
 /// Runs `fn()` on the current runtime's blocking pool, so that blocking or CPU-heavy work does

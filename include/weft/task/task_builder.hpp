@@ -27,9 +27,9 @@ class Builder {
     /// **Throws** `std::logic_error` outside of any runtime.
     template <class F>
     requires Future<F> || detail::FutureFactory<std::decay_t<F>>
-    auto spawn(F&& f) {
+    auto spawn(F&& f, detail::AwaitSite site = detail::AwaitSite::here()) {
         return detail::spawn_on(detail::require_spawner("weft::task::Builder::spawn"),
-                                std::forward<F>(f), std::move(name_));
+                                std::forward<F>(f), std::move(name_), site);
     }
 
   private:

@@ -53,6 +53,8 @@ TaskHeader* current_task() noexcept;
 task::Id task_id_of(TaskHeader* t);
 /// Sets `t`'s name (before it is scheduled).
 void set_task_name(TaskHeader* t, std::string name);
+/// The task's name, or empty.
+std::string task_name_of(TaskHeader* t);
 }  // namespace weft::detail
 
 template <>

@@ -39,6 +39,14 @@ MultiThread::~MultiThread() {
     io_->release();
 }
 
+std::vector<WorkerProbe*> MultiThread::probes() noexcept {
+    std::vector<WorkerProbe*> out;
+    out.reserve(workers_.size());
+    for (auto& w : workers_)
+        out.push_back(&w->probe);
+    return out;
+}
+
 void MultiThread::start() {
     for (auto& w : workers_) {
         Worker* wp = w.get();

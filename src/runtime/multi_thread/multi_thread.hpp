@@ -60,6 +60,7 @@
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/remote_queue.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
 namespace weft::detail {
@@ -103,6 +104,7 @@ struct Worker {
     std::uint32_t rng = 0;
     std::int64_t task_delta = 0;  // tasks counted against the scheduler on this thread
     Parker* parker = Parker::create();
+    WorkerProbe probe;  // what observers see of this worker's polls (probe.hpp)
     std::thread thread;
     ~Worker() { parker->release(); }
 };
@@ -135,6 +137,9 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     IoDriver* io_driver() noexcept override { return io_; }
     bool is_current_thread() const noexcept override { return false; }
     std::size_t workers() const noexcept override { return workers_.size(); }
+    std::vector<WorkerProbe*> probes() noexcept override;
+    void snapshot_tasks(std::vector<TaskHeader*>& out) override { owned_.snapshot(out); }
+    bool can_snapshot_here() const noexcept override { return true; }
     void retain() noexcept override { add_ref(); }
     void block_on(PollStep step) override;
     void shutdown(std::chrono::nanoseconds timeout) noexcept override {
@@ -165,7 +170,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
         const RuntimeContext& c = runtime_context();
         return c.executor == this ? static_cast<Worker*>(c.worker) : nullptr;
     }
-    RuntimeParts parts() noexcept { return {this, time_, io_}; }
+    RuntimeParts parts() noexcept { return {this, time_, io_, this}; }
     static std::size_t worker_count(const RuntimeConfig& cfg) noexcept;
 
     // worker.cpp

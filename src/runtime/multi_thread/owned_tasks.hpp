@@ -34,6 +34,19 @@ class OwnedTasks {
         sh.tasks.pop_back();
     }
 
+    /// For a task dump: appends every registered task, with a reference added (a task leaves
+    /// the registry before its frame's reference goes, so each is alive while its shard's lock
+    /// is held). Each shard is locked only while its tasks are copied.
+    void snapshot(std::vector<TaskHeader*>& out) {
+        for (Shard& sh : shards_) {
+            std::lock_guard lock(sh.mu);
+            for (TaskHeader* t : sh.tasks) {
+                add_ref(t);
+                out.push_back(t);
+            }
+        }
+    }
+
     /// Shutdown (no worker runs): calls `f` on some registered task until none is left; `f`
     /// must remove it (f may run destructors that spawn, which insert more).
     template <class F>

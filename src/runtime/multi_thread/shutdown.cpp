@@ -3,6 +3,7 @@
 // unhandled exception under UnhandledPolicy::ShutdownRuntime (which closes the scheduler and
 // makes every block_on rethrow it).
 
+#include "../dump_lock.hpp"
 #include "multi_thread.hpp"
 #include "weft/detail/task/raw_task.hpp"
 
@@ -25,6 +26,7 @@ void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
     // a destructor that spawns gets its task cancelled rather than lost.
     {
         EnterRuntime enter(parts());  // (a destructor may spawn or create a timer)
+        DumpExclusion no_dump;        // tasks are cancelled here without being claimed
         owned_.drain([this](TaskHeader* t) {
             detail::add_ref(t);
             cancel_unless_finished(t);

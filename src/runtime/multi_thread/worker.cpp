@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "../dump_lock.hpp"
 #include "multi_thread.hpp"
 #include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
@@ -29,7 +30,9 @@ void MultiThread::worker_main(Worker& w) noexcept {
         parts().enter(c);
         c.executor = this;  // wakes on this thread queue on this worker
         c.worker = &w;
+        c.probe = &w.probe;
     });
+    w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
@@ -47,6 +50,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         park(w);
     }
     if (w.idle.searching) transition_from_searching(w);
+    w.probe.detach_thread();
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
 }
 
@@ -223,6 +227,7 @@ bool MultiThread::admit(TaskHeader* t) {
     task_added();  // undone by task_released() when the task's block is freed
     owned_.insert(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
+        DumpExclusion no_dump;                      // cancelled without being claimed (dump.cpp)
         cancel_task(t);
         finish_run(t, DropOutput::No);
         return false;

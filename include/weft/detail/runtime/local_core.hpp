@@ -76,6 +76,14 @@ class LocalCore final : public Scheduler, public Spawner {
     void wake_main() noexcept;
 
     std::size_t task_count() const noexcept { return tasks_.size(); }
+    // For a task dump, on the executor's thread: appends every registered task, each with a
+    // reference added.
+    void snapshot_tasks(std::vector<TaskHeader*>& out) {
+        for (TaskHeader* t : tasks_) {
+            detail::add_ref(t);
+            out.push_back(t);
+        }
+    }
     void shutdown() noexcept;
 
     // Makes this the executor whose tasks this thread runs, for the guard's scope (wakes on

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "weft/detail/task/spawner.hpp"
 #include "weft/future/future.hpp"
@@ -53,6 +54,7 @@ class PollStep {
 
 class TimeDriver;
 class IoDriver;
+struct WorkerProbe;
 
 class RuntimeCore {
   public:
@@ -61,6 +63,13 @@ class RuntimeCore {
     virtual IoDriver* io_driver() noexcept = 0;
     virtual bool is_current_thread() const noexcept = 0;
     virtual std::size_t workers() const noexcept = 0;
+    /// The probes of the threads that poll this runtime's tasks (probe.hpp), one per worker.
+    virtual std::vector<WorkerProbe*> probes() noexcept = 0;
+    /// Task dumps (src/runtime/dump.cpp): appends every registered task to `out`, each with a
+    /// reference the caller drops. Call only where can_snapshot_here() (a current-thread
+    /// runtime's tasks are listed on the thread that holds its core).
+    virtual void snapshot_tasks(std::vector<TaskHeader*>& out) = 0;
+    virtual bool can_snapshot_here() const noexcept = 0;
     /// Keeps the runtime's memory alive (a Handle, a blocking thread); after shutdown the
     /// runtime only cancels what it is given.
     virtual void retain() noexcept = 0;

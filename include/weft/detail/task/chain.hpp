@@ -9,8 +9,9 @@
 //   {null, link}           a child is awaited; `link` is the innermost parent->child link and
 //                          each link points to the one outside it. When the chain is parked,
 //                          the innermost link holds the leaf.
-//   {repoll, leaf}         parked on a leaf in the root coroutine itself
-// Keeping the leaf's poll function here, not in the awaiter, keeps every awaiter one pointer.
+//   {ops, leaf}            parked on a leaf in the root coroutine itself
+// Keeping the leaf's operations here, not in the awaiter, keeps every awaiter one pointer
+// (plus, with WEFT_TASK_TRACE, the AwaitSite a task dump shows).
 //
 // Polling the chain (poll_chain) re-polls the leaf and, when it is ready, resumes the innermost
 // coroutine. Control moves between coroutines through a trampoline (PollScope::next) instead of
@@ -35,7 +36,32 @@ struct ChildLink {
     ChildLink* outer = nullptr;        // the link through which `parent` is awaited, or null
     std::coroutine_handle<> child;     // owned; emptied when destroy_chain destroyed it
     ChainSlot leaf{nullptr, nullptr};  // the parked leaf, when `child` is the innermost
+#if WEFT_TASK_TRACE
+    AwaitSite site;  // the co_await in `parent` that awaits `child`
+#endif
 };
+
+// Every leaf awaiter derives from LeafBase and parks with a pointer to that base, so that a dump
+// (and a poll's probe) can read its site without knowing the awaiter's type. A leaf with no
+// awaiter object (ptr null) has no site. Empty without WEFT_TASK_TRACE.
+struct LeafBase {
+#if WEFT_TASK_TRACE
+    AwaitSite site;
+#endif
+};
+// The site a chain parked on `leaf` resumes from.
+inline AwaitSite leaf_site([[maybe_unused]] const ChainSlot& leaf) noexcept {
+#if WEFT_TASK_TRACE
+    if (leaf.ptr != nullptr) return static_cast<const LeafBase*>(leaf.ptr)->site;
+#endif
+    return {};
+}
+
+// A __PRETTY_FUNCTION__ that names T (LeafOps::type_name; dump.cpp cuts the name out).
+template <class T>
+const char* leaf_type_name() noexcept {
+    return __PRETTY_FUNCTION__;
+}
 
 // Awaits that may complete at once within one poll of a chain before the next one yields
 // (the cooperative budget; Tokio's is also 128). It keeps a task whose futures are always ready
@@ -63,7 +89,13 @@ inline constinit thread_local bool unconstrained_now = false;
 inline constinit thread_local PollScope* current_scope = nullptr;
 
 inline ChildLink* innermost_link(const ChainSlot& c) noexcept {
-    return c.repoll ? nullptr : static_cast<ChildLink*>(c.ptr);
+    return c.ops ? nullptr : static_cast<ChildLink*>(c.ptr);
+}
+
+// The parked leaf of a chain that is not running (null ops: none, first poll).
+inline const ChainSlot& parked_leaf(const ChainSlot& c) noexcept {
+    if (c.ops == nullptr && c.ptr != nullptr) return static_cast<const ChildLink*>(c.ptr)->leaf;
+    return c;
 }
 
 // Polls the chain rooted at `chain`'s frame; returns true when the root coroutine finished.
@@ -76,13 +108,13 @@ inline bool poll_chain(TaskHeader* chain, Context& cx) {
     } restore{outer};
 
     ChainSlot& c = chain->chain;
-    if (c.repoll) {  // parked in the root coroutine
-        if (!c.repoll(c.ptr, cx)) return false;
+    if (c.ops) {  // parked in the root coroutine
+        if (!c.ops->repoll(c.ptr, cx)) return false;
         c = {nullptr, nullptr};
         scope.next = chain->frame();
     } else if (auto* link = static_cast<ChildLink*>(c.ptr)) {  // parked in a child
-        assert(link->leaf.repoll);
-        if (!link->leaf.repoll(link->leaf.ptr, cx)) return false;
+        assert(link->leaf.ops);
+        if (!link->leaf.ops->repoll(link->leaf.ptr, cx)) return false;
         link->leaf = {nullptr, nullptr};
         scope.next = link->child;
     } else {  // first poll
@@ -94,7 +126,7 @@ inline bool poll_chain(TaskHeader* chain, Context& cx) {
     } while (scope.next);
 
     if (chain->frame().done()) return true;
-    assert(scope.parked.repoll && "a weft::Task suspended without registering a waker");
+    assert(scope.parked.ops && "a weft::Task suspended without registering a waker");
     if (ChildLink* link = innermost_link(c)) {
         link->leaf = scope.parked;
     } else {

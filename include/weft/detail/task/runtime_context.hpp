@@ -25,15 +25,19 @@ class Spawner;
 class TimeDriver;
 class IoDriver;
 struct TaskHeader;
+struct WorkerProbe;
+class RuntimeCore;
 
 struct RuntimeContext {
     Spawner* spawner = nullptr;      // weft::spawn's target (current_spawner)
+    RuntimeCore* runtime = nullptr;  // the Runtime entered, if any (Handle::current)
     TimeDriver* time = nullptr;      // timers register here (TimeDriver::current)
     IoDriver* io = nullptr;          // sockets register here (IoDriver::current)
     const void* executor = nullptr;  // the executor running on this thread (a LocalCore, a
                                      // multi-thread scheduler): its wakes queue locally
     void* worker = nullptr;          // that executor's per-thread state (a worker), if any
     TaskHeader* task = nullptr;      // the task being polled (current_task)
+    WorkerProbe* probe = nullptr;    // this polling thread's probe, if its executor has one
 };
 
 inline constinit thread_local RuntimeContext tl_runtime_context;
@@ -51,16 +55,19 @@ class EnterContext {
     explicit EnterContext(F&& enter) noexcept : prev_(tl_runtime_context) {
         RuntimeContext& c = tl_runtime_context;
         enter(c);
-        restore_executor_ = c.executor != prev_.executor || c.worker != prev_.worker;
+        restore_executor_ =
+            c.executor != prev_.executor || c.worker != prev_.worker || c.probe != prev_.probe;
     }
     ~EnterContext() {
         RuntimeContext& c = tl_runtime_context;
         c.spawner = prev_.spawner;
+        c.runtime = prev_.runtime;
         c.time = prev_.time;
         c.io = prev_.io;
         if (restore_executor_) {
             c.executor = prev_.executor;
             c.worker = prev_.worker;
+            c.probe = prev_.probe;
         }
     }
     EnterContext(const EnterContext&) = delete;

@@ -15,29 +15,41 @@
 
 namespace weft::detail {
 
+// Records where a task was spawned, for task dumps (before the task is shared).
+inline void record_spawn([[maybe_unused]] TaskHeader* t,
+                         [[maybe_unused]] const AwaitSite& site) noexcept {
+#if WEFT_TASK_TRACE
+    t->trace.file = site.file;
+    t->trace.function = site.function;
+    t->trace.line = site.line;
+    t->trace.spawned_ms = coarse_now_ms();
+#endif
+}
+
 template <class T>
-JoinHandle<T> handle_for(Task<T>& task, TaskHeader*& out) noexcept {
+JoinHandle<T> handle_for(Task<T>& task, TaskHeader*& out, const AwaitSite& site = {}) noexcept {
     auto h = task.release();
     assert(h && "weft: spawning an empty (moved-from or finished) Task");
     out = TaskHeader::of_frame(h.address());
     init_spawned(out);
+    record_spawn(out, site);
     return JoinHandle<T>(out);
 }
 
 // Spawns a Task, a Future or a callable returning one (see detail::to_task), optionally named
 // (the name is recorded before the task can run).
 template <class F>
-auto spawn_on(Spawner& s, F&& f, std::string name = {}) {
+auto spawn_on(Spawner& s, F&& f, std::string name = {}, const AwaitSite& site = {}) {
     auto task = to_task(std::forward<F>(f));
     TaskHeader* t;
-    auto handle = handle_for(task, t);
+    auto handle = handle_for(task, t, site);
     if (!name.empty()) set_task_name(t, std::move(name));
     s.spawn_task(t);
     return handle;
 }
 
 template <class F>
-auto spawn_local_on(Spawner& s, F&& f) {
+auto spawn_local_on(Spawner& s, F&& f, const AwaitSite& site = {}) {
     if (!s.can_spawn_local()) {
         throw std::logic_error(
             "weft::spawn_local must be called from a task running on a "
@@ -45,7 +57,7 @@ auto spawn_local_on(Spawner& s, F&& f) {
     }
     auto task = to_task(std::forward<F>(f));
     TaskHeader* t;
-    auto handle = handle_for(task, t);
+    auto handle = handle_for(task, t, site);
     s.spawn_local_task(t);
     return handle;
 }
@@ -62,7 +74,7 @@ Task<std::invoke_result_t<Fn&>> call_blocking(Fn fn) {
 }
 
 template <class Fn>
-auto spawn_blocking_on(Spawner& s, Fn&& fn) {
+auto spawn_blocking_on(Spawner& s, Fn&& fn, const AwaitSite& site = {}) {
     if (!s.has_blocking_pool()) {
         throw std::logic_error(
             "weft::spawn_blocking needs a weft::Runtime (this executor has no "
@@ -70,7 +82,7 @@ auto spawn_blocking_on(Spawner& s, Fn&& fn) {
     }
     auto task = call_blocking(std::decay_t<Fn>(std::forward<Fn>(fn)));
     TaskHeader* t;
-    auto handle = handle_for(task, t);
+    auto handle = handle_for(task, t, site);
     s.spawn_blocking_task(t);
     return handle;
 }

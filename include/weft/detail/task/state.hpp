@@ -22,7 +22,9 @@
 //   bit 8 HAS_META      the task has an id or name in the side table (task_meta.cpp)
 //   bit 9 EXACT_RUNNING RUNNING is cleared even when the task is re-queued, so that it means
 //                       "being polled now" (a Scope's children: see transition_to_cancelled_here)
-//   bits 10.. reference count (22 bits: 4 million references to one task)
+//   bit 10 TRACING      a task dump is reading the task's await chain (see begin_trace): nobody
+//                       may claim the task for a poll or a cancellation until it is cleared
+//   bits 11.. reference count (21 bits: 2 million references to one task)
 //
 // ## References
 // A spawned task's header is kept alive by: the coroutine frame (while it exists), the
@@ -35,7 +37,10 @@
 //   scheduler   written once by the spawner before the task is first queued; read-only after.
 //   chain       while !COMPLETE: only the thread that holds RUNNING (polls it), or the thread
 //               that cancels it (cancel_task when it won RUNNING or found it idle through
-//               transition_to_cancelled_here's claim).
+//               transition_to_cancelled_here's claim). A dump may read it while it holds
+//               TRACING and no probe shows the task being polled (begin_trace).
+//   trace       written by the spawner before the task is shared and by the thread polling it;
+//               read by a dump as `chain`.
 //   error       written by the coroutine while it runs (set_error, with HAS_ERROR); after
 //               COMPLETE, read by whoever owns the output (the JoinHandle, or the executor when
 //               nobody joins: see transition_to_complete's result).
@@ -73,6 +78,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <thread>
 
 namespace weft::detail {
 
@@ -87,7 +93,8 @@ inline constexpr std::uint32_t SPAWNED = 1u << 6;
 inline constexpr std::uint32_t HAS_ERROR = 1u << 7;
 inline constexpr std::uint32_t HAS_META = 1u << 8;
 inline constexpr std::uint32_t EXACT_RUNNING = 1u << 9;
-inline constexpr std::uint32_t REF_ONE = 1u << 10;
+inline constexpr std::uint32_t TRACING = 1u << 10;
+inline constexpr std::uint32_t REF_ONE = 1u << 11;
 inline constexpr std::uint32_t REF_MASK = ~(REF_ONE - 1);
 }  // namespace task_state
 
@@ -105,6 +112,7 @@ struct Snapshot {
     bool has_error() const noexcept { return bits & task_state::HAS_ERROR; }
     bool has_meta() const noexcept { return bits & task_state::HAS_META; }
     bool is_exact_running() const noexcept { return bits & task_state::EXACT_RUNNING; }
+    bool is_tracing() const noexcept { return bits & task_state::TRACING; }
     std::uint32_t ref_count() const noexcept { return bits / task_state::REF_ONE; }
 };
 
@@ -215,10 +223,13 @@ class TaskState {
 
     // --- The executor's side ---------------------------------------------------------------
 
-    /// Before a poll: clears NOTIFIED and sets RUNNING, unless the task is complete.
-    /// acquire: see everything the waker's thread wrote before waking us (and the previous
-    /// poll's writes, released by transition_to_idle). RUNNING may already be set (the fast
-    /// requeue of transition_to_idle leaves it): that is tolerated.
+    /// Before a poll: clears NOTIFIED and sets RUNNING, unless the task is complete. Waits while
+    /// a dump holds TRACING (a few microseconds: the time to copy the chain).
+    /// acq_rel: acquire everything the waker's thread wrote before waking us (and the previous
+    /// poll's writes, released by transition_to_idle; and a dump's end_trace). release: the
+    /// probe's `polling` store made just before (run_task), for a dump whose begin_trace comes
+    /// after this claim. RUNNING may already be set (the fast requeue of transition_to_idle
+    /// leaves it): that is tolerated.
     ToRunning transition_to_running() noexcept {
         using namespace task_state;
         std::uint32_t s = word_.load(std::memory_order_acquire);
@@ -226,8 +237,12 @@ class TaskState {
             // Cancelled where it stood by transition_to_cancelled_here, which queued it for
             // this visit: the executor now unregisters it and drops the queue's reference.
             if (s & COMPLETE) return ToRunning::Complete;
+            if (s & TRACING) {
+                s = wait_untraced();
+                continue;
+            }
             if (word_.compare_exchange_weak(s, (s & ~NOTIFIED) | RUNNING,
-                                            std::memory_order_acquire))
+                                            std::memory_order_acq_rel))
                 break;
         }
         return (s & CANCELLED) ? ToRunning::Cancelled : ToRunning::Success;
@@ -324,6 +339,10 @@ class TaskState {
         std::uint32_t s = word_.load(std::memory_order_acquire);
         for (;;) {
             if (s & COMPLETE) return CancelHere::Complete;
+            if (s & TRACING) {  // a dump is reading the chain we would destroy
+                s = wait_untraced();
+                continue;
+            }
             if (s & RUNNING) {
                 // Being polled: the poller sees CANCELLED when its poll ends
                 // (transition_to_idle) and cancels the task on its own thread.
@@ -337,6 +356,21 @@ class TaskState {
                 return (s & NOTIFIED) ? CancelHere::Claimed : CancelHere::ClaimedSubmit;
         }
     }
+
+    // --- Task dumps ---------------------------------------------------------------------
+
+    /// A dump starts reading the task: sets TRACING and returns the state before. Unless that
+    /// was COMPLETE, the dump then looks at every probe of the task's runtime: if none shows
+    /// the task being polled, the chain is the dump's until end_trace (a poll or a cancel that
+    /// comes later waits in transition_to_running / transition_to_cancelled_here).
+    /// acq_rel: pairs with transition_to_running's release (so the probes' `polling` stores
+    /// of claims before this one are visible), and with transition_to_idle's release of the last
+    /// poll's chain. Only one dump runs at a time per runtime (its dump mutex).
+    Snapshot begin_trace() noexcept {
+        return {word_.fetch_or(task_state::TRACING, std::memory_order_acq_rel)};
+    }
+    /// The dump is done reading. release: its reads happen before the next claim's writes.
+    void end_trace() noexcept { word_.fetch_and(~task_state::TRACING, std::memory_order_release); }
 
     // --- The JoinHandle's side (the join-waker protocol above) -----------------------------
 
@@ -373,6 +407,17 @@ class TaskState {
     }
 
   private:
+    // Spins until no dump holds TRACING (it holds it for the time it takes to copy one chain);
+    // returns the state then. acquire: pairs with end_trace.
+    std::uint32_t wait_untraced() const noexcept {
+        std::uint32_t s = word_.load(std::memory_order_acquire);
+        for (int spins = 0; s & task_state::TRACING; ++spins) {
+            if (spins >= 64) std::this_thread::yield();
+            s = word_.load(std::memory_order_acquire);
+        }
+        return s;
+    }
+
     // The CAS loop of the transitions that only change a task no `stop` bit is set in: sets
     // `set` and clears `clear` (with `Rmw` order; the first read with `Load`) and returns true,
     // or returns false, changing nothing, once a `stop` bit is seen.

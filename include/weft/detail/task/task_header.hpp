@@ -14,6 +14,8 @@
 #include <exception>
 #include <new>
 
+#include "weft/config.hpp"
+#include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/state.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/waker.hpp"
@@ -22,11 +24,32 @@ namespace weft::detail {
 
 struct ChildLink;
 
+// How to poll a parked leaf awaiter again, and what to call it in a task dump: one static
+// table per leaf type (see FutureAwaiter in coro/task.hpp).
+struct LeafOps {
+    bool (*repoll)(void* leaf, Context& cx);
+    const char* (*type_name)() noexcept;  // a __PRETTY_FUNCTION__ naming the type (dump.cpp)
+};
+
 // Where an await chain stands (see chain.hpp for the states).
 struct ChainSlot {
-    bool (*repoll)(void* leaf, Context& cx);  // the parked leaf's poll, or null
-    void* ptr;  // with repoll: the leaf awaiter; without: the innermost ChildLink, or null
+    const LeafOps* ops;  // the parked leaf's operations, or null
+    void* ptr;           // with ops: the leaf awaiter; without: the innermost ChildLink, or null
 };
+
+#if WEFT_TASK_TRACE
+// What a task dump shows of a spawned task beyond its await chain (WEFT_TASK_TRACE). Written by
+// the spawner before the task is shared (site, spawned_ms) and by the thread polling it (polls,
+// busy_us); read by a dump while it holds the task's TRACING bit, which orders both.
+struct TaskTrace {
+    const char* file = nullptr;  // where it was spawned (AwaitSite's fields)
+    const char* function = nullptr;
+    std::uint32_t line = 0;
+    std::uint32_t polls = 0;       // saturates at 2^32 - 1
+    std::uint32_t spawned_ms = 0;  // coarse_now_ms() at spawn (wraps after 49 days)
+    std::uint32_t busy_us = 0;     // time spent in its polls, when poll timing is on (saturates)
+};
+#endif
 struct TaskHeader;
 
 /// Where a woken task goes: implemented by each executor.
@@ -67,6 +90,9 @@ struct TaskHeader {
         Finished finished;
     };
     Waker join_waker;  // guarded by JOIN_WAKER (the join-waker protocol: see state.hpp)
+#if WEFT_TASK_TRACE
+    TaskTrace trace;
+#endif
 
     TaskHeader() noexcept : chain{nullptr, nullptr} {}
     TaskHeader(const TaskHeader&) = delete;
@@ -79,7 +105,9 @@ struct TaskHeader {
 
     /// Whether the frame behind this header was spawned (SPAWNED is set before the task is
     /// shared and never cleared, so a relaxed read suffices).
-    bool is_spawned() const noexcept { return state.load_relaxed().is_spawned(); }
+    bool is_spawned() const noexcept {
+        return state.load_relaxed().is_spawned();
+    }
 
     void set_error(std::exception_ptr e) noexcept {
         ::new (&error) std::exception_ptr(std::move(e));
