@@ -41,16 +41,16 @@ std::string json_string(std::string_view s) {
     return out;
 }
 
-// PLACEHOLDERS until Handle::dump and Handle::metrics land on main: the documented shapes.
 namespace {
 std::atomic<std::uint64_t> fake_polls{0};
 }
 
 Task<std::string> dump_json(Handle h) {
-    (void)h;
-    co_return std::string(R"({"tasks":[]})");
+    runtime::Dump d = co_await h.dump();
+    co_return d.to_json();
 }
 
+// PLACEHOLDER until Handle::metrics lands on main: the documented shape.
 std::string metrics_json(const Handle& h) {
     (void)h;
     std::uint64_t p = fake_polls.fetch_add(100, std::memory_order_relaxed);
@@ -61,8 +61,8 @@ std::string metrics_json(const Handle& h) {
 
 std::string metrics_prometheus(const Handle& h) {
     (void)h;
-    return "# HELP weft_num_workers Worker threads.\n# TYPE weft_num_workers gauge\n"
-           "weft_num_workers 1\n";
+    return "# HELP weft_workers Worker threads.\n# TYPE weft_workers gauge\n"
+           "weft_workers 1\n";
 }
 
 }  // namespace weft::console::detail

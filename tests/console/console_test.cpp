@@ -144,7 +144,7 @@ TEST(Console, MetricsAsJsonAndPrometheus) {
     EXPECT_NE(r.find("Content-Type: text/plain; version=0.0.4"), std::string::npos);
     std::string p = body_of(r);
     EXPECT_NE(p.find("# TYPE weft_"), std::string::npos) << p;
-    EXPECT_NE(p.find("\nweft_num_workers 2\n"), std::string::npos) << p;
+    EXPECT_NE(p.find("\nweft_workers 2\n"), std::string::npos) << p;
     EXPECT_NE(p.find("worker=\"1\""), std::string::npos) << p;
 }
 
@@ -257,7 +257,7 @@ TEST(Console, EnvironmentEnablesItForTheFirstRuntime) {
         rt.block_on([&]() -> weft::Task<void> {
             r = co_await weft::spawn_blocking([port] { return fetch(port, "/metrics"); });
         });
-        EXPECT_NE(body_of(r).find("weft_num_workers 1"), std::string::npos) << r;
+        EXPECT_NE(body_of(r).find("weft_workers 1"), std::string::npos) << r;
         // A second runtime does not try the same address (it would find it taken).
         weft::Runtime second = weft::Runtime::builder().worker_threads(1).build();
         (void)second;
