@@ -6,11 +6,12 @@
 // that the address, a free port when asked for port 0, is known before the first request (the
 // tests and the builder's start-up line need it).
 //
-// Where it runs. On the runtime it shows, as a few ordinary tasks named `weft-console`: one
-// accept loop, one task per connection, held in a JoinSet inside the loop's frame, so dropping
-// the loop aborts every connection, the never-ending event streams included. On a multi-thread
-// runtime a task stuck on one worker does not stop the console (the other workers steal its
-// tasks); on a current-thread runtime it is served while `block_on` runs.
+// Where it runs. On the runtime it shows, as a few ordinary tasks: one accept loop (named
+// `weft-console` when the builder starts it), one task per connection (`weft-console-conn`), held
+// in a JoinSet inside the loop's frame, so dropping the loop aborts every connection, the
+// never-ending event streams included. On a multi-thread runtime a task stuck on one worker does
+// not stop the console (the other workers steal its tasks); on a current-thread runtime it is
+// served while `block_on` runs.
 //
 // Requests are read with the library's HTTP parser (src/http, the one weft-http uses), at most
 // 16 KiB of head and no body; GET and HEAD only; keep-alive as HTTP/1.1 has it. The answers:
@@ -192,14 +193,25 @@ Task<void> connection(net::TcpStream s, StatePtr st) {
     }
 }
 
+// What JoinSet::spawn_on needs: spawns on the current runtime with a name, so that the
+// console's connections are recognisable in the task table they serve.
+struct NamedSpawner {
+    const char* name;
+    template <class F>
+    auto spawn(F&& f, weft::detail::AwaitSite site) {
+        return task::Builder().name(name).spawn(std::forward<F>(f), site);
+    }
+};
+
 Task<void> accept_loop(StatePtr st) {
     JoinSet<void> conns;
+    NamedSpawner named{"weft-console-conn"};
     for (;;) {
         auto [stream, peer] = co_await st->listener.accept();
         (void)peer;
         while (conns.try_join_next()) {
         }
-        conns.spawn(connection(std::move(stream), st));
+        conns.spawn_on(named, connection(std::move(stream), st));
     }
 }
 
