@@ -56,7 +56,16 @@ std::string type_from_pretty(const char* pretty) {
     std::size_t end = s.rfind(']');
     if (end != std::string_view::npos) s = s.substr(0, end);
     if (std::size_t semi = s.find("; "); semi != std::string_view::npos) s = s.substr(0, semi);
-    return std::string(s);
+    // The standard library's spellings of std::string, as a reader would write it.
+    std::string out(s);
+    for (std::string_view verbose :
+         {"std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+          "std::basic_string<char, std::char_traits<char>, std::allocator<char> >",
+          "std::basic_string<char>"}) {
+        for (std::size_t at; (at = out.find(verbose)) != std::string::npos;)
+            out.replace(at, verbose.size(), "std::string");
+    }
+    return out;
 }
 
 runtime::AwaitFrame frame_of(const AwaitSite& s) {

@@ -92,6 +92,7 @@ class LocalCore final : public Scheduler, public Spawner {
     EnterContext enter_thread(Spawn spawn = Spawn::Elsewhere) noexcept {
         return EnterContext([this, spawn](RuntimeContext& c) {
             c.executor = this;
+            c.probe = nullptr;  // a runtime that drives this core sets its own afterwards
             if (spawn == Spawn::Here) c.spawner = this;
         });
     }
