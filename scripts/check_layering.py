@@ -38,7 +38,14 @@ The layers (lowest first) and what each may include besides itself (transitively
   codec      stream and below               codec/, detail/codec/, src/codec/ (framing: a
                                             byte buffer, Decoder/Encoder, Framed over any
                                             AsyncRead/AsyncWrite; no driver, no runtime)
-  all        everything                     weft.hpp
+  http       top and below                  detail/http/, src/http/ (the HTTP/1.1 request
+                                            parser and response heads of weft-http and the
+                                            console; plain functions over bytes today)
+  console    http, time_stream and below    console/, src/console/ (the live dashboard: an
+                                            HTTP server on net, the runtime's dump, metrics
+                                            and stall reports). The runtime starts it by name
+                                            (a link-time call, no include: autostart.cpp)
+  all        everything                     weft.hpp (the console included)
 
 The most specific (longest) path prefix in LAYER_OF wins. A file that no prefix matches fails
 the check: give it a layer. EXCEPTIONS lists the known violations still to fix, each with its
@@ -64,7 +71,9 @@ MAY_USE = {
     "top": ["runtime", "stream"],
     "time_stream": ["drivers", "stream"],
     "codec": ["stream"],
-    "all": ["top", "time_stream", "codec"],
+    "http": ["top"],
+    "console": ["http", "time_stream"],
+    "all": ["top", "time_stream", "codec", "console"],
 }
 
 # Path prefix (relative to the repository) -> layer. Longest prefix wins.
@@ -110,6 +119,10 @@ LAYER_OF = {
     "include/weft/codec/": "codec",
     "include/weft/detail/codec/": "codec",
     "src/codec/": "codec",
+    "include/weft/detail/http/": "http",
+    "src/http/": "http",
+    "include/weft/console/": "console",
+    "src/console/": "console",
     "include/weft/weft.hpp": "all",
 }
 

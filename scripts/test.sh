@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds weft with -Werror and runs the whole test suite. CI (.ci/run) runs exactly this.
 #   1. GCC, Debug: every test under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
-#      on), then the multi-threaded tests again and again (see "Repeats" below);
+#      on), then the multi-threaded tests again and again (see "Repeats" below); the live
+#      dashboard's page is loaded in Debian's chromium, headless (console.browser), and a
+#      screenshot left in build/asan/console.png;
 #   2. clang 14, Release (-O3, NDEBUG): every test again under ASan + UBSan (optimised code, the
 #      second compiler, and the installed-ABI check the other way round: a Debug consumer);
 #      then a one-minute libFuzzer smoke of each parser (RESP, HTTP) from its seed corpus;
@@ -23,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
-                clang-14 libclang-rt-14-dev git
+                clang-14 libclang-rt-14-dev git chromium
 jobs=$(nproc)
 repeat_asan=${WEFT_REPEAT_ASAN:-12}
 repeat_tsan=${WEFT_REPEAT_TSAN:-3}

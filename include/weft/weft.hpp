@@ -3,6 +3,7 @@
 /// Umbrella header: everything in weft.
 
 #include "weft/codec/codec.hpp"
+#include "weft/console/console.hpp"
 #include "weft/coro/async_stream.hpp"
 #include "weft/coro/task.hpp"
 #include "weft/executor/block_on.hpp"

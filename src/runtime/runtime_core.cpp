@@ -1,8 +1,11 @@
 #include "weft/detail/runtime/runtime_core.hpp"
 
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "weft/task/task_id.hpp"
 
@@ -11,7 +14,39 @@ namespace weft::detail {
 RuntimeCore* start_multi_thread(RuntimeConfig cfg);    // multi_thread/multi_thread.cpp
 RuntimeCore* start_current_thread(RuntimeConfig cfg);  // current_thread.cpp
 
+// The console (weft/console/console.hpp) starts with the runtime when the builder's
+// enable_console or the WEFT_CONSOLE variable asks for it. It is defined in a higher layer, in
+// src/console/autostart.cpp, which explains why the runtime calls up into it by name.
+RuntimeCore* start_with_console(RuntimeConfig cfg, std::string addr, bool required);
+
+namespace {
+
+// WEFT_CONSOLE: unset, empty or "0": off; "1": the default address; else the address. Only
+// the first runtime of the process that asks gets it (a program's second runtime, a test
+// suite's hundredth, would only find the port taken).
+std::string console_from_env() {
+    static std::atomic<bool> taken{false};
+    const char* env = std::getenv("WEFT_CONSOLE");
+    if (env == nullptr) return {};
+    std::string_view v = env;
+    if (v.empty() || v == "0") return {};
+    if (taken.exchange(true, std::memory_order_relaxed)) return {};  // only the flag matters
+    return v == "1" ? std::string(kDefaultConsoleAddr) : std::string(v);
+}
+
+}  // namespace
+
 RuntimeCore* start_runtime(RuntimeConfig cfg) {
+    if (!cfg.console.empty()) {
+        std::string addr = std::move(cfg.console);
+        return start_with_console(std::move(cfg), std::move(addr), /*required=*/true);
+    }
+    if (std::string addr = console_from_env(); !addr.empty())
+        return start_with_console(std::move(cfg), std::move(addr), /*required=*/false);
+    return start_flavour(std::move(cfg));
+}
+
+RuntimeCore* start_flavour(RuntimeConfig cfg) {
     if (cfg.current_thread) return start_current_thread(std::move(cfg));
     if (cfg.start_paused) {
         throw std::logic_error(

@@ -1,6 +1,6 @@
 // mini-redis-server: serves mini-redis on 127.0.0.1 until SIGINT or SIGTERM, then shuts down
 // gracefully and exits 0. `--port 0` picks a free port; the line "listening on 127.0.0.1:PORT"
-// on stdout says which.
+// on stdout says which. `--console ADDR` (or WEFT_CONSOLE) serves weft's live dashboard.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,12 +15,14 @@ namespace {
 void usage(FILE* to) {
     std::fprintf(to,
                  "usage: mini-redis-server [--port N] [--max-connections N] [--threads N]\n"
-                 "                         [--shutdown-timeout MS]\n"
+                 "                         [--shutdown-timeout MS] [--console ADDR]\n"
                  "  --port N             port on 127.0.0.1 (default 6379; 0 picks a free one)\n"
                  "  --max-connections N  clients served at once (default 250)\n"
                  "  --threads N          worker threads (default: one per core; 0: a\n"
                  "                       current-thread runtime)\n"
-                 "  --shutdown-timeout MS  how long shutdown waits for clients (default 5000)\n");
+                 "  --shutdown-timeout MS  how long shutdown waits for clients (default 5000)\n"
+                 "  --console ADDR       serve weft's live dashboard on ADDR (e.g.\n"
+                 "                       127.0.0.1:6669; also WEFT_CONSOLE=1)\n");
 }
 
 bool number(const char* s, unsigned long max, unsigned long& out) {
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
     unsigned long port = 6379;
     unsigned long threads = 0;
     bool threads_set = false;
+    std::string console;
     mini_redis::ServerConfig config;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
@@ -55,6 +58,8 @@ int main(int argc, char** argv) {
         } else if (ok && a == "--threads") {
             ok = number(argv[++i], 1024, threads);
             threads_set = true;
+        } else if (ok && a == "--console") {
+            console = argv[++i];
         } else if (ok && a == "--shutdown-timeout") {
             ok = number(argv[++i], 86'400'000, v);
             config.shutdown_timeout = std::chrono::milliseconds(v);
@@ -71,6 +76,7 @@ int main(int argc, char** argv) {
         auto builder = threads_set && threads == 0 ? weft::RuntimeBuilder::new_current_thread()
                                                    : weft::RuntimeBuilder::new_multi_thread();
         if (threads_set && threads > 0) builder.worker_threads(threads);
+        if (!console.empty()) builder.enable_console(console);
         builder.dump_on_sigquit();  // kill -QUIT prints every task and where it waits
         weft::Runtime rt = builder.build();
         std::size_t left = rt.block_on([&]() -> weft::Task<std::size_t> {

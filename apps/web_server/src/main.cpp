@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,9 @@ void usage(std::FILE* to) {
                  "  --max-connections N      connections served at once (default 1024)\n"
                  "  --file-cache-ms N        how long a small file read is trusted (default 1000;\n"
                  "                           0: read every file on every request)\n"
-                 "  --threads N              worker threads (default: one per core)\n");
+                 "  --threads N              worker threads (default: one per core)\n"
+                 "  --console ADDR           serve weft's live dashboard on ADDR (e.g.\n"
+                 "                           127.0.0.1:6669; also WEFT_CONSOLE=1)\n");
 }
 
 bool parse_number(const char* s, unsigned long long max, unsigned long long& out) {
@@ -40,6 +43,7 @@ bool parse_number(const char* s, unsigned long long max, unsigned long long& out
 
 int main(int argc, char** argv) {
     web_server::Config cfg;
+    std::string console;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         if (a == "-h" || a == "--help") {
@@ -56,6 +60,8 @@ int main(int argc, char** argv) {
         bool ok = true;
         if (a == "--root") {
             cfg.root = v;
+        } else if (a == "--console") {
+            console = v;
         } else if (a == "--port") {
             ok = parse_number(v, 65535, n);
             cfg.port = static_cast<std::uint16_t>(n);
@@ -99,7 +105,15 @@ int main(int argc, char** argv) {
 
     auto builder = weft::Runtime::builder();
     if (cfg.worker_threads > 0) builder.worker_threads(cfg.worker_threads);
-    weft::Runtime rt = builder.build();
+    if (!console.empty()) builder.enable_console(console);
+    std::optional<weft::Runtime> built;
+    try {
+        built.emplace(builder.build());
+    } catch (const std::system_error& e) {
+        std::fprintf(stderr, "weft-http: %s\n", e.what());
+        return 1;
+    }
+    weft::Runtime& rt = *built;
     int status = 0;
     rt.block_on([&cfg, &status]() -> weft::Task<void> {
         std::optional<weft::net::TcpListener> listener;

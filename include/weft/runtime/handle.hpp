@@ -16,6 +16,10 @@
 
 namespace weft {
 
+namespace detail {
+struct HandleAccess;  // the console's start-up makes a Handle for a new runtime (autostart.cpp)
+}
+
 /// A reference to a `Runtime` that can be copied and sent to other threads: Tokio's `Handle`.
 /// Made by `Runtime::handle()`.
 ///
@@ -109,6 +113,7 @@ class Handle {
 
   private:
     friend class Runtime;
+    friend struct detail::HandleAccess;
     // Coroutines take the handle by value: the Handle a dump() was called on may be gone.
     static Task<runtime::Dump> dump_on(Handle h) { co_return detail::dump_runtime(*h.rt_); }
     static Task<runtime::Dump> dump_from(Handle h) {

@@ -97,6 +97,21 @@ class RuntimeBuilder {
         return *this;
     }
 
+    /// Serves the live dashboard (`weft::console`, weft/console/console.hpp) from this runtime
+    /// on `addr` (default `127.0.0.1:6669`; port 0 picks a free one). `build()` binds the
+    /// socket, spawns the server as a task named `weft-console`, and prints
+    /// `weft console: http://ADDR/` to stderr; it throws `std::system_error` if the address
+    /// cannot be bound. Without this call, the `WEFT_CONSOLE` environment variable (`1` or an
+    /// address) turns the console on for the first runtime a program builds.
+    ///
+    /// ```cpp
+    /// auto rt = weft::Runtime::builder().enable_console("127.0.0.1:0").build();
+    /// ```
+    RuntimeBuilder& enable_console(std::string addr = std::string(detail::kDefaultConsoleAddr)) {
+        cfg_.console = std::move(addr);
+        return *this;
+    }
+
     /// Starts the runtime's clock paused (current-thread runtimes only; `build()` throws
     /// `std::logic_error` on a multi-thread builder, as Tokio refuses it). While paused, time
     /// moves only through `weft::time::advance` and auto-advance: when no task can run, the

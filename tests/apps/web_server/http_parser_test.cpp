@@ -1,4 +1,5 @@
-// The request parser and the path sanitiser of weft-http (apps/web_server/src/http_parser.hpp):
+// The request parser and the path sanitiser (weft/detail/http/request.hpp, named in weft-http's
+// namespace by apps/web_server/src/http_parser.hpp):
 // every request split at every byte, pipelined requests, every limit and every error status.
 #include "http_parser.hpp"
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -28,12 +29,16 @@ namespace weft::detail {
 
 enum class UnhandledPolicy { Ignore, Log, ShutdownRuntime };
 
+/// Where the console listens by default (weft::console::kDefaultAddr).
+inline constexpr std::string_view kDefaultConsoleAddr = "127.0.0.1:6669";
+
 struct RuntimeConfig {
     bool current_thread = false;
     UnhandledPolicy unhandled = UnhandledPolicy::Ignore;
     std::size_t worker_threads = 0;  // 0: one per core
     std::string thread_name = "weft-worker";
     std::function<void()> on_thread_start, on_thread_stop;
+    std::string console;  // enable_console's address; empty: WEFT_CONSOLE decides
     std::size_t max_blocking_threads = 512;
     std::chrono::milliseconds blocking_keep_alive{10000};
     bool start_paused = false;  // current-thread only: the clock starts paused
@@ -105,8 +110,10 @@ class RuntimeCore {
     UnhandledPolicy policy_;
 };
 
-/// Builds and starts a runtime of the configured flavour.
+/// Builds and starts a runtime of the configured flavour, and its console if asked for.
 RuntimeCore* start_runtime(RuntimeConfig cfg);
+/// The same without the console.
+RuntimeCore* start_flavour(RuntimeConfig cfg);
 
 /// Runs `fut` to completion with `rt`: an lvalue future is polled where it is.
 template <Future F>

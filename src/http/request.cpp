@@ -1,12 +1,12 @@
-// The request parser and the path sanitiser: see http_parser.hpp for what they accept. Each step
-// below either moves `pos` forward over bytes it has checked, returns NeedMore (the bytes so far
-// are a valid prefix within the limits), or returns an error with its status.
-#include "http_parser.hpp"
+// The request parser and the path sanitiser: see weft/detail/http/request.hpp for what they accept.
+// Each step below either moves `pos` forward over bytes it has checked, returns NeedMore (the bytes
+// so far are a valid prefix within the limits), or returns an error with its status.
+#include "weft/detail/http/request.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace web_server {
+namespace weft::detail::http {
 namespace {
 
 bool is_tchar(unsigned char c) noexcept {
@@ -354,4 +354,4 @@ SanitizedPath sanitize_path(std::string_view target) {
     return out;
 }
 
-}  // namespace web_server
+}  // namespace weft::detail::http

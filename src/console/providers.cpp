@@ -1,0 +1,68 @@
+// The console's data sources (providers.hpp).
+#include "providers.hpp"
+
+#include <atomic>
+#include <cstdio>
+
+namespace weft::console::detail {
+
+std::string json_string(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+namespace {
+std::atomic<std::uint64_t> fake_polls{0};
+}
+
+Task<std::string> dump_json(Handle h) {
+    runtime::Dump d = co_await h.dump();
+    co_return d.to_json();
+}
+
+// PLACEHOLDER until Handle::metrics lands on main: the documented shape.
+std::string metrics_json(const Handle& h) {
+    (void)h;
+    std::uint64_t p = fake_polls.fetch_add(100, std::memory_order_relaxed);
+    return R"({"workers":1,"alive_tasks":0,"global_queue_depth":0,"per_worker":[{"polls":)" +
+           std::to_string(p) + R"(,"busy_ns":)" + std::to_string(p * 1000) +
+           R"(,"local_queue_depth":0}]})";
+}
+
+std::string metrics_prometheus(const Handle& h) {
+    (void)h;
+    return "# HELP weft_workers Worker threads.\n# TYPE weft_workers gauge\n"
+           "weft_workers 1\n";
+}
+
+}  // namespace weft::console::detail
