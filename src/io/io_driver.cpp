@@ -173,7 +173,7 @@ void IoDriver::turn(std::optional<std::chrono::steady_clock::time_point> until) 
     // a time), and it is short: wait for it.
     while (turning_.exchange(true, std::memory_order_acquire))
         std::this_thread::yield();
-    wait(until, unparked_.exchange(false, std::memory_order_seq_cst));
+    count_ready(wait(until, unparked_.exchange(false, std::memory_order_seq_cst)));
     turning_.store(false, std::memory_order_release);
 }
 
@@ -182,6 +182,7 @@ std::size_t IoDriver::poll_nonblocking() noexcept {
         turning_.exchange(true, std::memory_order_acquire))
         return 0;
     std::size_t n = wait(std::nullopt, true);
+    count_ready(n);
     turning_.store(false, std::memory_order_release);
     return n;
 }

@@ -40,6 +40,15 @@ class BlockingPool final : public Scheduler {
     /// then: the blocking task may be about to wake a timer's owner).
     bool busy() const noexcept { return active_.load(std::memory_order_acquire) != 0; }
 
+    /// Threads, idle threads and queued tasks now (RuntimeMetrics; takes the pool's lock).
+    struct Stats {
+        std::size_t threads = 0, idle = 0, queued = 0;
+    };
+    Stats stats() noexcept {
+        std::lock_guard lock(mu_);
+        return {threads_, idle_, queue_.size()};
+    }
+
   private:
     void push(TaskHeader* t) noexcept;
     void thread_main() noexcept;

@@ -26,6 +26,7 @@
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
 #include "failure.hpp"
+#include "metrics_collector.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
@@ -33,6 +34,7 @@
 #include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/time/time_driver.hpp"
+#include "weft/runtime/runtime_metrics.hpp"
 
 namespace weft::detail {
 
@@ -53,6 +55,8 @@ class CurrentThread final : public RuntimeCore, public Spawner {
             throw;
         }
         core_->set_runtime(this);
+        metrics_.histogram = cfg.metrics_poll_time_histogram;
+        core_->set_metrics(&metrics_);
     }
 
     // RuntimeCore
@@ -71,13 +75,16 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     }
     void block_on(PollStep step) override;
     void shutdown(std::chrono::nanoseconds timeout) noexcept override;
+    RuntimeMetrics metrics() override;
 
     // Spawner
     void spawn_task(TaskHeader* t) override {
         if (core_->is_current()) {
+            metrics_.spawned.add();  // (this thread drives: the metrics' owner)
             core_->spawn_task(t);
             return;
         }
+        remote_spawned_.fetch_add(1, std::memory_order_relaxed);
         std::unique_lock lock(mu_);
         if (!shut_down_) {
             core_->spawn_remote(t);  // under mu_: shutdown cannot drop the core meanwhile
@@ -89,7 +96,10 @@ class CurrentThread final : public RuntimeCore, public Spawner {
         release_ref(t);
     }
     bool can_spawn_local() const noexcept override { return core_->is_current(); }
-    void spawn_local_task(TaskHeader* t) override { core_->spawn_task(t); }
+    void spawn_local_task(TaskHeader* t) override {
+        metrics_.spawned.add();
+        core_->spawn_task(t);
+    }
     bool has_blocking_pool() const noexcept override { return true; }
     void spawn_blocking_task(TaskHeader* t) override {
         retain();  // released by the pool's task_released when the task's block is freed
@@ -123,6 +133,11 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     bool shut_down_ = false;        // guarded by mu_
     std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
     FailureLatch failure_;
+
+    // The driving thread's metrics (whichever thread drives: the hand-over under mu_ orders
+    // one owner's writes before the next's), and spawns from other threads.
+    WorkerMetrics metrics_;
+    std::atomic<std::uint64_t> remote_spawned_{0};
 };
 
 void CurrentThread::fail(const std::exception_ptr& e) noexcept {
@@ -198,6 +213,11 @@ void CurrentThread::drive(PollStep step) {
         WorkerProbe& p;
         ~Detach() { p.detach_thread(); }
     } detach{probe_};
+    struct Busy {  // the driving thread counts as a busy worker until it parks or returns
+        WorkerMetrics& m;
+        explicit Busy(WorkerMetrics& m) noexcept : m(m) { m.busy_begin(); }
+        ~Busy() { m.busy_end(); }
+    } busy(metrics_);
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
@@ -225,6 +245,7 @@ void CurrentThread::idle() noexcept {
         if (time_->auto_advance()) return;
     }
     std::optional<std::chrono::steady_clock::time_point> until;
+    metrics_.park_begin(probe_.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)
         parker.park_on(*io_, until);
         time_->release_timekeeper();
@@ -233,6 +254,25 @@ void CurrentThread::idle() noexcept {
     } else {
         parker.park();
     }
+    metrics_.park_end(probe_.polls.load(std::memory_order_relaxed));
+}
+
+RuntimeMetrics CurrentThread::metrics() {
+    MetricsCollector c(1, metrics_.histogram);
+    c.worker(0, metrics_, probe_, metrics_.local_queue_depth.get());
+    std::size_t alive = 0, remote = 0;
+    {
+        std::lock_guard lock(mu_);  // shutdown drops the core only after setting shut_down_
+        if (!shut_down_) {
+            alive = core_->task_count_any_thread();
+            remote = core_->remote_queue_len();
+        }
+    }
+    c.tasks(alive, metrics_.spawned.get() + remote_spawned_.load(std::memory_order_relaxed));
+    c.global_queue_depth(remote);
+    c.drivers(*io_, *time_);
+    c.blocking(blocking_.stats());
+    return std::move(c).finish();
 }
 
 void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {

@@ -106,8 +106,9 @@ class RunQueue {
     class Steal {
       public:
         /// Moves about half of the queue into `dst` (whose owner calls this) and returns one
-        /// of the stolen tasks to run now, or null if there was nothing to steal.
-        TaskHeader* steal_into(Local& dst) noexcept {
+        /// of the stolen tasks to run now, or null if there was nothing to steal. `stolen`,
+        /// if given, receives how many tasks were taken (the returned one included).
+        TaskHeader* steal_into(Local& dst, std::uint32_t* stolen = nullptr) noexcept {
             State& d = dst.s_;
             std::uint32_t dst_tail = d.tail.load(std::memory_order_relaxed);  // (dst is ours)
             std::uint32_t dst_head = d.head.load(std::memory_order_acquire);
@@ -130,6 +131,7 @@ class RunQueue {
                 // acq_rel: claims the copied slots (one order on head with pop and take_half).
                 if (s_->head.compare_exchange_weak(head, head + n, std::memory_order_acq_rel,
                                                    std::memory_order_acquire)) {
+                    if (stolen != nullptr) *stolen = n;
                     // Keep the last one to run now; publish the rest in dst.
                     --n;
                     TaskHeader* run =

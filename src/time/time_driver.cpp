@@ -99,6 +99,7 @@ TimeDriver::ArmResult TimeDriver::arm(TimerEntry& e, time::Instant deadline, con
     } else {
         e.waker = waker;
         e.state.store(TimerEntry::Registered, std::memory_order_relaxed);
+        bump(registered_, 1);
     }
     e.tick = tick;
     wheel_.insert(&e);
@@ -123,6 +124,7 @@ void TimeDriver::reset(TimerEntry& e, time::Instant deadline) {
         if (tick <= wheel_.elapsed()) {
             due = std::move(e.waker);
             e.state.store(TimerEntry::Fired, std::memory_order_release);
+            bump(fired_, 1);
         } else {
             e.tick = tick;
             wheel_.insert(&e);
@@ -151,6 +153,7 @@ std::size_t TimeDriver::fire_until(std::uint64_t now_tick) {
             // release, and the last touch of `e`: its owner may free it once it sees Fired.
             e->state.store(TimerEntry::Fired, std::memory_order_release);
         });
+        bump(fired_, fired.size());
         update_next_locked();
     }
     std::size_t n = fired.size();

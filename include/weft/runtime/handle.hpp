@@ -12,6 +12,7 @@
 #include "weft/runtime/dump.hpp"
 #include "weft/runtime/enter_guard.hpp"
 #include "weft/runtime/runtime_flavor.hpp"
+#include "weft/runtime/runtime_metrics.hpp"
 
 namespace weft {
 
@@ -105,6 +106,10 @@ class Handle {
     RuntimeFlavor runtime_flavor() const noexcept {
         return rt_->is_current_thread() ? RuntimeFlavor::CurrentThread : RuntimeFlavor::MultiThread;
     }
+
+    /// A snapshot of the runtime's metrics (see `RuntimeMetrics`). Any thread, also after the
+    /// runtime was dropped (the counters then stay where they stopped).
+    RuntimeMetrics metrics() const { return rt_->metrics(); }
 
   private:
     friend class Runtime;

@@ -91,6 +91,9 @@ class Runtime {
     /// A copyable handle for spawning onto this runtime from any thread.
     Handle handle() const noexcept { return handle_; }
 
+    /// A snapshot of this runtime's metrics (as `Handle::metrics`; Tokio's `Runtime::metrics`).
+    RuntimeMetrics metrics() const { return handle_.metrics(); }
+
     /// Number of worker threads (0 for a current-thread runtime).
     std::size_t worker_threads() const noexcept { return rt_->workers(); }
 

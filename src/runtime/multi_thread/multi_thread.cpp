@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "../metrics_collector.hpp"
+
 namespace weft::detail {
 
 std::size_t MultiThread::worker_count(const RuntimeConfig& cfg) noexcept {
@@ -30,6 +32,7 @@ MultiThread::MultiThread(RuntimeConfig cfg)
         w->worker_local.mt = this;
         w->worker_local.w = w.get();
         w->rng = static_cast<std::uint32_t>(0x9E3779B9u * (i + 1));
+        w->metrics.histogram = cfg_.metrics_poll_time_histogram;
         workers_.push_back(std::move(w));
     }
 }
@@ -75,6 +78,21 @@ void MultiThread::release_runtime() noexcept {
     for (auto& w : workers_)
         delta += w->task_delta;
     release(kBias + 1 - delta);
+}
+
+RuntimeMetrics MultiThread::metrics() {
+    MetricsCollector c(workers_.size(), cfg_.metrics_poll_time_histogram);
+    std::uint64_t spawned = remote_spawned_.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        const Worker& w = *workers_[i];
+        c.worker(i, w.metrics, w.probe, w.stealer.len());
+        spawned += w.metrics.spawned.get();
+    }
+    c.tasks(owned_.len(), spawned);
+    c.global_queue_depth(inject_.len());
+    c.drivers(*io_, *time_);
+    c.blocking(blocking_.stats());
+    return std::move(c).finish();
 }
 
 RuntimeCore* start_multi_thread(RuntimeConfig cfg) {

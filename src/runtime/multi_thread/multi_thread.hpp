@@ -60,6 +60,7 @@
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/remote_queue.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/runtime/worker_metrics.hpp"
 #include "weft/detail/task/probe.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
@@ -106,6 +107,7 @@ struct Worker {
     Parker* parker = Parker::create();
     WorkerProbe probe;  // what observers see of this worker's polls (probe.hpp)
     std::thread thread;
+    WorkerMetrics metrics;  // written by this worker only (worker_metrics.hpp)
     ~Worker() { parker->release(); }
 };
 
@@ -146,6 +148,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
         stop(timeout);
         release_runtime();
     }
+    RuntimeMetrics metrics() override;
     // Spawner
     void spawn_task(TaskHeader* t) override;
     bool has_blocking_pool() const noexcept override { return true; }
@@ -205,6 +208,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     RemoteQueue inject_;  // wakes from outside the pool; overflow of full worker queues
     Idle idle_;
     OwnedTasks owned_;
+    std::atomic<std::uint64_t> remote_spawned_{0};  // spawns from outside the workers (metrics)
 
     BlockingPool blocking_;
     TimeDriver* time_ = TimeDriver::create(/*pausable=*/false, /*start_paused=*/false);

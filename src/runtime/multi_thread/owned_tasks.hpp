@@ -34,6 +34,16 @@ class OwnedTasks {
         sh.tasks.pop_back();
     }
 
+    /// How many tasks are registered (a snapshot: takes each shard's lock in turn).
+    std::size_t len() noexcept {
+        std::size_t n = 0;
+        for (Shard& sh : shards_) {
+            std::lock_guard lock(sh.mu);
+            n += sh.tasks.size();
+        }
+        return n;
+    }
+
     /// For a task dump: appends every registered task, with a reference added (a task leaves
     /// the registry before its frame's reference goes, so each is alive while its shard's lock
     /// is held). Each shard is locked only while its tasks are copied.

@@ -34,6 +34,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
     });
     w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
+    w.metrics.busy_begin();
     if (cfg_.on_thread_start) cfg_.on_thread_start();
     while (!closed_.load(std::memory_order_acquire)) {
         TaskHeader* t = next_task(w);
@@ -52,6 +53,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
     if (w.idle.searching) transition_from_searching(w);
     w.probe.detach_thread();
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
+    w.metrics.busy_end();
 }
 
 TaskHeader* MultiThread::next_task(Worker& w) noexcept {
@@ -88,7 +90,12 @@ TaskHeader* MultiThread::steal_work(Worker& w) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         Worker& victim = *workers_[(start + i) % n];
         if (&victim == &w) continue;
-        if (TaskHeader* t = victim.stealer.steal_into(w.queue)) return t;
+        std::uint32_t stolen = 0;
+        if (TaskHeader* t = victim.stealer.steal_into(w.queue, &stolen)) {
+            w.metrics.steal_operations.add();
+            w.metrics.steals.add(stolen);
+            return t;
+        }
     }
     return pop_inject(&w);
 }
@@ -99,18 +106,32 @@ void MultiThread::transition_from_searching(Worker& w) noexcept {
 }
 
 void MultiThread::run(Worker& w, TaskHeader* t) noexcept {
-    run_queued(
-        t,
-        [&](TaskHeader* r) {
-            // Behind the tasks already waiting, so yield_now is fair; a worker-local task goes
-            // back to its own queue, never to the stealable one.
-            if (r->scheduler == &w.worker_local) {
-                w.worker_local.queue.push_local(r);
-            } else {
-                push_local(w, r);
-            }
-        },
-        [this](TaskHeader* f) { owned_.remove(f); });
+    auto poll = [&] {
+        run_queued(
+            t,
+            [&](TaskHeader* r) {
+                // Behind the tasks already waiting, so yield_now is fair; a worker-local task
+                // goes back to its own queue, never to the stealable one.
+                if (r->scheduler == &w.worker_local) {
+                    w.worker_local.queue.push_local(r);
+                } else {
+                    push_local(w, r);
+                }
+            },
+            [this](TaskHeader* f) { owned_.remove(f); });
+    };
+    if (!w.metrics.histogram) {  // (run_task counts the poll in w.probe)
+        poll();
+        return;
+    }
+    // Opt-in: two clock reads a poll. Only visits the probe counted as polls are recorded (not
+    // a task found cancelled while queued), so that the buckets add up to the poll count.
+    std::uint64_t polls = w.probe.polls.load(std::memory_order_relaxed);  // (ours)
+    std::int64_t start = metrics_now_ns();
+    poll();
+    std::int64_t end = metrics_now_ns();
+    if (w.probe.polls.load(std::memory_order_relaxed) != polls)
+        w.metrics.record_poll_time(static_cast<std::uint64_t>(end - start));
 }
 
 void MultiThread::finish_run(TaskHeader* t, DropOutput output) noexcept {
@@ -142,6 +163,7 @@ void MultiThread::park(Worker& w) noexcept {
     // until the next timer's deadline; the others sleep on their futex.
     std::optional<std::chrono::steady_clock::time_point> until;
     bool keeps_time = time_->claim_timekeeper(w.parker, until);
+    w.metrics.park_begin(w.probe.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     for (;;) {
         if (keeps_time) {
             w.parker->park_on(*io_, until);
@@ -157,6 +179,7 @@ void MultiThread::park(Worker& w) noexcept {
         if (!idle_.is_parked(w.idle)) break;  // woken by notify_parked (which made us searching)
         // A stale unpark token: still on the list, sleep again.
     }
+    w.metrics.park_end(w.probe.polls.load(std::memory_order_relaxed));
     if (keeps_time) time_->release_timekeeper();
 }
 
@@ -189,6 +212,7 @@ void MultiThread::schedule_local(Worker& w, TaskHeader* t) noexcept {
 
 void MultiThread::push_local(Worker& w, TaskHeader* t) noexcept {
     if (w.queue.push(t)) return;
+    w.metrics.overflows.add();
     // Full: move the older half, and t, to the injection queue in one batch.
     TaskHeader* batch[WorkerQueue::kCapacity / 2 + 1];
     std::uint32_t n = w.queue.take_half(batch);
@@ -224,7 +248,15 @@ TaskHeader* MultiThread::pop_inject(Worker* w) noexcept {
 // ---- spawning ----
 
 bool MultiThread::admit(TaskHeader* t) {
-    task_added();  // undone by task_released() when the task's block is freed
+    // task_added() (undone by task_released() when the task's block is freed), and the spawn
+    // counted in the metrics, with one look at the runtime context.
+    if (Worker* w = current_worker()) {
+        ++w->task_delta;
+        w->metrics.spawned.add();
+    } else {
+        add_ref();
+        remote_spawned_.fetch_add(1, std::memory_order_relaxed);
+    }
     owned_.insert(t);
     if (closed_.load(std::memory_order_acquire)) {  // spawned during shutdown: cancel at once
         DumpExclusion no_dump;                      // cancelled without being claimed (dump.cpp)

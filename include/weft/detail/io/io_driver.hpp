@@ -147,6 +147,11 @@ class IoDriver : public ParkDriver {
     /// later registrations throw.
     void shutdown() noexcept;
 
+    /// Readiness reports dispatched so far (RuntimeMetrics::io_driver_ready_count; any thread).
+    std::uint64_t ready_count() const noexcept {
+        return ready_count_.load(std::memory_order_relaxed);
+    }
+
   protected:
     IoDriver() = default;
     virtual ~IoDriver();
@@ -171,6 +176,13 @@ class IoDriver : public ParkDriver {
   private:
     std::atomic<std::uint32_t> refs_{1};
     std::atomic<bool> turning_{false};
+    // Written only by the thread turning the driver (turns are serialised by turning_, whose
+    // acquire/release orders one turn's store before the next turn's load): no RMW needed.
+    std::atomic<std::uint64_t> ready_count_{0};
+    void count_ready(std::size_t n) noexcept {
+        ready_count_.store(ready_count_.load(std::memory_order_relaxed) + n,
+                           std::memory_order_relaxed);
+    }
     std::atomic<bool> unparked_{false};
     ScheduledIo* live_ = nullptr;           // guarded by mu_
     ScheduledIo* retired_ = nullptr;        // guarded by mu_

@@ -8,6 +8,7 @@
 #include "weft/detail/runtime/local_queue.hpp"
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/runtime/worker_metrics.hpp"
 #include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/task/runtime_context.hpp"
 #include "weft/detail/task/spawner.hpp"
@@ -76,6 +77,17 @@ class LocalCore final : public Scheduler, public Spawner {
     void wake_main() noexcept;
 
     std::size_t task_count() const noexcept { return tasks_.size(); }
+
+    // Metrics (a current-thread runtime's): run_ready counts its polls into `m`, times each
+    // one if m->histogram, and leaves the run queue's length there after each batch. Set
+    // before the core first runs.
+    void set_metrics(WorkerMetrics* m) noexcept { metrics_ = m; }
+    /// task_count() from any thread (a relaxed mirror, written by the executor's thread).
+    std::size_t task_count_any_thread() const noexcept {
+        return tasks_len_.load(std::memory_order_relaxed);
+    }
+    /// Tasks other threads queued that the executor has not taken yet (any thread).
+    std::size_t remote_queue_len() const noexcept { return queue_.remote_len(); }
     // For a task dump, on the executor's thread: appends every registered task, each with a
     // reference added.
     void snapshot_tasks(std::vector<TaskHeader*>& out) {
@@ -106,6 +118,11 @@ class LocalCore final : public Scheduler, public Spawner {
     // TaskHeader::slot of a task spawned remotely and not registered yet.
     static constexpr std::uint32_t kUnregistered = ~std::uint32_t{0};
     void drain_remote();
+    void publish_task_count() noexcept {
+        // relaxed: one writer (the executor's thread); readers want a recent count only.
+        tasks_len_.store(tasks_.size(), std::memory_order_relaxed);
+    }
+    std::size_t run_ready_timed(std::size_t max);
 
     static constexpr std::int64_t kBias = std::int64_t{1} << 40;
     std::atomic<std::int64_t> refs_{1 + kBias};
@@ -113,6 +130,8 @@ class LocalCore final : public Scheduler, public Spawner {
     LocalQueue queue_;                // wakes on this thread, and from others (remote side)
     std::vector<TaskHeader*> tasks_;  // every unfinished task (executor thread only)
     std::size_t ticks_ = 0;
+    std::atomic<std::size_t> tasks_len_{0};  // tasks_.size(), for other threads
+    WorkerMetrics* metrics_ = nullptr;
 
     RuntimeCore* runtime_ = nullptr;
     std::atomic<bool> main_woken_{true};

@@ -38,6 +38,7 @@ class LocalQueue {
     void push_local(TaskHeader* t) { local_.push(t); }
     TaskHeader* pop_local() noexcept { return local_.pop(); }
     bool local_empty() const noexcept { return local_.empty(); }
+    std::size_t local_len() const noexcept { return local_.size(); }
     /// Moves what other threads queued to the local FIFO, each through `f` first.
     template <class F>
     void take_remote(F&& f) {
@@ -63,6 +64,8 @@ class LocalQueue {
     [[nodiscard]] bool push_remote(TaskHeader* t) noexcept { return remote_.push(t); }
     /// Whether other threads queued something not taken yet.
     bool remote_pending() const noexcept { return !remote_.empty(); }
+    /// How many tasks other threads queued and the owner has not taken yet (a snapshot).
+    std::size_t remote_len() const noexcept { return remote_.len(); }
 
   private:
     TaskQueue local_;     // the owner thread only

@@ -18,6 +18,10 @@
 #include "weft/io/driver_kind.hpp"
 #include "weft/task/context.hpp"
 
+namespace weft {
+class RuntimeMetrics;  // weft/runtime/runtime_metrics.hpp
+}
+
 namespace weft::detail {
 
 enum class UnhandledPolicy { Ignore, Log, ShutdownRuntime };
@@ -36,6 +40,7 @@ struct RuntimeConfig {
     std::chrono::milliseconds blocking_keep_alive{10000};
     bool start_paused = false;  // current-thread only: the clock starts paused
     IoDriverKind io_driver = IoDriverKind::Auto;
+    bool metrics_poll_time_histogram = false;  // two clock reads per poll (runtime_metrics.hpp)
 };
 
 /// One poll of block_on's future, type-erased so that the loop around it is compiled once:
@@ -81,6 +86,8 @@ class RuntimeCore {
     /// Cancels every task, stops the workers, waits up to `timeout` for blocking threads
     /// (forever if negative), then drops the runtime's own reference.
     virtual void shutdown(std::chrono::nanoseconds timeout) noexcept = 0;
+    /// A snapshot of the runtime's metrics (any thread, also after shutdown).
+    virtual RuntimeMetrics metrics() = 0;
 
     /// Applies the unhandled-exception policy to an exception nobody will observe.
     void unhandled(TaskHeader* t, const std::exception_ptr& e) noexcept;

@@ -91,6 +91,11 @@ class TimeDriver {
         std::lock_guard lock(mu_);
         return wheel_.size();
     }
+    /// Timers registered (an idle entry armed) and fired so far (RuntimeMetrics; any thread).
+    std::uint64_t registered_count() const noexcept {
+        return registered_.load(std::memory_order_relaxed);
+    }
+    std::uint64_t fired_count() const noexcept { return fired_.load(std::memory_order_relaxed); }
     bool has_timers() const noexcept { return next_due_.load(std::memory_order_relaxed) != kNone; }
     /// Claims the timekeeper role for the thread parking on `p`, if no other thread holds it:
     /// returns true with `until` set to the next deadline on steady_clock (empty: none, or the
@@ -153,6 +158,11 @@ class TimeDriver {
     Parker* parked_ = nullptr;        // guarded by mu_: the timekeeper, parked on our behalf
     std::uint64_t parked_until_ = 0;  // guarded by mu_: the tick it wakes at (kNone: never)
     bool shut_down_ = false;          // guarded by mu_
+    // Metrics, written under mu_ (so a load and a store, no RMW), read by anyone (relaxed).
+    std::atomic<std::uint64_t> registered_{0}, fired_{0};
+    static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
 };
 
 }  // namespace weft::detail
