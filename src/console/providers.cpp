@@ -51,8 +51,12 @@ Task<std::string> dump_json(Handle h) {
     co_return d.to_json();
 }
 
-std::string metrics_json(const Handle& h) { return metrics::to_json(h.metrics()); }
+std::string metrics_json(const Handle& h) {
+    return metrics::to_json(h.metrics());
+}
 
-std::string metrics_prometheus(const Handle& h) { return metrics::to_prometheus(h.metrics()); }
+std::string metrics_prometheus(const Handle& h) {
+    return metrics::to_prometheus(h.metrics());
+}
 
 }  // namespace weft::console::detail
