@@ -1,8 +1,9 @@
 // The console's data sources (providers.hpp).
 #include "providers.hpp"
 
-#include <atomic>
 #include <cstdio>
+
+#include "weft/runtime/runtime_metrics.hpp"
 
 namespace weft::console::detail {
 
@@ -50,19 +51,12 @@ Task<std::string> dump_json(Handle h) {
     co_return d.to_json();
 }
 
-// PLACEHOLDER until Handle::metrics lands on main: the documented shape.
 std::string metrics_json(const Handle& h) {
-    (void)h;
-    std::uint64_t p = fake_polls.fetch_add(100, std::memory_order_relaxed);
-    return R"({"workers":1,"alive_tasks":0,"global_queue_depth":0,"per_worker":[{"polls":)" +
-           std::to_string(p) + R"(,"busy_ns":)" + std::to_string(p * 1000) +
-           R"(,"local_queue_depth":0}]})";
+    return metrics::to_json(h.metrics());
 }
 
 std::string metrics_prometheus(const Handle& h) {
-    (void)h;
-    return "# HELP weft_workers Worker threads.\n# TYPE weft_workers gauge\n"
-           "weft_workers 1\n";
+    return metrics::to_prometheus(h.metrics());
 }
 
 }  // namespace weft::console::detail
