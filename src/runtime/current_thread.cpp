@@ -26,6 +26,7 @@
 #include "blocking_pool.hpp"
 #include "enter_runtime.hpp"
 #include "failure.hpp"
+#include "stall_detector.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
@@ -53,6 +54,11 @@ class CurrentThread final : public RuntimeCore, public Spawner {
             throw;
         }
         core_->set_runtime(this);
+        try {
+            stall_ = StallDetector::start(cfg.stall_threshold, cfg.on_stall, probes());
+        } catch (...) {
+            // No thread for the watchdog: the runtime runs without stall detection.
+        }
     }
 
     // RuntimeCore
@@ -123,6 +129,9 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     bool shut_down_ = false;        // guarded by mu_
     std::vector<Parker*> waiting_;  // guarded by mu_: block_on callers waiting for the core
     FailureLatch failure_;
+    // The stall detector (stall_detector.hpp), if on; destroyed at shutdown, once no thread
+    // drives.
+    std::unique_ptr<StallDetector> stall_;
 };
 
 void CurrentThread::fail(const std::exception_ptr& e) noexcept {
@@ -151,6 +160,8 @@ bool CurrentThread::take_core_or_wait(Parker* waiter) {
 }
 
 void CurrentThread::give_back_core() noexcept {
+    // This thread may exit once out of block_on: the detector must not signal it any more.
+    if (stall_) stall_->thread_leaving(0);
     std::vector<Parker*> to_wake;
     {
         std::lock_guard lock(mu_);
@@ -251,6 +262,9 @@ void CurrentThread::shutdown(std::chrono::nanoseconds timeout) noexcept {
         }
         parker.park();
     }
+    // Nobody drives any more (the last driver's thread_leaving came before it gave the core
+    // back, under mu_): no poll to watch from here on.
+    stall_.reset();
     {
         // A destructor that spawns while its task is cancelled gets its task cancelled too.
         EnterRuntime enter({this, time_, io_, this});  // (a destructor may spawn or create a timer)

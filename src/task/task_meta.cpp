@@ -50,6 +50,18 @@ task::Id task_id_of(TaskHeader* t) {
     return task::Id(meta_locked(sh, t).id);
 }
 
+// For observers that cannot pin `t` (the stall detector): looks `t` up by address only, never
+// reading the header, and assigns nothing. Declared where it is used (stall_detector.cpp).
+bool peek_task_meta(const TaskHeader* t, std::uint64_t& id, std::string& name) {
+    Shard& sh = shard_of(t);
+    std::lock_guard lock(sh.mu);
+    auto it = sh.map.find(t);
+    if (it == sh.map.end()) return false;
+    id = it->second.id;
+    name = it->second.name;
+    return true;
+}
+
 void set_task_name(TaskHeader* t, std::string name) {
     Shard& sh = shard_of(t);
     std::lock_guard lock(sh.mu);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/runtime/stall_report.hpp"
 
 namespace weft {
 
@@ -135,6 +136,40 @@ class RuntimeBuilder {
     /// ```
     RuntimeBuilder& io_driver(IoDriverKind kind) {
         cfg_.io_driver = kind;
+        return *this;
+    }
+
+    /// Reports every poll that runs longer than `threshold` (default 100 ms), once, while it
+    /// is still running: a task blocking its worker thread (a blocking call, a long CPU loop, a
+    /// `std::mutex` held by another task). A zero threshold turns the detector off, as
+    /// `disable_stall_detector()` does. The detector is a thread per runtime that looks at the
+    /// workers every `threshold / 4` (at least 1 ms, at most 250 ms); it adds nothing to a
+    /// poll. See docs/observability.md, "Stall detector".
+    RuntimeBuilder& stall_threshold(std::chrono::milliseconds threshold) {
+        cfg_.stall_threshold = threshold.count() > 0 ? threshold : std::chrono::milliseconds(0);
+        return *this;
+    }
+    /// Turns the stall detector off (no thread, no signal to the workers).
+    RuntimeBuilder& disable_stall_detector() {
+        cfg_.stall_threshold = std::chrono::milliseconds(0);
+        return *this;
+    }
+    /// What to do with a stall: `f` is called on the detector's thread, one report at a time,
+    /// while the stalled poll still runs (default: write `report.to_string()` to stderr). An
+    /// exception from `f` is dropped. `f` must not wait for the stalled task nor drop the
+    /// runtime (its shutdown joins the detector's thread); a slow `f` only delays the next
+    /// reports, and the runtime's shutdown. On a multi-thread runtime it may take a task
+    /// dump (`Handle::dump_blocking()`); on a current-thread runtime that would wait for the
+    /// stall to end.
+    ///
+    /// ```cpp
+    /// std::atomic<int> stalls{0};
+    /// auto rt = weft::Runtime::builder()
+    ///               .on_stall([&](const weft::runtime::StallReport&) { ++stalls; })
+    ///               .build();
+    /// ```
+    RuntimeBuilder& on_stall(std::function<void(const runtime::StallReport&)> f) {
+        cfg_.on_stall = std::move(f);
         return *this;
     }
 

@@ -52,6 +52,11 @@ void MultiThread::start() {
         Worker* wp = w.get();
         wp->thread = std::thread([this, wp] { worker_main(*wp); });
     }
+    try {
+        stall_ = StallDetector::start(cfg_.stall_threshold, cfg_.on_stall, probes());
+    } catch (...) {
+        // No thread for the watchdog: the runtime runs without stall detection.
+    }
 }
 
 void MultiThread::task_added() noexcept {

@@ -53,6 +53,7 @@
 #include "../enter_runtime.hpp"
 #include "../failure.hpp"
 #include "../run_queue.hpp"
+#include "../stall_detector.hpp"
 #include "idle.hpp"
 #include "owned_tasks.hpp"
 #include "weft/detail/io/io_driver.hpp"
@@ -214,6 +215,10 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     FailureLatch failure_;
     std::mutex blockers_mu_;
     std::vector<Parker*> blockers_;  // guarded by blockers_mu_
+
+    // The stall detector (stall_detector.hpp), if on: started after the workers, destroyed
+    // before they are joined.
+    std::unique_ptr<StallDetector> stall_;
 };
 
 }  // namespace weft::detail

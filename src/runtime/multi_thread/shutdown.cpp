@@ -18,6 +18,7 @@ void MultiThread::close_and_wake_workers() noexcept {
 }
 
 void MultiThread::stop(std::chrono::nanoseconds timeout) noexcept {
+    stall_.reset();  // before the workers exit: it signals their threads
     close_and_wake_workers();
     for (auto& w : workers_) {
         if (w->thread.joinable()) w->thread.join();

@@ -18,6 +18,10 @@
 #include "weft/io/driver_kind.hpp"
 #include "weft/task/context.hpp"
 
+namespace weft::runtime {
+struct StallReport;  // weft/runtime/stall_report.hpp
+}
+
 namespace weft::detail {
 
 enum class UnhandledPolicy { Ignore, Log, ShutdownRuntime };
@@ -36,6 +40,10 @@ struct RuntimeConfig {
     std::chrono::milliseconds blocking_keep_alive{10000};
     bool start_paused = false;  // current-thread only: the clock starts paused
     IoDriverKind io_driver = IoDriverKind::Auto;
+    // The stall detector (src/runtime/stall_detector.hpp): a poll running longer than this is
+    // reported; zero turns the detector off. An empty on_stall writes the report to stderr.
+    std::chrono::nanoseconds stall_threshold = std::chrono::milliseconds(100);
+    std::function<void(const runtime::StallReport&)> on_stall;
 };
 
 /// One poll of block_on's future, type-erased so that the loop around it is compiled once:
