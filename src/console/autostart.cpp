@@ -12,7 +12,8 @@
 // Runtime therefore links the console (about 100 KB at -O2, with its page and the HTTP parser); one
 // that never asks for it pays a getenv per runtime built, nothing per task or poll.
 //
-// What it does: builds the runtime as asked (start_flavour), then, with the new runtime
+// What it does: chains the console's stall feed behind the runtime's stall callback, builds
+// the runtime as asked (start_flavour), then, with the new runtime
 // current, binds the console's socket and spawns `Server::run` as a task named `weft-console`,
 // and prints `weft console: http://ADDR/` to stderr (with port 0, the port chosen). The task is
 // cancelled with the runtime's other tasks when the runtime is dropped. A bind failure is an
@@ -23,6 +24,8 @@
 #include <exception>
 #include <string>
 
+#include "providers.hpp"
+#include "server_state.hpp"
 #include "weft/console/console.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/task/task_builder.hpp"
@@ -35,11 +38,33 @@ struct HandleAccess {
     static Handle of(RuntimeCore* rt) noexcept { return Handle(rt); }
 };
 
+struct ConsoleStart {
+    static void use_feed(console::Server& s, std::shared_ptr<console::detail::StallFeed> f) {
+        s.st_->stalls = std::move(f);
+    }
+};
+
 RuntimeCore* start_with_console(RuntimeConfig cfg, std::string addr, bool required) {
+    // The stall reports go where they went before (the user's callback, or stderr as the
+    // detector's default does), then to the console's feed. The callback holds the feed, not
+    // the server: the server holds a Handle, and a Handle inside the runtime's own
+    // configuration would keep the runtime alive forever.
+    auto feed = std::make_shared<console::detail::StallFeed>();
+    if (cfg.stall_threshold.count() > 0) {
+        cfg.on_stall = [user = std::move(cfg.on_stall), feed](const runtime::StallReport& r) {
+            if (user) {
+                user(r);
+            } else {
+                std::fputs(r.to_string().c_str(), stderr);
+            }
+            feed->push(console::detail::stall_json(r));
+        };
+    }
     RuntimeCore* rt = start_flavour(std::move(cfg));
     try {
         Handle h = HandleAccess::of(rt);
         auto server = console::Server::bind(h, addr);
+        ConsoleStart::use_feed(server, feed);
         auto guard = h.enter();
         task::Builder().name("weft-console").spawn(server.run()).detach();
         std::fprintf(stderr, "weft console: http://%s/\n", server.local_addr().to_string().c_str());

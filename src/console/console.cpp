@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "providers.hpp"
+#include "server_state.hpp"
 #include "weft/detail/http/request.hpp"
 #include "weft/detail/http/response.hpp"
 #include "weft/net/tcp_listener.hpp"
@@ -52,15 +53,6 @@ namespace detail {
 extern const char* const kPage;  // page.cpp (generated from page.html)
 extern const std::size_t kPageSize;
 }  // namespace detail
-
-struct Server::State {
-    State(Handle h, net::TcpListener l) : handle(std::move(h)), listener(std::move(l)) {}
-    Handle handle;
-    net::TcpListener listener;
-    std::shared_ptr<detail::StallFeed> stalls = std::make_shared<detail::StallFeed>();
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-    bool running = false;
-};
 
 namespace {
 
@@ -229,6 +221,10 @@ Server Server::bind(Handle handle, std::string_view addr) {
 
 net::SocketAddr Server::local_addr() const {
     return st_->listener.local_addr();
+}
+
+void Server::report_stall(const runtime::StallReport& r) const {
+    st_->stalls->push(detail::stall_json(r));
 }
 
 Task<void> Server::run() {

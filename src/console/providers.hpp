@@ -14,6 +14,7 @@
 
 #include "weft/coro/task.hpp"
 #include "weft/runtime/handle.hpp"
+#include "weft/runtime/stall_report.hpp"
 
 namespace weft::console::detail {
 
@@ -22,6 +23,11 @@ Task<std::string> dump_json(Handle h);
 // Handle::metrics() as JSON (weft::metrics::to_json) and as Prometheus text.
 std::string metrics_json(const Handle& h);
 std::string metrics_prometheus(const Handle& h);
+
+// A stall report as one JSON object: {"task_id":3|null,"task_name":..,"spawn_file":..,
+// "spawn_line":..,"spawn_function":..,"await_file":..,"await_line":..,"await_function":..,
+// "running_ns":..,"threshold_ns":..,"worker":..,"native_stack":["0x.. fn+0x.. (obj+0x..)",..]}.
+std::string stall_json(const runtime::StallReport& r);
 
 // `s` as a JSON string literal, quotes included.
 std::string json_string(std::string_view s);

@@ -14,6 +14,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include "weft/weft.hpp"
 
@@ -244,6 +246,35 @@ TEST(Console, BuilderEnablesIt) {
                      .enable_console("127.0.0.1:" + std::to_string(port))
                      .build(),
                  std::system_error);
+}
+
+// A task that blocks its worker for 300 ms: a stall of the 50 ms threshold below.
+weft::Task<void> blocker() {
+    std::this_thread::sleep_for(300ms);
+    co_return;
+}
+
+TEST(Console, ShowsStallsAfterTheUsersCallback) {
+    std::uint16_t port = free_port();
+    std::atomic<int> seen{0};
+    weft::Runtime rt = weft::Runtime::builder()
+                           .worker_threads(2)
+                           .stall_threshold(50ms)
+                           .on_stall([&](const weft::runtime::StallReport&) { ++seen; })
+                           .enable_console("127.0.0.1:" + std::to_string(port))
+                           .build();
+    {
+        auto g = rt.enter();
+        weft::task::Builder().name("console-test-blocker").spawn(blocker()).detach();
+    }
+    std::string stalls;
+    for (int i = 0; i < 200 && stalls.find("console-test-blocker") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(50ms);
+        stalls = body_of(fetch(port, "/api/stalls"));
+    }
+    EXPECT_NE(stalls.find("\"task_name\":\"console-test-blocker\""), std::string::npos) << stalls;
+    EXPECT_NE(stalls.find("\"running_ns\":"), std::string::npos) << stalls;
+    EXPECT_GE(seen.load(), 1);  // the user's callback still runs
 }
 
 TEST(Console, EnvironmentEnablesItForTheFirstRuntime) {

@@ -44,6 +44,11 @@
 #include "weft/coro/task.hpp"
 #include "weft/net/socket_addr.hpp"
 #include "weft/runtime/handle.hpp"
+#include "weft/runtime/stall_report.hpp"
+
+namespace weft::detail {
+struct ConsoleStart;  // src/console/autostart.cpp
+}
 
 namespace weft::console {
 
@@ -69,9 +74,16 @@ class Server {
     /// May be called once.
     Task<void> run();
 
+    /// Adds a stall report to the page's stall list (and /api/stalls). Any thread. A console
+    /// started by the builder or WEFT_CONSOLE is given every report of its runtime's stall
+    /// detector; a server bound by hand shows the ones passed here, e.g. from
+    /// `RuntimeBuilder::on_stall`.
+    void report_stall(const runtime::StallReport& r) const;
+
     struct State;  // src/console/console.cpp
 
   private:
+    friend struct weft::detail::ConsoleStart;
     explicit Server(std::shared_ptr<State> st) noexcept : st_(std::move(st)) {}
     std::shared_ptr<State> st_;
 };
