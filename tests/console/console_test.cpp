@@ -286,7 +286,8 @@ TEST(Console, EnvironmentEnablesItForTheFirstRuntime) {
         // A current-thread runtime serves while block_on runs: fetch from another thread.
         std::string r;
         rt.block_on([&]() -> weft::Task<void> {
-            r = co_await weft::spawn_blocking([port] { return fetch(port, "/metrics"); });
+            auto fetch_metrics = [port] { return fetch(port, "/metrics"); };
+            r = co_await weft::spawn_blocking(fetch_metrics);
         });
         EXPECT_NE(body_of(r).find("weft_workers 1"), std::string::npos) << r;
         // A second runtime does not try the same address (it would find it taken).
