@@ -3,47 +3,15 @@
 
 #include <cstdio>
 
+#include "../runtime/json.hpp"
 #include "weft/runtime/runtime_metrics.hpp"
 
 namespace weft::console::detail {
 
 std::string json_string(std::string_view s) {
     std::string out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    for (char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
+    weft::detail::append_json_string(out, s);
     return out;
-}
-
-namespace {
-std::atomic<std::uint64_t> fake_polls{0};
 }
 
 std::string stall_json(const runtime::StallReport& r) {

@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "dump_lock.hpp"
+#include "json.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/task/chain.hpp"
 #include "weft/detail/task/probe.hpp"
@@ -181,30 +182,6 @@ runtime::Dump dump_runtime(RuntimeCore& rt) {
     return out;
 }
 
-}  // namespace weft::detail
-
-namespace weft::runtime {
-
-const char* to_string(TaskState s) noexcept {
-    switch (s) {
-        case TaskState::Idle:
-            return "idle";
-        case TaskState::Scheduled:
-            return "scheduled";
-        case TaskState::Running:
-            return "running";
-        case TaskState::Finished:
-            return "finished";
-    }
-    return "?";
-}
-
-namespace {
-
-std::string where(const std::string& file, std::uint32_t line) {
-    return file + ":" + std::to_string(line);
-}
-
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (char ch : s) {
@@ -238,11 +215,35 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
+}  // namespace weft::detail
+
+namespace weft::runtime {
+
+const char* to_string(TaskState s) noexcept {
+    switch (s) {
+        case TaskState::Idle:
+            return "idle";
+        case TaskState::Scheduled:
+            return "scheduled";
+        case TaskState::Running:
+            return "running";
+        case TaskState::Finished:
+            return "finished";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string where(const std::string& file, std::uint32_t line) {
+    return file + ":" + std::to_string(line);
+}
+
 void append_frame_json(std::string& out, const AwaitFrame& f) {
     out += "{\"function\":";
-    append_json_string(out, f.function);
+    detail::append_json_string(out, f.function);
     out += ",\"file\":";
-    append_json_string(out, f.file);
+    detail::append_json_string(out, f.file);
     out += ",\"line\":" + std::to_string(f.line) + "}";
 }
 
@@ -288,7 +289,7 @@ std::string Dump::to_json() const {
         if (!first) out += ',';
         first = false;
         out += "{\"id\":" + std::to_string(t.id) + ",\"name\":";
-        append_json_string(out, t.name);
+        detail::append_json_string(out, t.name);
         out += ",\"state\":\"";
         out += runtime::to_string(t.state);
         out += "\",\"polls\":" + std::to_string(t.polls) +
@@ -303,7 +304,7 @@ std::string Dump::to_json() const {
             out += "null";
         }
         out += ",\"leaf\":";
-        append_json_string(out, t.leaf);
+        detail::append_json_string(out, t.leaf);
         out += ",\"backtrace\":[";
         for (std::size_t i = 0; i < t.backtrace.size(); ++i) {
             if (i != 0) out += ',';
