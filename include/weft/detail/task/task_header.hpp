@@ -39,13 +39,12 @@ struct ChainSlot {
 
 #if WEFT_TASK_TRACE
 // What a task dump shows of a spawned task beyond its await chain (WEFT_TASK_TRACE). Written by
-// the spawner before the task is shared (site, spawned_ms) and by the thread polling it (polls,
-// busy_us); read by a dump while it holds the task's TRACING bit, which orders both.
+// the spawner before the task is shared (spawned_at, spawned_at_tick) and by the thread polling
+// it (polls); read by a dump while it holds the task's TRACING bit, which orders both.
 struct TaskTrace {
     AwaitSite spawned_at;               // where it was spawned
-    std::uint32_t polls = 0;            // wraps at 2^32
-    std::uint32_t busy_us = 0;          // time spent in its polls, when poll timing is on
     std::uint64_t spawned_at_tick = 0;  // trace_ticks() at spawn (probe.hpp)
+    std::uint32_t polls = 0;            // wraps at 2^32
 };
 #endif
 struct TaskHeader;
