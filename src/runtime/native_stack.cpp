@@ -106,7 +106,7 @@ struct Slot {
     // Written by the handler while CAPTURING, read by the requester after DONE (acquire).
     bool declined = false;
     int depth = 0;
-    void* frames[kMaxFrames];
+    void* frames[kMaxFrames]{};
 };
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
               std::atomic<std::uint32_t>::is_always_lock_free);
