@@ -149,6 +149,14 @@ runtime::TaskInfo trace_task(TaskHeader* t, const std::vector<WorkerProbe*>& pro
             return info;
         }
     }
+    // A poll claimed before our TRACING may have ended since, with the task's completion: its
+    // frame is gone and its header's chain slot holds the output's bookkeeping. Seen through
+    // the probe's release of null (above), so an acquire load of the state shows COMPLETE.
+    s = t->state.load();
+    if (s.is_complete()) {
+        info.state = runtime::TaskState::Finished;
+        return info;
+    }
     info.state = s.is_notified() ? runtime::TaskState::Scheduled : runtime::TaskState::Idle;
 #if WEFT_TASK_TRACE
     info.polls = t->trace.polls;

@@ -192,9 +192,9 @@ weft::Task<void> ping(weft::sync::Notify& mine, weft::sync::Notify& theirs, int 
 }
 
 TEST(Dump, ConcurrentDumpsWhileTasksMigrateAcrossWorkersSeeWholeChains) {
-    auto rt = weft::Runtime::builder().worker_threads(2).build();
     constexpr int kPairs = 8, kRounds = 400;
-    std::vector<std::unique_ptr<weft::sync::Notify>> notes;
+    std::vector<std::unique_ptr<weft::sync::Notify>> notes;  // outlive the runtime's tasks
+    auto rt = weft::Runtime::builder().worker_threads(2).build();
     for (int i = 0; i < 2 * kPairs; ++i)
         notes.push_back(std::make_unique<weft::sync::Notify>());
     std::vector<weft::JoinHandle<void>> hs;
