@@ -220,7 +220,7 @@ TEST(Dump, ConcurrentDumpsWhileTasksMigrateAcrossWorkersSeeWholeChains) {
             }
         }
     });
-    std::size_t dumps = 0, traced = 0;
+    std::size_t dumps = 0;
     auto all_done = [&] {
         for (auto& h : hs)
             if (!h.is_finished()) return false;
@@ -231,7 +231,6 @@ TEST(Dump, ConcurrentDumpsWhileTasksMigrateAcrossWorkersSeeWholeChains) {
         ++dumps;
         for (const auto& t : d.tasks) {
             if (t.state == weft::runtime::TaskState::Idle && t.polls > 0) {
-                ++traced;
                 ASSERT_FALSE(t.backtrace.empty()) << d.to_string();
                 EXPECT_FALSE(t.leaf.empty());
             }
@@ -241,7 +240,6 @@ TEST(Dump, ConcurrentDumpsWhileTasksMigrateAcrossWorkersSeeWholeChains) {
         rt.block_on(std::move(h));
     rt.block_on(std::move(scoped));
     EXPECT_GT(dumps, 0u);
-    (void)traced;
 }
 
 }  // namespace
