@@ -6,9 +6,9 @@
 #      screenshot left in build/asan/console.png;
 #   2. clang 14, Release (-O3, NDEBUG): every test again under ASan + UBSan (optimised code, the
 #      second compiler, and the installed-ABI check the other way round: a Debug consumer);
-#      then a one-minute libFuzzer smoke of each parser (RESP, HTTP) from its seed corpus;
-#   3. GCC, ThreadSanitizer: the executor, runtime, task, sync, time, net, fs, signal and stream
-#      tests, then the multi-threaded ones repeated;
+#      then a 30-second libFuzzer smoke of each parser (RESP, HTTP) from its seed corpus;
+#   3. GCC, ThreadSanitizer: the executor, runtime, task, sync, time, net, fs, signal, process
+#      and stream tests (only those are built), then the multi-threaded ones repeated;
 #   4. the Release build of the library, examples and benches with -Werror;
 #   5. the README's install command, verbatim, in a fresh clone, then a find_package(weft)
 #      consumer built against what it installed;
@@ -16,9 +16,9 @@
 #
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
-# aborts, shutdown ...; 186 tests) N more times each and stops at the first failure. Each of
-# them runs 1 + 12 (ASan) + 1 (clang) + 1 + 3 (TSan) = 18 times, so a one-in-ten flake passes
-# all of them with probability 0.9^18 = 15%: it is caught 85 times in 100. That is what fits
+# aborts, shutdown ...; about 190 tests) N more times each and stops at the first failure. Each
+# of them runs 1 + 10 (ASan) + 1 (clang) + 1 + 3 (TSan) = 16 times, so a one-in-ten flake passes
+# all of them with probability 0.9^16 = 19%: it is caught 81 times in 100. That is what fits
 # the 40-minute CI budget on 2 cores (each ASan repeat of the set takes about 25 s, each TSan
 # one about 50 s); scripts/stress.sh hunts longer.
 set -euo pipefail
@@ -27,9 +27,11 @@ scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev cla
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git chromium
 jobs=$(nproc)
-repeat_asan=${WEFT_REPEAT_ASAN:-12}
+repeat_asan=${WEFT_REPEAT_ASAN:-10}
 repeat_tsan=${WEFT_REPEAT_TSAN:-3}
 concurrent='executor|runtime|sync|stream|time|net'
+# The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
+tsan_labels="$concurrent|fs|signal|process"
 threaded='Worker|Thread|Race|Stress|Across|Concurrent|Multi|multi|Cross|Parallel|Contend|Steal|Many|Shutdown|Abort'
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1
@@ -60,12 +62,12 @@ ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
 
 # The parsers' libFuzzer targets (built above), each from its committed seed corpus for a short
 # smoke: any crash, leak, sanitizer report or slow input fails CI. Long runs: see the apps' docs.
-step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-60} s per parser"
+step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-30} s per parser"
 for list in build/clang-asan/fuzz_targets/*.txt; do
   [ -e "$list" ] || continue
   read -r bin corpus < "$list"
   work=$(mktemp -d)
-  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-60}" -timeout=5 -rss_limit_mb=2048 \
+  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-30}" -timeout=5 -rss_limit_mb=2048 \
          -print_final_stats=1 "$work" "$corpus" > "$work.log" 2>&1 ||
     { tail -n 60 "$work.log"; exit 1; }
   echo "$(basename "$bin"): $(grep -m1 'stat::number_of_executed_units' "$work.log")"
@@ -74,9 +76,10 @@ done
 
 step "GCC, TSan"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
-      -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF
+      -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF \
+      -DWEFT_BUILD_APPS=OFF "-DWEFT_TEST_LABELS=${tsan_labels//|/;}"
 cmake --build build/tsan -j "$jobs"
-ctest --test-dir build/tsan -L "$concurrent|fs|signal" -j "$jobs" --output-on-failure
+ctest --test-dir build/tsan -L "$tsan_labels" -j "$jobs" --output-on-failure
 repeat_threaded build/tsan "$repeat_tsan" GCC, TSan
 
 # GCC warns differently at -O3 (-Wrestrict, -Wmaybe-uninitialized), so the Release build of the
