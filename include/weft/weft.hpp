@@ -15,6 +15,7 @@
 #include "weft/fs/open_options.hpp"
 #include "weft/fs/path_ops.hpp"
 #include "weft/fs/read.hpp"
+#include "weft/fs/read_dir.hpp"
 #include "weft/fs/seek_from.hpp"
 #include "weft/fs/write.hpp"
 #include "weft/future/future.hpp"

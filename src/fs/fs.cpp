@@ -124,6 +124,23 @@ constexpr const char* kCopy = "weft::fs::copy";
 constexpr const char* kCanonicalize = "weft::fs::canonicalize";
 constexpr const char* kMetadata = "weft::fs::metadata";
 constexpr const char* kSymlinkMetadata = "weft::fs::symlink_metadata";
+constexpr const char* kReadLink = "weft::fs::read_link";
+constexpr const char* kSymlink = "weft::fs::symlink";
+constexpr const char* kHardLink = "weft::fs::hard_link";
+constexpr const char* kSetPermissions = "weft::fs::set_permissions";
+constexpr const char* kTryExists = "weft::fs::try_exists";
+
+// A syscall on two paths (0, or -1 with errno), on the pool; its error names both.
+template <class Sys>
+Task<void> two_path_call(std::filesystem::path from, std::filesystem::path to, const char* what,
+                         Sys sys) {
+    auto calling = run_blocking(what, [from = std::move(from), to = std::move(to), what, sys] {
+        if (sys(from.c_str(), to.c_str()) != 0) {
+            weft::detail::throw_os_error(errno, weft::detail::fs_util::describe(what, from, to));
+        }
+    });
+    co_await calling;
+}
 
 // `fn(path, ec)` on the pool; the error it reports in `ec` (or throws) names `what` and path.
 template <class Fn>
@@ -338,6 +355,49 @@ Task<std::filesystem::path> canonicalize(std::filesystem::path path) {
         return out;
     });
     co_return co_await resolving;
+}
+
+Task<std::filesystem::path> read_link(std::filesystem::path path) {
+    auto reading = run_blocking(kReadLink, [path = std::move(path)] {
+        // readlink(2) does not say how long the target is: grow until it fits with room over.
+        std::string buf(256, '\0');
+        for (;;) {
+            ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
+            if (n < 0) throw_path_error(errno, kReadLink, path);
+            if (static_cast<std::size_t>(n) < buf.size()) {
+                buf.resize(static_cast<std::size_t>(n));
+                return std::filesystem::path(std::move(buf));
+            }
+            buf.resize(buf.size() * 2);
+        }
+    });
+    co_return co_await reading;
+}
+
+Task<void> symlink(std::filesystem::path original, std::filesystem::path link) {
+    return two_path_call(std::move(original), std::move(link), kSymlink,
+                         [](const char* o, const char* l) { return ::symlink(o, l); });
+}
+
+Task<void> hard_link(std::filesystem::path original, std::filesystem::path link) {
+    return two_path_call(std::move(original), std::move(link), kHardLink,
+                         [](const char* o, const char* l) { return ::link(o, l); });
+}
+
+Task<void> set_permissions(std::filesystem::path path, std::filesystem::perms perms) {
+    auto mode = static_cast<mode_t>(static_cast<unsigned>(perms) & 07777);
+    return sys_call(std::move(path), kSetPermissions,
+                    [mode](const char* p) { return ::chmod(p, mode); });
+}
+
+Task<bool> try_exists(std::filesystem::path path) {
+    auto checking = run_blocking(kTryExists, [path = std::move(path)] {
+        struct stat st;
+        if (::stat(path.c_str(), &st) == 0) return true;
+        if (errno == ENOENT) return false;  // nothing there, or a dangling link
+        throw_path_error(errno, kTryExists, path);
+    });
+    co_return co_await checking;
 }
 
 }  // namespace weft::fs

@@ -279,6 +279,7 @@ void work(int i);
 #define WEFT_DOC_VARS_fs_open_options WEFT_DOC_FS_VARS
 #define WEFT_DOC_VARS_fs_path_ops WEFT_DOC_FS_VARS
 #define WEFT_DOC_VARS_fs_read WEFT_DOC_FS_VARS
+#define WEFT_DOC_VARS_fs_read_dir WEFT_DOC_FS_VARS
 #define WEFT_DOC_VARS_fs_seek_from WEFT_DOC_FS_VARS
 #define WEFT_DOC_VARS_fs_write WEFT_DOC_FS_VARS
 namespace weft_doc_context::fs_write {

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -662,5 +664,162 @@ TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoe
         }
         std::size_t n = co_await f->read(std::span(b));
         EXPECT_EQ(std::string_view(b, n), "hello");
+    });
+}
+
+TEST_P(Fs, ReadDirListsEveryEntryOnceWithItsTypeAcrossBatches) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        // 70 files: three trips of 32 to the pool. A directory and two links beside them.
+        std::set<std::string> want;
+        for (int i = 0; i < 70; ++i) {
+            std::string name = "f" + std::to_string(i);
+            co_await fs::write(dir.get() / name, name);
+            want.insert(name);
+        }
+        co_await fs::create_dir(dir / "sub");
+        co_await fs::symlink("f0", dir / "link");
+        co_await fs::symlink("nowhere", dir / "dangling");
+        want.insert({"sub", "link", "dangling"});
+
+        fs::ReadDir entries = co_await fs::read_dir(dir.get());
+        std::set<std::string> seen;
+        while (std::optional<fs::DirEntry> e = co_await entries.next_entry()) {
+            std::string name = e->file_name().string();
+            EXPECT_TRUE(seen.insert(name).second) << name << " listed twice";
+            EXPECT_EQ(e->path(), dir.get() / name);
+            std::filesystem::file_type t = co_await e->file_type();
+            fs::Metadata m = co_await e->metadata();  // lstat: a link describes itself
+            EXPECT_EQ(m.file_type(), t) << name;
+            EXPECT_EQ(m.as_stat().st_ino, e->ino()) << name;
+            if (name == "sub") {
+                EXPECT_EQ(t, std::filesystem::file_type::directory);
+            } else if (name == "link" || name == "dangling") {
+                EXPECT_EQ(t, std::filesystem::file_type::symlink);
+            } else {
+                EXPECT_EQ(t, std::filesystem::file_type::regular);
+                EXPECT_EQ(m.len(), name.size());
+            }
+        }
+        EXPECT_EQ(seen, want);
+        // After the end, the stream stays ended.
+        EXPECT_FALSE((co_await entries.next_entry()).has_value());
+
+        co_await expect_error([&]() { return fs::read_dir(dir / "none"); },
+                              std::errc::no_such_file_or_directory, "weft::fs::read_dir");
+        co_await expect_error([&]() { return fs::read_dir(dir / "f1"); },
+                              std::errc::not_a_directory, (dir / "f1").string());
+        co_await runtime_still_runs();
+    });
+}
+
+TEST_P(Fs, ACancelledNextEntryLosesNoEntryAndADroppedReadDirClosesItsDirectory) {
+    // One blocking thread, held by a gate: a batch queued behind it is certainly still in
+    // flight when the race below is decided.
+    Watchdog dog;
+    weft::Runtime rt =
+        GetParam().current_thread
+            ? weft::RuntimeBuilder::new_current_thread().max_blocking_threads(1).build()
+            : weft::Runtime::builder().worker_threads(2).max_blocking_threads(1).build();
+    rt.block_on([&]() -> weft::Task<void> {
+        std::set<std::string> want;
+        for (int i = 0; i < 40; ++i) {
+            std::string name = "e" + std::to_string(i);
+            co_await fs::write(dir.get() / name, "");
+            want.insert(name);
+        }
+        std::atomic<bool> open{false};
+        auto hold_the_pool = [&open] {
+            while (!open.load())
+                std::this_thread::sleep_for(1ms);
+        };
+        std::set<std::string> seen;
+        fs::ReadDir entries = co_await fs::read_dir(dir.get());
+        weft::spawn_blocking(hold_the_pool).detach();
+        // The first next_entry loses to a ready future while its batch waits for the pool, and
+        // is dropped. Later ones race too, and lose or win; nothing goes missing either way.
+        int cancelled = 0;
+        for (;;) {
+            auto raced = co_await weft::select(entries.next_entry(), weft::ready(0));
+            open = true;
+            if (raced.index() == 1) {
+                ++cancelled;
+                continue;
+            }
+            auto& e = std::get<0>(raced);
+            if (!e) break;
+            EXPECT_TRUE(seen.insert(e->file_name().string()).second);
+        }
+        EXPECT_GT(cancelled, 0);
+        EXPECT_EQ(seen, want);
+
+        // A ReadDir dropped with a batch in flight: the pool closes the directory when the
+        // batch is done (LSan would report the DIR otherwise) and the descriptor count comes
+        // back.
+        auto count_fds = [] {
+            return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
+                                 std::filesystem::directory_iterator{});
+        };
+        auto before = count_fds();
+        open = false;
+        {
+            fs::ReadDir dropped = co_await fs::read_dir(dir.get());
+            weft::spawn_blocking(hold_the_pool).detach();
+            auto raced = co_await weft::select(dropped.next_entry(), weft::ready(0));
+            EXPECT_EQ(raced.index(), 1u);
+        }
+        open = true;
+        co_await weft::spawn_blocking([] {});  // queued behind the dropped batch
+        EXPECT_EQ(count_fds(), before);
+    });
+}
+
+TEST_P(Fs, LinksPermissionsAndTryExists) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        path f = dir / "data";
+        co_await fs::write(f, "contents");
+
+        // symlink stores the target as given; read_link gives it back unresolved.
+        co_await fs::symlink("data", dir / "rel");
+        co_await fs::symlink(f, dir / "abs");
+        EXPECT_EQ(co_await fs::read_link(dir / "rel"), path("data"));
+        EXPECT_EQ(co_await fs::read_link(dir / "abs"), f);
+        EXPECT_EQ(co_await fs::read_to_string(dir / "rel"), "contents");
+        // A long target: longer than read_link's first buffer.
+        std::string long_target(1000, 'x');
+        co_await fs::symlink(long_target, dir / "long");
+        EXPECT_EQ(co_await fs::read_link(dir / "long"), path(long_target));
+        co_await expect_error([&]() { return fs::read_link(f); }, std::errc::invalid_argument,
+                              "weft::fs::read_link " + f.string());
+        co_await expect_error([&]() { return fs::symlink("data", dir / "rel"); },
+                              std::errc::file_exists,
+                              "weft::fs::symlink data to " + (dir / "rel").string());
+
+        // hard_link: one file, two names.
+        co_await fs::hard_link(f, dir / "again");
+        fs::Metadata a = co_await fs::metadata(f), b = co_await fs::metadata(dir / "again");
+        EXPECT_EQ(a.as_stat().st_ino, b.as_stat().st_ino);
+        EXPECT_EQ(b.as_stat().st_nlink, 2u);
+        co_await expect_error([&]() { return fs::hard_link(dir / "none", dir / "x"); },
+                              std::errc::no_such_file_or_directory, "weft::fs::hard_link");
+
+        // set_permissions, read back through metadata.
+        using std::filesystem::perms;
+        co_await fs::set_permissions(f, perms::owner_read | perms::group_read);
+        EXPECT_EQ((co_await fs::metadata(f)).permissions(), perms::owner_read | perms::group_read);
+        EXPECT_TRUE((co_await fs::metadata(f)).readonly());
+        co_await fs::set_permissions(f, perms::owner_all);
+        EXPECT_EQ((co_await fs::metadata(f)).as_stat().st_mode & 07777, 0700u);
+        co_await expect_error([&]() { return fs::set_permissions(dir / "none", perms::owner_all); },
+                              std::errc::no_such_file_or_directory, "weft::fs::set_permissions");
+
+        // try_exists follows links; "not there" is false, any other error is thrown.
+        EXPECT_TRUE(co_await fs::try_exists(f));
+        EXPECT_TRUE(co_await fs::try_exists(dir / "rel"));
+        EXPECT_FALSE(co_await fs::try_exists(dir / "none"));
+        co_await fs::symlink("none", dir / "dangling");
+        EXPECT_FALSE(co_await fs::try_exists(dir / "dangling"));
+        co_await expect_error([&]() { return fs::try_exists(f / "below-a-file"); },
+                              std::errc::not_a_directory, "weft::fs::try_exists");
+        co_await runtime_still_runs();
     });
 }

@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// Operations on paths: `fs::remove_file`, `fs::rename`, `fs::copy`, `fs::canonicalize`.
+/// Operations on paths: `fs::remove_file`, `fs::rename`, `fs::copy`, `fs::canonicalize`,
+/// `fs::read_link`, `fs::symlink`, `fs::hard_link`, `fs::set_permissions`, `fs::try_exists`.
 
 #include <cstdint>
 #include <filesystem>
@@ -53,5 +54,62 @@ Task<std::uint64_t> copy(std::filesystem::path from, std::filesystem::path to);
 ///
 /// **Throws** `std::system_error` naming `path`.
 Task<std::filesystem::path> canonicalize(std::filesystem::path path);
+
+/// What the symbolic link `path` points to, as stored in the link (readlink(2)): not resolved,
+/// so it may be relative or dangling.
+///
+/// ```cpp
+/// std::filesystem::path target = co_await weft::fs::read_link("/etc/localtime");
+/// ```
+///
+/// **Throws** `std::system_error` naming `path`: `std::errc::invalid_argument` if it is not a
+/// symbolic link, `std::errc::no_such_file_or_directory` if nothing is there.
+Task<std::filesystem::path> read_link(std::filesystem::path path);
+
+/// Creates the symbolic link `link` pointing to `original` (symlink(2); Tokio's
+/// `fs::symlink`, Rust's `std::os::unix::fs::symlink`). `original` is stored as given and need
+/// not exist.
+///
+/// ```cpp
+/// co_await weft::fs::symlink("releases/v2", dir / "current");
+/// ```
+///
+/// **Throws** `std::system_error` naming both paths: `std::errc::file_exists` if `link` exists.
+Task<void> symlink(std::filesystem::path original, std::filesystem::path link);
+
+/// Creates `link` as a new name for the file `original` (link(2)): both names are the same file
+/// from then on. Both must be on one file system.
+///
+/// ```cpp
+/// co_await weft::fs::hard_link(dir / "data.bin", dir / "backup.bin");
+/// ```
+///
+/// **Throws** `std::system_error` naming both paths: `std::errc::file_exists`,
+/// `std::errc::no_such_file_or_directory`, `std::errc::cross_device_link`.
+Task<void> hard_link(std::filesystem::path original, std::filesystem::path link);
+
+/// Sets the permission bits of `path` (chmod(2), following symbolic links) to `perms` (the
+/// same bits `Metadata::permissions()` reads back).
+///
+/// ```cpp
+/// using std::filesystem::perms;
+/// co_await weft::fs::set_permissions(dir / "key.pem", perms::owner_read | perms::owner_write);
+/// ```
+///
+/// **Throws** `std::system_error` naming `path`.
+Task<void> set_permissions(std::filesystem::path path, std::filesystem::perms perms);
+
+/// Whether something exists at `path`, following symbolic links (a dangling link: `false`).
+/// Unlike `std::filesystem::exists`, an error other than "not there" (a directory on the way
+/// that may not be searched, say) is thrown rather than taken for `false` (Tokio's
+/// `try_exists`).
+///
+/// ```cpp
+/// if (!co_await weft::fs::try_exists(dir / "config")) co_await weft::fs::write(dir / "config",
+/// "");
+/// ```
+///
+/// **Throws** `std::system_error` naming `path` (`std::errc::permission_denied` …).
+Task<bool> try_exists(std::filesystem::path path);
 
 }  // namespace weft::fs
