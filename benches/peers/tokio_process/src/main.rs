@@ -1,0 +1,122 @@
+//! tokio-process-bench: the Tokio peer of weft's process_bench (benches/process_bench.cpp):
+//! spawning a program and waiting for it, and moving bytes through a child's pipes.
+//! `key=value` arguments, one `bench=... impl=tokio k=v ...` line on stdout per run.
+//! See README.md.
+
+#[path = "../../common/util.rs"]
+mod util;
+
+use std::process::Stdio;
+use std::time::Instant;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::process::Command;
+use util::{bench_args, die, report_throughput, run_as_task, unknown_bench, Args, Line, RtSpec};
+
+const USAGE: &str = "usage: tokio-process-bench <benchmark> [key=value ...]
+
+common: rt=current|multi [multi], workers=N [2], iters=K [3]
+  spawn_wait  n=500 conc=1   spawn `true` and wait for it, n times, conc at once
+  pipe        mb=64          write mb MiB into `cat` and read them back (per_sec: bytes/s)
+";
+
+fn main() {
+    let (bench, args) = bench_args(USAGE);
+    match bench.as_str() {
+        "spawn_wait" => spawn_wait(&args),
+        "pipe" => pipe(&args),
+        other => unknown_bench(other, USAGE),
+    }
+}
+
+async fn run_true(k: u64) {
+    let status = Command::new("true").status().await.unwrap_or_else(|e| die(&format!("spawn true: {e}")));
+    if !status.success() {
+        die(&format!("true #{k} failed: {status}"));
+    }
+}
+
+/// spawn_wait: `n` runs of `true`, `conc` of them at a time (each of `conc` tasks runs its
+/// share one after another).
+fn spawn_wait(a: &Args) {
+    let rt = RtSpec::from_args(a, "multi");
+    let n: u64 = a.num("n", 500);
+    let conc: u64 = a.num("conc", 1);
+    let iters: usize = a.num("iters", 3);
+    a.finish();
+    if conc == 0 || iters == 0 {
+        die("conc and iters must be >= 1");
+    }
+    let runtime = rt.build();
+    let mut secs = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        secs.push(run_as_task(&runtime, async move {
+            let t0 = Instant::now();
+            let mut tasks = Vec::new();
+            for c in 0..conc {
+                tasks.push(tokio::spawn(async move {
+                    let mut k = c;
+                    while k < n {
+                        run_true(k).await;
+                        k += conc;
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.expect("spawn_wait task panicked");
+            }
+            t0.elapsed().as_secs_f64()
+        }));
+    }
+    report_throughput(Line::new("spawn_wait").rt(&rt).kv("n", n).kv("conc", conc), n, &secs);
+}
+
+/// pipe: `mb` MiB written into `cat`'s stdin in 64 KiB writes by one task while another reads
+/// its stdout back in 64 KiB reads; per_sec is bytes through the child per second.
+fn pipe(a: &Args) {
+    let rt = RtSpec::from_args(a, "multi");
+    let mb: u64 = a.num("mb", 64);
+    let iters: usize = a.num("iters", 3);
+    a.finish();
+    let bytes = mb << 20;
+    let runtime = rt.build();
+    let mut secs = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        secs.push(run_as_task(&runtime, async move {
+            let t0 = Instant::now();
+            let mut child = Command::new("cat")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap_or_else(|e| die(&format!("spawn cat: {e}")));
+            let mut stdin = child.stdin.take().unwrap();
+            let mut stdout = child.stdout.take().unwrap();
+            let writer = tokio::spawn(async move {
+                let buf = vec![7u8; 65536];
+                let mut left = bytes;
+                while left > 0 {
+                    let k = std::cmp::min(left, buf.len() as u64) as usize;
+                    stdin.write_all(&buf[..k]).await.expect("write to cat");
+                    left -= k as u64;
+                }
+                drop(stdin); // EOF: cat exits
+            });
+            let mut buf = vec![0u8; 65536];
+            let mut got = 0u64;
+            loop {
+                let k = stdout.read(&mut buf).await.expect("read from cat");
+                if k == 0 {
+                    break;
+                }
+                got += k as u64;
+            }
+            writer.await.expect("writer panicked");
+            let status = child.wait().await.expect("wait for cat");
+            if got != bytes || !status.success() {
+                die(&format!("pipe: {got} of {bytes} bytes back, cat {status}"));
+            }
+            t0.elapsed().as_secs_f64()
+        }));
+    }
+    report_throughput(Line::new("pipe").rt(&rt).kv("mb", mb), bytes, &secs);
+}
