@@ -1,5 +1,6 @@
-//! tokio-process-bench: the Tokio peer of weft's process_bench (benches/process_bench.cpp):
-//! spawning a program and waiting for it, and moving bytes through a child's pipes.
+//! tokio-os-bench: the Tokio peer of weft's process_bench (benches/process_bench.cpp): spawning
+//! a program and waiting for it, and moving bytes through a child's pipes; and of weft's
+//! async_fd_bench: two tasks passing a token through two eventfds under AsyncFd.
 //! `key=value` arguments, one `bench=... impl=tokio k=v ...` line on stdout per run.
 //! See README.md.
 
@@ -13,11 +14,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 use util::{bench_args, die, report_throughput, run_as_task, unknown_bench, Args, Line, RtSpec};
 
-const USAGE: &str = "usage: tokio-process-bench <benchmark> [key=value ...]
+const USAGE: &str = "usage: tokio-os-bench <benchmark> [key=value ...]
 
 common: rt=current|multi [multi], workers=N [2], iters=K [3]
   spawn_wait  n=500 conc=1   spawn `true` and wait for it, n times, conc at once
   pipe        mb=64          write mb MiB into `cat` and read them back (per_sec: bytes/s)
+  eventfd     n=200000       two tasks pass a token through two eventfds (AsyncFd), n round trips
 ";
 
 fn main() {
@@ -25,6 +27,7 @@ fn main() {
     match bench.as_str() {
         "spawn_wait" => spawn_wait(&args),
         "pipe" => pipe(&args),
+        "eventfd" => eventfd(&args),
         other => unknown_bench(other, USAGE),
     }
 }
@@ -119,4 +122,91 @@ fn pipe(a: &Args) {
         }));
     }
     report_throughput(Line::new("pipe").rt(&rt).kv("mb", mb), bytes, &secs);
+}
+
+/// An eventfd in non-blocking mode, closed on drop.
+struct EventFd(std::os::unix::io::RawFd);
+
+impl EventFd {
+    fn new() -> EventFd {
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            die("eventfd failed");
+        }
+        EventFd(fd)
+    }
+}
+
+impl std::os::unix::io::AsRawFd for EventFd {
+    fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+        self.0
+    }
+}
+
+impl Drop for EventFd {
+    fn drop(&mut self) {
+        unsafe { libc::close(self.0) };
+    }
+}
+
+fn efd_write(fd: i32) {
+    let one: u64 = 1;
+    let r = unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
+    if r != 8 {
+        die("eventfd write failed");
+    }
+}
+
+/// Waits until `efd` is readable and reads its counter (Tokio's AsyncFd pattern: readable(),
+/// then try_io, clearing the readiness on EAGAIN).
+async fn efd_read(efd: &tokio::io::unix::AsyncFd<EventFd>) -> u64 {
+    loop {
+        let mut guard = efd.readable().await.expect("readable");
+        let r = guard.try_io(|inner| {
+            let mut v: u64 = 0;
+            let r = unsafe { libc::read(inner.get_ref().0, &mut v as *mut u64 as *mut libc::c_void, 8) };
+            if r < 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(v)
+            }
+        });
+        match r {
+            Ok(Ok(v)) => return v,
+            Ok(Err(e)) => die(&format!("eventfd read: {e}")),
+            Err(_would_block) => continue,
+        }
+    }
+}
+
+/// eventfd: a ping task and a pong task pass a token `n` times through two eventfds, each
+/// waiting under AsyncFd (per_sec: round trips/s).
+fn eventfd(a: &Args) {
+    let rt = RtSpec::from_args(a, "multi");
+    let n: u64 = a.num("n", 200_000);
+    let iters: usize = a.num("iters", 3);
+    a.finish();
+    let runtime = rt.build();
+    let mut secs = Vec::with_capacity(iters);
+    for _ in 0..iters {
+        secs.push(run_as_task(&runtime, async move {
+            let ping = std::sync::Arc::new(tokio::io::unix::AsyncFd::new(EventFd::new()).expect("AsyncFd"));
+            let pong = std::sync::Arc::new(tokio::io::unix::AsyncFd::new(EventFd::new()).expect("AsyncFd"));
+            let t0 = Instant::now();
+            let (ping2, pong2) = (ping.clone(), pong.clone());
+            let echo = tokio::spawn(async move {
+                for _ in 0..n {
+                    efd_read(&ping2).await;
+                    efd_write(pong2.get_ref().0);
+                }
+            });
+            for _ in 0..n {
+                efd_write(ping.get_ref().0);
+                efd_read(&pong).await;
+            }
+            echo.await.expect("echo task panicked");
+            t0.elapsed().as_secs_f64()
+        }));
+    }
+    report_throughput(Line::new("eventfd").rt(&rt).kv("n", n), n, &secs);
 }

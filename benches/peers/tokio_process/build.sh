@@ -1,5 +1,0 @@
-#!/usr/bin/env bash
-# Builds tokio-process-bench offline from Debian's crate sources (see ../common/cargo_offline_build.sh).
-# Result: target/release/tokio-process-bench
-exec "$(dirname "$0")/../common/cargo_offline_build.sh" "$(cd "$(dirname "$0")" && pwd)" \
-     librust-signal-hook-registry-dev
