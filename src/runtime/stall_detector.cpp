@@ -191,20 +191,22 @@ std::chrono::nanoseconds StallDetector::period_for(std::chrono::nanoseconds thre
 
 std::unique_ptr<StallDetector> StallDetector::start(std::chrono::nanoseconds threshold,
                                                     Callback on_stall,
-                                                    std::vector<WorkerProbe*> probes) {
+                                                    std::vector<WorkerProbe*> probes,
+                                                    LongPollHook on_long_poll) {
     if (threshold <= std::chrono::nanoseconds::zero()) return nullptr;
     native_stack::prepare();  // here, not in the first report: it loads the unwinder
-    std::unique_ptr<StallDetector> d(
-        new StallDetector(threshold, std::move(on_stall), std::move(probes)));
+    std::unique_ptr<StallDetector> d(new StallDetector(threshold, std::move(on_stall),
+                                                       std::move(probes), std::move(on_long_poll)));
     d->thread_ = std::thread([p = d.get()] { p->run(); });
     return d;
 }
 
 StallDetector::StallDetector(std::chrono::nanoseconds threshold, Callback on_stall,
-                             std::vector<WorkerProbe*> probes)
+                             std::vector<WorkerProbe*> probes, LongPollHook on_long_poll)
     : threshold_(threshold),
       period_(period_for(threshold)),
       on_stall_(std::move(on_stall)),
+      on_long_poll_(std::move(on_long_poll)),
       probes_(std::move(probes)),
       seen_(probes_.size()) {}
 
@@ -269,8 +271,12 @@ void StallDetector::sample(std::chrono::steady_clock::time_point now) noexcept {
             continue;
         }
         if (!seen.polling || seen.epoch != e1 || e1 != e2 || seen.task != t) {
-            seen = Seen{true, e2, t, now, false};  // a new poll (or one that began meanwhile)
+            seen = Seen{true, e2, t, now, false, false};  // a new poll (or one begun meanwhile)
             continue;
+        }
+        if (!seen.hooked && on_long_poll_) {  // the same poll as a period ago
+            seen.hooked = true;
+            on_long_poll_();
         }
         if (seen.reported) continue;
         auto running = now - seen.first_seen;

@@ -22,13 +22,18 @@ namespace weft::detail {
 class StallDetector {
   public:
     using Callback = std::function<void(const runtime::StallReport&)>;
+    /// Called (on the watchdog) once per poll that two samples in a row saw running: a
+    /// worker has been in one poll for at least a period. The multi-thread runtime hands the
+    /// clock and the I/O driver to a sleeping worker then, in case the stuck one was keeping
+    /// them (multi_thread/worker.cpp, hand_off_driver).
+    using LongPollHook = std::function<void()>;
 
     /// Starts a watchdog over `probes` (the runtime's; they must outlive the detector), or
     /// returns null when `threshold` is zero (the detector is off). An empty `on_stall` writes
     /// each report to stderr.
     static std::unique_ptr<StallDetector> start(std::chrono::nanoseconds threshold,
-                                                Callback on_stall,
-                                                std::vector<WorkerProbe*> probes);
+                                                Callback on_stall, std::vector<WorkerProbe*> probes,
+                                                LongPollHook on_long_poll = {});
 
     /// Stops and joins the watchdog: returns within one sampling period, or after the report
     /// being delivered (the callback runs on the watchdog).
@@ -53,10 +58,11 @@ class StallDetector {
         TaskHeader* task = nullptr;  // and its `polling` (never read through: see the .cpp)
         std::chrono::steady_clock::time_point first_seen{};
         bool reported = false;
+        bool hooked = false;  // on_long_poll_ called for this poll
     };
 
     StallDetector(std::chrono::nanoseconds threshold, Callback on_stall,
-                  std::vector<WorkerProbe*> probes);
+                  std::vector<WorkerProbe*> probes, LongPollHook on_long_poll);
     void run() noexcept;
     void sample(std::chrono::steady_clock::time_point now) noexcept;
     void report(std::size_t worker, std::uint64_t epoch, TaskHeader* task,
@@ -66,6 +72,7 @@ class StallDetector {
     const std::chrono::nanoseconds threshold_;
     const std::chrono::nanoseconds period_;
     Callback on_stall_;
+    LongPollHook on_long_poll_;
     std::vector<WorkerProbe*> probes_;
     std::vector<Seen> seen_;  // the watchdog's own, one per probe
     // Held while a signal is sent to a probe's thread and while thread_leaving() clears the

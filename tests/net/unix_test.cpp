@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "support/net_support.hpp"
@@ -257,4 +259,42 @@ TEST(UnixSocketAddr, PathsNamesAndBadInput) {
 TEST(UnixListenerOutsideARuntime, Throws) {
     EXPECT_THROW(UnixListener::bind(UnixSocketAddr::from_abstract_name("weft-no-runtime")),
                  std::logic_error);
+}
+
+// The I/O side of Sleep.ATimerFiresWhileTheWorkerThatKeptTimeIsStuckInATask: the worker that
+// waited in the I/O driver wakes for a timer and is then stuck in that task; the other worker
+// sleeps on its futex. A socket that becomes readable meanwhile must still wake its reader
+// (the stall detector's sample hands the driver to the sleeping worker).
+TEST(UnixStuckWorker, AReadIsWokenWhileTheWorkerThatWaitedInTheDriverIsStuck) {
+    Watchdog dog(30s);
+    weft::Runtime rt = weft::Runtime::builder()
+                           .worker_threads(2)
+                           .on_stall([](const weft::runtime::StallReport&) {})  // expected here
+                           .build();
+    auto ends = rt.block_on(
+        []() -> weft::Task<std::pair<UnixStream, UnixStream>> { co_return UnixStream::pair(); });
+    std::atomic<bool> release{false}, got{false};
+    auto reader = rt.spawn([&, s = std::move(ends.first)]() mutable -> weft::Task<void> {
+        char c = 0;
+        std::size_t n = co_await s.read(std::span(&c, 1));
+        EXPECT_EQ(n, 1u);
+        got = true;
+    });
+    auto blocker = rt.spawn([&]() -> weft::Task<void> {
+        co_await weft::time::sleep(20ms);
+        auto until = std::chrono::steady_clock::now() + 3s;
+        while (!release.load() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(1ms);
+    });
+    std::this_thread::sleep_for(60ms);  // the blocker is stuck, the reader parked on its read
+    auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(::write(ends.second.native_handle(), "x", 1), 1);
+    while (!got.load() && std::chrono::steady_clock::now() - start < 2s)
+        std::this_thread::sleep_for(1ms);
+    EXPECT_TRUE(got.load()) << "a readable socket's reader had not run after 2 s";
+    release = true;
+    rt.block_on([&]() -> weft::Task<void> {
+        co_await blocker;
+        co_await reader;
+    });
 }

@@ -494,3 +494,39 @@ TEST(Sleep, IsElapsedAnswersWhetherTheSleepCompleted) {
         EXPECT_TRUE(pending.is_elapsed());
     });
 }
+
+// A timer must fire while the worker that was keeping time is stuck in a task. Here the blocker
+// is woken by a timer, so the worker that fired it (the time keeper) runs it next and is stuck
+// in its poll for up to 3 s; the other worker sleeps on its futex with no deadline. The sleeper's
+// 60 ms timer used to wait for the blocker to finish: nobody watched the clock. The stall
+// detector's sample now hands the clock to a sleeping worker when a timer is overdue.
+TEST(Sleep, ATimerFiresWhileTheWorkerThatKeptTimeIsStuckInATask) {
+    Watchdog dog(30s);
+    weft::Runtime rt = weft::Runtime::builder()
+                           .worker_threads(2)
+                           .on_stall([](const weft::runtime::StallReport&) {})  // expected here
+                           .build();
+    for (int round = 0; round < 3; ++round) {
+        std::atomic<bool> release{false}, slept{false};
+        // Spawned from this thread, which is not a worker: only the workers keep time.
+        auto blocker = rt.spawn([&]() -> weft::Task<void> {
+            co_await weft::time::sleep(20ms);
+            auto until = std::chrono::steady_clock::now() + 3s;
+            while (!release.load() && std::chrono::steady_clock::now() < until)
+                std::this_thread::sleep_for(1ms);  // stuck, as a task that blocks would be
+        });
+        auto start = std::chrono::steady_clock::now();
+        auto sleeper = rt.spawn([&]() -> weft::Task<void> {
+            co_await weft::time::sleep(60ms);
+            slept = true;
+        });
+        while (!slept.load() && std::chrono::steady_clock::now() - start < 2s)
+            std::this_thread::sleep_for(1ms);
+        EXPECT_TRUE(slept.load()) << "round " << round << ": a 60 ms timer had not fired after 2 s";
+        release = true;
+        rt.block_on([&]() -> weft::Task<void> {
+            co_await blocker;
+            co_await sleeper;
+        });
+    }
+}

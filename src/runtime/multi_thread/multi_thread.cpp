@@ -56,7 +56,8 @@ void MultiThread::start() {
         wp->thread = std::thread([this, wp] { worker_main(*wp); });
     }
     try {
-        stall_ = StallDetector::start(cfg_.stall_threshold, cfg_.on_stall, probes());
+        stall_ = StallDetector::start(cfg_.stall_threshold, cfg_.on_stall, probes(),
+                                      [this] { hand_off_driver(); });
     } catch (...) {
         // No thread for the watchdog: the runtime runs without stall detection.
     }

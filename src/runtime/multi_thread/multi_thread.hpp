@@ -188,6 +188,7 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     void push_inject(TaskHeader* t) noexcept;
     TaskHeader* pop_inject(Worker* w) noexcept;
     void notify_parked(PushedTo where) noexcept;
+    void hand_off_driver() noexcept;  // the stall detector's long-poll hook (worker.cpp)
     void transition_from_searching(Worker& w) noexcept;
     bool has_work() const noexcept;
     void finish_run(TaskHeader* t, DropOutput output) noexcept;

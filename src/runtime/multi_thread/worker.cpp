@@ -183,6 +183,18 @@ void MultiThread::park(Worker& w) noexcept {
     if (keeps_time) time_->release_timekeeper();
 }
 
+// The stall detector's hook: a worker has been in one poll for a sampling period. The worker
+// keeping time sleeps in the I/O driver; when it wakes to run tasks it gives that up, and the
+// other sleeping workers sleep on their futexes with no deadline. If the task it then runs
+// blocks, nobody watches the clock or the driver: a due timer and a ready socket wait for that
+// task to return (Tokio behaves the same way). So when a poll runs long and nobody keeps time,
+// a sleeping worker is woken: finding no task, it parks again and takes the clock, as the
+// first idle worker always does. Cost: one lock on the time driver per long poll.
+void MultiThread::hand_off_driver() noexcept {
+    if (closed_.load(std::memory_order_acquire) || time_->has_timekeeper()) return;
+    notify_parked(PushedTo::SharedQueue);
+}
+
 void MultiThread::notify_parked(PushedTo where) noexcept {
     if (IdleSlot* s = idle_.worker_to_notify(where)) workers_[s->index]->parker->unpark();
 }

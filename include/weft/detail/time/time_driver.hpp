@@ -97,6 +97,11 @@ class TimeDriver {
     }
     std::uint64_t fired_count() const noexcept { return fired_.load(std::memory_order_relaxed); }
     bool has_timers() const noexcept { return next_due_.load(std::memory_order_relaxed) != kNone; }
+    /// Whether a thread is parked keeping time now (takes the lock).
+    bool has_timekeeper() {
+        std::lock_guard lock(mu_);
+        return parked_ != nullptr;
+    }
     /// Claims the timekeeper role for the thread parking on `p`, if no other thread holds it:
     /// returns true with `until` set to the next deadline on steady_clock (empty: none, or the
     /// clock is paused); the caller then parks until then (an earlier new timer unparks `p`)
