@@ -47,7 +47,7 @@ static_assert(Interest::readable.bits() == weft::detail::kReadable &&
 /// How `AsyncFd` finds the descriptor of a `T` that is neither an `int` nor has an
 /// `int fd() const` member: specialise it with `static int fd(const T&)` (Rust's `AsRawFd`).
 ///
-/// ```cpp fragment
+/// ```cpp ignore: specialisations need global scope; the harness wraps blocks in a namespace
 /// struct CurlSocket { int sock; };
 /// template <>
 /// struct weft::io::AsRawFd<CurlSocket> {
