@@ -28,7 +28,8 @@ The layers (lowest first) and what each may include besides itself (transitively
                                             as block_on does)
   stream     core, executors, sync          stream/ (the adaptors; they use no timer)
   drivers    core, executors, sync          time/, detail/time/, detail/io/, src/time/,
-                                            src/io/ (the timers and the I/O driver)
+                                            src/io/ (the timers and the I/O driver),
+                                            io/async_fd.hpp (readiness for any descriptor)
   runtime    drivers and below              runtime/, src/runtime/ (the Runtime composes the
                                             executors and the drivers)
   top        runtime, stream and below      net/, fs/, signal/, detail/net/, detail/fs/ and
@@ -82,6 +83,7 @@ LAYER_OF = {
     "include/weft/task/": "core",
     "include/weft/coro/": "core",
     "include/weft/io/": "core",
+    "include/weft/io/async_fd.hpp": "drivers",
     "include/weft/stream/stream.hpp": "core",
     "include/weft/detail/task/": "core",
     "include/weft/detail/future/": "core",

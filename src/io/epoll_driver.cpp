@@ -54,7 +54,9 @@ class EpollDriver final : public IoDriver {
   protected:
     void add(ScheduledIo* io) override {
         epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        // EPOLLPRI as the io_uring driver's poll mask has it: priority readiness for
+        // io::AsyncFd (Interest::priority); for a socket, TCP urgent data.
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
         ev.data.ptr = io;
         if (epoll_ctl(epfd_, EPOLL_CTL_ADD, io->fd, &ev) != 0)
             throw std::system_error(errno, std::system_category(), "epoll_ctl(ADD)");

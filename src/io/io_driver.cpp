@@ -19,8 +19,16 @@ IoDriver* make_uring_driver(IoDriverThreads threads);  // uring_driver.cpp
 
 namespace {
 constexpr std::uint32_t ready_mask(Direction dir) noexcept {
-    return dir == Direction::Read ? (kReadable | kReadClosed | kIoShutdown)
-                                  : (kWritable | kWriteClosed | kIoShutdown);
+    switch (dir) {
+        case Direction::Read:
+            return kReadable | kReadClosed | kIoShutdown;
+        case Direction::Write:
+            return kWritable | kWriteClosed | kIoShutdown;
+        case Direction::Priority:
+            // A hang-up ends a priority wait too: the next syscall reports it.
+            return kPriority | kReadClosed | kIoShutdown;
+    }
+    return kIoShutdown;
 }
 [[noreturn]] void throw_shut_down() {
     throw std::runtime_error(
@@ -38,7 +46,7 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
         // its destructor is user code that may come back here.
         Waker old;
         std::lock_guard lock(mu_);
-        old = replace_waker(dir == Direction::Read ? reader_ : writer_, cx.waker());
+        old = replace_waker(waker_slot(dir), cx.waker());
         cur = readiness_.load(std::memory_order_acquire);
         if ((cur & ready_mask(dir)) == 0) return Pending;
     }
@@ -46,9 +54,18 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
     return ReadyEvent{cur >> 16, cur & kBitsMask};
 }
 
+ReadyEvent ScheduledIo::snapshot() const {
+    std::uint32_t cur = readiness_.load(std::memory_order_acquire);
+    if (cur & kIoShutdown) throw_shut_down();
+    return ReadyEvent{cur >> 16, cur & kBitsMask};
+}
+
 void ScheduledIo::clear_readiness(ReadyEvent ev, Direction dir, bool eagain) noexcept {
-    std::uint32_t clear = dir == Direction::Read ? kReadable : kWritable;
-    if (eagain) clear |= dir == Direction::Read ? kReadClosed : kWriteClosed;
+    std::uint32_t clear = dir == Direction::Read    ? kReadable
+                          : dir == Direction::Write ? kWritable
+                                                    : kPriority;
+    if (eagain && dir != Direction::Priority)
+        clear |= dir == Direction::Read ? kReadClosed : kWriteClosed;
     std::uint32_t cur = readiness_.load(std::memory_order_relaxed);
     while ((cur >> 16) == ev.tick && (cur & clear) != 0) {
         if (readiness_.compare_exchange_weak(cur, cur & ~clear, std::memory_order_relaxed)) return;
@@ -66,20 +83,22 @@ void ScheduledIo::set_readiness(std::uint32_t bits) noexcept {
         next = (tick << 16) | ((cur | bits) & kBitsMask);
         // release: the poller that sees the bits also sees what the kernel reported before.
     } while (!readiness_.compare_exchange_weak(cur, next, std::memory_order_acq_rel));
-    Waker r, w;
+    Waker r, w, p;
     {
         std::lock_guard lock(mu_);
         if (bits & ready_mask(Direction::Read)) r = std::move(reader_);
         if (bits & ready_mask(Direction::Write)) w = std::move(writer_);
+        if (bits & ready_mask(Direction::Priority)) p = std::move(prio_);
     }
     if (!r.is_noop()) std::move(r).wake();
     if (!w.is_noop()) std::move(w).wake();
+    if (!p.is_noop()) std::move(p).wake();
 }
 
 void ScheduledIo::clear_waker(Direction dir) noexcept {
     Waker old;
     std::lock_guard lock(mu_);
-    old = std::move(dir == Direction::Read ? reader_ : writer_);
+    old = std::move(waker_slot(dir));
 }
 
 // ---- IoDriver ----
@@ -136,6 +155,7 @@ ScheduledIo* IoDriver::register_fd(int fd) {
 void IoDriver::deregister(ScheduledIo* io) noexcept {
     io->clear_waker(Direction::Read);
     io->clear_waker(Direction::Write);
+    io->clear_waker(Direction::Priority);
     std::lock_guard lock(mu_);
     io->owner_dropped = true;
     remove(io);

@@ -19,7 +19,10 @@ static_assert(EPOLLIN == POLLIN && EPOLLPRI == POLLPRI && EPOLLOUT == POLLOUT &&
 /// The readiness bits (kReadable...) that the poll/epoll events `e` report.
 constexpr std::uint32_t readiness_from_events(std::uint32_t e) noexcept {
     std::uint32_t bits = 0;
-    if (e & (POLLIN | POLLPRI)) bits |= kReadable;
+    if (e & POLLIN) bits |= kReadable;
+    // Priority data is also readable (as mio reports it): a reader that does not ask for
+    // priority still wakes, and its syscall says what is there.
+    if (e & POLLPRI) bits |= kReadable | kPriority;
     if (e & POLLOUT) bits |= kWritable;
     if (e & POLLRDHUP) bits |= kReadable | kReadClosed;
     if (e & POLLHUP) bits |= kReadable | kWritable | kReadClosed | kWriteClosed;

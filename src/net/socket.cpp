@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <string>
+#include <utility>
 
 namespace weft::detail {
 
@@ -17,6 +18,12 @@ bool is_out_of_resources(int err) noexcept {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 }  // namespace
+
+// ---- OwnedFd ----
+
+void OwnedFd::reset() noexcept {
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+}
 
 // ---- StreamSocket ----
 
@@ -29,6 +36,12 @@ StreamSocket StreamSocket::begin_connect(const sockaddr* sa, socklen_t len, cons
                                          const std::string& to, bool& connected) {
     int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) throw_os_error(errno, std::string(kind) + "::connect (socket)");
+    return begin_connect_on(fd, sa, len, kind, to, connected);
+}
+
+StreamSocket StreamSocket::begin_connect_on(int fd, const sockaddr* sa, socklen_t len,
+                                            const char* kind, const std::string& to,
+                                            bool& connected) {
     // Registered after connect(): a socket that has not started connecting polls as hung up,
     // which would read as "connect finished".
     int r = ::connect(fd, sa, len);
@@ -75,6 +88,15 @@ ListenSocket ListenSocket::bind(const sockaddr* sa, socklen_t len, int backlog, 
         throw_os_error(err, std::string(kind) + step + to);
     }
     // Registered once listening (an unconnected socket polls as hung up).
+    return ListenSocket(fd, kind);
+}
+
+ListenSocket ListenSocket::listen_on(int fd, int backlog, const char* kind, const std::string& to) {
+    if (::listen(fd, backlog) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw_os_error(err, std::string(kind) + "::listen " + to);
+    }
     return ListenSocket(fd, kind);
 }
 

@@ -158,4 +158,53 @@ void set_nonblocking(int fd, const char* what) {
     }
 }
 
+void set_opt(int fd, int level, int name, int value, const std::string& what) {
+    if (::setsockopt(fd, level, name, &value, sizeof value) != 0)
+        weft::detail::throw_os_error(errno, what);
+}
+
+int get_opt(int fd, int level, int name, const std::string& what) {
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (::getsockopt(fd, level, name, &v, &len) != 0) weft::detail::throw_os_error(errno, what);
+    return v;
+}
+
+void set_linger(int fd, std::optional<std::chrono::seconds> d, const std::string& what) {
+    ::linger l{};
+    l.l_onoff = d ? 1 : 0;
+    l.l_linger = d ? static_cast<int>(d->count()) : 0;
+    if (::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l) != 0)
+        weft::detail::throw_os_error(errno, what);
+}
+
+std::optional<std::chrono::seconds> get_linger(int fd, const std::string& what) {
+    ::linger l{};
+    socklen_t len = sizeof l;
+    if (::getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &len) != 0)
+        weft::detail::throw_os_error(errno, what);
+    if (!l.l_onoff) return std::nullopt;
+    return std::chrono::seconds(l.l_linger);
+}
+
+int family(int fd, const std::string& what) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        weft::detail::throw_os_error(errno, what);
+    return ss.ss_family;
+}
+
+void set_ttl(int fd, std::uint32_t ttl, const std::string& what) {
+    bool v6 = family(fd, what) == AF_INET6;
+    set_opt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL,
+            static_cast<int>(ttl), what);
+}
+
+std::uint32_t get_ttl(int fd, const std::string& what) {
+    bool v6 = family(fd, what) == AF_INET6;
+    return static_cast<std::uint32_t>(
+        get_opt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, what));
+}
+
 }  // namespace weft::net::detail_sock

@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -37,6 +40,17 @@ inline SocketAddr sockname(int fd, bool peer, const char* what) {
 }
 /// Sets O_NONBLOCK on an adopted descriptor; on failure closes it and throws naming `what`.
 void set_nonblocking(int fd, const char* what);
+
+/// Socket options, each failure thrown as std::system_error naming `what` (socket_addr.cpp).
+void set_opt(int fd, int level, int name, int value, const std::string& what);
+int get_opt(int fd, int level, int name, const std::string& what);
+void set_linger(int fd, std::optional<std::chrono::seconds> d, const std::string& what);
+std::optional<std::chrono::seconds> get_linger(int fd, const std::string& what);
+/// The socket's address family (AF_INET, AF_INET6, AF_UNIX).
+int family(int fd, const std::string& what);
+/// IP_TTL on an IPv4 socket, IPV6_UNICAST_HOPS on an IPv6 one.
+void set_ttl(int fd, std::uint32_t ttl, const std::string& what);
+std::uint32_t get_ttl(int fd, const std::string& what);
 }  // namespace weft::net::detail_sock
 
 namespace weft::detail {
@@ -54,6 +68,11 @@ struct SocketAccess {
     template <class Stream>
     static Stream stream(StreamSocket sock) {
         return Stream(std::move(sock));
+    }
+    /// A listener type from its registered socket.
+    template <class Listener>
+    static Listener listener(ListenSocket sock) {
+        return Listener(std::move(sock));
     }
     /// `T::from_fd`: a descriptor made non-blocking, registered as a `Socket`.
     template <class T, class Socket>
@@ -101,9 +120,15 @@ Poll<Stream> Connect<Stream>::poll(Context& cx) {
     using weft::detail::SocketAccess;
     if (sock_.fd() < 0) {
         bool connected = false;
-        sock_ = weft::detail::StreamSocket::begin_connect(addr_.as_sockaddr(), addr_.sockaddr_len(),
-                                                          SocketAccess::kind<Stream>(),
-                                                          addr_.to_string(), connected);
+        if (pre_.get() >= 0) {
+            sock_ = weft::detail::StreamSocket::begin_connect_on(
+                pre_.release(), addr_.as_sockaddr(), addr_.sockaddr_len(),
+                SocketAccess::kind<Stream>(), addr_.to_string(), connected);
+        } else {
+            sock_ = weft::detail::StreamSocket::begin_connect(
+                addr_.as_sockaddr(), addr_.sockaddr_len(), SocketAccess::kind<Stream>(),
+                addr_.to_string(), connected);
+        }
         if (connected) return SocketAccess::stream<Stream>(std::move(sock_));
     }
     if (sock_.poll_connected(cx, addr_.to_string()).is_pending()) return Pending;

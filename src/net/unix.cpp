@@ -1,5 +1,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,6 +9,7 @@
 
 #include "socket_shared.hpp"
 
+#include "weft/net/unix_datagram.hpp"
 #include "weft/net/unix_listener.hpp"
 #include "weft/net/unix_socket_addr.hpp"
 #include "weft/net/unix_stream.hpp"
@@ -119,6 +121,158 @@ UCred UnixStream::peer_cred() const {
 UnixListener UnixListener::bind(const UnixSocketAddr& addr, int backlog) {
     return UnixListener(detail::ListenSocket::bind(addr.as_sockaddr(), addr.sockaddr_len(), backlog,
                                                    /*reuse_addr=*/false, kKind, addr.to_string()));
+}
+
+// ---- UnixDatagram ----
+
+namespace {
+constexpr const char* kDgram = "weft::net::UnixDatagram";
+std::string dgram(const char* member) {
+    return std::string(kDgram) + member;
+}
+int dgram_socket(const char* member) {
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) detail::throw_os_error(errno, dgram(member) + " (socket)");
+    return fd;
+}
+UnixSocketAddr from_storage(const sockaddr_storage& ss, socklen_t len) {
+    auto a = UnixSocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+    return a ? *a : UnixSocketAddr();
+}
+}  // namespace
+
+UnixDatagram UnixDatagram::bind(const std::filesystem::path& path) {
+    return bind(UnixSocketAddr::from_pathname(path));
+}
+
+UnixDatagram UnixDatagram::bind(const UnixSocketAddr& addr) {
+    int fd = dgram_socket("::bind");
+    if (::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) != 0) {
+        int err = errno;
+        ::close(fd);
+        detail::throw_os_error(err, dgram("::bind ") + addr.to_string());
+    }
+    return UnixDatagram(detail::IoSource(fd, "weft::net::UnixDatagram::bind"));
+}
+
+UnixDatagram UnixDatagram::unbound() {
+    return UnixDatagram(detail::IoSource(dgram_socket("::unbound"), "weft::net::UnixDatagram"));
+}
+
+std::pair<UnixDatagram, UnixDatagram> UnixDatagram::pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
+        detail::throw_os_error(errno, dgram("::pair"));
+    detail::IoSource a;
+    try {
+        a = detail::IoSource(fds[0], "weft::net::UnixDatagram::pair");
+    } catch (...) {
+        ::close(fds[1]);  // (the first was closed by the failed registration)
+        throw;
+    }
+    detail::IoSource b(fds[1], "weft::net::UnixDatagram::pair");
+    return {UnixDatagram(std::move(a)), UnixDatagram(std::move(b))};
+}
+
+void UnixDatagram::connect(const std::filesystem::path& path) {
+    connect(UnixSocketAddr::from_pathname(path));
+}
+
+void UnixDatagram::connect(const UnixSocketAddr& addr) {
+    if (::connect(src_.fd(), addr.as_sockaddr(), addr.sockaddr_len()) != 0)
+        detail::throw_os_error(errno, dgram("::connect ") + addr.to_string());
+}
+
+Poll<std::size_t> UnixDatagram::poll_send_to(Context& cx, std::span<const std::byte> buf,
+                                             const UnixSocketAddr& to) {
+    return src_.poll_io(
+        cx, detail::Direction::Write,
+        [&] {
+            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
+                            to.sockaddr_len());
+        },
+        [&] { return dgram("::send_to ") + to.to_string(); });
+}
+
+Poll<std::pair<std::size_t, UnixSocketAddr>> UnixDatagram::poll_recv_from(
+    Context& cx, std::span<std::byte> buf) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    Poll<std::size_t> p = src_.poll_io(
+        cx, detail::Direction::Read,
+        [&] {
+            len = sizeof ss;
+            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
+                              reinterpret_cast<sockaddr*>(&ss), &len);
+        },
+        [] { return dgram("::recv_from"); });
+    if (p.is_pending()) return Pending;
+    return std::pair<std::size_t, UnixSocketAddr>(p.value(), from_storage(ss, len));
+}
+
+Poll<std::size_t> UnixDatagram::poll_send(Context& cx, std::span<const std::byte> buf) {
+    return src_.poll_io(
+        cx, detail::Direction::Write,
+        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
+        [] { return dgram("::send"); });
+}
+
+Poll<std::size_t> UnixDatagram::poll_recv(Context& cx, std::span<std::byte> buf) {
+    return src_.poll_io(
+        cx, detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
+        [] { return dgram("::recv"); });
+}
+
+Poll<io::Readiness> UnixDatagram::poll_ready(Context& cx, io::Interest interest) {
+    return detail::poll_readiness(src_, cx, interest);
+}
+
+std::optional<std::size_t> UnixDatagram::try_send(std::span<const std::byte> buf) {
+    return src_.try_io(
+        detail::Direction::Write,
+        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
+        [] { return dgram("::try_send"); });
+}
+
+std::optional<std::size_t> UnixDatagram::try_recv(std::span<std::byte> buf) {
+    return src_.try_io(
+        detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
+        [] { return dgram("::try_recv"); });
+}
+
+std::optional<std::size_t> UnixDatagram::try_send_to(std::span<const std::byte> buf,
+                                                     const UnixSocketAddr& to) {
+    return src_.try_io(
+        detail::Direction::Write,
+        [&] {
+            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
+                            to.sockaddr_len());
+        },
+        [&] { return dgram("::try_send_to ") + to.to_string(); });
+}
+
+std::optional<std::pair<std::size_t, UnixSocketAddr>> UnixDatagram::try_recv_from(
+    std::span<std::byte> buf) {
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    std::optional<std::size_t> n = src_.try_io(
+        detail::Direction::Read,
+        [&] {
+            len = sizeof ss;
+            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
+                              reinterpret_cast<sockaddr*>(&ss), &len);
+        },
+        [] { return dgram("::try_recv_from"); });
+    if (!n) return std::nullopt;
+    return std::pair<std::size_t, UnixSocketAddr>(*n, from_storage(ss, len));
+}
+
+UnixSocketAddr UnixDatagram::local_addr() const {
+    return detail_sock::sockname<UnixSocketAddr>(src_.fd(), false, dgram("::local_addr"));
+}
+
+UnixSocketAddr UnixDatagram::peer_addr() const {
+    return detail_sock::sockname<UnixSocketAddr>(src_.fd(), true, dgram("::peer_addr"));
 }
 
 }  // namespace weft::net

@@ -434,3 +434,62 @@ TEST_P(CopyBidirectionalTcp, ProxiesEchoConnections) {
         co_await proxy;
     });
 }
+
+TEST(Split, TwoTasksOnTwoWorkersUseTheHalvesAtOnceAndUnsplitJoinsThem) {
+    Watchdog dog;
+    weft::Runtime rt = weft::Runtime::builder().worker_threads(2).build();
+    std::string sent = pattern(256 * 1024, 3);
+    std::string got = rt.block_on([&]() -> weft::Task<std::string> {
+        auto [near, far] = weft::io::duplex(512);
+        auto echo_task = weft::spawn([](DuplexStream s) -> weft::Task<void> {
+            char buf[700];
+            for (;;) {
+                std::size_t n = co_await weft::io::read(s, std::span(buf));
+                if (n == 0) co_return;
+                co_await weft::io::write_all(s, std::string_view(buf, n));
+            }
+        }(std::move(far)));
+        auto [rd, wr] = weft::io::split(std::move(near));
+        using Rd = weft::io::ReadHalf<DuplexStream>;
+        using Wr = weft::io::WriteHalf<DuplexStream>;
+        // The writer and the reader are two tasks: the reader must keep draining while the
+        // writer waits on the small buffers, or both stall.
+        auto writer = weft::spawn([](Wr wr, const std::string& sent) -> weft::Task<Wr> {
+            for (std::size_t i = 0; i < sent.size(); i += 3000)
+                co_await weft::io::write_all(wr, std::string_view(sent).substr(i, 3000));
+            co_return wr;
+        }(std::move(wr), sent));
+        auto reader =
+            weft::spawn([](Rd rd, std::size_t want) -> weft::Task<std::pair<Rd, std::string>> {
+                std::string text;
+                char buf[1000];
+                while (text.size() < want) {
+                    std::size_t n = co_await weft::io::read(rd, std::span(buf));
+                    if (n == 0) break;
+                    text.append(buf, n);
+                }
+                co_return std::pair<Rd, std::string>(std::move(rd), std::move(text));
+            }(std::move(rd), sent.size()));
+        Wr w = co_await writer;
+        auto [r, text] = co_await reader;
+        EXPECT_TRUE(r.is_pair_of(w));
+
+        // Halves of two different splits do not unsplit.
+        auto [r1, w1] = weft::io::split(weft::io::duplex(8).first);
+        auto [r2, w2] = weft::io::split(weft::io::duplex(8).first);
+        EXPECT_FALSE(r1.is_pair_of(w2));
+        EXPECT_THROW((void)weft::io::unsplit(std::move(r1), std::move(w2)), std::invalid_argument);
+
+        // The stream back: still connected to the echo, which ends when it is dropped.
+        DuplexStream back = weft::io::unsplit(std::move(r), std::move(w));
+        co_await weft::io::write_all(back, std::string_view("again"));
+        char buf[5];
+        co_await weft::io::read_exact(back, std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 5), "again");
+        { DuplexStream gone = std::move(back); }
+        co_await echo_task;
+        co_return text;
+    });
+    EXPECT_EQ(got.size(), sent.size());
+    EXPECT_TRUE(got == sent);
+}

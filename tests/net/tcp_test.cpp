@@ -450,3 +450,130 @@ TEST(TcpRaw, ABlockingPeerSeesTheEcho) {
         EXPECT_EQ(got, "hello");
     });
 }
+
+// ---- TcpSocket, and the TcpStream members of issue 20 ----
+
+namespace {
+// Whether this machine can bind ::1 (a container may have no IPv6 loopback).
+bool ipv6_loopback_available() {
+    int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    auto addr = SocketAddr::from_string("[::1]:0");
+    bool ok = ::bind(fd, addr.as_sockaddr(), addr.sockaddr_len()) == 0;
+    ::close(fd);
+    return ok;
+}
+}  // namespace
+
+TEST_P(Tcp, TcpSocketOptionsReadBackAndItListensAndConnects) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        using weft::net::TcpSocket;
+        auto ls = TcpSocket::new_v4();
+        EXPECT_FALSE(ls.reuseaddr());
+        ls.set_reuseaddr(true);
+        ls.set_reuseport(true);
+        EXPECT_TRUE(ls.reuseaddr());
+        EXPECT_TRUE(ls.reuseport());
+        ls.set_recv_buffer_size(64 * 1024);
+        EXPECT_GE(ls.recv_buffer_size(), 64u * 1024u);
+        ls.bind(SocketAddr::localhost(0));
+        SocketAddr bound = ls.local_addr();
+        EXPECT_NE(bound.port(), 0);
+        TcpListener l = std::move(ls).listen(16);
+        EXPECT_EQ(l.local_addr(), bound);
+
+        auto cs = TcpSocket::new_v4();
+        cs.set_keepalive(true);
+        cs.set_nodelay(true);
+        cs.set_linger(std::chrono::seconds(3));
+        cs.set_send_buffer_size(96 * 1024);
+        EXPECT_TRUE(cs.keepalive());
+        EXPECT_TRUE(cs.nodelay());
+        EXPECT_EQ(cs.linger(), std::optional(std::chrono::seconds(3)));
+        EXPECT_GE(cs.send_buffer_size(), 96u * 1024u);
+        cs.set_linger(std::nullopt);
+        EXPECT_EQ(cs.linger(), std::nullopt);
+        TcpStream c = co_await std::move(cs).connect(bound);
+        EXPECT_TRUE(c.nodelay()) << "options set on the socket stay on the stream";
+        auto [s, peer] = co_await l.accept();
+        EXPECT_EQ(peer, c.local_addr());
+
+        // A socket dropped without connecting or listening is closed, and so is one whose
+        // connect future is dropped before its first poll.
+        auto unused = TcpSocket::new_v4();
+        int ufd = unused.native_handle();
+        { auto dropped = std::move(unused).connect(bound); }
+        EXPECT_EQ(::fcntl(ufd, F_GETFD), -1);
+
+        // Binding a port that is taken names it.
+        auto clash = TcpSocket::new_v4();
+        try {
+            clash.bind(bound);
+            ADD_FAILURE() << "bound a port in use";
+        } catch (const std::system_error& e) {
+            EXPECT_EQ(e.code(), std::errc::address_in_use);
+            EXPECT_NE(std::string(e.what()).find(bound.to_string()), std::string::npos);
+        }
+    });
+}
+
+TEST_P(Tcp, TcpSocketOverIpv6Loopback) {
+    if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback (::1) in this container";
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        using weft::net::TcpSocket;
+        auto ls = TcpSocket::new_v6();
+        ls.bind(SocketAddr::from_string("[::1]:0"));
+        TcpListener l = std::move(ls).listen(16);
+        auto cs = TcpSocket::new_for(l.local_addr());
+        TcpStream c = co_await std::move(cs).connect(l.local_addr());
+        auto [s, peer] = co_await l.accept();
+        EXPECT_TRUE(peer.is_ipv6());
+        c.set_ttl(42);
+        EXPECT_EQ(c.ttl(), 42u);  // IPV6_UNICAST_HOPS on a v6 socket
+        co_await c.write_all("six");
+        char buf[3];
+        co_await s.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 3), "six");
+    });
+}
+
+TEST_P(Tcp, PeekTryReadTryWriteReadinessTtlAndLinger) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        char buf[16];
+
+        // Nothing there: try_read would block, and readable() waits.
+        EXPECT_EQ(s.try_read(std::span(buf)), std::nullopt);
+        auto idle = co_await weft::time::timeout(20ms, s.readable());
+        EXPECT_TRUE(idle.is_elapsed());
+
+        // try_write goes at once on a fresh connection (it does not wait for a report).
+        EXPECT_EQ(c.try_write("hello"), std::optional<std::size_t>(5));
+        weft::io::Readiness r = co_await s.ready(weft::io::Interest::readable);
+        EXPECT_TRUE(r.is_readable());
+        // peek does not consume: twice the same bytes, then read takes them.
+        EXPECT_EQ(co_await s.peek(std::span(buf)), 5u);
+        EXPECT_EQ(co_await s.peek(std::span(buf, 2)), 2u);
+        EXPECT_EQ(std::string_view(buf, 2), "he");
+        EXPECT_EQ(s.try_read(std::span(buf)), std::optional<std::size_t>(5));
+        EXPECT_EQ(std::string_view(buf, 5), "hello");
+        EXPECT_EQ(s.try_read(std::span(buf)), std::nullopt);
+
+        weft::io::Readiness w = co_await c.writable();
+        EXPECT_TRUE(w.is_writable());
+        EXPECT_FALSE(w.is_readable()) << "only the direction asked for";
+
+        c.set_ttl(17);
+        EXPECT_EQ(c.ttl(), 17u);
+        EXPECT_EQ(c.linger(), std::nullopt);
+        c.set_linger(std::chrono::seconds(0));
+        EXPECT_EQ(c.linger(), std::optional(std::chrono::seconds(0)));
+
+        // At end of stream try_read gives 0 and readable() is ready (read-closed).
+        c.shutdown(weft::net::Shutdown::Write);
+        weft::io::Readiness eof = co_await s.readable();
+        EXPECT_TRUE(eof.is_readable());
+        EXPECT_EQ(s.try_read(std::span(buf)), std::optional<std::size_t>(0));
+    });
+}

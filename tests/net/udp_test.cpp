@@ -138,3 +138,67 @@ TEST_P(Udp, AReplacedWakerIsDroppedOutsideTheSocketsLock) {
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), n), msg);
     });
 }
+
+TEST_P(Udp, PeekFromTrySendRecvAndOptions) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto a = UdpSocket::bind(SocketAddr::localhost(0));
+        auto b = UdpSocket::bind(SocketAddr::localhost(0));
+        std::byte buf[64];
+        EXPECT_EQ(b.try_recv_from(buf), std::nullopt) << "nothing queued: would block";
+
+        EXPECT_EQ(a.try_send_to(bytes("first"), b.local_addr()), std::optional<std::size_t>(5));
+        co_await a.send_to(bytes("second"), b.local_addr());
+        // peek_from does not consume: the same datagram twice, then recv_from takes it.
+        auto [n1, from1] = co_await b.peek_from(buf);
+        auto [n2, from2] = co_await b.peek_from(buf);
+        EXPECT_EQ(n1, 5u);
+        EXPECT_EQ(n2, 5u);
+        EXPECT_EQ(from1, a.local_addr());
+        EXPECT_EQ(from2, a.local_addr());
+        auto got = b.try_recv_from(buf);
+        EXPECT_TRUE(got.has_value());
+        if (got) {
+            EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), got->first), "first");
+        }
+        weft::io::Readiness r = co_await b.readable();
+        EXPECT_TRUE(r.is_readable());
+        auto [n3, from3] = co_await b.recv_from(buf);
+        EXPECT_EQ(std::string(reinterpret_cast<const char*>(buf), n3), "second");
+        EXPECT_EQ(b.try_recv_from(buf), std::nullopt);
+
+        EXPECT_FALSE(a.broadcast());
+        a.set_broadcast(true);
+        EXPECT_TRUE(a.broadcast());
+        a.set_ttl(9);
+        EXPECT_EQ(a.ttl(), 9u);
+        a.set_multicast_loop_v4(false);
+        EXPECT_FALSE(a.multicast_loop_v4());
+        a.set_multicast_ttl_v4(4);
+        EXPECT_EQ(a.multicast_ttl_v4(), 4u);
+        EXPECT_THROW(a.join_multicast_v4("not an address", "127.0.0.1"), std::invalid_argument);
+    });
+}
+
+TEST_P(Udp, JoinsAndLeavesAMulticastGroupOnLoopback) {
+    std::string refused;
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto s = UdpSocket::bind(SocketAddr::v4({0, 0, 0, 0}, 0));
+        try {
+            s.join_multicast_v4("239.255.77.1", "127.0.0.1");
+        } catch (const std::system_error& e) {
+            refused = e.what();
+            co_return;
+        }
+        // Joined twice: the kernel says so (EADDRINUSE), naming the group.
+        try {
+            s.join_multicast_v4("239.255.77.1", "127.0.0.1");
+            ADD_FAILURE() << "joined the same group twice";
+        } catch (const std::system_error& e) {
+            EXPECT_NE(std::string(e.what()).find("239.255.77.1"), std::string::npos);
+        }
+        s.leave_multicast_v4("239.255.77.1", "127.0.0.1");
+        EXPECT_THROW(s.leave_multicast_v4("239.255.77.1", "127.0.0.1"), std::system_error);
+        co_return;
+    });
+    if (!refused.empty()) GTEST_SKIP() << "the kernel refuses multicast on lo here: " << refused;
+}

@@ -296,5 +296,60 @@ TEST(UnixStuckWorker, AReadIsWokenWhileTheWorkerThatWaitedInTheDriverIsStuck) {
     rt.block_on([&]() -> weft::Task<void> {
         co_await blocker;
         co_await reader;
+
+TEST_P(Unix, DatagramsThroughAPairAndBetweenBoundPaths) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        using weft::net::UnixDatagram;
+        auto as_text = [](const std::byte* p, std::size_t n) {
+            return std::string(reinterpret_cast<const char*>(p), n);
+        };
+        std::byte buf[64];
+
+        // A pair: boundaries kept, nothing queued means would-block.
+        auto [a, b] = UnixDatagram::pair();
+        EXPECT_EQ(b.try_recv(buf), std::nullopt);
+        co_await a.send(std::as_bytes(std::span("one", 3)));
+        co_await a.send(std::as_bytes(std::span("two!", 4)));
+        EXPECT_EQ(co_await b.recv(buf), 3u);
+        EXPECT_EQ(as_text(buf, 3), "one");
+        EXPECT_EQ(b.try_recv(buf), std::optional<std::size_t>(4));
+        EXPECT_EQ(as_text(buf, 4), "two!");
+        EXPECT_TRUE(a.local_addr().is_unnamed());
+
+        // Bound paths: recv_from names the sender; an unbound sender is unnamed.
+        fs::path pa = dir_ / "a.sock", pb = dir_ / "b.sock";
+        auto x = UnixDatagram::bind(pa);
+        auto y = UnixDatagram::bind(pb);
+        EXPECT_EQ(x.local_addr().as_pathname(), pa);
+        co_await x.send_to(std::as_bytes(std::span("to y", 4)), pb);
+        auto [n, from] = co_await y.recv_from(buf);
+        EXPECT_EQ(as_text(buf, n), "to y");
+        EXPECT_EQ(from.as_pathname(), pa);
+        auto anon = UnixDatagram::unbound();
+        EXPECT_EQ(anon.try_send_to(std::as_bytes(std::span("anon", 4)),
+                                   UnixSocketAddr::from_pathname(pb)),
+                  std::optional<std::size_t>(4));
+        auto got = y.try_recv_from(buf);
+        EXPECT_TRUE(got.has_value());
+        if (got) {
+            EXPECT_EQ(as_text(buf, got->first), "anon");
+        }
+
+        // Connected: send/recv and peer_addr.
+        y.connect(pa);
+        EXPECT_EQ(y.peer_addr().as_pathname(), pa);
+        co_await y.send(std::as_bytes(std::span("back", 4)));
+        weft::io::Readiness r = co_await x.readable();
+        EXPECT_TRUE(r.is_readable());
+        EXPECT_EQ(co_await x.recv(buf), 4u);
+
+        // Binding a path that exists names it.
+        try {
+            (void)UnixDatagram::bind(pa);
+            ADD_FAILURE() << "bound an existing path";
+        } catch (const std::system_error& e) {
+            EXPECT_EQ(e.code(), std::errc::address_in_use);
+            EXPECT_NE(std::string(e.what()).find(pa.native()), std::string::npos);
+        }
     });
 }

@@ -9,11 +9,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
 
 #include "weft/detail/net/socket.hpp"
+#include "weft/future/poll_fn.hpp"
+#include "weft/io/interest.hpp"
 #include "weft/io/read.hpp"
 #include "weft/io/write.hpp"
 #include "weft/net/shutdown.hpp"
@@ -66,6 +69,49 @@ class ByteStream {
     /// `io::write_all(*this, buf)`. Not cancel safe.
     auto write_all(std::span<const std::byte> buf) noexcept { return io::write_all(self(), buf); }
     auto write_all(std::string_view text) noexcept { return io::write_all(self(), text); }
+
+    /// Reads what is available without taking it (recv with MSG_PEEK): the next `read` or
+    /// `peek` sees the same bytes. 0 at end of stream. Cancel safe.
+    auto peek(std::span<std::byte> buf) noexcept {
+        return poll_fn([this, buf](Context& cx) { return sock_.poll_peek(cx, buf); });
+    }
+    auto peek(std::span<char> buf) noexcept { return peek(std::as_writable_bytes(buf)); }
+
+    /// One read now, without waiting: the count (0 at end of stream), or `std::nullopt` if
+    /// nothing is there ("would block"; the readiness is cleared, so `readable()` then waits
+    /// for more). Other errors throw, as `read`'s do. Pair it with `readable()`.
+    std::optional<std::size_t> try_read(std::span<std::byte> buf) { return sock_.try_read(buf); }
+    std::optional<std::size_t> try_read(std::span<char> buf) {
+        return sock_.try_read(std::as_writable_bytes(buf));
+    }
+    /// One write now: the count, or `std::nullopt` if the send buffer is full. Pair it with
+    /// `writable()`.
+    std::optional<std::size_t> try_write(std::span<const std::byte> buf) {
+        return sock_.try_write(buf);
+    }
+    std::optional<std::size_t> try_write(std::string_view text) {
+        return sock_.try_write(std::as_bytes(std::span(text.data(), text.size())));
+    }
+
+    /// Once the socket is reported ready for any direction of `interest` (or closed in it):
+    /// what was seen, an `io::Readiness`. It may be stale by the time you act (another task
+    /// read first): `try_read`/`try_write` then say "would block", and you wait again.
+    /// Cancel safe.
+    auto ready(io::Interest interest) noexcept {
+        return poll_fn([this, interest](Context& cx) { return sock_.poll_ready(cx, interest); });
+    }
+    /// `ready(io::Interest::readable)`.
+    auto readable() noexcept { return ready(io::Interest::readable); }
+    /// `ready(io::Interest::writable)`.
+    auto writable() noexcept { return ready(io::Interest::writable); }
+    /// For hand-written futures: Ready once readable / writable, or Pending with cx's waker
+    /// stored.
+    Poll<io::Readiness> poll_read_ready(Context& cx) {
+        return sock_.poll_ready(cx, io::Interest::readable);
+    }
+    Poll<io::Readiness> poll_write_ready(Context& cx) {
+        return sock_.poll_ready(cx, io::Interest::writable);
+    }
 
     /// shutdown(2) of one or both directions, at once.
     void shutdown(Shutdown how) { sock_.shutdown(static_cast<int>(how)); }

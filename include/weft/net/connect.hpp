@@ -20,10 +20,15 @@ class Connect {
   public:
     using Output = Stream;
     explicit Connect(typename Stream::Addr addr) noexcept : addr_(addr) {}
+    /// Connects `socket` (a non-blocking stream socket of addr's family, set up beforehand:
+    /// `TcpSocket::connect`) rather than a new one; dropped before its first poll, it closes it.
+    Connect(typename Stream::Addr addr, weft::detail::OwnedFd socket) noexcept
+        : addr_(addr), pre_(std::move(socket)) {}
     Poll<Stream> poll(Context& cx);
 
   private:
     typename Stream::Addr addr_;
+    weft::detail::OwnedFd pre_;        // TcpSocket's, until the first poll
     weft::detail::StreamSocket sock_;  // after the first poll: the socket connecting
 };
 

@@ -2,6 +2,10 @@
 /// \file
 /// `TcpStream`: a TCP connection, readable and writable from tasks.
 
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
 #include "weft/net/byte_stream.hpp"
 #include "weft/net/connect.hpp"
 #include "weft/net/shutdown.hpp"
@@ -42,6 +46,13 @@ class TcpStream : public ByteStream<TcpStream, SocketAddr> {
     /// TCP_NODELAY: send small writes at once instead of coalescing them (Nagle).
     void set_nodelay(bool on);
     bool nodelay() const;
+    /// The time-to-live of outgoing packets (IP_TTL; IPV6_UNICAST_HOPS on IPv6).
+    void set_ttl(std::uint32_t ttl);
+    std::uint32_t ttl() const;
+    /// SO_LINGER (see `TcpSocket::set_linger`): nullopt closes in the background; a duration
+    /// makes closing wait for unsent data that long; zero resets the connection on close.
+    void set_linger(std::optional<std::chrono::seconds> d);
+    std::optional<std::chrono::seconds> linger() const;
 
   private:
     friend struct weft::detail::SocketAccess;

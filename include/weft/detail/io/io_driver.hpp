@@ -44,11 +44,14 @@ namespace weft::detail {
 enum : std::uint32_t {
     kReadable = 1,
     kWritable = 2,
-    kReadClosed = 4,         // the peer shut down its side (EPOLLRDHUP) or hung up
-    kWriteClosed = 8,        // hung up: writes fail
+    kReadClosed = 4,   // the peer shut down its side (EPOLLRDHUP) or hung up
+    kWriteClosed = 8,  // hung up: writes fail
+    kPriority = 16,    // priority data (EPOLLPRI/POLLPRI: TCP urgent data, sysfs/procfs changes)
     kIoShutdown = 1u << 15,  // the runtime shut down
 };
-enum class Direction { Read, Write };
+/// What an operation waits for; each has its own waker. Priority is only for io::AsyncFd with
+/// Interest::priority (a POLLPRI report sets kPriority and, as mio does, kReadable too).
+enum class Direction { Read, Write, Priority };
 
 /// What a poll_ready saw: the readiness bits and the tick they were reported at.
 struct ReadyEvent {
@@ -64,6 +67,9 @@ class ScheduledIo {
     /// Ready for `dir` (or closed in that direction), or Pending with cx's waker stored.
     /// Throws std::runtime_error once the runtime has shut down.
     Poll<ReadyEvent> poll_ready(Context& cx, Direction dir);
+    /// The readiness now, without storing a waker (the try_* operations, which make their
+    /// syscall whatever it says). Throws std::runtime_error once the runtime has shut down.
+    ReadyEvent snapshot() const;
     /// Clears `dir`'s readiness, unless a report came in since `ev`. `eagain`: the syscall
     /// said EAGAIN, which proves that direction is not closed either, so the closed bit goes
     /// too (left set, the retry loop would spin); after a short read it stays (the FIN may
@@ -83,7 +89,10 @@ class ScheduledIo {
     static constexpr std::uint32_t kBitsMask = 0xFFFF;
     std::atomic<std::uint32_t> readiness_{0};  // tick << 16 | bits
     SpinLock mu_;
-    Waker reader_, writer_;  // guarded by mu_
+    Waker reader_, writer_, prio_;  // guarded by mu_
+    Waker& waker_slot(Direction dir) noexcept {
+        return dir == Direction::Read ? reader_ : dir == Direction::Write ? writer_ : prio_;
+    }
 
     // The driver's bookkeeping (under the driver's mu_, or its turn).
     IoDriver* driver;

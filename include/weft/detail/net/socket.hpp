@@ -14,9 +14,41 @@
 #include <utility>
 
 #include "weft/detail/io/io_source.hpp"
+#include "weft/io/interest.hpp"
 #include "weft/time/sleep.hpp"
 
 namespace weft::detail {
+
+/// A descriptor not yet registered, closed when dropped (TcpSocket's before connect/listen,
+/// the connect future's until its first poll).
+class OwnedFd {
+  public:
+    OwnedFd() noexcept = default;
+    explicit OwnedFd(int fd) noexcept : fd_(fd) {}
+    OwnedFd(OwnedFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    OwnedFd& operator=(OwnedFd&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    ~OwnedFd() { reset(); }
+    int get() const noexcept { return fd_; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    void reset() noexcept;
+
+  private:
+    int fd_ = -1;
+};
+
+/// The readiness of `src` for any direction of `interest`, as the public `io::Readiness`
+/// (the sockets' `ready()`).
+inline Poll<io::Readiness> poll_readiness(IoSource& src, Context& cx, io::Interest interest) {
+    Poll<ReadyEvent> r = src.poll_ready_any(cx, interest.bits());
+    if (r.is_pending()) return Pending;
+    return io::Readiness::from_bits(r.value().ready);
+}
 
 /// The byte-stream operations of a registered, non-blocking connected socket.
 class StreamSocket {
@@ -50,6 +82,29 @@ class StreamSocket {
             },
             [&] { return std::string(kind_) + "::write_vectored"; }, want);
     }
+    /// recv(MSG_PEEK) once readable. No partial-read clearing: the bytes stay queued.
+    Poll<std::size_t> poll_peek(Context& cx, std::span<std::byte> buf) {
+        return src_.poll_io(
+            cx, Direction::Read,
+            [&] { return ::recv(src_.fd(), buf.data(), buf.size(), MSG_PEEK); },
+            [&] { return std::string(kind_) + "::peek"; });
+    }
+    /// One recv/send now: the count, or nullopt if it would block.
+    std::optional<std::size_t> try_read(std::span<std::byte> buf) {
+        return src_.try_io(
+            Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
+            [&] { return std::string(kind_) + "::try_read"; });
+    }
+    std::optional<std::size_t> try_write(std::span<const std::byte> buf) {
+        return src_.try_io(
+            Direction::Write,
+            [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
+            [&] { return std::string(kind_) + "::try_write"; });
+    }
+    Poll<io::Readiness> poll_ready(Context& cx, io::Interest interest) {
+        return poll_readiness(src_, cx, interest);
+    }
+
     /// shutdown(2); ENOTCONN (the peer reset the connection first) is not an error.
     void shutdown(int how);
 
@@ -59,6 +114,10 @@ class StreamSocket {
     /// finished at once. Otherwise poll_connected is Ready once it has, and throws its error.
     static StreamSocket begin_connect(const sockaddr* sa, socklen_t len, const char* kind,
                                       const std::string& to, bool& connected);
+    /// As begin_connect, on `fd` (a non-blocking stream socket made and set up beforehand:
+    /// TcpSocket's), which it takes.
+    static StreamSocket begin_connect_on(int fd, const sockaddr* sa, socklen_t len,
+                                         const char* kind, const std::string& to, bool& connected);
     Poll<void> poll_connected(Context& cx, const std::string& to);
 
     IoSource& source() noexcept { return src_; }
@@ -79,6 +138,9 @@ class ListenSocket {
     /// descriptor is closed and std::system_error says "<kind>::bind <to>" (or ::listen).
     static ListenSocket bind(const sockaddr* sa, socklen_t len, int backlog, bool reuse_addr,
                              const char* kind, const std::string& to);
+    /// listen(2) on `fd` (bound beforehand: TcpSocket's), which it takes; then registered. On
+    /// failure closes it and throws "<kind>::listen <to>".
+    static ListenSocket listen_on(int fd, int backlog, const char* kind, const std::string& to);
 
     /// One accept4 once readable: the new (non-blocking) descriptor, or -errno. No exception,
     /// so that the accept loop handles EMFILE and friends without one.
