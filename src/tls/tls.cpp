@@ -191,6 +191,9 @@ std::shared_ptr<ContextHolder> make_server_context(const weft::tls::ServerConfig
             ctx, SSL_VERIFY_PEER | (cfg.require_client_cert ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
             nullptr);
     }
+    // No TLS 1.3 session tickets: weft's client keeps no session cache, and a ticket is a
+    // message after the handshake that the server's handshake would wait to send.
+    SSL_CTX_set_num_tickets(ctx, 0);
     if (!cfg.alpn_protocols.empty()) {
         h->alpn = alpn_wire(cfg.alpn_protocols);
         SSL_CTX_set_alpn_select_cb(ctx, select_alpn, h.get());
@@ -291,6 +294,9 @@ void Session::fail(int ssl_error, const char* op) {
     std::string errs = take_errors(&reason);
     std::string head = std::string("weft::tls ") + op + " with " + name_ + ": ";
     auto with = [&](std::string text) { return errs.empty() ? text : text + " (" + errs + ")"; };
+    if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+        throw std::system_error(Errc::certificate_verify_failed,
+                                head + with("the client sent no certificate, and one is required"));
     if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
         long v = SSL_get_verify_result(ssl);
         std::string why = v != X509_V_OK ? X509_verify_cert_error_string(v) : "rejected";

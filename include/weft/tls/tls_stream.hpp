@@ -54,10 +54,10 @@ class TlsStream {
     Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
         if (buf.empty()) return std::size_t{0};
         for (;;) {
+            auto r = s_->read(buf);
             // A read may have to answer (a TLS 1.3 key update) or may find records an
             // earlier write left: send them along, without waiting for them.
             (void)poll_push(cx);
-            auto r = s_->read(buf);
             if (r.status == Status::data) return r.n;
             if (r.status == Status::closed) return std::size_t{0};
             if (poll_fill(cx).is_pending()) return Pending;
@@ -140,9 +140,11 @@ class TlsStream {
 
 /// The future of `TlsConnector::connect` and `TlsAcceptor::accept`: drives the handshake over
 /// the transport it owns, and is Ready with the `TlsStream` once the handshake is done and its
-/// last message sent. Throws `std::system_error` (`weft::tls::Errc`, or the transport's own
-/// error) if it fails; before throwing it tries once to send OpenSSL's alert, so the peer
-/// learns why.
+/// last message sent. (The server sends no TLS 1.3 session tickets, so nothing is left for the
+/// client to read after its handshake: weft offers no resumption, and a client waiting for the
+/// server to speak first would otherwise hold up the server's handshake over a small pipe.) Throws
+/// `std::system_error` (`weft::tls::Errc`, or the transport's own error) if it fails; before
+/// throwing it tries once to send OpenSSL's alert, so the peer learns why.
 ///
 /// Cancel safety: dropping it drops the half-made session and the transport with it (a socket
 /// is closed); nothing is left behind. It has no time limit of its own: a peer that says
@@ -159,12 +161,10 @@ class Handshake {
         TlsStream<S>& t = *stream_;
         try {
             for (;;) {
+                // (Called again after a Pending push, a step without new input does nothing.)
+                if (!done_) done_ = t.s_->handshake();
                 if (t.poll_push(cx).is_pending()) return Pending;
                 if (done_) return std::move(*stream_);
-                if (t.s_->handshake()) {
-                    done_ = true;
-                    continue;
-                }
                 if (t.poll_fill(cx).is_pending()) return Pending;
             }
         } catch (...) {
