@@ -506,9 +506,9 @@ weft::Task<void> never_ready();
 
 // --- include/weft/tls, docs/tls.md ------------------------------------------------------------
 
-#define WEFT_DOC_VARS_tls_error                                \
-    auto& connector = any<weft::tls::TlsConnector>();          \
+#define WEFT_DOC_VARS_tls_error                       \
+    auto& connector = any<weft::tls::TlsConnector>(); \
     auto& tcp = any<weft::net::TcpStream>();
-#define WEFT_DOC_VARS_tls_connector                            \
-    auto& addr = any<weft::net::SocketAddr>();                 \
+#define WEFT_DOC_VARS_tls_connector            \
+    auto& addr = any<weft::net::SocketAddr>(); \
     auto& listener = any<weft::net::TcpListener>();
