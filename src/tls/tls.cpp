@@ -289,7 +289,8 @@ void Session::received(std::size_t n) {
 
 void Session::fail(int ssl_error, const char* op) {
     SSL* ssl = as_ssl(ssl_);
-    bool in_handshake = !SSL_is_init_finished(ssl);
+    // (Not SSL_is_init_finished: after a fatal error OpenSSL's state machine is "in init".)
+    bool in_handshake = !handshake_done_;
     int reason = 0;
     std::string errs = take_errors(&reason);
     std::string head = std::string("weft::tls ") + op + " with " + name_ + ": ";
@@ -321,7 +322,10 @@ bool Session::handshake() {
     ERR_clear_error();
     int r = SSL_do_handshake(ssl);
     drain();
-    if (r == 1) return true;
+    if (r == 1) {
+        handshake_done_ = true;
+        return true;
+    }
     int e = SSL_get_error(ssl, r);
     if (e == SSL_ERROR_WANT_READ && !eof_) return false;
     fail(e, "handshake");

@@ -238,8 +238,9 @@ TEST(TlsErrors, VerificationFailuresEndOnlyThatConnection) {
     });
 }
 
-// Garbage instead of a ClientHello, a peer that stops mid-handshake, and a truncated stream
-// (no close_notify) each fail their connection only; a silent peer is bounded by timeout.
+// Garbage instead of a ClientHello, a peer that stops mid-handshake, a truncated stream (no
+// close_notify) and a forged record each fail their connection only; a silent peer is bounded
+// by timeout.
 TEST(TlsErrors, GarbageTruncationAndSilentPeers) {
     run_io({weft::IoDriverKind::Uring, true}, [&]() -> weft::Task<void> {
         TlsAcceptor acc(certs().server());
@@ -284,6 +285,17 @@ TEST(TlsErrors, GarbageTruncationAndSilentPeers) {
         EXPECT_EQ(std::string_view(buf, n), "partial");
         auto rd = ct.read(std::span(buf));
         co_await expect_error(std::move(rd), Errc::unexpected_eof, "without close_notify");
+
+        // A malformed record after the handshake: an application-data record of garbage.
+        auto [c4, s4] = weft::io::duplex(64 * 1024);
+        auto shs4 = acc.accept(std::move(s4));
+        auto chs4 = con.connect("localhost", std::move(c4));
+        auto [st4, ct4] = co_await weft::join(std::move(shs4), std::move(chs4));
+        std::string forged("\x17\x03\x03\x00\x20", 5);
+        forged += std::string(32, 'G');
+        co_await weft::io::write_all(st4.get_ref(), forged);
+        auto rd4 = ct4.read(std::span(buf));
+        co_await expect_error(std::move(rd4), Errc::protocol_error, "read with localhost");
     });
 }
 

@@ -95,6 +95,7 @@ class Session {
     std::vector<std::byte> in_;
     bool eof_ = false;
     bool close_sent_ = false;
+    bool handshake_done_ = false;
 };
 
 }  // namespace weft::detail::tls
