@@ -46,6 +46,8 @@ The layers (lowest first) and what each may include besides itself (transitively
                                             HTTP server on net, the runtime's dump, metrics
                                             and stall reports). The runtime starts it by name
                                             (a link-time call, no include: autostart.cpp)
+  tls        top and below                  tls/, detail/tls/, src/tls/ (weft::tls on OpenSSL 3,
+                                            its own library: weft.hpp does not include it)
   all        everything                     weft.hpp (the console included)
 
 The most specific (longest) path prefix in LAYER_OF wins. A file that no prefix matches fails
@@ -74,6 +76,7 @@ MAY_USE = {
     "codec": ["stream"],
     "http": ["top"],
     "console": ["http", "time_stream"],
+    "tls": ["top"],
     "all": ["top", "time_stream", "codec", "console"],
 }
 
@@ -125,6 +128,9 @@ LAYER_OF = {
     "src/http/": "http",
     "include/weft/console/": "console",
     "src/console/": "console",
+    "include/weft/tls/": "tls",
+    "include/weft/detail/tls/": "tls",
+    "src/tls/": "tls",
     "include/weft/weft.hpp": "all",
 }
 

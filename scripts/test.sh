@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
-                clang-14 libclang-rt-14-dev git chromium
+                clang-14 libclang-rt-14-dev git chromium libssl-dev openssl
 jobs=$(nproc)
 repeat_asan=${WEFT_REPEAT_ASAN:-10}
 repeat_tsan=${WEFT_REPEAT_TSAN:-3}

@@ -19,6 +19,8 @@
 
 #include "program.hpp"
 #include "weft/weft.hpp"
+// weft::tls needs no OpenSSL headers, so its snippets compile even where it is not built.
+#include "weft/tls/tls.hpp"
 
 namespace weft_doc_context {
 using namespace std::chrono_literals;
@@ -502,3 +504,12 @@ struct Connection {
 };
 weft::Task<void> never_ready();
 }  // namespace weft_doc_context::docs_time
+
+// --- include/weft/tls, docs/tls.md ------------------------------------------------------------
+
+#define WEFT_DOC_VARS_tls_error                       \
+    auto& connector = any<weft::tls::TlsConnector>(); \
+    auto& tcp = any<weft::net::TcpStream>();
+#define WEFT_DOC_VARS_tls_connector            \
+    auto& addr = any<weft::net::SocketAddr>(); \
+    auto& listener = any<weft::net::TcpListener>();

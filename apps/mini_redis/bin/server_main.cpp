@@ -9,6 +9,9 @@
 
 #include "server.hpp"
 #include "weft/weft.hpp"
+#ifdef WEFT_APP_TLS
+#include "weft/tls/tls.hpp"
+#endif
 
 namespace {
 
@@ -16,13 +19,16 @@ void usage(FILE* to) {
     std::fprintf(to,
                  "usage: mini-redis-server [--port N] [--max-connections N] [--threads N]\n"
                  "                         [--shutdown-timeout MS] [--console ADDR]\n"
+                 "                         [--tls-cert FILE --tls-key FILE]\n"
                  "  --port N             port on 127.0.0.1 (default 6379; 0 picks a free one)\n"
                  "  --max-connections N  clients served at once (default 250)\n"
                  "  --threads N          worker threads (default: one per core; 0: a\n"
                  "                       current-thread runtime)\n"
                  "  --shutdown-timeout MS  how long shutdown waits for clients (default 5000)\n"
                  "  --console ADDR       serve weft's live dashboard on ADDR (e.g.\n"
-                 "                       127.0.0.1:6669; also WEFT_CONSOLE=1)\n");
+                 "                       127.0.0.1:6669; also WEFT_CONSOLE=1)\n"
+                 "  --tls-cert FILE      serve TLS: the certificate chain (PEM, leaf first)\n"
+                 "  --tls-key FILE       and its private key (PEM)\n");
 }
 
 bool number(const char* s, unsigned long max, unsigned long& out) {
@@ -58,6 +64,10 @@ int main(int argc, char** argv) {
         } else if (ok && a == "--threads") {
             ok = number(argv[++i], 1024, threads);
             threads_set = true;
+        } else if (ok && a == "--tls-cert") {
+            config.tls_cert = argv[++i];
+        } else if (ok && a == "--tls-key") {
+            config.tls_key = argv[++i];
         } else if (ok && a == "--console") {
             console = argv[++i];
         } else if (ok && a == "--shutdown-timeout") {
@@ -72,7 +82,19 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (config.tls_cert.empty() != config.tls_key.empty()) {
+        std::fprintf(stderr, "mini-redis-server: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
     try {
+#ifdef WEFT_APP_TLS
+        if (!config.tls_cert.empty()) {  // a file that does not load stops us before we listen
+            weft::tls::ServerConfig tc;
+            tc.cert_chain_file = config.tls_cert;
+            tc.key_file = config.tls_key;
+            weft::tls::TlsAcceptor check(tc);
+        }
+#endif
         auto builder = threads_set && threads == 0 ? weft::RuntimeBuilder::new_current_thread()
                                                    : weft::RuntimeBuilder::new_multi_thread();
         if (threads_set && threads > 0) builder.worker_threads(threads);

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,13 +23,15 @@
 #include "weft/task/spawn.hpp"
 #include "weft/time/sleep.hpp"
 #include "weft/time/timeout.hpp"
+#ifdef WEFT_APP_TLS
+#include "weft/tls/tls.hpp"
+#endif
 
 namespace mini_redis {
 
 namespace {
 
 using weft::net::TcpStream;
-using Conn = weft::codec::Framed<TcpStream, RespCodec>;
 using Subscriptions =
     weft::stream::StreamMap<std::string, weft::stream::BroadcastStream<std::string>>;
 
@@ -42,9 +46,13 @@ Frame words3(std::string_view kind, Frame channel, std::int64_t n) {
 // What ends a connection's loop.
 enum class Next : std::uint8_t { Go, Close };
 
+// Over a TcpStream, or a weft::tls::TlsStream of one (--tls-cert).
+template <class Stream>
 class Connection {
+    using Conn = weft::codec::Framed<Stream, RespCodec>;
+
   public:
-    Connection(TcpStream s, std::shared_ptr<Db> db, weft::sync::CancellationToken stop)
+    Connection(Stream s, std::shared_ptr<Db> db, weft::sync::CancellationToken stop)
         : conn_(std::move(s)), db_(std::move(db)), stop_(std::move(stop)) {}
 
     weft::Task<void> serve() {
@@ -196,15 +204,49 @@ weft::Task<void> serve_connection(TcpStream s, std::shared_ptr<Db> db,
                                   weft::sync::CancellationToken stop,
                                   weft::sync::OwnedSemaphorePermit permit) {
     s.set_nodelay(true);
-    Connection c(std::move(s), std::move(db), std::move(stop));
+    Connection<TcpStream> c(std::move(s), std::move(db), std::move(stop));
     co_await c.serve();
     (void)permit;  // given back as this task ends: another client may be accepted
 }
+
+#ifdef WEFT_APP_TLS
+// The TLS handshake first (within 10 s; a failed one ends this client only), then the same
+// connection code over the TlsStream.
+weft::Task<void> serve_tls_connection(TcpStream s, weft::tls::TlsAcceptor acceptor,
+                                      std::shared_ptr<Db> db, weft::sync::CancellationToken stop,
+                                      weft::sync::OwnedSemaphorePermit permit) {
+    s.set_nodelay(true);
+    std::optional<weft::tls::TlsStream<TcpStream>> tls;
+    try {
+        auto hs = acceptor.accept(std::move(s));
+        auto r = co_await weft::time::timeout(std::chrono::seconds(10), std::move(hs));
+        if (r.is_elapsed()) co_return;
+        tls.emplace(std::move(r.value()));
+    } catch (const std::system_error&) {
+        co_return;
+    }
+    Connection<weft::tls::TlsStream<TcpStream>> c(std::move(*tls), std::move(db), std::move(stop));
+    co_await c.serve();
+    (void)permit;
+}
+#endif
 
 }  // namespace
 
 weft::Task<std::size_t> run(weft::net::TcpListener listener, weft::sync::CancellationToken shutdown,
                             ServerConfig config) {
+#ifdef WEFT_APP_TLS
+    std::optional<weft::tls::TlsAcceptor> tls;
+    if (!config.tls_cert.empty()) {
+        weft::tls::ServerConfig tc;
+        tc.cert_chain_file = config.tls_cert;
+        tc.key_file = config.tls_key;
+        tls.emplace(tc);
+    }
+#else
+    if (!config.tls_cert.empty())
+        throw std::runtime_error("built without weft::tls (OpenSSL 3): no --tls-cert");
+#endif
     auto db = std::make_shared<Db>();
     auto purge = weft::spawn(db->purge_task());
     auto limit = std::make_shared<weft::sync::Semaphore>(config.max_connections);
@@ -228,6 +270,14 @@ weft::Task<std::size_t> run(weft::net::TcpListener listener, weft::sync::Cancell
         }
         if (accepted->index() == 0) break;
         auto& [stream, peer] = std::get<1>(*accepted);
+#ifdef WEFT_APP_TLS
+        if (tls) {
+            weft::spawn(serve_tls_connection(std::move(stream), *tls, db, shutdown,
+                                             std::move(std::get<1>(permit))))
+                .detach();
+            continue;
+        }
+#endif
         weft::spawn(
             serve_connection(std::move(stream), db, shutdown, std::move(std::get<1>(permit))))
             .detach();

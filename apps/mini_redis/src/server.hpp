@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "weft/coro/task.hpp"
 #include "weft/net/tcp_listener.hpp"
@@ -30,6 +31,10 @@ struct ServerConfig {
     std::size_t max_connections = 250;
     /// How long shutdown waits for connections to finish before it gives up on them.
     std::chrono::milliseconds shutdown_timeout{5000};
+    /// --tls-cert / --tls-key: serve TLS (weft::tls) when both are set; only in a build with
+    /// weft::tls (WEFT_APP_TLS). A bad file makes run() throw before it accepts anyone.
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 /// Serves on `listener` until `shutdown` is cancelled, then shuts down gracefully (see the

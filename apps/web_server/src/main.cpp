@@ -27,7 +27,9 @@ void usage(std::FILE* to) {
                  "                           0: read every file on every request)\n"
                  "  --threads N              worker threads (default: one per core)\n"
                  "  --console ADDR           serve weft's live dashboard on ADDR (e.g.\n"
-                 "                           127.0.0.1:6669; also WEFT_CONSOLE=1)\n");
+                 "                           127.0.0.1:6669; also WEFT_CONSOLE=1)\n"
+                 "  --tls-cert FILE          serve HTTPS: the certificate chain (PEM, leaf first)\n"
+                 "  --tls-key FILE           and its private key (PEM); both or neither\n");
 }
 
 bool parse_number(const char* s, unsigned long long max, unsigned long long& out) {
@@ -83,6 +85,10 @@ int main(int argc, char** argv) {
         } else if (a == "--file-cache-ms") {
             ok = parse_number(v, 86'400'000, n);
             cfg.file_cache_ttl = std::chrono::milliseconds(n);
+        } else if (a == "--tls-cert") {
+            cfg.tls_cert = v;
+        } else if (a == "--tls-key") {
+            cfg.tls_key = v;
         } else if (a == "--threads") {
             ok = parse_number(v, 1024, n);
             cfg.worker_threads = n;
@@ -96,6 +102,16 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    if (cfg.tls_cert.empty() != cfg.tls_key.empty()) {
+        std::fprintf(stderr, "weft-http: --tls-cert and --tls-key go together\n");
+        return 2;
+    }
+#ifndef WEFT_APP_TLS
+    if (!cfg.tls_cert.empty()) {
+        std::fprintf(stderr, "weft-http: built without weft::tls (OpenSSL 3): no --tls-cert\n");
+        return 2;
+    }
+#endif
     try {
         if (!cfg.root.empty()) cfg.root = web_server::canonical_root(cfg.root);
     } catch (const std::system_error& e) {
@@ -128,7 +144,14 @@ int main(int argc, char** argv) {
         }
         std::printf("listening on %s\n", listener->local_addr().to_string().c_str());
         std::fflush(stdout);
-        std::size_t left = co_await web_server::serve_until_signalled(std::move(*listener), cfg);
+        std::size_t left = 0;
+        try {
+            left = co_await web_server::serve_until_signalled(std::move(*listener), cfg);
+        } catch (const std::system_error& e) {  // a TLS certificate or key that does not load
+            std::fprintf(stderr, "weft-http: %s\n", e.what());
+            status = 1;
+            co_return;
+        }
         if (left > 0)
             std::fprintf(stderr, "weft-http: %zu connection(s) cut at the shutdown timeout\n",
                          left);

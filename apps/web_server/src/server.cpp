@@ -13,15 +13,22 @@
 // A timeout with a partial request, or before the first request, answers 408 and closes; a
 // timeout between keep-alive requests closes without a word (an unsolicited 408 on an idle
 // connection would be read by a client as the answer to the request it is about to send).
+// With --tls-cert/--tls-key the accepted socket is wrapped by a weft::tls::TlsAcceptor (the
+// handshake under the header timeout) and the same connection code runs over the TlsStream.
 #include "server.hpp"
 
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <type_traits>
 
 #include "pages.hpp"
 #include "response.hpp"
 #include "static_files.hpp"
+#ifdef WEFT_APP_TLS
+#include "weft/tls/tls.hpp"
+#endif
 
 namespace web_server {
 namespace {
@@ -44,15 +51,32 @@ struct Shared {
     // Set just before the shutdown token is cancelled: a connection checks it before each
     // request (a load, cheaper than asking the token every time).
     mutable std::atomic<bool> stopping{false};
+#ifdef WEFT_APP_TLS
+    std::optional<weft::tls::TlsAcceptor> tls;  // set with --tls-cert/--tls-key
+#endif
 };
 using SharedPtr = std::shared_ptr<const Shared>;
 constexpr std::string_view kHtml = "text/html; charset=utf-8";
 
+template <class Stream>
+weft::Task<void> write_flushed(Stream& s, std::string_view data) {
+    co_await s.write_all(data);
+    co_await s.flush();
+}
 // Writes all of `data`, or throws std::system_error (timed_out) if the client has not taken it
 // within the write timeout: a client that stops reading holds its connection no longer than that.
-weft::Task<void> send_all(TcpStream& s, std::string_view data, std::chrono::milliseconds limit) {
-    auto r = co_await weft::time::timeout(limit, s.write_all(data));
-    if (r.is_elapsed())
+// (Over TLS the records must also have left: write_all, then flush, within the limit.)
+template <class Stream>
+weft::Task<void> send_all(Stream& s, std::string_view data, std::chrono::milliseconds limit) {
+    bool elapsed = false;
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
+        auto r = co_await weft::time::timeout(limit, s.write_all(data));
+        elapsed = r.is_elapsed();
+    } else {
+        auto r = co_await weft::time::timeout(limit, write_flushed(s, data));
+        elapsed = r.is_elapsed();
+    }
+    if (elapsed)
         throw std::system_error(std::make_error_code(std::errc::timed_out), "weft-http: write");
 }
 
@@ -73,10 +97,16 @@ void write_error(std::string& out, int status, std::string_view reason, bool kee
 // After the last answer of a connection: no more writes, then read and drop what the client
 // still sends for a moment, so that closing with unread bytes does not reset the connection
 // (an RST can destroy the answer before the client has read it).
-weft::Task<void> lingering_close(TcpStream& s) {
+template <class Stream>
+weft::Task<void> lingering_close(Stream& s) {
     try {
-        s.shutdown(weft::net::Shutdown::Write);
-        auto drain = [](TcpStream& st) -> weft::Task<void> {
+        if constexpr (std::is_same_v<Stream, TcpStream>) {
+            s.shutdown(weft::net::Shutdown::Write);
+        } else {  // close_notify, then the FIN
+            auto r = co_await weft::time::timeout(1s, s.shutdown());
+            (void)r;
+        }
+        auto drain = [](Stream& st) -> weft::Task<void> {
             char buf[4096];
             for (std::size_t total = 0; total < (1u << 20);) {
                 std::size_t n = co_await st.read(std::span(buf));
@@ -111,8 +141,9 @@ bool write_file_head(std::string& out, const Request& req, bool keep, std::strin
 // Answers one request into `out` (writing `out` and then the file itself when a large file is
 // streamed). Returns whether the connection may go on.
 // (`st` by reference: the caller awaits this at once and holds its own.)
+template <class Stream>
 weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std::string& out,
-                         TcpStream& s) {
+                         Stream& s) {
     const bool head_only = req.method == "HEAD";
     if (req.method != "GET" && !head_only) {
         write_error(out, 405, "weft-http serves GET and HEAD only.", keep, true);
@@ -205,7 +236,8 @@ weft::Task<bool> respond(const SharedPtr& st, const Request& req, bool keep, std
     co_return keep;
 }
 
-weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownToken shutdown,
+template <class Stream>
+weft::Task<void> connection(Stream s, SharedPtr st, ShutdownToken shutdown,
                             weft::sync::OwnedSemaphorePermit permit) {
     (void)permit;  // held until the task ends: one of max_connections
     std::vector<char> buf(4096);
@@ -293,6 +325,24 @@ weft::Task<void> connection(TcpStream s, SharedPtr st, ShutdownToken shutdown,
     }
 }
 
+#ifdef WEFT_APP_TLS
+// The TLS handshake (bounded by the header timeout; a failed one ends this connection only),
+// then the same connection code over the TlsStream.
+weft::Task<void> tls_connection(TcpStream tcp, SharedPtr st, ShutdownToken shutdown,
+                                weft::sync::OwnedSemaphorePermit permit) {
+    std::optional<weft::tls::TlsStream<TcpStream>> tls;
+    try {
+        auto hs = st->tls->accept(std::move(tcp));
+        auto r = co_await weft::time::timeout(st->cfg.header_timeout, std::move(hs));
+        if (r.is_elapsed()) co_return;
+        tls.emplace(std::move(r.value()));
+    } catch (const std::system_error&) {
+        co_return;  // a bad handshake: this client only
+    }
+    co_await connection(std::move(*tls), st, std::move(shutdown), std::move(permit));
+}
+#endif
+
 weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::Semaphore> sem,
                              SharedPtr st, const ShutdownToken& stop) {
     for (;;) {
@@ -303,6 +353,13 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
             auto [stream, peer] = co_await listener.accept();
             (void)peer;
             stream.set_nodelay(true);
+#ifdef WEFT_APP_TLS
+            if (st->tls) {
+                weft::spawn(tls_connection(std::move(stream), st, stop, std::move(permit)))
+                    .detach();
+                continue;
+            }
+#endif
             weft::spawn(connection(std::move(stream), st, stop, std::move(permit))).detach();
         } catch (const std::system_error& e) {
             // Out of file descriptors, a connection aborted before it was accepted: note it,
@@ -317,7 +374,21 @@ weft::Task<void> accept_loop(TcpListener& listener, std::shared_ptr<weft::sync::
 }  // namespace
 
 weft::Task<std::size_t> serve_until_signalled(TcpListener listener, Config config) {
+#ifdef WEFT_APP_TLS
+    std::optional<weft::tls::TlsAcceptor> tls;
+    if (!config.tls_cert.empty()) {
+        weft::tls::ServerConfig tc;
+        tc.cert_chain_file = config.tls_cert;
+        tc.key_file = config.tls_key;
+        tc.alpn_protocols = {"http/1.1"};
+        tls.emplace(tc);  // a bad file throws here, before the first accept
+    }
+    auto shared = std::make_shared<Shared>(std::move(config));
+    shared->tls = std::move(tls);
+    std::shared_ptr<const Shared> st = std::move(shared);
+#else
     auto st = std::make_shared<const Shared>(std::move(config));
+#endif
     auto sem = std::make_shared<weft::sync::Semaphore>(st->cfg.max_connections);
     ShutdownToken stop;
 

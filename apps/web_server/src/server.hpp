@@ -37,6 +37,10 @@ struct Config {
     std::size_t file_cache_entries = 1024;
     std::size_t file_cache_max_file = 64 * 1024;
     Limits limits;
+    // --tls-cert / --tls-key: serve HTTPS (weft::tls) when both are set. Only in a build with
+    // weft::tls (WEFT_APP_TLS); the handshake must finish within header_timeout.
+    std::string tls_cert;
+    std::string tls_key;
 };
 
 // Serves on `listener` until SIGINT or SIGTERM, then shuts down gracefully (see above). Returns

@@ -5,6 +5,9 @@
 
 #include <pty.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <regex>
 
 #include "process.hpp"
@@ -340,3 +343,46 @@ TEST(MiniRedisServer, InteractiveRedisCli) {
     ::waitpid(pid, nullptr, 0);
     ::close(fd);
 }
+
+#ifdef MINI_REDIS_TLS
+// --tls-cert/--tls-key: redis-cli --tls with the test CA talks to it; a plain client and one
+// that does not trust the CA fail, and the server goes on. The certificates (a CA and a
+// certificate for localhost / 127.0.0.1) are made by the openssl command.
+TEST(MiniRedisServer, ServesTlsToRedisCli) {
+    NEED("redis-cli");
+    NEED("openssl");
+    char tmpl[] = "/tmp/mini-redis-tls-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    std::string dir = tmpl;
+    auto r = test_proc::run(
+        {"sh", "-c",
+         "cd " + dir +
+             " && K='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes'"
+             " && openssl req -x509 $K -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca"
+             " && printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > server.ext"
+             " && openssl req $K -keyout server.key -out server.csr -subj /CN=localhost"
+             " && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+             " -out server.pem -days 2 -extfile server.ext"},
+        30s);
+    ASSERT_EQ(r.status, 0) << r.out;
+    {
+        Server s({"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key"});
+        auto tls_cli = [&](std::vector<std::string> args) {
+            std::vector<std::string> a = {"redis-cli", "--tls",     "--cacert", dir + "/ca.pem",
+                                          "-h",        "127.0.0.1", "-p",       s.port_str()};
+            a.insert(a.end(), args.begin(), args.end());
+            return test_proc::run(a, 30s);
+        };
+        auto set = tls_cli({"set", "k", "over tls"});
+        EXPECT_EQ(set.out, "OK\n");
+        auto plain = test_proc::run({"redis-cli", "-p", s.port_str(), "ping"}, 30s);
+        EXPECT_EQ(plain.out.find("PONG"), std::string::npos) << plain.out;
+        auto untrusted = test_proc::run(
+            {"redis-cli", "--tls", "-h", "127.0.0.1", "-p", s.port_str(), "ping"}, 30s);
+        EXPECT_EQ(untrusted.out.find("PONG"), std::string::npos) << untrusted.out;
+        auto get = tls_cli({"get", "k"});
+        EXPECT_EQ(get.out, "over tls\n");
+    }
+    std::filesystem::remove_all(dir);
+}
+#endif

@@ -556,6 +556,48 @@ def case_shutdown_lets_requests_finish():
         check(rc == 0, f"exit status {rc} after the shutdown timeout")
 
 
+# ---------------------------------------------------------------------------------------------
+# HTTPS (--tls-cert/--tls-key; registered only in a build with weft::tls).
+
+def make_certs():
+    """A CA and a certificate for localhost signed by it, made by the openssl command."""
+    need("openssl")
+    top = tempfile.mkdtemp(prefix="weft-http-tls-")
+    k = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    with open(os.path.join(top, "server.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    for cmd in (["req", "-x509", *k, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+                 "-subj", "/CN=weft-http-test-ca"],
+                ["req", *k, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
+                ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                 "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext"]):
+        r = subprocess.run(["openssl", *cmd], cwd=top, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        check(r.returncode == 0, f"openssl {cmd[0]}: {r.stdout!r}")
+    return top
+
+
+def case_https():
+    top = make_certs()
+    try:
+        ca = os.path.join(top, "ca.pem")
+        with Server("--tls-cert", os.path.join(top, "server.pem"),
+                    "--tls-key", os.path.join(top, "server.key")) as s:
+            url = f"https://localhost:{s.port}"
+            rc, out = curl("-i", "--cacert", ca, url + "/", url + "/nope")
+            check(rc == 0 and statuses(out) == [200, 404], f"GET over TLS: {out}")
+            check("<h1>Hello!</h1>" in out, "the hello page over TLS")
+            # Not trusted without the CA; plain HTTP on the TLS port fails: those clients
+            # only, the server goes on.
+            rc, out = curl(url + "/")
+            check(rc != 0, f"curl trusted an unknown CA: {out}")
+            rc, out = curl(f"http://127.0.0.1:{s.port}/", timeout=30)
+            check(rc != 0, f"plain HTTP got an answer on the TLS port: {out}")
+            check(curl_status(url + "/", "--cacert", ca) == 200, "still serving")
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def main():
     global BIN
     p = argparse.ArgumentParser()
