@@ -76,7 +76,7 @@ step "GCC, TSan"
 cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
       -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=OFF
 cmake --build build/tsan -j "$jobs"
-ctest --test-dir build/tsan -L "$concurrent|fs|signal" -j "$jobs" --output-on-failure
+ctest --test-dir build/tsan -L "$concurrent|fs|signal|process" -j "$jobs" --output-on-failure
 repeat_threaded build/tsan "$repeat_tsan" GCC, TSan
 
 # GCC warns differently at -O3 (-Wrestrict, -Wmaybe-uninitialized), so the Release build of the
