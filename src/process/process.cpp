@@ -15,7 +15,10 @@
 // waitpid(pid, WNOHANG) reaps. Without pidfd_open (ENOSYS), the Child listens for SIGCHLD
 // through weft::signal (one handler process-wide, coalesced deliveries) and tries
 // waitpid(pid, WNOHANG) after every delivery: coalescing is harmless, since it asks about
-// its own pid, never waitpid(-1) (which would steal other code's children).
+// its own pid, never waitpid(-1) (which would steal other code's children). A SIGCHLD may
+// also never come (the application blocks it in every thread, or installed a handler after
+// weft's that does not chain, or ThreadSanitizer defers it for a thread parked in a raw
+// futex), so the fallback also looks every 100 ms: late, never lost.
 //
 // Orphans. A Child dropped before its child was reaped (kill_on_drop sends SIGKILL first)
 // tries one waitpid(WNOHANG); if the child still runs, its pid goes to the orphan reaper: one
@@ -39,7 +42,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -52,6 +57,7 @@
 #include "weft/io/error.hpp"
 #include "weft/process/command.hpp"
 #include "weft/signal/signal_kind.hpp"
+#include "weft/time/instant.hpp"
 
 extern char** environ;
 
@@ -69,6 +75,8 @@ using weft::detail::throw_os_error;
 
 constexpr const char* kSpawn = "weft::process::Command::spawn";
 constexpr const char* kWait = "weft::process::Child::wait";
+// How often the SIGCHLD fallback looks even without a delivery (see the file comment).
+constexpr std::chrono::milliseconds kBackstop{100};
 
 // relaxed: a switch for tests, set before the spawns it is meant for.
 std::atomic<bool> g_pidfd_disabled{false};
@@ -264,6 +272,7 @@ Child& Child::operator=(Child&& o) noexcept {
         kill_on_drop_ = o.kill_on_drop_;
         pidfd_ = std::move(o.pidfd_);
         sigchld_ = std::move(o.sigchld_);
+        backstop_ = std::move(o.backstop_);
     }
     return *this;
 }
@@ -279,6 +288,7 @@ void Child::reaped(int raw) noexcept {
     status_ = ExitStatus(raw);
     pidfd_.reset();
     sigchld_.reset();
+    backstop_.reset();
 }
 
 Poll<ExitStatus> Child::poll_wait(Context& cx) {
@@ -310,7 +320,13 @@ Poll<ExitStatus> Child::poll_wait(Context& cx) {
             reaped(raw);
             return *status_;
         }
-        if (p.is_pending()) return Pending;
+        if (p.is_pending()) {
+            if (!backstop_)
+                backstop_ = std::make_unique<weft::time::Sleep>(weft::time::sleep(kBackstop));
+            if (backstop_->poll(cx).is_pending()) return Pending;
+            backstop_->reset(weft::time::Instant::now() + kBackstop);
+            continue;  // look again, and store the waker again
+        }
         if (!p.value())
             throw std::runtime_error(
                 "weft::process::Child::wait: the runtime it was spawned in has shut down");

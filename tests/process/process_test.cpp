@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -60,6 +62,31 @@ std::vector<pid_t> zombie_children() {
         if (ppid == self && state == 'Z') out.push_back(std::stoi(name));
     }
     return out;
+}
+
+// Our children, in any state.
+std::vector<pid_t> children() {
+    std::vector<pid_t> out;
+    pid_t self = ::getpid();
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::string name = e.path().filename();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream f(e.path() / "stat");
+        std::string line;
+        if (!std::getline(f, line)) continue;
+        std::size_t rp = line.rfind(')');
+        if (rp == std::string::npos || rp + 4 >= line.size()) continue;
+        if (std::strtol(line.c_str() + rp + 4, nullptr, 10) == self) out.push_back(std::stoi(name));
+    }
+    return out;
+}
+
+bool no_children_eventually() {
+    for (int i = 0; i < 2000; ++i) {
+        if (children().empty()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return false;
 }
 
 bool no_zombies_eventually() {
@@ -139,6 +166,8 @@ TEST_P(Process, KillThenWaitReportsTheSignal) {
         cmd.arg("1000");
         Child child = cmd.spawn();
         EXPECT_FALSE(child.try_wait().has_value());
+        auto early = co_await weft::time::timeout(20ms, child.wait());  // cancel safe
+        EXPECT_TRUE(early.is_elapsed());
         co_await child.kill();
         ExitStatus st = co_await child.wait();
         EXPECT_EQ(st.signal(), SIGKILL);
@@ -161,6 +190,33 @@ TEST_P(Process, KillOnDropKillsAndReaps) {
     ASSERT_GT(pid, 0);
     EXPECT_TRUE(reaped_eventually(pid));
     EXPECT_TRUE(no_zombies_eventually());
+}
+
+// A runtime shutting down drops the tasks waiting for children: the kill_on_drop one is
+// killed, the other runs to its end; both are reaped. So is a cancelled output().
+TEST_P(Process, RuntimeShutdownAndCancelledOutputLeaveNoChild) {
+    ASSERT_TRUE(no_children_eventually());
+    weft_test::run_io(GetParam(), []() -> weft::Task<void> {
+        Command sleeper("sleep");
+        sleeper.arg("1000").kill_on_drop(true);
+        auto slow = co_await weft::time::timeout(30ms, sleeper.output());
+        EXPECT_TRUE(slow.is_elapsed());
+        auto started = std::make_shared<std::atomic<int>>(0);
+        for (bool kill : {true, false}) {
+            auto h = weft::spawn([kill, started]() -> weft::Task<void> {
+                Command cmd("sleep");  // not under sh: killing sh would orphan the sleep
+                cmd.arg(kill ? "1000" : "0.3").kill_on_drop(kill);
+                Child child = cmd.spawn();
+                started->fetch_add(1);
+                co_await child.wait();
+                EXPECT_FALSE(kill) << "the runtime shut down first";
+            });
+            h.detach();
+        }
+        while (started->load() < 2)
+            co_await weft::time::sleep(1ms);
+    });
+    EXPECT_TRUE(no_children_eventually());
 }
 
 // Without kill_on_drop the child runs on; once it exits the orphan reaper reaps it.

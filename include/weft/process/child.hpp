@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "weft/signal/signal.hpp"
 #include "weft/task/context.hpp"
 #include "weft/task/poll.hpp"
+#include "weft/time/sleep.hpp"
 
 namespace weft::process {
 
@@ -187,7 +189,8 @@ class Child {
           status_(o.status_),
           kill_on_drop_(o.kill_on_drop_),
           pidfd_(std::move(o.pidfd_)),
-          sigchld_(std::move(o.sigchld_)) {}
+          sigchld_(std::move(o.sigchld_)),
+          backstop_(std::move(o.backstop_)) {}
     Child& operator=(Child&& o) noexcept;
     /// Kills the child first if `kill_on_drop(true)` was set; reaps it now if it has exited,
     /// else hands it to the orphan reaper. Never blocks.
@@ -202,7 +205,7 @@ class Child {
     /// The process id, until the child has been reaped (then `std::nullopt`: the number may
     /// already belong to another process).
     std::optional<pid_t> id() const noexcept {
-        if (status_) return std::nullopt;
+        if (status_ || pid_ < 0) return std::nullopt;
         return pid_;
     }
 
@@ -236,6 +239,8 @@ class Child {
     bool kill_on_drop_ = false;
     weft::detail::IoSource pidfd_;                 // readable once the child exits
     std::optional<weft::signal::Signal> sigchld_;  // the fallback without pidfd
+    // The fallback's periodic look; on the heap, as a polled future must not move.
+    std::unique_ptr<weft::time::Sleep> backstop_;
 };
 
 }  // namespace weft::process
