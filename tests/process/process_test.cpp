@@ -35,6 +35,13 @@ using weft::process::Stdio;
 using weft_test::IoParam;
 using namespace std::chrono_literals;
 
+static_assert(weft::io::AsyncWrite<weft::process::ChildStdin>);
+static_assert(weft::io::AsyncRead<weft::process::ChildStdout>);
+static_assert(weft::io::AsyncRead<weft::process::ChildStderr>);
+static_assert(weft::io::AsyncRead<weft::io::Stdin>);
+static_assert(weft::io::AsyncWrite<weft::io::Stdout>);
+static_assert(weft::io::AsyncWrite<weft::io::Stderr>);
+
 // Whether `pid` is gone (reaped by someone), waiting up to 10 s. A zombie still answers
 // kill(pid, 0), so ESRCH means no zombie is left.
 bool reaped_eventually(pid_t pid) {
