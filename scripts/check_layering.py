@@ -33,7 +33,7 @@ The layers (lowest first) and what each may include besides itself (transitively
   runtime    drivers and below              runtime/, src/runtime/ (the Runtime composes the
                                             executors and the drivers)
   top        runtime, stream and below      net/, fs/, signal/, detail/net/, detail/fs/ and
-                                            their src/ folders
+                                            their src/ folders; process/, src/process/
   time_stream  drivers, stream and below    time/stream/ (the timer-based stream adaptors:
                                             timeout, throttle, chunks_timeout, interval_stream)
   codec      stream and below               codec/, detail/codec/, src/codec/ (framing: a
@@ -121,6 +121,8 @@ LAYER_OF = {
     "src/net/": "top",
     "src/fs/": "top",
     "src/signal/": "top",
+    "include/weft/process/": "top",
+    "src/process/": "top",
     "include/weft/codec/": "codec",
     "include/weft/detail/codec/": "codec",
     "src/codec/": "codec",
