@@ -296,6 +296,8 @@ TEST(UnixStuckWorker, AReadIsWokenWhileTheWorkerThatWaitedInTheDriverIsStuck) {
     rt.block_on([&]() -> weft::Task<void> {
         co_await blocker;
         co_await reader;
+    });
+}
 
 TEST_P(Unix, DatagramsThroughAPairAndBetweenBoundPaths) {
     run_io(GetParam(), [&]() -> weft::Task<void> {
