@@ -12,23 +12,11 @@
 
 namespace weft::detail::fs_util {
 
-// The current runtime's spawner, or a std::logic_error naming `what`. Checked before anything
-// is moved into a blocking closure, so a refused call leaves its caller's state intact. The
-// messages follow the net and time modules ("… needs a runtime …"), with the reason a
-// LocalExecutor will not do.
+// The current runtime's spawner, or a std::logic_error naming `what` (see
+// require_blocking_spawner: the messages follow the net and time modules, with the reason a
+// LocalExecutor will not do).
 inline weft::detail::Spawner& blocking_spawner(const char* what) {
-    weft::detail::Spawner* s = weft::detail::current_spawner();
-    if (s == nullptr) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a runtime: await it in a task or inside "
-                               "Runtime::block_on");
-    }
-    if (!s->has_blocking_pool()) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a weft::Runtime: file operations run on its blocking "
-                               "pool, which a LocalExecutor does not have");
-    }
-    return *s;
+    return weft::detail::require_blocking_spawner(what, "file operations run");
 }
 
 // spawn_blocking(fn), refused with the message above outside a weft::Runtime.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "datagram.hpp"
 #include "socket_shared.hpp"
 
 #include "weft/net/udp_socket.hpp"
@@ -15,6 +16,10 @@ namespace weft::net {
 
 namespace {
 constexpr const char* kUdp = "weft::net::UdpSocket";
+// The calls shared with the other datagram socket (datagram.hpp).
+detail_sock::Datagram<SocketAddr> datagram(detail::IoSource& src) {
+    return {src, kUdp};
+}
 std::string what(const char* member) {
     return std::string(kUdp) + member;
 }
@@ -67,43 +72,20 @@ void UdpSocket::connect(const SocketAddr& peer) {
 
 Poll<std::size_t> UdpSocket::poll_send_to(Context& cx, std::span<const std::byte> buf,
                                           const SocketAddr& to) {
-    return src_.poll_io(
-        cx, detail::Direction::Write,
-        [&] {
-            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
-                            to.sockaddr_len());
-        },
-        [&] { return std::string(kUdp) + "::send_to " + to.to_string(); });
+    return datagram(src_).poll_send_to(cx, buf, to);
 }
 
 Poll<std::pair<std::size_t, SocketAddr>> UdpSocket::poll_recv_from(Context& cx,
                                                                    std::span<std::byte> buf) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    Poll<std::size_t> p = src_.poll_io(
-        cx, detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
-                              reinterpret_cast<sockaddr*>(&ss), &len);
-        },
-        [] { return std::string(kUdp) + "::recv_from"; });
-    if (p.is_pending()) return Pending;
-    auto from = SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-    return std::pair<std::size_t, SocketAddr>(p.value(), from ? *from : SocketAddr());
+    return datagram(src_).poll_recv_from(cx, buf, 0, "::recv_from");
 }
 
 Poll<std::size_t> UdpSocket::poll_send(Context& cx, std::span<const std::byte> buf) {
-    return src_.poll_io(
-        cx, detail::Direction::Write,
-        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
-        [] { return std::string(kUdp) + "::send"; });
+    return datagram(src_).poll_send(cx, buf);
 }
 
 Poll<std::size_t> UdpSocket::poll_recv(Context& cx, std::span<std::byte> buf) {
-    return src_.poll_io(
-        cx, detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
-        [] { return std::string(kUdp) + "::recv"; });
+    return datagram(src_).poll_recv(cx, buf);
 }
 
 SocketAddr UdpSocket::local_addr() const {
@@ -116,60 +98,25 @@ SocketAddr UdpSocket::peer_addr() const {
 
 Poll<std::pair<std::size_t, SocketAddr>> UdpSocket::poll_peek_from(Context& cx,
                                                                    std::span<std::byte> buf) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    Poll<std::size_t> p = src_.poll_io(
-        cx, detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            return ::recvfrom(src_.fd(), buf.data(), buf.size(), MSG_PEEK,
-                              reinterpret_cast<sockaddr*>(&ss), &len);
-        },
-        [] { return what("::peek_from"); });
-    if (p.is_pending()) return Pending;
-    auto from = SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-    return std::pair<std::size_t, SocketAddr>(p.value(), from ? *from : SocketAddr());
+    return datagram(src_).poll_recv_from(cx, buf, MSG_PEEK, "::peek_from");
 }
 
 std::optional<std::size_t> UdpSocket::try_send_to(std::span<const std::byte> buf,
                                                   const SocketAddr& to) {
-    return src_.try_io(
-        detail::Direction::Write,
-        [&] {
-            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
-                            to.sockaddr_len());
-        },
-        [&] { return what("::try_send_to ") + to.to_string(); });
+    return datagram(src_).try_send_to(buf, to);
 }
 
 std::optional<std::pair<std::size_t, SocketAddr>> UdpSocket::try_recv_from(
     std::span<std::byte> buf) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    std::optional<std::size_t> n = src_.try_io(
-        detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
-                              reinterpret_cast<sockaddr*>(&ss), &len);
-        },
-        [] { return what("::try_recv_from"); });
-    if (!n) return std::nullopt;
-    auto from = SocketAddr::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
-    return std::pair<std::size_t, SocketAddr>(*n, from ? *from : SocketAddr());
+    return datagram(src_).try_recv_from(buf);
 }
 
 std::optional<std::size_t> UdpSocket::try_send(std::span<const std::byte> buf) {
-    return src_.try_io(
-        detail::Direction::Write,
-        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
-        [] { return what("::try_send"); });
+    return datagram(src_).try_send(buf);
 }
 
 std::optional<std::size_t> UdpSocket::try_recv(std::span<std::byte> buf) {
-    return src_.try_io(
-        detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
-        [] { return what("::try_recv"); });
+    return datagram(src_).try_recv(buf);
 }
 
 Poll<io::Readiness> UdpSocket::poll_ready(Context& cx, io::Interest interest) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "datagram.hpp"
 #include "socket_shared.hpp"
 
 #include "weft/net/unix_datagram.hpp"
@@ -127,6 +128,10 @@ UnixListener UnixListener::bind(const UnixSocketAddr& addr, int backlog) {
 
 namespace {
 constexpr const char* kDgram = "weft::net::UnixDatagram";
+// The calls shared with the other datagram socket (datagram.hpp).
+detail_sock::Datagram<UnixSocketAddr> datagram(detail::IoSource& src) {
+    return {src, kDgram};
+}
 std::string dgram(const char* member) {
     return std::string(kDgram) + member;
 }
@@ -134,10 +139,6 @@ int dgram_socket(const char* member) {
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) detail::throw_os_error(errno, dgram(member) + " (socket)");
     return fd;
-}
-UnixSocketAddr from_storage(const sockaddr_storage& ss, socklen_t len) {
-    auto a = UnixSocketAddr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    return a ? *a : UnixSocketAddr();
 }
 }  // namespace
 
@@ -185,42 +186,20 @@ void UnixDatagram::connect(const UnixSocketAddr& addr) {
 
 Poll<std::size_t> UnixDatagram::poll_send_to(Context& cx, std::span<const std::byte> buf,
                                              const UnixSocketAddr& to) {
-    return src_.poll_io(
-        cx, detail::Direction::Write,
-        [&] {
-            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
-                            to.sockaddr_len());
-        },
-        [&] { return dgram("::send_to ") + to.to_string(); });
+    return datagram(src_).poll_send_to(cx, buf, to);
 }
 
 Poll<std::pair<std::size_t, UnixSocketAddr>> UnixDatagram::poll_recv_from(
     Context& cx, std::span<std::byte> buf) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    Poll<std::size_t> p = src_.poll_io(
-        cx, detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
-                              reinterpret_cast<sockaddr*>(&ss), &len);
-        },
-        [] { return dgram("::recv_from"); });
-    if (p.is_pending()) return Pending;
-    return std::pair<std::size_t, UnixSocketAddr>(p.value(), from_storage(ss, len));
+    return datagram(src_).poll_recv_from(cx, buf, 0, "::recv_from");
 }
 
 Poll<std::size_t> UnixDatagram::poll_send(Context& cx, std::span<const std::byte> buf) {
-    return src_.poll_io(
-        cx, detail::Direction::Write,
-        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
-        [] { return dgram("::send"); });
+    return datagram(src_).poll_send(cx, buf);
 }
 
 Poll<std::size_t> UnixDatagram::poll_recv(Context& cx, std::span<std::byte> buf) {
-    return src_.poll_io(
-        cx, detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
-        [] { return dgram("::recv"); });
+    return datagram(src_).poll_recv(cx, buf);
 }
 
 Poll<io::Readiness> UnixDatagram::poll_ready(Context& cx, io::Interest interest) {
@@ -228,43 +207,21 @@ Poll<io::Readiness> UnixDatagram::poll_ready(Context& cx, io::Interest interest)
 }
 
 std::optional<std::size_t> UnixDatagram::try_send(std::span<const std::byte> buf) {
-    return src_.try_io(
-        detail::Direction::Write,
-        [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
-        [] { return dgram("::try_send"); });
+    return datagram(src_).try_send(buf);
 }
 
 std::optional<std::size_t> UnixDatagram::try_recv(std::span<std::byte> buf) {
-    return src_.try_io(
-        detail::Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
-        [] { return dgram("::try_recv"); });
+    return datagram(src_).try_recv(buf);
 }
 
 std::optional<std::size_t> UnixDatagram::try_send_to(std::span<const std::byte> buf,
                                                      const UnixSocketAddr& to) {
-    return src_.try_io(
-        detail::Direction::Write,
-        [&] {
-            return ::sendto(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL, to.as_sockaddr(),
-                            to.sockaddr_len());
-        },
-        [&] { return dgram("::try_send_to ") + to.to_string(); });
+    return datagram(src_).try_send_to(buf, to);
 }
 
 std::optional<std::pair<std::size_t, UnixSocketAddr>> UnixDatagram::try_recv_from(
     std::span<std::byte> buf) {
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    std::optional<std::size_t> n = src_.try_io(
-        detail::Direction::Read,
-        [&] {
-            len = sizeof ss;
-            return ::recvfrom(src_.fd(), buf.data(), buf.size(), 0,
-                              reinterpret_cast<sockaddr*>(&ss), &len);
-        },
-        [] { return dgram("::try_recv_from"); });
-    if (!n) return std::nullopt;
-    return std::pair<std::size_t, UnixSocketAddr>(*n, from_storage(ss, len));
+    return datagram(src_).try_recv_from(buf);
 }
 
 UnixSocketAddr UnixDatagram::local_addr() const {

@@ -24,18 +24,7 @@ namespace {
 constexpr std::size_t kMaxBuf = std::size_t{2} << 20;
 
 Spawner& stdio_spawner(const char* what) {
-    Spawner* s = current_spawner();
-    if (s == nullptr) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a runtime: await it in a task or inside "
-                               "Runtime::block_on");
-    }
-    if (!s->has_blocking_pool()) {
-        throw std::logic_error(std::string("weft: ") + what +
-                               " needs a weft::Runtime: stdio runs on its blocking pool, "
-                               "which a LocalExecutor does not have");
-    }
-    return *s;
+    return require_blocking_spawner(what, "stdio runs");
 }
 
 }  // namespace

@@ -85,6 +85,25 @@ auto spawn_blocking_on(Spawner& s, Fn&& fn, const AwaitSite& site = {}) {
     return handle;
 }
 
+// The current runtime's spawner for an operation `what` that runs on the blocking pool, or a
+// std::logic_error naming it: outside a runtime ("… needs a runtime …"), or on an executor with
+// no pool (a LocalExecutor: "… needs a weft::Runtime: <runs> on its blocking pool, …"). Checked
+// before anything is moved into a blocking closure, so a refused call leaves its caller's state
+// intact. fs and stdio use it; `runs` says what runs there ("file operations", "stdio").
+inline Spawner& require_blocking_spawner(const char* what, const char* runs) {
+    Spawner* s = current_spawner();
+    if (s == nullptr) {
+        throw std::logic_error(std::string("weft: ") + what +
+                               " needs a runtime: await it in a task or inside "
+                               "Runtime::block_on");
+    }
+    if (!s->has_blocking_pool()) {
+        throw std::logic_error(std::string("weft: ") + what + " needs a weft::Runtime: " + runs +
+                               " on its blocking pool, which a LocalExecutor does not have");
+    }
+    return *s;
+}
+
 inline Spawner& require_spawner(const char* what) {
     Spawner* s = current_spawner();
     if (s == nullptr) {
