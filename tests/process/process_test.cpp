@@ -52,8 +52,8 @@ bool reaped_eventually(pid_t pid) {
     return false;
 }
 
-// Our children that are zombies now (scans /proc for State Z with our pid as parent).
-std::vector<pid_t> zombie_children() {
+// Our children (scans /proc for our pid as parent); only the zombies (State Z) if asked.
+std::vector<pid_t> our_children(bool zombies_only) {
     std::vector<pid_t> out;
     pid_t self = ::getpid();
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
@@ -66,26 +66,15 @@ std::vector<pid_t> zombie_children() {
         if (rp == std::string::npos || rp + 4 >= line.size()) continue;
         char state = line[rp + 2];
         long ppid = std::strtol(line.c_str() + rp + 4, nullptr, 10);
-        if (ppid == self && state == 'Z') out.push_back(std::stoi(name));
+        if (ppid == self && (!zombies_only || state == 'Z')) out.push_back(std::stoi(name));
     }
     return out;
 }
-
-// Our children, in any state.
+std::vector<pid_t> zombie_children() {
+    return our_children(true);
+}
 std::vector<pid_t> children() {
-    std::vector<pid_t> out;
-    pid_t self = ::getpid();
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-        std::string name = e.path().filename();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream f(e.path() / "stat");
-        std::string line;
-        if (!std::getline(f, line)) continue;
-        std::size_t rp = line.rfind(')');
-        if (rp == std::string::npos || rp + 4 >= line.size()) continue;
-        if (std::strtol(line.c_str() + rp + 4, nullptr, 10) == self) out.push_back(std::stoi(name));
-    }
-    return out;
+    return our_children(false);
 }
 
 bool no_children_eventually() {
