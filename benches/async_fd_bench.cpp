@@ -1,12 +1,13 @@
 // io::AsyncFd in the peers' one-line format, beside Tokio's AsyncFd (benches/peers/tokio_os,
 // same workload and arguments) and two threads blocking on the same eventfds (impl=threads):
 //
-//   async_fd_bench eventfd [n=200000] [iters=3]
+//   async_fd_bench eventfd [n=200000] [iters=3] [baseline=1]
 //       a ping task and a pong task pass a token n times through two non-blocking eventfds,
 //       each waiting for its eventfd under AsyncFd (per_sec: round trips/s)
 //
 // rt=current (instead of the default rt=multi workers=2) runs weft on the current-thread
-// flavour. The readiness path is the one every weft socket takes (IoSource on the driver), so
+// flavour; baseline=0 leaves the threads' row out (for instruction counts under callgrind).
+// The readiness path is the one every weft socket takes (IoSource on the driver), so
 // this row is also the floor under a socket wait. benches/compare_process.sh runs it next to
 // Tokio's.
 
@@ -120,6 +121,7 @@ int main(int argc, char** argv) {
         return since(t0);
     });
     print_impl("weft", a.br.params + " n=" + std::to_string(n), static_cast<double>(n), w);
+    if (arg(a.kv, "baseline", 1) == 0) return 0;  // (callgrind runs: weft's row alone)
     Timing t = repeat(iters, [&] {
         auto t0 = Clock::now();
         threads_eventfd(n);
