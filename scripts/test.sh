@@ -16,19 +16,19 @@
 #
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
-# aborts, shutdown ...; about 190 tests) N more times each and stops at the first failure. Each
-# of them runs 1 + 10 (ASan) + 1 (clang) + 1 + 3 (TSan) = 16 times, so a one-in-ten flake passes
-# all of them with probability 0.9^16 = 19%: it is caught 81 times in 100. That is what fits
-# the 40-minute CI budget on 2 cores (each ASan repeat of the set takes about 25 s, each TSan
-# one about 50 s); scripts/stress.sh hunts longer.
+# aborts, shutdown ...; about 200 tests) N more times each and stops at the first failure. Each
+# of them runs 1 + 6 (ASan) + 1 (clang) + 1 + 2 (TSan) = 11 times, so a one-in-ten flake passes
+# all of them with probability 0.9^11 = 31%: it is caught 69 times in 100 (a one-in-five flake,
+# 91 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
+# takes about 35 s, each TSan one about 50 s); scripts/stress.sh hunts longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git chromium libssl-dev openssl
 jobs=$(nproc)
-repeat_asan=${WEFT_REPEAT_ASAN:-10}
-repeat_tsan=${WEFT_REPEAT_TSAN:-3}
+repeat_asan=${WEFT_REPEAT_ASAN:-6}
+repeat_tsan=${WEFT_REPEAT_TSAN:-2}
 concurrent='executor|runtime|sync|stream|time|net'
 # The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
 tsan_labels="$concurrent|fs|signal|process"
