@@ -4,12 +4,19 @@
 // Edge-triggered, registered once for read and write: the kernel reports each transition to
 // readable or writable once, and ScheduledIo keeps the readiness until an operation meets
 // EAGAIN, so there is no epoll_ctl per operation (Tokio's and mio's scheme).
+//
+// The wait is epoll_pwait2 (Linux 5.11), whose timeout is in nanoseconds. Where it is refused
+// (ENOSYS before 5.11 and under valgrind 3.19, EPERM under some seccomp profiles) the driver
+// falls back to epoll_wait with the timeout rounded up to a whole millisecond, for good: a
+// refused call returns at once, and retrying it every turn made the park a busy loop.
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <climits>
 #include <system_error>
 
 #include "poll_events.hpp"
@@ -17,6 +24,23 @@
 #include "weft/detail/io/io_driver.hpp"
 
 namespace weft::detail {
+
+namespace {
+// relaxed: a switch for tests, set while no runtime runs.
+std::atomic<bool> g_refuse_pwait2{false};
+
+// A wait's timeout for epoll_wait: -1 for none, else milliseconds rounded up (a timer must
+// not be woken before its deadline), at most INT_MAX.
+int timeout_ms(const timespec* tsp) noexcept {
+    if (tsp == nullptr) return -1;
+    long long ms = static_cast<long long>(tsp->tv_sec) * 1000 + (tsp->tv_nsec + 999999) / 1000000;
+    return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+}  // namespace
+
+void refuse_epoll_pwait2_for_testing(bool refuse) noexcept {
+    g_refuse_pwait2.store(refuse, std::memory_order_relaxed);
+}
 
 class EpollDriver final : public IoDriver {
   public:
@@ -83,7 +107,17 @@ class EpollDriver final : public IoDriver {
                 tsp = nullptr;
             }
         }
-        int n = epoll_pwait2(epfd_, events_, kMaxEvents, tsp, nullptr);
+        int n = -1;
+        // relaxed: only the thread turning the driver reads and writes it.
+        if (!no_pwait2_.load(std::memory_order_relaxed)) {
+            n = g_refuse_pwait2.load(std::memory_order_relaxed)
+                    ? (errno = ENOSYS, -1)
+                    : epoll_pwait2(epfd_, events_, kMaxEvents, tsp, nullptr);
+            if (n < 0 && (errno == ENOSYS || errno == EPERM))
+                no_pwait2_.store(true, std::memory_order_relaxed);
+        }
+        if (no_pwait2_.load(std::memory_order_relaxed))
+            n = epoll_wait(epfd_, events_, kMaxEvents, timeout_ms(tsp));
         std::size_t ready = 0;
         for (int i = 0; i < n; ++i) {
             auto* io = static_cast<ScheduledIo*>(events_[i].data.ptr);
@@ -102,7 +136,8 @@ class EpollDriver final : public IoDriver {
     static constexpr int kMaxEvents = 1024;
     int epfd_ = -1;
     int wakefd_ = -1;
-    epoll_event events_[kMaxEvents];  // only the turning thread uses it
+    std::atomic<bool> no_pwait2_{false};  // epoll_pwait2 was refused: epoll_wait from now on
+    epoll_event events_[kMaxEvents];      // only the turning thread uses it
 };
 
 IoDriver* make_epoll_driver() {

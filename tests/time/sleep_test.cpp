@@ -2,6 +2,7 @@
 // flavours, plus the errors outside a runtime and after shutdown.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +15,7 @@
 
 #include "support/test_support.hpp"
 #include "support/time_support.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
@@ -529,4 +531,33 @@ TEST(Sleep, ATimerFiresWhileTheWorkerThatKeptTimeIsStuckInATask) {
             co_await sleeper;
         });
     }
+}
+
+// epoll_pwait2 refused (ENOSYS before Linux 5.11 and under valgrind 3.19, EPERM under some
+// seccomp profiles): the epoll driver falls back to epoll_wait. Before, each park met the
+// refusal at once and the runtime spun through a sleep at 100% CPU.
+TEST(Sleep, WithoutEpollPwait2ASleepingRuntimeWaitsInsteadOfSpinning) {
+    Watchdog dog;
+    weft::detail::refuse_epoll_pwait2_for_testing(true);
+    {
+        weft::Runtime rt =
+            weft::RuntimeBuilder::new_current_thread().io_driver(weft::IoDriverKind::Epoll).build();
+        auto cpu = [] {
+            rusage u{};
+            ::getrusage(RUSAGE_THREAD, &u);
+            return std::chrono::seconds(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                   std::chrono::microseconds(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+        };
+        auto cpu0 = cpu();
+        auto start = std::chrono::steady_clock::now();
+        rt.block_on([]() -> weft::Task<void> { co_await weft::time::sleep(300ms); });
+        auto wall = std::chrono::steady_clock::now() - start;
+        auto used = cpu() - cpu0;
+        EXPECT_GE(wall, 300ms);
+        EXPECT_LT(used, 100ms)
+            << "the thread spent "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(used).count()
+            << " ms of CPU in a 300 ms sleep";
+    }
+    weft::detail::refuse_epoll_pwait2_for_testing(false);
 }

@@ -198,4 +198,8 @@ class IoDriver : public ParkDriver {
     std::atomic<bool> has_retired_{false};  // retired_ may be non-empty
 };
 
+/// Tests only: while on, epoll drivers meet epoll_pwait2 as refused (ENOSYS) at their next
+/// wait, and from then on keep to their epoll_wait fallback (epoll_driver.cpp).
+void refuse_epoll_pwait2_for_testing(bool refuse) noexcept;
+
 }  // namespace weft::detail
