@@ -8,6 +8,8 @@
 # us_per_op= (server CPU microseconds per message or request): on 2 cores the load generator
 # is the bottleneck, so CPU per operation is the fair comparison.
 #   PEERS=/path/to/built/peers REPS=3 SECS=5 ONLY='echo|http' benches/compare_net.sh
+# WEFT_BEFORE=/path/to/an/older/net_server adds that build's weft rows (impl=weft_before_...),
+# interleaved with the others, to measure a change before and after in one session.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"  # cd to the repository root, shared setup
 REPS=${REPS:-3}
@@ -72,6 +74,11 @@ every_server() {
   local run=run_$1 m=$1 tk=$2
   $run weft_epoll 1 "$W" "$m" driver=epoll threads=1 lifetime=120
   $run weft_uring 1 "$W" "$m" driver=uring threads=1 lifetime=120
+  if [ -n "${WEFT_BEFORE:-}" ]; then
+    $run weft_before_uring 1 "$WEFT_BEFORE" "$m" driver=uring threads=1 lifetime=120
+    $run weft_before_uring 2 "$WEFT_BEFORE" "$m" driver=uring threads=2 lifetime=120
+    $run weft_before_epoll 2 "$WEFT_BEFORE" "$m" driver=epoll threads=2 lifetime=120
+  fi
   $run epoll 1 "$A/raw_epoll_server" mode="$m" lifetime=120
   $run uring 1 "$A/raw_uring_server" mode="$m" recv=single lifetime=120
   $run asio 1 "$A/asio_server" mode="$m" threads=1 lifetime=120

@@ -68,7 +68,9 @@ run_quiet() {
       if [ -n "$ONLY" ] && ! grep -qE -- "$ONLY" <<<"$cmd"; then continue; fi
       busy=$(wait_quiet)
       line=$($cmd) || { echo "$script: failed: $cmd" >&2; exit 1; }
-      echo "$line$(line_tag "$cmd") rep=$rep bg_busy=$busy" | tee -a "$OUT" >&2
+      local tag
+      tag="$(line_tag "$cmd") rep=$rep bg_busy=$busy"
+      sed "s/\$/$tag/" <<<"$line" | tee -a "$OUT" >&2  # every line, for programs printing several
     done
   done
   python3 benches/summarize.py "$OUT"
