@@ -30,8 +30,10 @@ namespace detail {
 // - Awaited, `co_await next(gen)` inside a coroutine (NextAwaiter below): the frame is linked
 //   into the awaiting chain as a child, the way an awaited Task is, with a borrowed link
 //   (chain.hpp). Its awaits link and park in the awaiter's chain, and a `co_yield` hands
-//   control straight back to the awaiting coroutine as a `co_return` would: one resume each
-//   way per item, no scope of its own.
+//   control straight back to the awaiting coroutine as a `co_return` would. A body at a
+//   co_yield is resumed directly from the awaiter, on the awaiting coroutine's stack, so an
+//   item that is ready costs one resume and one return, no suspension of the awaiting
+//   coroutine and no scope of its own.
 //
 // Either way the item is constructed once, by `co_yield`, in the slot its consumer pointed
 // the promise at (`out_`: the awaiter's, or poll_next's local).
@@ -48,12 +50,16 @@ class StreamPromise : public PromiseBase {
     void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
     void return_void() noexcept {}
 
+    // At a co_yield the body is the innermost coroutine of the chain running it. Linked (the
+    // innermost link is its own), it unlinks itself and hands control to the link's parent:
+    // the awaiting coroutine, or, when NextAwaiter::await_ready runs the body, no coroutine
+    // (null), so that the resume() there simply returns.
     struct YieldAwaiter {
         bool await_ready() const noexcept { return false; }
         void await_suspend(std::coroutine_handle<>) const noexcept {
             PollScope* s = current_scope;
             ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
-            if (auto* l = static_cast<ChildLink*>(c.ptr)) {  // linked: `l` links this frame
+            if (auto* l = static_cast<ChildLink*>(c.ptr)) {
                 c.ptr = l->outer;
                 s->next = l->parent;
             } else {  // the root, under poll_next (which clears the leaf)
@@ -70,7 +76,7 @@ class StreamPromise : public PromiseBase {
         return {};
     }
 
-    // Where the next co_yield puts its item; set by whoever runs the body.
+    // Where the next co_yield puts its item; set by whoever runs the body, before each run.
     void set_out(std::optional<T>* out) noexcept { out_ = out; }
     TaskHeader* header() noexcept {
         return header_of(std::coroutine_handle<StreamPromise>::from_promise(*this));
@@ -94,28 +100,53 @@ class NextAwaiter : public ChildLink {
     }
     NextAwaiter(const NextAwaiter&) = delete;
 
-    bool await_ready() noexcept {
-        if (!s_->h_) return true;  // ended (or empty): std::nullopt
+    // The fast path: a body at a co_yield (or not started) runs right here, on this stack, to
+    // its next co_yield or its end, and the awaiting coroutine goes on without suspending, as
+    // a plain C++ generator would. The link is in the chain meanwhile, with no parent: the
+    // co_yield (or the final suspend) unlinks it and hands control to a null parent, so
+    // resume() just returns here. If the body suspends instead (a pending future, a task it
+    // awaits), the chain is where the body left it, below this link, and await_suspend makes
+    // the awaiting coroutine the link's parent.
+    //
+    // Native stack: one frame per generator being run this way, so a generator awaiting
+    // another awaiting another nests like plain function calls; chains of tasks still cost
+    // no stack (they suspend to the trampoline).
+    bool await_ready() {
+        auto g = s_->h_;
+        if (!g) return true;  // ended (or empty): std::nullopt
         PollScope* s = current_scope;
         if (s->budget == 0) {
-            if (!s->unconstrained) s->out_of_budget = true;
+            if (!s->unconstrained) {
+                s->out_of_budget = true;
+                return false;
+            }
         } else {
             --s->budget;
         }
-        return false;
+        const ChainSlot& gc = g.promise().header()->chain;
+        if (gc.ops != nullptr || gc.ptr != nullptr) return false;  // waits on a co_await
+        ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
+        g.promise().set_out(&item_);
+        child = g;
+        outer = static_cast<ChildLink*>(c.ptr);
+        c.ptr = static_cast<ChildLink*>(this);
+        g.resume();
+        return item_.has_value() || g.done();
     }
     void await_suspend(std::coroutine_handle<> h) {
+        parent = h;
+        if (child) return;  // the body ran in await_ready and suspended: nothing left to do
         PollScope* s = current_scope;
         const bool yield_first = std::exchange(s->out_of_budget, false);
         auto g = s_->h_;
-        g.promise().set_out(&item_);
-        parent = h;
-        child = g;
         ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}
+        g.promise().set_out(&item_);
+        child = g;
         outer = static_cast<ChildLink*>(c.ptr);
         ChainSlot gc = std::exchange(g.promise().header()->chain, {nullptr, nullptr});
-        if (gc.ops == nullptr && gc.ptr == nullptr) {  // at a co_yield, or not started
-            if (!yield_first) {                        // the fast path: run the body
+        if (gc.ops == nullptr && gc.ptr == nullptr) {  // at a co_yield (await_ready ran it unless
+                                                       // out of budget)
+            if (!yield_first) {
                 c.ptr = static_cast<ChildLink*>(this);
                 s->next = g;
                 return;
@@ -150,7 +181,9 @@ class NextAwaiter : public ChildLink {
         s->parked = *leaf;  // poll_chain stores it back in the innermost link
     }
     std::optional<T> await_resume() {
-        if (item_) return std::move(item_);
+        // Built in place from the value: GCC copies a whole optional through the stack with a
+        // byte store and a wider load, which stalls store forwarding on every item.
+        if (item_) return std::optional<T>(std::in_place, std::move(*item_));
         if (auto g = s_->h_; g && g.done()) {  // the body ended, or threw
             s_->h_ = {};
             std::exception_ptr e = g.promise().header()->take_error();
