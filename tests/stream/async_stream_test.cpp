@@ -253,8 +253,8 @@ TEST(AsyncStream, ACancelledNextLeavesTheStreamUsable) {
 TEST(AsyncStream, DestroyingTheAwaitingTaskMidBodyRunsEveryDestructor) {
     for (bool in_task : {false, true}) {
         Lifetimes life;
+        CountingWaker w;  // declared before the triggers, which keep a clone of it
         auto trigger = std::make_shared<Trigger>();
-        CountingWaker w;
         weft::Waker wk = w.make();
         weft::Context cx(wk);
         {
