@@ -243,7 +243,7 @@ class FutureAwaiter<stream::Next<AsyncStream<T>>&> : public NextAwaiter<T> {
 /// - **Exceptions.** An exception escaping the body comes out of the `poll_next` (so out of
 ///   `co_await next(s)`) that ran into it; the stream has ended then.
 /// - **Cancel-safe `next`.** Dropping a `co_await next(s)` before it produced its item (a
-///   `select!` branch that lost, a `timeout` that expired) leaves the body where it waits; the
+///   `select` branch that lost, a `timeout` that expired) leaves the body where it waits; the
 ///   next `next(s)` or `poll_next` carries on from there, and no item is lost.
 /// - **Cancellation.** Destroying an `AsyncStream` mid-way destroys its body where it stopped,
 ///   at a `co_yield` or a `co_await`: every local's destructor runs, and every future it was
