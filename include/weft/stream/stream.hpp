@@ -47,6 +47,8 @@ class Next {
     using Output = std::optional<item_t<S>>;
     explicit Next(S& s) noexcept : s_(&s) {}
     Poll<Output> poll(Context& cx) { return s_->poll_next(cx); }
+    /// The stream (for awaiters that await a stream's next item their own way: AsyncStream).
+    S& stream() const noexcept { return *s_; }
 
   private:
     S* s_;

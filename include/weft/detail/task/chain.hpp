@@ -19,6 +19,15 @@
 // compiler does with symmetric transfer. Destroying a chain (destroy_chain) walks the links
 // from the innermost outwards, so destructors run in the order a synchronous unwind would run
 // them, again without recursion.
+//
+// A generator (AsyncStream) awaited through `co_await next(gen)` is linked into the awaiting
+// chain like a child task, but the link does not own it (`borrowed`): the generator outlives
+// the await. Its body runs inside the awaiter's chain (its own awaits link and park there) and
+// a `co_yield` hands control back to the link's parent as a `co_return` would. Destroying the
+// chain while a generator is linked (the await was cancelled) must leave the generator
+// usable: destroy_chain cuts the chain at the outermost borrowed link and hands the part
+// below it, the generator's own awaits and the parked leaf, back to the generator's header
+// (hand_back), where its next poll_next, or the next `co_await next(gen)`, picks it up.
 
 #include <cassert>
 #include <coroutine>
@@ -36,6 +45,7 @@ struct ChildLink {
     ChildLink* outer = nullptr;        // the link through which `parent` is awaited, or null
     std::coroutine_handle<> child;     // owned; emptied when destroy_chain destroyed it
     ChainSlot leaf{nullptr, nullptr};  // the parked leaf, when `child` is the innermost
+    bool borrowed = false;             // `child` is a generator this link does not own
 #if WEFT_TASK_TRACE
     AwaitSite site;  // the co_await in `parent` that awaits `child`
 #endif
@@ -135,10 +145,35 @@ inline bool poll_chain(TaskHeader* chain, Context& cx) {
     return false;
 }
 
-// Destroys the chain rooted at `chain`'s frame, innermost coroutine first.
+// Gives the part of a parked chain below `cut`, a borrowed link, back to the generator `cut`
+// links (see the top of the file); returns the link outside `cut`. `innermost` is the chain's
+// innermost link. After it, the generator's header holds what its own chain would have held
+// had it been polled on its own: its parked leaf, or its innermost link with the leaf in it.
+inline ChildLink* hand_back(ChildLink* innermost, ChildLink* cut) noexcept {
+    TaskHeader* gen = TaskHeader::of_frame(std::exchange(cut->child, {}).address());
+    if (innermost == cut) {
+        gen->chain = std::exchange(cut->leaf, {nullptr, nullptr});
+    } else {
+        ChildLink* below = innermost;
+        while (below->outer != cut)
+            below = below->outer;
+        below->outer = nullptr;
+        gen->chain = {nullptr, innermost};
+    }
+    return cut->outer;
+}
+
+// Destroys the chain rooted at `chain`'s frame, innermost coroutine first. A generator linked
+// in it (a cancelled `co_await next(gen)`) is not destroyed but gets its part back.
 inline void destroy_chain(TaskHeader* chain) noexcept {
     if (!chain->frame().done()) {
-        for (ChildLink* l = innermost_link(chain->chain); l != nullptr; l = l->outer) {
+        ChildLink* l = innermost_link(chain->chain);
+        ChildLink* cut = nullptr;
+        for (ChildLink* p = l; p != nullptr; p = p->outer) {
+            if (p->borrowed) cut = p;
+        }
+        if (cut != nullptr) l = hand_back(l, cut);
+        for (; l != nullptr; l = l->outer) {
             std::exchange(l->child, {}).destroy();
         }
         chain->chain = {nullptr, nullptr};
