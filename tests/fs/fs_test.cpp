@@ -26,6 +26,8 @@
 
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
+#include "weft/detail/fs/file_op.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
@@ -34,18 +36,43 @@ using std::filesystem::path;
 
 namespace {
 
+// A flavour, an I/O driver, and whether the fast paths and io_uring requests are switched off
+// (`pool`: every operation takes the blocking-pool path, as on a kernel without them).
 struct FsParam {
     bool current_thread;
+    weft::IoDriverKind driver = weft::IoDriverKind::Epoll;
+    bool pool = false;
 };
 
 weft::Runtime fs_runtime(const FsParam& p) {
-    return p.current_thread ? weft::RuntimeBuilder::new_current_thread().build()
-                            : weft::Runtime::builder().worker_threads(2).build();
+    return p.current_thread
+               ? weft::RuntimeBuilder::new_current_thread().io_driver(p.driver).build()
+               : weft::Runtime::builder().worker_threads(2).io_driver(p.driver).build();
 }
 
 std::string fs_param_name(const testing::TestParamInfo<FsParam>& info) {
-    return info.param.current_thread ? "current_thread" : "multi_thread";
+    std::string name = info.param.current_thread ? "current_thread" : "multi_thread";
+    name += info.param.driver == weft::IoDriverKind::Uring ? "_uring" : "_epoll";
+    if (info.param.pool) name += "_pool";
+    return name;
 }
+
+// Switches the fs fast paths and io_uring requests off for its lifetime (FsParam::pool).
+struct ForcePool {
+    explicit ForcePool(bool on) : on(on) {
+        if (on) {
+            weft::detail::refuse_uring_ops_for_testing(true);
+            weft::detail::skip_fs_fast_paths_for_testing(true);
+        }
+    }
+    ~ForcePool() {
+        if (on) {
+            weft::detail::refuse_uring_ops_for_testing(false);
+            weft::detail::skip_fs_fast_paths_for_testing(false);
+        }
+    }
+    bool on;
+};
 
 class Fs : public testing::TestWithParam<FsParam> {
   protected:
@@ -56,6 +83,7 @@ class Fs : public testing::TestWithParam<FsParam> {
 template <class Body>
 void run_fs(const FsParam& p, Body&& body) {
     Watchdog dog;
+    ForcePool pool(p.pool);
     weft::Runtime rt = fs_runtime(p);
     rt.block_on(std::forward<Body>(body));
 }
@@ -102,7 +130,11 @@ weft::Task<void> runtime_still_runs() {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Flavours, Fs, testing::Values(FsParam{true}, FsParam{false}),
+INSTANTIATE_TEST_SUITE_P(Flavours, Fs,
+                         testing::Values(FsParam{true}, FsParam{false},
+                                         FsParam{true, weft::IoDriverKind::Uring},
+                                         FsParam{false, weft::IoDriverKind::Uring},
+                                         FsParam{false, weft::IoDriverKind::Uring, true}),
                          fs_param_name);
 
 TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
@@ -640,6 +672,7 @@ TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoe
     Watchdog dog;
     TempDir dir{"weft-fs"};
     path p = dir / "x";
+    ForcePool pool(true);  // the pool's path, which this test is about
     std::optional<fs::File> f;
     {
         weft::Runtime rt1 =
