@@ -71,8 +71,9 @@ class OpenOptions;
 ///
 /// **Threads.** One task uses a file at a time (the futures point into it; do not poll two
 /// operations of one `File` at once, or move it while an operation's future is alive). The
-/// awaiting task is woken from the blocking-pool thread that ran the operation and resumes on
-/// the runtime (a worker, or the `block_on` thread).
+/// awaiting task is woken from the blocking-pool thread that ran the operation, or the thread
+/// that reaped the io_uring completion, and resumes on the runtime (a worker, or the
+/// `block_on` thread).
 class File {
   public:
     /// Opens `path` for reading (`OpenOptions().read(true)`).
