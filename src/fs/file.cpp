@@ -30,7 +30,7 @@ namespace weft::detail {
 
 FileFd::~FileFd() {
     if (fd < 0) return;
-    IoDriver* d = IoDriver::current();
+    IoDriver* d = close_inline ? nullptr : IoDriver::current();
     if (d == nullptr || !fs_util::close_in_background(*d, fd)) ::close(fd);
 }
 
@@ -203,7 +203,7 @@ Poll<FileOp> File::poll_uring_op(Context& cx) {
         Kind kind = op.kind;
         std::size_t done = op.done;
         UringOpPtr<FileUringOp> finished = std::move(uop_);
-        IoDriver* d = IoDriver::current();
+        IoDriver* d = finished.driver();  // held by `finished` while the rest is submitted
         int err = res < 0 ? -res : 0;
         if (kind == Kind::Read) {
             busy_ = false;

@@ -75,7 +75,8 @@ ssize_t read_nowait(int fd, void* buf, std::size_t n, off_t off) noexcept {
     return r;
 }
 
-int open_cached(const std::filesystem::path& p, int flags, unsigned mode) noexcept {
+int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct stat* st,
+                bool keep_nonblock) noexcept {
     if (g_skip_fast_paths.load(std::memory_order_relaxed)) {
         errno = EAGAIN;
         return -1;
@@ -98,12 +99,16 @@ int open_cached(const std::filesystem::path& p, int flags, unsigned mode) noexce
         return -1;
     }
     int fd = static_cast<int>(r);
-    if (!is_regular(fd)) {
+    struct stat own;
+    if (st == nullptr) st = &own;
+    if (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
         ::close(fd);
         errno = EAGAIN;
         return -1;
     }
-    if ((flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE);
+    if ((flags & O_NONBLOCK) == 0 && !keep_nonblock) {
+        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE);
+    }
     return fd;
 }
 
@@ -518,7 +523,12 @@ Task<Metadata> symlink_metadata(std::filesystem::path path) {
 template <class Container>
 Task<Container> read_file(std::filesystem::path path, const char* what) {
     (void)weft::detail::fs_util::blocking_spawner(what);  // a weft::Runtime, as everywhere
-    int raw = weft::detail::fs_util::open_cached(path, O_RDONLY, 0);
+    // (O_NONBLOCK kept: this descriptor is only ever read with preadv2, io_uring or pread, on
+    // a regular file, where it changes nothing.)
+    struct stat st;
+    bool have_stat = false;
+    int raw = weft::detail::fs_util::open_cached(path, O_RDONLY, 0, &st, true);
+    have_stat = raw >= 0;
     if (raw < 0) {
         int err = errno;
         if (!weft::detail::fs_util::cached_open_missed(err)) throw_path_error(err, what, path);
@@ -532,9 +542,9 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
         raw = co_await opening;
     }
     auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
-    struct stat st;
+    fd->close_inline = true;  // read-only: close(2) has nothing to flush
     std::size_t hint = 0;
-    if (::fstat(fd->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    if ((have_stat || ::fstat(fd->fd, &st) == 0) && S_ISREG(st.st_mode)) {
         hint = static_cast<std::size_t>(st.st_size);
     }
     // As read_whole: sized from fstat, then a 32-byte probe read confirms the end.
@@ -544,17 +554,28 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
     for (;;) {
         if (len == out.size()) {
             std::byte probe[32];
-            auto probing = weft::detail::fs_util::read_at(fd, probe, sizeof probe, len, what);
-            std::size_t n = co_await probing;
+            // Inline first, without read_at's coroutine: the cached case is the common one.
+            ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, probe, sizeof probe,
+                                                             static_cast<off_t>(len));
+            std::size_t n = static_cast<std::size_t>(got);
+            if (got < 0) {
+                auto probing = weft::detail::fs_util::read_at(fd, probe, sizeof probe, len, what);
+                n = co_await probing;
+            }
             if (n == 0) break;
             out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
             std::memcpy(out.data() + len, probe, n);
             len += n;
             continue;
         }
-        auto reading = weft::detail::fs_util::read_at(
-            fd, reinterpret_cast<std::byte*>(out.data()) + len, out.size() - len, len, what);
-        std::size_t n = co_await reading;
+        auto* dst = reinterpret_cast<std::byte*>(out.data()) + len;
+        ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, dst, out.size() - len,
+                                                         static_cast<off_t>(len));
+        std::size_t n = static_cast<std::size_t>(got);
+        if (got < 0) {
+            auto reading = weft::detail::fs_util::read_at(fd, dst, out.size() - len, len, what);
+            n = co_await reading;
+        }
         if (n == 0) break;
         len += n;
     }

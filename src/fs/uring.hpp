@@ -46,8 +46,10 @@ inline IoDriver* uring_for(std::uint8_t opcode) noexcept {
 ssize_t read_nowait(int fd, void* buf, std::size_t n, off_t off) noexcept;
 // openat2(path, flags, RESOLVE_CACHED) of a regular file: the descriptor, or -1 with errno
 // (EAGAIN: the lookup needs the disk, flags that may wait, or not a regular file; ENOSYS,
-// EINVAL: a kernel without it). Adds O_CLOEXEC.
-int open_cached(const std::filesystem::path& p, int flags, unsigned mode) noexcept;
+// EINVAL: a kernel without it). Adds O_CLOEXEC. Fills `st` if given; `keep_nonblock`: leave
+// the O_NONBLOCK it opens with (a descriptor only weft reads).
+int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct stat* st = nullptr,
+                bool keep_nonblock = false) noexcept;
 // Whether `fd` is a regular file (fstat: no disk access for an open descriptor).
 bool is_regular(int fd) noexcept;
 // A statx result as the struct stat that Metadata keeps.

@@ -27,8 +27,9 @@ struct FileFd {
 
     int fd;
     std::filesystem::path path;
-    bool regular = false;  // a regular file: reads try the page cache inline first
-    bool nowait = true;    // preadv2(RWF_NOWAIT) works here (cleared on EOPNOTSUPP)
+    bool regular = false;       // a regular file: reads try the page cache inline first
+    bool nowait = true;         // preadv2(RWF_NOWAIT) works here (cleared on EOPNOTSUPP)
+    bool close_inline = false;  // close(2) at once, even on io_uring (fs::read's descriptor)
 };
 
 // The File's byte buffer: read-ahead waiting to be copied out (bytes [pos, len)), or the bytes of

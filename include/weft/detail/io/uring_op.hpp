@@ -151,6 +151,7 @@ class UringOpPtr {
         driver_ = nullptr;
     }
     Op* get() const noexcept { return op_; }
+    IoDriver* driver() const noexcept { return driver_; }
     Op* operator->() const noexcept { return op_; }
     Op& operator*() const noexcept { return *op_; }
     explicit operator bool() const noexcept { return op_ != nullptr; }
