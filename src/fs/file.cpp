@@ -29,9 +29,10 @@
 namespace weft::detail {
 
 FileFd::~FileFd() {
-    if (fd < 0) return;
-    IoDriver* d = close_inline ? nullptr : IoDriver::current();
-    if (d == nullptr || !fs_util::close_in_background(*d, fd)) ::close(fd);
+    // close(2) inline, not an io_uring CLOSE: the last reference may go on any thread (a
+    // blocking-pool thread finishing a closure, after the runtime released its driver), where
+    // IoDriver::current() is no driver one may still take a reference to.
+    if (fd >= 0) ::close(fd);
 }
 
 }  // namespace weft::detail

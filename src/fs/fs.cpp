@@ -142,20 +142,6 @@ struct stat stat_from_statx(const struct statx& sx) noexcept {
     return st;
 }
 
-bool close_in_background(IoDriver& d, int fd) noexcept {
-    if (!d.supports_op(IORING_OP_CLOSE)) return false;
-    try {
-        auto op = UringOpPtr<PlainOp>::make(d);
-        op.set_cancel_on_drop(false);
-        UringSqe s;
-        s.opcode = IORING_OP_CLOSE;
-        s.fd = fd;
-        return op.submit(s) == 0;  // the op lives on until its completion
-    } catch (...) {                // no memory: close it inline
-        return false;
-    }
-}
-
 bool cached_open_missed(int err) noexcept {
     // EAGAIN: not in the dentry cache (or flags that may wait); ENOSYS, EINVAL, E2BIG, EPERM:
     // a kernel (or seccomp policy) without openat2 or RESOLVE_CACHED. Anything else is the
@@ -542,7 +528,6 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
         raw = co_await opening;
     }
     auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
-    fd->close_inline = true;  // read-only: close(2) has nothing to flush
     std::size_t hint = 0;
     if ((have_stat || ::fstat(fd->fd, &st) == 0) && S_ISREG(st.st_mode)) {
         hint = static_cast<std::size_t>(st.st_size);

@@ -76,7 +76,7 @@ struct BytesOp final : UringOp {
     std::vector<std::byte> data;
 };
 
-// An op that owns nothing (close, fsync: the FileFd keeps the descriptor).
+// An op for a File's descriptor (fsync, statx: the FileFd keeps the descriptor open).
 struct PlainOp final : UringOp {
     explicit PlainOp(std::shared_ptr<FileFd> f = nullptr) noexcept : fd(std::move(f)) {}
     std::shared_ptr<FileFd> fd;
@@ -89,10 +89,6 @@ template <class Op>
 auto await_op(UringOpPtr<Op>& op) {
     return weft::poll_fn([&op](Context& cx) { return op->poll(cx); });
 }
-
-// An io_uring CLOSE of `fd` that nobody waits for, on `d`; false if it could not be submitted
-// (the caller closes it then).
-bool close_in_background(IoDriver& d, int fd) noexcept;
 
 // Whether a failed open_cached should go the slow way (see fs.cpp); else errno is the answer.
 bool cached_open_missed(int err) noexcept;

@@ -292,7 +292,11 @@ IoDriver* hold(IoDriver* d) noexcept {
 }
 
 int submit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept {
-    op->add_ref();  // the kernel's, dropped by the driver after the last completion
+    // The kernel's reference, dropped by the driver after the last completion. release: the
+    // kernel hands the op to the turning thread, which orders everything written into it so
+    // far before its completion, but invisibly to ThreadSanitizer; complete_op's acquire load
+    // pairs with this and makes the hand-over explicit (as set_readiness does for ScheduledIo).
+    op->refs_.fetch_add(1, std::memory_order_release);
     int r = d->submit_op(op, sqe);
     if (r < 0) op->release();
     return r;

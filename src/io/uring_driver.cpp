@@ -240,6 +240,7 @@ class UringDriver final : public IoDriver {
     // A completion of an op: passes it on, and after the last drops the kernel's reference.
     void complete_op(std::uint64_t data, io_uring_cqe* cqe) noexcept {
         auto* op = reinterpret_cast<UringOp*>(data & ~std::uint64_t{1});
+        (void)op->refs_.load(std::memory_order_acquire);  // the hand-over (see submit)
         if (!op->on_completion(cqe->res, cqe->flags)) return;
         {
             std::lock_guard lock(ops_mu_);

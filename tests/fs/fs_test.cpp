@@ -37,11 +37,13 @@ using std::filesystem::path;
 namespace {
 
 // A flavour, an I/O driver, and whether the fast paths and io_uring requests are switched off
-// (`pool`: every operation takes the blocking-pool path, as on a kernel without them).
+// (`pool`: every operation takes the blocking-pool path, as on a kernel without them), or only
+// the fast paths (`ring`: every read is an io_uring request, read-ahead included).
 struct FsParam {
     bool current_thread;
     weft::IoDriverKind driver = weft::IoDriverKind::Epoll;
     bool pool = false;
+    bool ring = false;
 };
 
 weft::Runtime fs_runtime(const FsParam& p) {
@@ -54,14 +56,16 @@ std::string fs_param_name(const testing::TestParamInfo<FsParam>& info) {
     std::string name = info.param.current_thread ? "current_thread" : "multi_thread";
     name += info.param.driver == weft::IoDriverKind::Uring ? "_uring" : "_epoll";
     if (info.param.pool) name += "_pool";
+    if (info.param.ring) name += "_ring";
     return name;
 }
 
-// Switches the fs fast paths and io_uring requests off for its lifetime (FsParam::pool).
+// Switches the fs fast paths, and unless `ring` the io_uring requests too, off for its
+// lifetime (FsParam::pool, FsParam::ring).
 struct ForcePool {
-    explicit ForcePool(bool on) : on(on) {
-        if (on) {
-            weft::detail::refuse_uring_ops_for_testing(true);
+    explicit ForcePool(bool on, bool ring = false) : on(on || ring), ring(ring) {
+        if (this->on) {
+            weft::detail::refuse_uring_ops_for_testing(!ring);
             weft::detail::skip_fs_fast_paths_for_testing(true);
         }
     }
@@ -71,7 +75,7 @@ struct ForcePool {
             weft::detail::skip_fs_fast_paths_for_testing(false);
         }
     }
-    bool on;
+    bool on, ring;
 };
 
 class Fs : public testing::TestWithParam<FsParam> {
@@ -83,7 +87,7 @@ class Fs : public testing::TestWithParam<FsParam> {
 template <class Body>
 void run_fs(const FsParam& p, Body&& body) {
     Watchdog dog;
-    ForcePool pool(p.pool);
+    ForcePool pool(p.pool, p.ring);
     weft::Runtime rt = fs_runtime(p);
     rt.block_on(std::forward<Body>(body));
 }
@@ -130,11 +134,12 @@ weft::Task<void> runtime_still_runs() {
 
 }  // namespace
 
+// Each flavour and each driver once (not their product: CI runs this binary under three
+// sanitizers), plus the forced pool path and the forced io_uring path.
 INSTANTIATE_TEST_SUITE_P(Flavours, Fs,
-                         testing::Values(FsParam{true}, FsParam{false},
-                                         FsParam{true, weft::IoDriverKind::Uring},
-                                         FsParam{false, weft::IoDriverKind::Uring},
-                                         FsParam{false, weft::IoDriverKind::Uring, true}),
+                         testing::Values(FsParam{true}, FsParam{false, weft::IoDriverKind::Uring},
+                                         FsParam{false, weft::IoDriverKind::Uring, true},
+                                         FsParam{true, weft::IoDriverKind::Uring, false, true}),
                          fs_param_name);
 
 TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
@@ -768,6 +773,30 @@ TEST(FsUring, ARuntimeDroppedWithRequestsInFlightLeaksNothing) {
     });
     f.reset();
     ::close(wfd);
+}
+
+// Proof that the requests are io_uring's: with the fast paths off, each open, read, fsync and
+// statx is a completion that the driver reaps (RuntimeMetrics counts them).
+TEST(FsUring, OperationsAreCompletionsOnTheRing) {
+    Watchdog dog;
+    TempDir dir{"weft-fs"};
+    ForcePool ring(false, true);
+    weft::Runtime rt =
+        weft::RuntimeBuilder::new_current_thread().io_driver(weft::IoDriverKind::Uring).build();
+    std::uint64_t before = rt.metrics().io_driver_ready_count();
+    rt.block_on([&]() -> weft::Task<void> {
+        co_await fs::write(dir / "x", "hello");
+        fs::File f = co_await fs::File::open(dir / "x");
+        char b[8];
+        std::size_t n = co_await f.read(std::span(b));
+        EXPECT_EQ(std::string_view(b, n), "hello");
+        EXPECT_EQ((co_await f.metadata()).len(), 5u);
+        co_await f.sync_all();
+        std::vector<std::byte> whole = co_await fs::read(dir / "x");
+        EXPECT_EQ(whole.size(), 5u);
+    });
+    // write: open + write; File: open + read + statx + fsync; fs::read: open + read + probe.
+    EXPECT_GE(rt.metrics().io_driver_ready_count() - before, 9u);
 }
 
 TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoesOn) {

@@ -23,13 +23,12 @@ struct FileFd {
     FileFd(int f, std::filesystem::path p) noexcept : fd(f), path(std::move(p)) {}
     FileFd(const FileFd&) = delete;
     FileFd& operator=(const FileFd&) = delete;
-    ~FileFd();  // closes fd (on io_uring, as a request nobody waits for)
+    ~FileFd();  // closes fd
 
     int fd;
     std::filesystem::path path;
-    bool regular = false;       // a regular file: reads try the page cache inline first
-    bool nowait = true;         // preadv2(RWF_NOWAIT) works here (cleared on EOPNOTSUPP)
-    bool close_inline = false;  // close(2) at once, even on io_uring (fs::read's descriptor)
+    bool regular = false;  // a regular file: reads try the page cache inline first
+    bool nowait = true;    // preadv2(RWF_NOWAIT) works here (cleared on EOPNOTSUPP)
 };
 
 // The File's byte buffer: read-ahead waiting to be copied out (bytes [pos, len)), or the bytes of
