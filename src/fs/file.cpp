@@ -4,6 +4,14 @@
 // Whoever finishes an operation takes its buffer back; an operation nobody waits for by name
 // (a read whose future was dropped, a write) is absorbed: a read's bytes stay buffered for the
 // next read, a write's error is kept for the next write or flush.
+//
+// On io_uring (src/fs/uring.hpp) the operation in flight is a FileUringOp (uop_) instead of a
+// JoinHandle: a READ or WRITE at the file's own position (offset -1, so lseek-based seek and
+// the pool's operations see the same position), owning the buffer as the pool's closure does.
+// poll_op turns its completion into the same FileOp, so the state machine is unchanged. A
+// dropped File cancels a read in flight and lets a write finish. Before either path, a read on
+// an idle, empty regular file tries preadv2(RWF_NOWAIT) straight into the caller's buffer.
+// seek and set_len stay on the pool (rare, and they must not run beside an operation).
 
 #include "weft/fs/file.hpp"
 
@@ -15,11 +23,15 @@
 #include <cstdint>
 
 #include "blocking.hpp"
+#include "uring.hpp"
 #include "weft/fs/open_options.hpp"
 
 namespace weft::detail {
 
 FileFd::~FileFd() {
+    // close(2) inline, not an io_uring CLOSE: the last reference may go on any thread (a
+    // blocking-pool thread finishing a closure, after the runtime released its driver), where
+    // IoDriver::current() is no driver one may still take a reference to.
     if (fd >= 0) ::close(fd);
 }
 
@@ -33,6 +45,10 @@ using weft::detail::FileBuf;
 using weft::detail::FileFd;
 using weft::detail::FileOp;
 using Kind = FileOp::Kind;
+using weft::detail::FileUringOp;
+using weft::detail::IoDriver;
+using weft::detail::UringOpPtr;
+using weft::detail::UringSqe;
 
 constexpr const char* kRead = "weft::fs::File::read";
 constexpr const char* kWrite = "weft::fs::File::write";
@@ -144,7 +160,76 @@ void File::start(weft::detail::Spawner& s, Fn&& fn) {
     busy_ = true;
 }
 
+bool File::start_uring(IoDriver& d, Kind kind, std::size_t len, std::size_t done) {
+    auto op = UringOpPtr<FileUringOp>::make(d, kind, fd_, std::move(buf_));
+    op->done = done;
+    UringSqe s;
+    s.fd = fd_->fd;
+    s.off = ~std::uint64_t{0};  // the file's position, as read(2) and write(2)
+    if (kind == Kind::Read) {
+        s.opcode = IORING_OP_READ;
+        s.addr = reinterpret_cast<std::uint64_t>(op->buf.data());
+    } else {
+        op.set_cancel_on_drop(false);  // a dropped File still finishes its write
+        s.opcode = IORING_OP_WRITE;
+        s.addr = reinterpret_cast<std::uint64_t>(op->buf.data() + done);
+        len = op->buf.len() - done;
+    }
+    s.len = static_cast<std::uint32_t>(std::min<std::size_t>(len, std::size_t{1} << 30));
+    if (op.submit(s) != 0) {
+        buf_ = std::move(op->buf);
+        return false;
+    }
+    uop_ = std::move(op);
+    busy_ = true;
+    return true;
+}
+
+Poll<FileOp> File::poll_uring_op(Context& cx) {
+    for (;;) {
+        Poll<std::int32_t> p = Pending;
+        try {
+            p = uop_->poll(cx);
+        } catch (...) {
+            // The runtime shut down: the op keeps its buffer until the kernel lets go of it.
+            busy_ = false;
+            uop_.reset();
+            buf_ = FileBuf();
+            throw;
+        }
+        if (p.is_pending()) return Pending;
+        std::int32_t res = p.value();
+        FileUringOp& op = *uop_;
+        FileBuf b = std::move(op.buf);
+        Kind kind = op.kind;
+        std::size_t done = op.done;
+        UringOpPtr<FileUringOp> finished = std::move(uop_);
+        IoDriver* d = finished.driver();  // held by `finished` while the rest is submitted
+        int err = res < 0 ? -res : 0;
+        if (kind == Kind::Read) {
+            busy_ = false;
+            if (err != 0) {
+                b.clear();
+            } else {
+                b.set_filled(static_cast<std::size_t>(res));
+            }
+            buf_ = std::move(b);
+            return FileOp(Kind::Read, FileBuf(), err != 0 ? 0 : res, err);
+        }
+        if (res == 0) err = EIO;  // no progress and no errno: fail rather than spin
+        if (err == 0) done += static_cast<std::size_t>(res);
+        bool again = err == EINTR || err == EAGAIN || (err == 0 && done < b.len());
+        buf_ = std::move(b);
+        if (again && d != nullptr && start_uring(*d, Kind::Write, 0, done)) continue;
+        if (again && err == 0) err = EIO;  // could not resubmit the rest (shutting down)
+        busy_ = false;
+        buf_.clear();
+        return FileOp(Kind::Write, FileBuf(), static_cast<std::int64_t>(done), err);
+    }
+}
+
 Poll<FileOp> File::poll_op(Context& cx) {
+    if (uop_) return poll_uring_op(cx);
     Poll<FileOp> p = Pending;
     try {
         p = op_.poll(cx);
@@ -210,10 +295,18 @@ Poll<std::size_t> File::poll_read(Context& cx, std::span<std::byte> dst) {
             if (dst.empty()) return std::size_t{0};
             weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kRead);
             std::size_t want = std::min(dst.size(), max_buf_size_);
+            if (fd_->regular && fd_->nowait) {  // the page cache, inline, never waiting
+                ssize_t n = weft::detail::fs_util::read_nowait(fd_->fd, dst.data(), want, -1);
+                if (n >= 0) return static_cast<std::size_t>(n);
+                if (errno == EOPNOTSUPP) fd_->nowait = false;  // this file system cannot say
+            }
             buf_.prepare(want);
-            start(s, [want](const FileFd& f, FileBuf b) {
-                return blocking_read(f, std::move(b), want);
-            });
+            IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_READ);
+            if (d == nullptr || !start_uring(*d, Kind::Read, want)) {
+                start(s, [want](const FileFd& f, FileBuf b) {
+                    return blocking_read(f, std::move(b), want);
+                });
+            }
         }
         Poll<FileOp> p = poll_op(cx);
         if (p.is_pending()) return Pending;
@@ -234,6 +327,15 @@ Poll<std::size_t> File::poll_write(Context& cx, std::span<const std::byte> src) 
             weft::detail::Spawner& s = weft::detail::fs_util::blocking_spawner(kWrite);
             std::size_t unread = buf_.discard_read();
             std::size_t n = buf_.copy_from(src, max_buf_size_);
+            if (IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_WRITE)) {
+                // Step back over the dropped read-ahead first (lseek: no disk access).
+                if (unread != 0 && ::lseek(fd_->fd, -static_cast<off_t>(unread), SEEK_CUR) < 0) {
+                    buf_.clear();
+                    weft::detail::fs_util::throw_path_error(errno, kWrite, fd_->path);
+                }
+                unread = 0;
+                if (start_uring(*d, Kind::Write, 0)) return n;
+            }
             start(s, [unread](const FileFd& f, FileBuf b) {
                 return blocking_write(f, std::move(b), unread);
             });
@@ -311,16 +413,37 @@ JoinHandle<void> sync_on_pool(std::shared_ptr<FileFd> fd, bool data_only) {
         if (r < 0) weft::detail::fs_util::throw_path_error(errno, what, fd->path);
     });
 }
+
+// fsync(2) or fdatasync(2) of `fd` as an io_uring request; false if none could be submitted.
+Task<bool> sync_on_ring(std::shared_ptr<FileFd> fd, bool data_only) {
+    IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_FSYNC);
+    if (d == nullptr) co_return false;
+    auto op = UringOpPtr<weft::detail::fs_util::PlainOp>::make(*d, fd);
+    UringSqe s;
+    s.opcode = IORING_OP_FSYNC;
+    s.fd = fd->fd;
+    s.op_flags = data_only ? IORING_FSYNC_DATASYNC : 0u;
+    if (op.submit(s) != 0) co_return false;
+    auto waiting = weft::detail::fs_util::await_op(op);
+    int r = co_await waiting;
+    if (r < 0)
+        weft::detail::fs_util::throw_path_error(-r, data_only ? kSyncData : kSyncAll, fd->path);
+    co_return true;
+}
 }  // namespace
 
 Task<void> File::sync_all() {
     co_await flush();
+    auto ring = sync_on_ring(fd_, false);
+    if (co_await ring) co_return;
     auto syncing = sync_on_pool(fd_, false);
     co_await syncing;
 }
 
 Task<void> File::sync_data() {
     co_await flush();
+    auto ring = sync_on_ring(fd_, true);
+    if (co_await ring) co_return;
     auto syncing = sync_on_pool(fd_, true);
     co_await syncing;
 }
@@ -328,6 +451,22 @@ Task<void> File::sync_data() {
 Task<Metadata> File::metadata() {
     auto inflight = poll_fn([this](Context& cx) { return poll_complete_inflight(cx); });
     co_await inflight;
+    if (IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_STATX)) {
+        auto op = UringOpPtr<weft::detail::fs_util::PlainOp>::make(*d, fd_);
+        UringSqe s;
+        s.opcode = IORING_OP_STATX;
+        s.fd = fd_->fd;
+        s.addr = reinterpret_cast<std::uint64_t>("");  // the descriptor itself (AT_EMPTY_PATH)
+        s.len = STATX_BASIC_STATS;
+        s.off = reinterpret_cast<std::uint64_t>(&op->sx);
+        s.op_flags = AT_EMPTY_PATH;
+        if (op.submit(s) == 0) {
+            auto waiting = weft::detail::fs_util::await_op(op);
+            int r = co_await waiting;
+            if (r < 0) weft::detail::fs_util::throw_path_error(-r, kMetadata, fd_->path);
+            co_return Metadata(weft::detail::fs_util::stat_from_statx(op->sx));
+        }
+    }
     auto statting = weft::detail::fs_util::run_blocking(kMetadata, [fd = fd_] {
         struct stat st;
         if (::fstat(fd->fd, &st) != 0)

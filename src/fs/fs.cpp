@@ -6,10 +6,15 @@
 // expression twice when the expression throws (spawn_blocking's "needs a runtime" did).
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -19,15 +24,25 @@
 #include <vector>
 
 #include "blocking.hpp"
+#include "uring.hpp"
 #include "weft/fs/dir.hpp"
 #include "weft/fs/metadata.hpp"
 #include "weft/fs/path_ops.hpp"
 #include "weft/fs/read.hpp"
 #include "weft/fs/write.hpp"
+#include "weft/task/spawn.hpp"
 
 // ---- shared helpers ----
 
 namespace weft::detail::fs_util {
+
+using weft::detail::FileBuf;
+using weft::detail::FileFd;
+using weft::detail::FileOp;
+using weft::detail::FileUringOp;
+using weft::detail::IoDriver;
+using weft::detail::UringOpPtr;
+using weft::detail::UringSqe;
 
 UniqueFd::~UniqueFd() {
     if (fd_ >= 0) ::close(fd_);
@@ -42,12 +57,172 @@ UniqueFd open_or_throw(const std::filesystem::path& p, int flags, unsigned mode,
     return UniqueFd(fd);
 }
 
+namespace {
+// relaxed: a test switch, set while no runtime uses it.
+std::atomic<bool> g_skip_fast_paths{false};
+}  // namespace
+
+ssize_t read_nowait(int fd, void* buf, std::size_t n, off_t off) noexcept {
+    if (g_skip_fast_paths.load(std::memory_order_relaxed)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    iovec iov{buf, n};
+    ssize_t r;
+    do {
+        r = ::preadv2(fd, &iov, 1, off, RWF_NOWAIT);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct stat* st,
+                bool keep_nonblock) noexcept {
+    if (g_skip_fast_paths.load(std::memory_order_relaxed)) {
+        errno = EAGAIN;
+        return -1;
+    }
+    // O_NONBLOCK too, as io_uring's own inline openat does: the open of a FIFO or a device may
+    // wait (for the other end, for the hardware) however the path resolved. Only a regular
+    // file is kept (its O_NONBLOCK cleared, unless asked for: it changes nothing for a regular
+    // file's reads, but fcntl would show it); anything else is closed again and reported as
+    // EAGAIN, for the slow path to open properly.
+    open_how how{};
+    how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NONBLOCK);
+    how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
+    how.resolve = RESOLVE_CACHED;
+    long r;
+    do {
+        r = ::syscall(SYS_openat2, AT_FDCWD, p.c_str(), &how, sizeof how);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        if (errno == ENXIO || errno == EWOULDBLOCK) errno = EAGAIN;  // a FIFO with no reader
+        return -1;
+    }
+    int fd = static_cast<int>(r);
+    struct stat own;
+    if (st == nullptr) st = &own;
+    if (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+        ::close(fd);
+        errno = EAGAIN;
+        return -1;
+    }
+    if ((flags & O_NONBLOCK) == 0 && !keep_nonblock) {
+        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE);
+    }
+    return fd;
+}
+
+bool is_regular(int fd) noexcept {
+    struct stat st;
+    return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+OpenOp::~OpenOp() {
+    if (done() && result() >= 0 && !taken) ::close(result());
+}
+
+struct stat stat_from_statx(const struct statx& sx) noexcept {
+    struct stat st {};
+    st.st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    st.st_ino = sx.stx_ino;
+    st.st_mode = sx.stx_mode;
+    st.st_nlink = sx.stx_nlink;
+    st.st_uid = sx.stx_uid;
+    st.st_gid = sx.stx_gid;
+    st.st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+    st.st_size = static_cast<off_t>(sx.stx_size);
+    st.st_blksize = static_cast<blksize_t>(sx.stx_blksize);
+    st.st_blocks = static_cast<blkcnt_t>(sx.stx_blocks);
+    st.st_atim.tv_sec = sx.stx_atime.tv_sec;
+    st.st_atim.tv_nsec = sx.stx_atime.tv_nsec;
+    st.st_mtim.tv_sec = sx.stx_mtime.tv_sec;
+    st.st_mtim.tv_nsec = sx.stx_mtime.tv_nsec;
+    st.st_ctim.tv_sec = sx.stx_ctime.tv_sec;
+    st.st_ctim.tv_nsec = sx.stx_ctime.tv_nsec;
+    return st;
+}
+
+bool cached_open_missed(int err) noexcept {
+    // EAGAIN: not in the dentry cache (or flags that may wait); ENOSYS, EINVAL, E2BIG, EPERM:
+    // a kernel (or seccomp policy) without openat2 or RESOLVE_CACHED. Anything else is the
+    // open's real answer (a cached negative entry is a real ENOENT).
+    return err == EAGAIN || err == ENOSYS || err == EINVAL || err == E2BIG || err == EPERM;
+}
+
+Task<int> open_on_ring(IoDriver& d, std::filesystem::path p, int flags, unsigned mode,
+                       const char* what) {
+    auto op = UringOpPtr<OpenOp>::make(d, p.native());
+    UringSqe s;
+    s.opcode = IORING_OP_OPENAT;
+    s.fd = AT_FDCWD;
+    s.addr = reinterpret_cast<std::uint64_t>(op->path.c_str());
+    s.len = mode;
+    s.op_flags = static_cast<std::uint32_t>(flags | O_CLOEXEC);
+    if (int r = op.submit(s); r < 0) throw_path_error(-r, what, p);
+    auto waiting = await_op(op);
+    int r = co_await waiting;
+    if (r < 0) throw_path_error(-r, what, p);
+    op->taken = true;
+    co_return r;
+}
+
+Task<std::size_t> read_at(std::shared_ptr<FileFd> fd, std::byte* dst, std::size_t n,
+                          std::uint64_t off, const char* what) {
+    ssize_t got = read_nowait(fd->fd, dst, n, static_cast<off_t>(off));
+    if (got >= 0) co_return static_cast<std::size_t>(got);
+    if (errno != EAGAIN && errno != EOPNOTSUPP) throw_path_error(errno, what, fd->path);
+    n = std::min<std::size_t>(n, std::size_t{1} << 30);
+    if (IoDriver* d = uring_for(IORING_OP_READ)) {
+        FileBuf b;
+        b.prepare(n);
+        auto op = UringOpPtr<FileUringOp>::make(*d, FileOp::Kind::Read, fd, std::move(b));
+        UringSqe s;
+        s.opcode = IORING_OP_READ;
+        s.fd = fd->fd;
+        s.addr = reinterpret_cast<std::uint64_t>(op->buf.data());
+        s.len = static_cast<std::uint32_t>(n);
+        s.off = off;
+        if (op.submit(s) == 0) {
+            auto waiting = await_op(op);
+            int r = co_await waiting;
+            if (r < 0) throw_path_error(-r, what, fd->path);
+            std::memcpy(dst, op->buf.data(), static_cast<std::size_t>(r));
+            co_return static_cast<std::size_t>(r);
+        }
+    }
+    // The pool, into a buffer of its own (a dropped caller frees `dst`).
+    auto reading = run_blocking(what, [fd, n, off, what] {
+        std::vector<std::byte> tmp(n);
+        ssize_t r;
+        do {
+            r = ::pread(fd->fd, tmp.data(), n, static_cast<off_t>(off));
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) throw_path_error(errno, what, fd->path);
+        tmp.resize(static_cast<std::size_t>(r));
+        return tmp;
+    });
+    std::vector<std::byte> got_bytes = co_await reading;
+    std::memcpy(dst, got_bytes.data(), got_bytes.size());
+    co_return got_bytes.size();
+}
+
 }  // namespace weft::detail::fs_util
+
+namespace weft::detail {
+void skip_fs_fast_paths_for_testing(bool skip) noexcept {
+    fs_util::g_skip_fast_paths.store(skip, std::memory_order_relaxed);
+}
+bool fs_fast_paths_skipped() noexcept {
+    return fs_util::g_skip_fast_paths.load(std::memory_order_relaxed);
+}
+}  // namespace weft::detail
 
 namespace weft::fs {
 
 namespace {
 
+using weft::detail::UringOpPtr;
+using weft::detail::UringSqe;
 using weft::detail::fs_util::run_blocking;
 using weft::detail::fs_util::throw_path_error;
 using weft::detail::fs_util::UniqueFd;
@@ -162,7 +337,49 @@ Task<void> sys_call(std::filesystem::path path, const char* what, Sys sys) {
                      });
 }
 
+// fs::write on io_uring: open, write and close as requests, in a task of its own so that a
+// dropped future still lets the write complete (as the pool's closure does). The op owns the
+// bytes until its completion.
+Task<void> write_on_ring(std::filesystem::path path, std::vector<std::byte> data) {
+    weft::detail::IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_WRITE);
+    if (d == nullptr) throw std::runtime_error("weft::fs::write: the runtime shut down");
+    auto opening =
+        weft::detail::fs_util::open_on_ring(*d, path, O_WRONLY | O_CREAT | O_TRUNC, 0666, kWrite);
+    int raw = co_await opening;
+    auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
+    auto op = UringOpPtr<weft::detail::fs_util::BytesOp>::make(*d, std::move(data));
+    op.set_cancel_on_drop(false);
+    std::size_t done = 0;
+    std::size_t len = op->data.size();
+    while (done < len) {
+        if (done != 0) {  // a short write: the rest in a new request owning the same bytes
+            auto next = UringOpPtr<weft::detail::fs_util::BytesOp>::make(*d, std::move(op->data));
+            next.set_cancel_on_drop(false);
+            op = std::move(next);
+        }
+        UringSqe s;
+        s.opcode = IORING_OP_WRITE;
+        s.fd = fd->fd;
+        s.addr = reinterpret_cast<std::uint64_t>(op->data.data() + done);
+        s.len = static_cast<std::uint32_t>(std::min<std::size_t>(len - done, 1u << 30));
+        s.off = done;
+        if (int r = op.submit(s); r < 0) throw_path_error(-r, kWrite, fd->path);
+        auto waiting = weft::detail::fs_util::await_op(op);
+        int r = co_await waiting;
+        if (r == -EINTR || r == -EAGAIN) continue;
+        if (r < 0) throw_path_error(-r, kWrite, fd->path);
+        if (r == 0) throw_path_error(EIO, kWrite, fd->path);  // no progress (Rust's WriteZero)
+        done += static_cast<std::size_t>(r);
+    }
+}
+
 Task<void> write_owned(std::filesystem::path path, std::vector<std::byte> data) {
+    if (weft::detail::fs_util::uring_for(IORING_OP_WRITE) != nullptr &&
+        weft::detail::fs_util::uring_for(IORING_OP_OPENAT) != nullptr) {
+        auto task = weft::spawn(write_on_ring(std::move(path), std::move(data)));
+        co_await task;
+        co_return;
+    }
     auto writing = run_blocking(kWrite, [path = std::move(path), data = std::move(data)] {
         UniqueFd fd =
             weft::detail::fs_util::open_or_throw(path, O_WRONLY | O_CREAT | O_TRUNC, 0666, kWrite);
@@ -173,6 +390,22 @@ Task<void> write_owned(std::filesystem::path path, std::vector<std::byte> data) 
 }
 
 Task<Metadata> stat_call(std::filesystem::path path, const char* what, bool follow) {
+    if (weft::detail::IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_STATX)) {
+        auto op = UringOpPtr<weft::detail::fs_util::PathOp>::make(*d, path.native());
+        UringSqe s;
+        s.opcode = IORING_OP_STATX;
+        s.fd = AT_FDCWD;
+        s.addr = reinterpret_cast<std::uint64_t>(op->path.c_str());
+        s.len = STATX_BASIC_STATS;
+        s.off = reinterpret_cast<std::uint64_t>(&op->sx);
+        s.op_flags = follow ? 0u : static_cast<std::uint32_t>(AT_SYMLINK_NOFOLLOW);
+        if (op.submit(s) == 0) {
+            auto waiting = weft::detail::fs_util::await_op(op);
+            int r = co_await waiting;
+            if (r < 0) throw_path_error(-r, what, path);
+            co_return Metadata(weft::detail::fs_util::stat_from_statx(op->sx));
+        }
+    }
     auto statting = run_blocking(what, [path = std::move(path), what, follow] {
         struct stat st;
         int r = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
@@ -269,18 +502,78 @@ Task<Metadata> symlink_metadata(std::filesystem::path path) {
 
 // ---- whole files ----
 
+// fs::read and read_to_string: the page-cache fast path (uring.hpp) where the path resolves from
+// the dentry cache: open, fstat and read inline, each read that misses the page cache going to
+// io_uring or the pool alone. An open that misses goes to io_uring (then the same reads), or on
+// other drivers hands the whole job to the pool in one trip.
+template <class Container>
+Task<Container> read_file(std::filesystem::path path, const char* what) {
+    (void)weft::detail::fs_util::blocking_spawner(what);  // a weft::Runtime, as everywhere
+    // (O_NONBLOCK kept: this descriptor is only ever read with preadv2, io_uring or pread, on
+    // a regular file, where it changes nothing.)
+    struct stat st;
+    bool have_stat = false;
+    int raw = weft::detail::fs_util::open_cached(path, O_RDONLY, 0, &st, true);
+    have_stat = raw >= 0;
+    if (raw < 0) {
+        int err = errno;
+        if (!weft::detail::fs_util::cached_open_missed(err)) throw_path_error(err, what, path);
+        weft::detail::IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_OPENAT);
+        if (d == nullptr) {
+            auto reading = run_blocking(
+                what, [path = std::move(path), what] { return read_whole<Container>(path, what); });
+            co_return co_await reading;
+        }
+        auto opening = weft::detail::fs_util::open_on_ring(*d, path, O_RDONLY, 0, what);
+        raw = co_await opening;
+    }
+    auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
+    std::size_t hint = 0;
+    if ((have_stat || ::fstat(fd->fd, &st) == 0) && S_ISREG(st.st_mode)) {
+        hint = static_cast<std::size_t>(st.st_size);
+    }
+    // As read_whole: sized from fstat, then a 32-byte probe read confirms the end.
+    Container out;
+    out.resize(hint);
+    std::size_t len = 0;
+    for (;;) {
+        if (len == out.size()) {
+            std::byte probe[32];
+            // Inline first, without read_at's coroutine: the cached case is the common one.
+            ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, probe, sizeof probe,
+                                                             static_cast<off_t>(len));
+            std::size_t n = static_cast<std::size_t>(got);
+            if (got < 0) {
+                auto probing = weft::detail::fs_util::read_at(fd, probe, sizeof probe, len, what);
+                n = co_await probing;
+            }
+            if (n == 0) break;
+            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
+            std::memcpy(out.data() + len, probe, n);
+            len += n;
+            continue;
+        }
+        auto* dst = reinterpret_cast<std::byte*>(out.data()) + len;
+        ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, dst, out.size() - len,
+                                                         static_cast<off_t>(len));
+        std::size_t n = static_cast<std::size_t>(got);
+        if (got < 0) {
+            auto reading = weft::detail::fs_util::read_at(fd, dst, out.size() - len, len, what);
+            n = co_await reading;
+        }
+        if (n == 0) break;
+        len += n;
+    }
+    out.resize(len);
+    co_return out;
+}
+
 Task<std::vector<std::byte>> read(std::filesystem::path path) {
-    auto reading = run_blocking(kRead, [path = std::move(path)] {
-        return read_whole<std::vector<std::byte>>(path, kRead);
-    });
-    co_return co_await reading;
+    return read_file<std::vector<std::byte>>(std::move(path), kRead);
 }
 
 Task<std::string> read_to_string(std::filesystem::path path) {
-    auto reading = run_blocking(kReadToString, [path = std::move(path)] {
-        return read_whole<std::string>(path, kReadToString);
-    });
-    co_return co_await reading;
+    return read_file<std::string>(std::move(path), kReadToString);
 }
 
 Task<void> write(std::filesystem::path path, std::span<const std::byte> contents) {

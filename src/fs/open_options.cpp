@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "blocking.hpp"
+#include "uring.hpp"
 
 namespace weft::fs {
 
@@ -49,11 +50,29 @@ Task<File> OpenOptions::open_as(OpenOptions opts, std::filesystem::path path, co
     // dropped closes what it opened.
     // (A named handle: GCC 12 destroys a capturing lambda temporary inside a throwing co_await
     // expression twice.)
-    auto opening = weft::detail::fs_util::run_blocking(
-        what, [path = std::move(path), flags, mode, what]() mutable {
-            int raw = weft::detail::fs_util::open_or_throw(path, flags, mode, what).release();
-            return std::make_shared<weft::detail::FileFd>(raw, std::move(path));
-        });
+    namespace u = weft::detail::fs_util;
+    (void)u::blocking_spawner(what);  // a weft::Runtime, as for every fs operation
+    // The dentry-cache fast path first (uring.hpp): an open that cannot wait for a disk.
+    int raw = u::open_cached(path, flags, mode);
+    bool regular = raw >= 0;  // open_cached keeps regular files only
+    if (raw < 0 && !u::cached_open_missed(errno)) u::throw_path_error(errno, what, path);
+    if (raw < 0) {
+        if (weft::detail::IoDriver* d = u::uring_for(IORING_OP_OPENAT)) {
+            auto ring_open = u::open_on_ring(*d, path, flags, mode, what);
+            raw = co_await ring_open;
+        }
+    }
+    if (raw >= 0) {
+        auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
+        fd->regular = regular || u::is_regular(raw);
+        co_return File(std::move(fd));
+    }
+    auto opening = u::run_blocking(what, [path = std::move(path), flags, mode, what]() mutable {
+        int raw = u::open_or_throw(path, flags, mode, what).release();
+        auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
+        fd->regular = u::is_regular(raw);
+        return fd;
+    });
     std::shared_ptr<weft::detail::FileFd> fd = co_await opening;
     co_return File(std::move(fd));
 }

@@ -220,6 +220,95 @@ void IoDriver::shutdown() noexcept {
     }
     for (ScheduledIo* io : live)
         io->set_readiness(kIoShutdown);
+    shutdown_ops();
 }
+
+// ---- completion operations ----
+
+namespace {
+// relaxed: a test switch, set while no runtime uses it.
+std::atomic<bool> g_refuse_uring_ops{false};
+}  // namespace
+
+void refuse_uring_ops_for_testing(bool refuse) noexcept {
+    g_refuse_uring_ops.store(refuse, std::memory_order_relaxed);
+}
+
+bool IoDriver::supports_op(std::uint8_t opcode) const noexcept {
+    return !g_refuse_uring_ops.load(std::memory_order_relaxed) && probe_op(opcode);
+}
+
+Poll<std::int32_t> UringOp::poll(Context& cx) {
+    if (!done()) {
+        Waker old;  // dropped after the lock (see replace_waker)
+        std::lock_guard lock(mu_);
+        old = replace_waker(waker_, cx.waker());
+        if (!done()) {
+            if (shut_down_.load(std::memory_order_relaxed)) throw_shut_down();
+            return Pending;
+        }
+    }
+    return res_;
+}
+
+bool UringOp::on_completion(std::int32_t res, std::uint32_t /*cqe_flags*/) noexcept {
+    finish(res);
+    return true;
+}
+
+void UringOp::finish(std::int32_t res) noexcept {
+    res_ = res;
+    Waker w;
+    {
+        std::lock_guard lock(mu_);
+        // release: the owner that sees done_ sees res_ and what the kernel wrote.
+        done_.store(true, std::memory_order_release);
+        w = std::move(waker_);
+    }
+    if (!w.is_noop()) std::move(w).wake();
+}
+
+void UringOp::shut_down() noexcept {
+    Waker w;
+    {
+        std::lock_guard lock(mu_);
+        shut_down_.store(true, std::memory_order_relaxed);  // read under mu_ by poll
+        w = std::move(waker_);
+    }
+    if (!w.is_noop()) std::move(w).wake();
+}
+
+void UringOp::clear_waker() noexcept {
+    Waker old;
+    std::lock_guard lock(mu_);
+    old = std::move(waker_);
+}
+
+namespace uring_op_detail {
+
+IoDriver* hold(IoDriver* d) noexcept {
+    d->add_ref();
+    return d;
+}
+
+int submit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept {
+    // The kernel's reference, dropped by the driver after the last completion. release: the
+    // kernel hands the op to the turning thread, which orders everything written into it so
+    // far before its completion, but invisibly to ThreadSanitizer; complete_op's acquire load
+    // pairs with this and makes the hand-over explicit (as set_readiness does for ScheduledIo).
+    op->refs_.fetch_add(1, std::memory_order_release);
+    int r = d->submit_op(op, sqe);
+    if (r < 0) op->release();
+    return r;
+}
+
+void abandon(IoDriver* d, UringOp* op, bool cancel) noexcept {
+    op->clear_waker();  // it must not keep the owner's task alive
+    if (cancel && !op->done()) d->cancel_op(op);
+    op->release();
+    d->release();  // last: the driver's destructor reaps what is still in flight
+}
+
+}  // namespace uring_op_detail
 
 }  // namespace weft::detail

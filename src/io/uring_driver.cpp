@@ -10,12 +10,23 @@
 // Submissions come from any thread (registration happens where a socket is created), so the
 // submission queue is behind mu_ and the ring is set up without SINGLE_ISSUER; completions are
 // reaped only by the turning thread. unpark() submits a NOP, whose completion ends the wait.
+//
+// Completion operations (UringOp, uring_op.hpp) share the ring: their user_data is the op's
+// address with the low bit set (a ScheduledIo's is even, and kIgnoreToken is 1 alone). Each op
+// in flight is on ops_, so that shutdown can cancel and wake them all, and the destructor can
+// reap their last completions before the ring goes (closing a ring with requests in flight
+// lets the kernel finish them into memory nobody owns any more). A cancel names its op by
+// address; the owner still holds its reference while the cancel is submitted, and the kernel
+// runs an ASYNC_CANCEL inside io_uring_enter, so the address cannot have been reused by then.
+// Which opcodes the kernel has is probed once, at set-up (io_uring_get_probe_ring).
 
 #include <liburing.h>
 #include <poll.h>
 
+#include <bitset>
 #include <cerrno>
 #include <system_error>
+#include <vector>
 
 #include "poll_events.hpp"
 
@@ -58,8 +69,23 @@ class UringDriver final : public IoDriver {
             throw std::system_error(ENOSYS, std::system_category(),
                                     "io_uring without EXT_ARG/NODROP (kernel older than 5.11)");
         }
+        // Reads and writes at the file's own position (offset -1) need RW_CUR_POS (5.6).
+        if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
+            for (int op = 0; op <= probe->last_op && op < 256; ++op) {
+                if (io_uring_opcode_supported(probe, op))
+                    supported_.set(static_cast<std::size_t>(op));
+            }
+            io_uring_free_probe(probe);
+        }
+        if (!(p.features & IORING_FEAT_RW_CUR_POS)) {
+            supported_.reset(IORING_OP_READ);
+            supported_.reset(IORING_OP_WRITE);
+        }
     }
-    ~UringDriver() override { io_uring_queue_exit(&ring_); }
+    ~UringDriver() override {
+        reap_ops_in_flight();
+        io_uring_queue_exit(&ring_);
+    }
     IoDriverKind kind() const noexcept override { return IoDriverKind::Uring; }
 
     void signal() noexcept override {
@@ -71,6 +97,58 @@ class UringDriver final : public IoDriver {
     }
 
   protected:
+    bool probe_op(std::uint8_t opcode) const noexcept override { return supported_.test(opcode); }
+
+    int submit_op(UringOp* op, const UringSqe& s) noexcept override {
+        {
+            std::lock_guard lock(ops_mu_);
+            if (ops_shut_down_) return -ECANCELED;
+            link(op);
+        }
+        int r;
+        {
+            std::lock_guard lock(sq_mu_);
+            io_uring_sqe* sqe = get_sqe();
+            io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len,
+                             s.off);
+            sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
+            io_uring_sqe_set_data64(sqe, op_token(op));
+            r = io_uring_submit(&ring_);
+        }
+        if (r < 0) {
+            std::lock_guard lock(ops_mu_);
+            unlink(op);
+            return r;
+        }
+        return 0;
+    }
+    void cancel_op(UringOp* op) noexcept override {
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_cancel64(sqe, op_token(op), 0);
+        io_uring_sqe_set_data64(sqe, kIgnoreToken);
+        io_uring_submit(&ring_);
+    }
+    void shutdown_ops() noexcept override {
+        // Nobody turns the ring any more: cancel what is in flight and tell its owners, whose
+        // polls throw; the destructor reaps the completions. (Each op collected with a
+        // reference, and woken outside the lock: a waker is user code.)
+        std::vector<UringOp*> ops;
+        {
+            std::lock_guard lock(ops_mu_);
+            ops_shut_down_ = true;
+            for (UringOp* op = ops_; op != nullptr; op = op->next_) {
+                op->add_ref();
+                ops.push_back(op);
+            }
+        }
+        for (UringOp* op : ops) {
+            cancel_op(op);
+            op->shut_down();
+            op->release();
+        }
+    }
+
     void add(ScheduledIo* io) override {
         int r = arm(io);
         if (r < 0) throw std::system_error(-r, std::system_category(), "io_uring poll_add");
@@ -144,10 +222,68 @@ class UringDriver final : public IoDriver {
         return r < 0 ? r : 0;
     }
 
-    // Returns whether it reported readiness.
+    static std::uint64_t op_token(UringOp* op) noexcept {
+        return reinterpret_cast<std::uint64_t>(op) | 1;
+    }
+    void link(UringOp* op) noexcept {  // under ops_mu_
+        op->prev_ = nullptr;
+        op->next_ = ops_;
+        if (ops_ != nullptr) ops_->prev_ = op;
+        ops_ = op;
+    }
+    void unlink(UringOp* op) noexcept {  // under ops_mu_
+        if (op->prev_ != nullptr) op->prev_->next_ = op->next_;
+        if (op->next_ != nullptr) op->next_->prev_ = op->prev_;
+        if (ops_ == op) ops_ = op->next_;
+        op->prev_ = op->next_ = nullptr;
+    }
+    // A completion of an op: passes it on, and after the last drops the kernel's reference.
+    void complete_op(std::uint64_t data, io_uring_cqe* cqe) noexcept {
+        auto* op = reinterpret_cast<UringOp*>(data & ~std::uint64_t{1});
+        (void)op->refs_.load(std::memory_order_acquire);  // the hand-over (see submit)
+        if (!op->on_completion(cqe->res, cqe->flags)) return;
+        {
+            std::lock_guard lock(ops_mu_);
+            unlink(op);
+        }
+        op->release();
+    }
+    // The destructor's: every owner is gone (each held a driver reference), but the kernel may
+    // still be working for some ops. Cancel them and wait for their last completions.
+    void reap_ops_in_flight() noexcept {
+        for (;;) {
+            std::vector<UringOp*> ops;
+            {
+                std::lock_guard lock(ops_mu_);
+                for (UringOp* op = ops_; op != nullptr; op = op->next_)
+                    ops.push_back(op);
+            }
+            if (ops.empty()) return;
+            for (UringOp* op : ops)
+                cancel_op(op);
+            io_uring_cqe* cqe = nullptr;
+            __kernel_timespec ts{};
+            ts.tv_sec = 1;
+            io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+            unsigned head;
+            unsigned seen = 0;
+            io_uring_for_each_cqe(&ring_, head, cqe) {
+                ++seen;
+                std::uint64_t data = io_uring_cqe_get_data64(cqe);
+                if (data != kIgnoreToken && (data & 1) != 0) complete_op(data, cqe);
+            }
+            if (seen != 0) io_uring_cq_advance(&ring_, seen);
+        }
+    }
+
+    // Returns whether it reported readiness (or finished an op).
     bool dispatch(io_uring_cqe* cqe) noexcept {
         std::uint64_t data = io_uring_cqe_get_data64(cqe);
         if (data == kWakeToken || data == kIgnoreToken) return false;
+        if ((data & 1) != 0) {
+            complete_op(data, cqe);
+            return true;
+        }
         bool reported = false;
         auto* io = reinterpret_cast<ScheduledIo*>(data);
         if (cqe->res > 0) {
@@ -174,7 +310,11 @@ class UringDriver final : public IoDriver {
     }
 
     io_uring ring_{};
-    SpinLock sq_mu_;  // the submission queue
+    SpinLock sq_mu_;              // the submission queue
+    std::bitset<256> supported_;  // the opcodes the kernel has (set up once)
+    SpinLock ops_mu_;             // ops_, ops_shut_down_
+    UringOp* ops_ = nullptr;      // the ops in flight
+    bool ops_shut_down_ = false;
 };
 
 IoDriver* make_uring_driver(IoDriverThreads threads) {

@@ -26,6 +26,8 @@
 
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
+#include "weft/detail/fs/file_op.hpp"
+#include "weft/detail/io/io_driver.hpp"
 
 using namespace weft_test;
 using namespace std::chrono_literals;
@@ -34,18 +36,47 @@ using std::filesystem::path;
 
 namespace {
 
+// A flavour, an I/O driver, and whether the fast paths and io_uring requests are switched off
+// (`pool`: every operation takes the blocking-pool path, as on a kernel without them), or only
+// the fast paths (`ring`: every read is an io_uring request, read-ahead included).
 struct FsParam {
     bool current_thread;
+    weft::IoDriverKind driver = weft::IoDriverKind::Epoll;
+    bool pool = false;
+    bool ring = false;
 };
 
 weft::Runtime fs_runtime(const FsParam& p) {
-    return p.current_thread ? weft::RuntimeBuilder::new_current_thread().build()
-                            : weft::Runtime::builder().worker_threads(2).build();
+    return p.current_thread
+               ? weft::RuntimeBuilder::new_current_thread().io_driver(p.driver).build()
+               : weft::Runtime::builder().worker_threads(2).io_driver(p.driver).build();
 }
 
 std::string fs_param_name(const testing::TestParamInfo<FsParam>& info) {
-    return info.param.current_thread ? "current_thread" : "multi_thread";
+    std::string name = info.param.current_thread ? "current_thread" : "multi_thread";
+    name += info.param.driver == weft::IoDriverKind::Uring ? "_uring" : "_epoll";
+    if (info.param.pool) name += "_pool";
+    if (info.param.ring) name += "_ring";
+    return name;
 }
+
+// Switches the fs fast paths, and unless `ring` the io_uring requests too, off for its
+// lifetime (FsParam::pool, FsParam::ring).
+struct ForcePool {
+    explicit ForcePool(bool on, bool ring = false) : on(on || ring), ring(ring) {
+        if (this->on) {
+            weft::detail::refuse_uring_ops_for_testing(!ring);
+            weft::detail::skip_fs_fast_paths_for_testing(true);
+        }
+    }
+    ~ForcePool() {
+        if (on) {
+            weft::detail::refuse_uring_ops_for_testing(false);
+            weft::detail::skip_fs_fast_paths_for_testing(false);
+        }
+    }
+    bool on, ring;
+};
 
 class Fs : public testing::TestWithParam<FsParam> {
   protected:
@@ -56,6 +87,7 @@ class Fs : public testing::TestWithParam<FsParam> {
 template <class Body>
 void run_fs(const FsParam& p, Body&& body) {
     Watchdog dog;
+    ForcePool pool(p.pool, p.ring);
     weft::Runtime rt = fs_runtime(p);
     rt.block_on(std::forward<Body>(body));
 }
@@ -102,7 +134,12 @@ weft::Task<void> runtime_still_runs() {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(Flavours, Fs, testing::Values(FsParam{true}, FsParam{false}),
+// Each flavour and each driver once (not their product: CI runs this binary under three
+// sanitizers), plus the forced pool path and the forced io_uring path.
+INSTANTIATE_TEST_SUITE_P(Flavours, Fs,
+                         testing::Values(FsParam{true}, FsParam{false, weft::IoDriverKind::Uring},
+                                         FsParam{false, weft::IoDriverKind::Uring, true},
+                                         FsParam{true, weft::IoDriverKind::Uring, false, true}),
                          fs_param_name);
 
 TEST_P(Fs, WriteThenReadBackMoreThanAMebibyte) {
@@ -484,6 +521,54 @@ TEST_P(Fs, AReadDroppedMidSyscallLosesNothingAndWritesNoFreedMemory) {
     });
 }
 
+// Polls `fut` `n` times (0: never), all within one poll of its own, then drops it.
+template <class F>
+weft::Task<void> poll_then_drop(F fut, int n) {
+    int left = n;
+    auto polling = weft::poll_fn([&](weft::Context& cx) -> weft::Poll<void> {
+        for (; left > 0; --left) {
+            if (fut.poll(cx).is_ready()) ADD_FAILURE() << "finished with nothing to read";
+        }
+        return weft::Ready;
+    });
+    co_await polling;
+}
+
+// A FIFO read (never the page-cache path: io_uring's READ, or the pool) dropped after 0, 1 and
+// 2 polls, its buffer freed at once: the bytes written afterwards come out of the next read
+// exactly once. Then a File dropped with a read in flight (on io_uring: cancelled in the
+// kernel; the op, not the freed File, owns the buffer). ASan watches both.
+TEST_P(Fs, AFifoReadDroppedAfterZeroOneOrTwoPollsLosesNothing) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        path fifo = dir / "fifo";
+        EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+        // O_RDWR: the writer end that keeps the FIFO open without waiting for a reader.
+        int wfd = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+        EXPECT_GE(wfd, 0);
+        fs::File f = co_await fs::File::open(fifo);
+        for (int polls = 0; polls < 3; ++polls) {
+            {
+                auto scratch = std::make_unique<std::byte[]>(4096);
+                auto dropping = poll_then_drop(f.read(std::span(scratch.get(), 4096)), polls);
+                co_await dropping;
+            }
+            std::string msg = "after " + std::to_string(polls) + " polls";
+            EXPECT_EQ(::write(wfd, msg.data(), msg.size()), static_cast<ssize_t>(msg.size()));
+            char back[64];
+            std::size_t n = co_await f.read(std::span(back));
+            EXPECT_EQ(std::string_view(back, n), msg);
+        }
+        {
+            fs::File g = co_await fs::File::open(fifo);
+            auto scratch = std::make_unique<std::byte[]>(4096);
+            auto dropping = poll_then_drop(g.read(std::span(scratch.get(), 4096)), 1);
+            co_await dropping;
+        }  // g and the buffer go with its read in flight
+        ::close(wfd);
+        co_await runtime_still_runs();
+    });
+}
+
 // The same on a regular file, where a dropped read may or may not have finished: whichever,
 // reading on returns the whole file exactly once, and a seek relative to the current position
 // counts from what was returned, not from how far the kernel read ahead.
@@ -636,10 +721,89 @@ TEST(FsOutsideARuntime, FileOperationsNeedARuntime) {
 // A read queued behind a busy pool when its runtime shuts down never runs: the file's next
 // poll (here from another runtime) throws JoinError, and after that the file is idle and reads
 // from where it was.
+// io_uring: a runtime dropped with reads in flight (a FIFO nobody writes to) and whole-file
+// reads dropped at their first poll. Shutdown cancels the requests and wakes their owners: the
+// File's next poll, from another runtime, throws, and the file is idle again; the ring is
+// closed only after the kernel let go of every buffer (LSan: nothing leaks; ASan: nothing is
+// written after free).
+TEST(FsUring, ARuntimeDroppedWithRequestsInFlightLeaksNothing) {
+    Watchdog dog;
+    TempDir dir{"weft-fs"};
+    path fifo = dir / "fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    int wfd = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(wfd, 0);
+    std::optional<fs::File> f;
+    {
+        weft::Runtime rt =
+            weft::Runtime::builder().worker_threads(2).io_driver(weft::IoDriverKind::Uring).build();
+        rt.block_on([&]() -> weft::Task<void> {
+            co_await fs::write(dir / "x", "hello");
+            f.emplace(co_await fs::File::open(fifo));
+            std::byte b[8];
+            auto r = co_await weft::select(f->read(std::span(b)), weft::ready(0));
+            EXPECT_EQ(r.index(), 1u);
+            // A task still waiting on another read when the runtime goes.
+            weft::spawn([](path p) -> weft::Task<void> {
+                fs::File g = co_await fs::File::open(p);
+                char c[8];
+                (void)co_await g.read(std::span(c));
+            }(fifo))
+                .detach();
+            weft::detail::skip_fs_fast_paths_for_testing(true);  // fs::read on the ring
+            for (int polls = 0; polls < 3; ++polls) {
+                auto dropping = poll_then_drop(fs::read(dir / "x"), polls);
+                co_await dropping;
+            }
+            weft::detail::skip_fs_fast_paths_for_testing(false);
+            co_await weft::time::sleep(10ms);  // the spawned read reaches the kernel
+        });
+    }
+    weft::Runtime rt2 = weft::RuntimeBuilder::new_current_thread().build();
+    rt2.block_on([&]() -> weft::Task<void> {
+        char b[8];
+        try {
+            co_await f->read(std::span(b));
+            ADD_FAILURE() << "a read cut off by shutdown did not report it";
+        } catch (const std::runtime_error&) {
+        }
+        EXPECT_EQ(::write(wfd, "hi", 2), 2);
+        std::size_t n = co_await f->read(std::span(b));  // idle again: this runtime's path
+        EXPECT_EQ(std::string_view(b, n), "hi");
+    });
+    f.reset();
+    ::close(wfd);
+}
+
+// Proof that the requests are io_uring's: with the fast paths off, each open, read, fsync and
+// statx is a completion that the driver reaps (RuntimeMetrics counts them).
+TEST(FsUring, OperationsAreCompletionsOnTheRing) {
+    Watchdog dog;
+    TempDir dir{"weft-fs"};
+    ForcePool ring(false, true);
+    weft::Runtime rt =
+        weft::RuntimeBuilder::new_current_thread().io_driver(weft::IoDriverKind::Uring).build();
+    std::uint64_t before = rt.metrics().io_driver_ready_count();
+    rt.block_on([&]() -> weft::Task<void> {
+        co_await fs::write(dir / "x", "hello");
+        fs::File f = co_await fs::File::open(dir / "x");
+        char b[8];
+        std::size_t n = co_await f.read(std::span(b));
+        EXPECT_EQ(std::string_view(b, n), "hello");
+        EXPECT_EQ((co_await f.metadata()).len(), 5u);
+        co_await f.sync_all();
+        std::vector<std::byte> whole = co_await fs::read(dir / "x");
+        EXPECT_EQ(whole.size(), 5u);
+    });
+    // write: open + write; File: open + read + statx + fsync; fs::read: open + read + probe.
+    EXPECT_GE(rt.metrics().io_driver_ready_count() - before, 9u);
+}
+
 TEST(FsShutdown, AnOperationCancelledByShutdownThrowsJoinErrorOnceThenTheFileGoesOn) {
     Watchdog dog;
     TempDir dir{"weft-fs"};
     path p = dir / "x";
+    ForcePool pool(true);  // the pool's path, which this test is about
     std::optional<fs::File> f;
     {
         weft::Runtime rt1 =

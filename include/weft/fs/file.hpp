@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// `File`: an open file, read and written from tasks through the runtime's blocking pool.
+/// `File`: an open file, read and written from tasks through io_uring requests or the runtime's
+/// blocking pool.
 
 #include <cstddef>
 #include <cstdint>
@@ -26,12 +27,15 @@ class OpenOptions;
 /// An open file: Tokio's `tokio::fs::File`. Opened with `File::open`, `File::create` or
 /// `OpenOptions::open`; closed when dropped.
 ///
-/// Every operation runs on the runtime's blocking pool (see docs/fs.md for why not on the I/O
-/// driver), so a `File` needs a `weft::Runtime`, either flavour; awaited on a `LocalExecutor` or
-/// under the free `weft::block_on` it throws `std::logic_error`. At most one operation is in
-/// flight per file. The file keeps its own buffer for it (up to 2 MiB by default,
-/// `set_max_buf_size`), so a read moves the data twice: the kernel into that buffer on a
-/// blocking thread, then the buffer into yours.
+/// A read first takes what the page cache holds, inline and straight into your buffer
+/// (preadv2 with RWF_NOWAIT, which never waits for a disk). Otherwise every operation is an
+/// io_uring request when the runtime's I/O driver is io_uring, and runs on the runtime's
+/// blocking pool otherwise (see docs/fs.md), so a `File` needs a `weft::Runtime`, either
+/// flavour; awaited on a `LocalExecutor` or under the free `weft::block_on` it throws
+/// `std::logic_error`. At most one operation is in flight per file. The file keeps its own
+/// buffer for it (up to 2 MiB by default, `set_max_buf_size`), which the operation owns while
+/// it runs, so a read that misses the page cache moves the data twice: the kernel into that
+/// buffer, then the buffer into yours.
 ///
 /// It is an `io::AsyncRead` and `io::AsyncWrite`: `io::read_to_end`, `io::BufReader` and the
 /// other `weft::io` helpers work on it; the common ones are members too.
@@ -67,8 +71,9 @@ class OpenOptions;
 ///
 /// **Threads.** One task uses a file at a time (the futures point into it; do not poll two
 /// operations of one `File` at once, or move it while an operation's future is alive). The
-/// awaiting task is woken from the blocking-pool thread that ran the operation and resumes on
-/// the runtime (a worker, or the `block_on` thread).
+/// awaiting task is woken from the blocking-pool thread that ran the operation, or the thread
+/// that reaped the io_uring completion, and resumes on the runtime (a worker, or the
+/// `block_on` thread).
 class File {
   public:
     /// Opens `path` for reading (`OpenOptions().read(true)`).
@@ -217,13 +222,19 @@ class File {
     void absorb(const weft::detail::FileOp& op) noexcept;
     template <class Fn>
     void start(weft::detail::Spawner& s, Fn&& fn);
+    // Hands buf_ to an io_uring request of `kind` (a read of `len` bytes, or a write of buf_'s
+    // bytes from `done` on) at the file's position; false if none was submitted (buf_ is back).
+    bool start_uring(weft::detail::IoDriver& d, weft::detail::FileOp::Kind kind, std::size_t len,
+                     std::size_t done = 0);
+    Poll<weft::detail::FileOp> poll_uring_op(Context& cx);
 
     // Tokio's default max_buf_size: large sequential reads need few trips to the pool.
     static constexpr std::size_t kDefaultMaxBufSize = std::size_t{2} << 20;
 
     std::shared_ptr<weft::detail::FileFd> fd_;
     weft::detail::FileBuf buf_;            // idle: read-ahead; busy: moved into the operation
-    JoinHandle<weft::detail::FileOp> op_;  // the operation in flight, while busy_
+    JoinHandle<weft::detail::FileOp> op_;  // the operation in flight, while busy_ ...
+    weft::detail::UringOpPtr<weft::detail::FileUringOp> uop_;  // ... or this one, on io_uring
     bool busy_ = false;
     int last_write_err_ = 0;  // a background write's errno, thrown by the next write or flush
     std::uint64_t pos_ = 0;   // the position after the last seek (what an idle seek reports)

@@ -11,8 +11,10 @@
 
 namespace weft::fs {
 
-/// The whole contents of the file at `path`, as bytes (Tokio's `fs::read`). One trip to the
-/// blocking pool: open, fstat for the size, read, close, all on one blocking thread.
+/// The whole contents of the file at `path`, as bytes (Tokio's `fs::read`). A cached file is
+/// opened and read inline (openat2 RESOLVE_CACHED, preadv2 RWF_NOWAIT: calls that never wait
+/// for a disk); what misses goes to io_uring requests on an io_uring runtime, and otherwise
+/// the whole job is one trip to the blocking pool (docs/fs.md).
 ///
 /// ```cpp
 /// std::vector<std::byte> data = co_await weft::fs::read(dir / "image.png");
@@ -20,7 +22,8 @@ namespace weft::fs {
 ///
 /// **Throws** `std::system_error` naming `path` (e.g. `std::errc::no_such_file_or_directory`,
 /// `std::errc::is_a_directory`); `std::logic_error` when awaited outside a `weft::Runtime`.
-/// **Cancel safety:** dropped midway, the blocking read finishes and its bytes are dropped.
+/// **Cancel safety:** dropped midway, a blocking read finishes and its bytes are dropped; an
+/// io_uring request is cancelled, and its buffer freed when the kernel lets go of it.
 Task<std::vector<std::byte>> read(std::filesystem::path path);
 
 /// The whole contents of the file at `path`, as a `std::string`. Unlike Tokio's, it does not

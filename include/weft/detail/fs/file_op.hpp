@@ -1,6 +1,8 @@
 #pragma once
-// Internal: what a weft::fs::File hands to the blocking pool and gets back. A File runs at most
-// one operation at a time on the pool (Tokio's File::Inner state: Idle(buf) or Busy(handle)).
+// Internal: what a weft::fs::File hands to the blocking pool, or to the io_uring driver, and
+// gets back. A File runs at most one operation at a time (Tokio's File::Inner state: Idle(buf)
+// or Busy(handle)); on io_uring the operation is a FileUringOp, which owns the buffer as the
+// pool's closure does.
 
 #include <algorithm>
 #include <cstddef>
@@ -9,6 +11,8 @@
 #include <memory>
 #include <span>
 #include <utility>
+
+#include "weft/detail/io/uring_op.hpp"
 
 namespace weft::detail {
 
@@ -23,6 +27,8 @@ struct FileFd {
 
     int fd;
     std::filesystem::path path;
+    bool regular = false;  // a regular file: reads try the page cache inline first
+    bool nowait = true;    // preadv2(RWF_NOWAIT) works here (cleared on EOPNOTSUPP)
 };
 
 // The File's byte buffer: read-ahead waiting to be copied out (bytes [pos, len)), or the bytes of
@@ -108,6 +114,23 @@ class FileOp {
     FileBuf buf;
     std::int64_t result;  // Read: bytes read; Seek: the new offset
     int err;              // errno, or 0
+};
+
+/// Tests only: while on, weft::fs skips its page-cache fast paths (preadv2 RWF_NOWAIT, the
+/// cached openat2), so every operation takes its io_uring or blocking-pool path (src/fs/).
+void skip_fs_fast_paths_for_testing(bool skip) noexcept;
+bool fs_fast_paths_skipped() noexcept;
+
+// A File's read or write in flight on io_uring: it owns the buffer and shares the descriptor
+// until its completion (uring_op.hpp).
+class FileUringOp final : public UringOp {
+  public:
+    FileUringOp(FileOp::Kind k, std::shared_ptr<FileFd> f, FileBuf b) noexcept
+        : kind(k), fd(std::move(f)), buf(std::move(b)) {}
+    FileOp::Kind kind;
+    std::shared_ptr<FileFd> fd;
+    FileBuf buf;
+    std::size_t done = 0;  // a write: bytes of buf written by earlier requests
 };
 
 }  // namespace weft::detail

@@ -22,14 +22,21 @@
 // completion. The owner therefore never frees it: it deregisters, and the driver frees it
 // once no report can name it any more (epoll: at the start of the next turn; io_uring: at the
 // poll's final completion).
+//
+// Completions too, on io_uring. The io_uring driver also runs completion operations (UringOp,
+// uring_op.hpp): a request whose buffers the op owns until its last completion. weft::fs uses
+// them for files; the other drivers say no to every opcode (supports_op), and the caller falls
+// back to the blocking pool.
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 
+#include "weft/detail/io/uring_op.hpp"
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/sync/spin_lock.hpp"
 #include "weft/detail/task/runtime_context.hpp"
@@ -156,6 +163,11 @@ class IoDriver : public ParkDriver {
     /// later registrations throw.
     void shutdown() noexcept;
 
+    // --- completion operations (io_uring only; see uring_op.hpp) ---
+    /// Whether this driver runs UringOps with `opcode` (an IORING_OP_*): io_uring, where the
+    /// kernel's probe lists it, and not refused by refuse_uring_ops_for_testing.
+    bool supports_op(std::uint8_t opcode) const noexcept;
+
     /// Readiness reports dispatched so far (RuntimeMetrics::io_driver_ready_count; any thread).
     std::uint64_t ready_count() const noexcept {
         return ready_count_.load(std::memory_order_relaxed);
@@ -173,6 +185,17 @@ class IoDriver : public ParkDriver {
     /// resources it reported ready.
     virtual std::size_t wait(std::optional<std::chrono::steady_clock::time_point> until,
                              bool nonblocking) noexcept = 0;
+    /// The kernel supports `opcode` (the io_uring driver's probe; others: false).
+    virtual bool probe_op(std::uint8_t /*opcode*/) const noexcept { return false; }
+    /// Submits `op` (the kernel's reference is the caller's to add on success); 0 or -errno.
+    virtual int submit_op(UringOp* /*op*/, const UringSqe& /*sqe*/) noexcept { return -ENOSYS; }
+    /// Asks the kernel to cancel `op`, if it is still in flight.
+    virtual void cancel_op(UringOp* /*op*/) noexcept {}
+    /// At shutdown: cancels every op in flight and wakes its owner.
+    virtual void shutdown_ops() noexcept {}
+    friend int uring_op_detail::submit(IoDriver*, UringOp*, const UringSqe&) noexcept;
+    friend void uring_op_detail::abandon(IoDriver*, UringOp*, bool) noexcept;
+
     /// Frees `io` (the driver knows no report can name it any more).
     void free_io(ScheduledIo* io) noexcept;
     /// Frees what epoll-style deregistration left for the next turn.
@@ -201,5 +224,9 @@ class IoDriver : public ParkDriver {
 /// Tests only: while on, epoll drivers meet epoll_pwait2 as refused (ENOSYS) at their next
 /// wait, and from then on keep to their epoll_wait fallback (epoll_driver.cpp).
 void refuse_epoll_pwait2_for_testing(bool refuse) noexcept;
+
+/// Tests only: while on, every driver says no to every completion op (supports_op), so weft::fs
+/// takes its blocking-pool path on io_uring too.
+void refuse_uring_ops_for_testing(bool refuse) noexcept;
 
 }  // namespace weft::detail
