@@ -1,11 +1,52 @@
 #pragma once
 // Internal: spawn_blocking's thread pool, shared by both runtime flavours.
+//
+// Threads start on demand up to a cap and stay for keep_alive when idle. Each blocking task
+// and each thread holds a reference to the runtime (retain/release), so that the runtime's
+// memory (this pool and its slots included) outlives a blocking call that shutdown_timeout gave
+// up waiting for.
+//
+// The hand-off. Each thread owns a Slot: a parking word and a task pointer. An idle thread
+// lists its slot on a LIFO stack (under mu_) and then waits on its own word: it spins first
+// (a few pause instructions, then sched_yield until kSpin), then sleeps on the word's futex. A
+// push pops the top slot (the thread that went idle last, whose stack and caches are warm),
+// writes the task into it and flips the word to kGo: one atomic exchange, plus one
+// FUTEX_WAKE only if the thread had already gone to sleep. The queue (queue_) is used only when
+// no thread is idle; a thread that finishes a task drains it before listing itself again.
+//
+// What it replaces, and why (measured with strace -f and the fs_bench pool_roundtrip row, an
+// empty spawn_blocking awaited one at a time, 2-core VM): one mutex and one condition variable
+// cost about 7.7 futex calls per round trip and 25 µs. The thread that ran a task woke its
+// awaiting task before it was back in the condition variable, so the next push often saw no
+// idle thread and started another one; the three threads then shared one condition variable
+// and one mutex, which the woken thread had to take again (a second sleep when the pusher
+// still held it). Now a round trip is the hand-off (no system call while the thread still
+// spins) and the wake of the awaiting task, which is the runtime's and not the pool's: an
+// unpark of the worker or the block_on thread (a FUTEX_WAKE or an eventfd write) and that
+// thread's wake-up latency. See benches/README.md ("Files") for the figures.
+//
+// No lost wake-up: a thread sets its word to kIdle before it lists its slot, both under mu_,
+// and a push exchanges kGo into a slot it popped under mu_, so the exchange comes after that
+// store. The thread moves kIdle -> kParked by compare-and-swap and sleeps only while the word
+// still reads kParked (the futex checks it atomically), so an exchange before the sleep makes
+// the futex return at once and one after it finds kParked and wakes it.
+//
+// Keep-alive: a thread whose timed sleep ran out takes mu_; if its slot is still listed it
+// unlists it and exits. If not, a push popped it and its kGo is on the way: the thread waits
+// for it without a deadline (a popped slot is always handed something: a task, or nullptr at
+// shutdown). Slots are owned by the pool and reused by later threads, never freed before the
+// pool, so a push's late FUTEX_WAKE on a slot whose thread has moved on is only a spurious
+// wake-up, which every wait re-checks.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/runtime/task_queue.hpp"
@@ -13,9 +54,6 @@
 
 namespace weft::detail {
 
-// Threads started on demand up to a cap, kept for keep_alive when idle. Each blocking task and
-// each thread holds a reference to the runtime (retain/release), so that the runtime's memory
-// outlives a blocking call that shutdown_timeout gave up waiting for.
 class BlockingPool final : public Scheduler {
   public:
     BlockingPool(RuntimeCore* rt, std::size_t max, std::chrono::milliseconds keep_alive)
@@ -41,6 +79,7 @@ class BlockingPool final : public Scheduler {
     bool busy() const noexcept { return active_.load(std::memory_order_acquire) != 0; }
 
     /// Threads, idle threads and queued tasks now (RuntimeMetrics; takes the pool's lock).
+    /// A thread is idle from listing its slot until a push pops it.
     struct Stats {
         std::size_t threads = 0, idle = 0, queued = 0;
     };
@@ -49,16 +88,45 @@ class BlockingPool final : public Scheduler {
         return {threads_, idle_, queue_.size()};
     }
 
+    /// How long an idle thread looks at its slot before it sleeps: kPauses looks with a pause
+    /// instruction, then looks with sched_yield between them until kSpin has passed.
+    static constexpr int kPauses = 64;
+    static constexpr std::chrono::nanoseconds kSpin{std::chrono::microseconds(20)};
+
   private:
+    // One per thread (kept for reuse after the thread exits); a cache line of its own, since
+    // the pusher writes it while its thread spins on it.
+    struct alignas(64) Slot {
+        // kIdle: listed, or popped and about to be handed something; the thread spins.
+        // kParked: the thread sleeps on this word's futex. kGo: `task` was handed over
+        // (nullptr: the pool shut down; the thread looks at the pool again).
+        std::atomic<std::uint32_t> word{0};
+        TaskHeader* task = nullptr;  // written before kGo is released, read after it is acquired
+        Slot* next = nullptr;        // the idle stack's or the free list's link (mu_)
+        bool listed = false;         // on the idle stack (mu_)
+    };
+    static constexpr std::uint32_t kIdle = 0, kParked = 1, kGo = 2;
+
     void push(TaskHeader* t) noexcept;
-    void thread_main() noexcept;
+    void thread_main(Slot& s) noexcept;
+    void run(TaskHeader* t) noexcept;
+    static void hand(Slot& s, TaskHeader* t) noexcept;
+    // Waits until the slot is handed something (true) or `deadline` passes first (false).
+    static bool await_handoff(Slot& s,
+                              std::optional<std::chrono::steady_clock::time_point> deadline);
+    std::optional<std::chrono::steady_clock::time_point> keep_alive_deadline() const noexcept;
+    Slot* take_slot();              // mu_ held
+    void unlist(Slot& s) noexcept;  // mu_ held
 
     RuntimeCore* rt_;
     std::size_t max_;
     std::chrono::milliseconds keep_alive_;
     std::mutex mu_;
-    std::condition_variable work_cv_, exit_cv_;
-    TaskQueue queue_;
+    std::condition_variable exit_cv_;
+    TaskQueue queue_;                           // tasks no idle thread was there to take
+    Slot* idle_top_ = nullptr;                  // the idle stack, last listed on top
+    Slot* free_slots_ = nullptr;                // slots of threads that exited
+    std::vector<std::unique_ptr<Slot>> slots_;  // every slot, freed with the pool
     std::size_t threads_ = 0, idle_ = 0;
     std::atomic<std::size_t> active_{0};  // queued or running tasks
     bool closed_ = false;
