@@ -1,7 +1,6 @@
 #include "blocking_pool.hpp"
 
 #include <linux/futex.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "enter_runtime.hpp"
+#include "spin_wait.hpp"
 #include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
 
@@ -28,13 +28,6 @@ void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
 void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
     syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1,
             nullptr, nullptr, 0);
-}
-void relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
 }
 timespec to_timespec(Clock::time_point t) noexcept {
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -82,23 +75,10 @@ void BlockingPool::hand(Slot& s, TaskHeader* t) noexcept {
 }
 
 bool BlockingPool::await_handoff(Slot& s, std::optional<Clock::time_point> deadline) {
-    // Spin first: a caller that awaits its blocking calls one by one pushes the next one a few
-    // µs after this thread woke it, and a sleep and a wake-up cost more than that. kPauses looks
-    // with a pause instruction (as SpinLock), then sched_yield between looks until kSpin: on a
-    // loaded machine the thread that will push may be waiting for this very core, and a pure
-    // pause spin kept it off (measured: 20 µs of pause made a round trip 3x slower at a load
-    // of 4 on 2 cores); on an idle one the yield returns at once and this is still a spin.
+    // Look first (spin_wait.hpp): a caller that awaits its blocking calls one by one pushes the
+    // next one a few µs after this thread woke it, sooner than a sleep and a wake-up take.
     // acquire (here and below): pairs with hand()'s release, so `task` can be read.
-    const Clock::time_point spin_start = Clock::now();
-    for (int i = 0;; ++i) {
-        if (s.word.load(std::memory_order_acquire) == kGo) return true;
-        if (i < kPauses) {
-            relax();
-            continue;
-        }
-        if (Clock::now() - spin_start >= kSpin) break;  // vDSO clock: tens of ns
-        sched_yield();
-    }
+    if (spin_until([&] { return s.word.load(std::memory_order_acquire) == kGo; })) return true;
     std::uint32_t expected = kIdle;
     // kIdle -> kParked: from here a hand-off wakes the futex. acquire for the failure (the word
     // is kGo: `task` is read next); the success needs none, but may not be weaker (GCC 12).

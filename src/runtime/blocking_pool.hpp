@@ -7,8 +7,8 @@
 // up waiting for.
 //
 // The hand-off. Each thread owns a Slot: a parking word and a task pointer. An idle thread
-// lists its slot on a LIFO stack (under mu_) and then waits on its own word: it spins first
-// (a few pause instructions, then sched_yield until kSpin), then sleeps on the word's futex. A
+// lists its slot on a LIFO stack (under mu_) and then waits on its own word: it looks at it for
+// up to 20 µs first (spin_wait.hpp: pauses, then sched_yield), then sleeps on its futex. A
 // push pops the top slot (the thread that went idle last, whose stack and caches are warm),
 // writes the task into it and flips the word to kGo: one atomic exchange, plus one
 // FUTEX_WAKE only if the thread had already gone to sleep. The queue (queue_) is used only when
@@ -87,11 +87,6 @@ class BlockingPool final : public Scheduler {
         std::lock_guard lock(mu_);
         return {threads_, idle_, queue_.size()};
     }
-
-    /// How long an idle thread looks at its slot before it sleeps: kPauses looks with a pause
-    /// instruction, then looks with sched_yield between them until kSpin has passed.
-    static constexpr int kPauses = 64;
-    static constexpr std::chrono::nanoseconds kSpin{std::chrono::microseconds(20)};
 
   private:
     // One per thread (kept for reuse after the thread exits); a cache line of its own, since
