@@ -59,12 +59,15 @@ void BlockingPool::push(TaskHeader* t) noexcept {
         return;
     }
     queue_.push(t);
-    if (threads_ < max_) {
-        ++threads_;
-        Slot* s = take_slot();
-        rt_->retain();  // a blocking thread keeps the runtime's memory alive
-        std::thread([this, s] { thread_main(*s); }).detach();
-    }
+    if (threads_ == max_) return;  // the next thread to finish a task takes it
+    ++threads_;
+    Slot* s = take_slot();
+    rt_->retain();  // a blocking thread keeps the runtime's memory alive
+    // Started outside mu_: thread creation takes long enough (clone, a stack) that other pushes
+    // and finishing threads should not wait for it. The new thread finds the task in queue_ (or
+    // an idle thread took it meanwhile, and the new one goes idle).
+    lock.unlock();
+    std::thread([this, s] { thread_main(*s); }).detach();
 }
 
 void BlockingPool::hand(Slot& s, TaskHeader* t) noexcept {
@@ -76,9 +79,18 @@ void BlockingPool::hand(Slot& s, TaskHeader* t) noexcept {
 
 bool BlockingPool::await_handoff(Slot& s, std::optional<Clock::time_point> deadline) {
     // Look first (spin_wait.hpp): a caller that awaits its blocking calls one by one pushes the
-    // next one a few µs after this thread woke it, sooner than a sleep and a wake-up take.
+    // next one a few µs after this thread woke it, sooner than a sleep and a wake-up take. Only
+    // kMaxSpinners threads look at once: with many tasks in flight, dozens of threads going idle
+    // and yielding kept the thread holding mu_ off the CPU (workers stalled 100+ ms in push(),
+    // fs_bench small_files conc=64 on 2 cores). relaxed: a count for a heuristic, guarding no data.
     // acquire (here and below): pairs with hand()'s release, so `task` can be read.
-    if (spin_until([&] { return s.word.load(std::memory_order_acquire) == kGo; })) return true;
+    if (spinners_.fetch_add(1, std::memory_order_relaxed) < kMaxSpinners) {
+        bool handed = spin_until([&] { return s.word.load(std::memory_order_acquire) == kGo; });
+        spinners_.fetch_sub(1, std::memory_order_relaxed);
+        if (handed) return true;
+    } else {
+        spinners_.fetch_sub(1, std::memory_order_relaxed);
+    }
     std::uint32_t expected = kIdle;
     // kIdle -> kParked: from here a hand-off wakes the futex. acquire for the failure (the word
     // is kGo: `task` is read next); the success needs none, but may not be weaker (GCC 12).

@@ -8,7 +8,8 @@
 //
 // The hand-off. Each thread owns a Slot: a parking word and a task pointer. An idle thread
 // lists its slot on a LIFO stack (under mu_) and then waits on its own word: it looks at it for
-// up to 20 µs first (spin_wait.hpp: pauses, then sched_yield), then sleeps on its futex. A
+// up to 20 µs first (spin_wait.hpp: pauses, then sched_yield; one thread at a time), then
+// sleeps on its futex. A
 // push pops the top slot (the thread that went idle last, whose stack and caches are warm),
 // writes the task into it and flips the word to kGo: one atomic exchange, plus one
 // FUTEX_WAKE only if the thread had already gone to sleep. The queue (queue_) is used only when
@@ -107,8 +108,7 @@ class BlockingPool final : public Scheduler {
     void run(TaskHeader* t) noexcept;
     static void hand(Slot& s, TaskHeader* t) noexcept;
     // Waits until the slot is handed something (true) or `deadline` passes first (false).
-    static bool await_handoff(Slot& s,
-                              std::optional<std::chrono::steady_clock::time_point> deadline);
+    bool await_handoff(Slot& s, std::optional<std::chrono::steady_clock::time_point> deadline);
     std::optional<std::chrono::steady_clock::time_point> keep_alive_deadline() const noexcept;
     Slot* take_slot();              // mu_ held
     void unlist(Slot& s) noexcept;  // mu_ held
@@ -124,6 +124,8 @@ class BlockingPool final : public Scheduler {
     std::vector<std::unique_ptr<Slot>> slots_;  // every slot, freed with the pool
     std::size_t threads_ = 0, idle_ = 0;
     std::atomic<std::size_t> active_{0};  // queued or running tasks
+    std::atomic<int> spinners_{0};        // threads looking at their slot before sleeping
+    static constexpr int kMaxSpinners = 1;
     bool closed_ = false;
 };
 
