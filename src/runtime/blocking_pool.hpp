@@ -9,22 +9,26 @@
 // The hand-off. Each thread owns a Slot: a parking word and a task pointer. An idle thread
 // lists its slot on a LIFO stack (under mu_) and then waits on its own word: it looks at it for
 // up to 20 µs first (spin_wait.hpp: pauses, then sched_yield; one thread at a time), then
-// sleeps on its futex. A
-// push pops the top slot (the thread that went idle last, whose stack and caches are warm),
-// writes the task into it and flips the word to kGo: one atomic exchange, plus one
-// FUTEX_WAKE only if the thread had already gone to sleep. The queue (queue_) is used only when
-// no thread is idle; a thread that finishes a task drains it before listing itself again.
+// sleeps on its futex. A push pops the top slot (the thread that went idle last, whose stack
+// and caches are warm), writes the task into it and exchanges kGo into the word: one atomic
+// exchange, plus one FUTEX_WAKE only if the thread had already gone to sleep. The queue
+// (queue_) is used only when no thread is idle; a thread that finishes a task drains it before
+// listing itself again. mu_ guards the stack, the queue and the counts, never a sleep.
 //
-// What it replaces, and why (measured with strace -f and the fs_bench pool_roundtrip row, an
-// empty spawn_blocking awaited one at a time, 2-core VM): one mutex and one condition variable
-// cost about 7.7 futex calls per round trip and 25 µs. The thread that ran a task woke its
-// awaiting task before it was back in the condition variable, so the next push often saw no
-// idle thread and started another one; the three threads then shared one condition variable
-// and one mutex, which the woken thread had to take again (a second sleep when the pusher
-// still held it). Now a round trip is the hand-off (no system call while the thread still
-// spins) and the wake of the awaiting task, which is the runtime's and not the pool's: an
-// unpark of the worker or the block_on thread (a FUTEX_WAKE or an eventfd write) and that
-// thread's wake-up latency. See benches/README.md ("Files") for the figures.
+// What the hand-off costs (fs_bench pool_roundtrip: an empty spawn_blocking awaited one at a
+// time; 2-core VM; strace -f -c and getrusage). Before, with one mutex and one condition
+// variable: 7.7 futex calls and 2.1 voluntary context switches per round trip, 10-25 µs. The
+// thread that ran a task woke its awaiter before it was back in the condition variable, so the
+// next push often saw no idle thread and started another; three threads then shared the
+// condition variable and the mutex, which each woken thread had to take again. Now: the thread
+// that just finished is still looking at its slot when the next push comes (no system call),
+// and the other half of the trip, waking the awaiting task, is the runtime's: the block_on
+// thread or the current-thread runtime looks for that wake too while a blocking task is busy
+// (block_on.cpp, current_thread.cpp), instead of sleeping on a futex or in epoll and being
+// woken through it. 0.17 futex calls and 0.05 voluntary context switches per round trip, the
+// rest being sched_yield calls of the two lookers; 3-8 µs at a load of 4-8, 1-3 µs when the
+// machine is quiet. A task on a worker that awaits spawn_blocking still has a worker park
+// (after its steal rounds) and an unpark on the way back. See benches/README.md ("Files").
 //
 // No lost wake-up: a thread sets its word to kIdle before it lists its slot, both under mu_,
 // and a push exchanges kGo into a slot it popped under mu_, so the exchange comes after that
