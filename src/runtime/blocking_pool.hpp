@@ -1,11 +1,57 @@
 #pragma once
 // Internal: spawn_blocking's thread pool, shared by both runtime flavours.
+//
+// Threads start on demand up to a cap and stay for keep_alive when idle. Each blocking task
+// and each thread holds a reference to the runtime (retain/release), so that the runtime's
+// memory (this pool and its slots included) outlives a blocking call that shutdown_timeout gave
+// up waiting for.
+//
+// The hand-off. Each thread owns a Slot: a parking word and a task pointer. An idle thread
+// lists its slot on a LIFO stack (under mu_) and then waits on its own word: it looks at it for
+// up to 20 µs first (spin_wait.hpp: pauses, then sched_yield; one thread at a time), then
+// sleeps on its futex. A push pops the top slot (the thread that went idle last, whose stack
+// and caches are warm), writes the task into it and exchanges kGo into the word: one atomic
+// exchange, plus one FUTEX_WAKE only if the thread had already gone to sleep. The queue
+// (queue_) is used only when no thread is idle; a thread that finishes a task drains it before
+// listing itself again. mu_ guards the stack, the queue and the counts, never a sleep.
+//
+// What the hand-off costs (fs_bench pool_roundtrip: an empty spawn_blocking awaited one at a
+// time; 2-core VM; strace -f -c and getrusage). Before, with one mutex and one condition
+// variable: 7.7 futex calls and 2.1 voluntary context switches per round trip, 10-25 µs. The
+// thread that ran a task woke its awaiter before it was back in the condition variable, so the
+// next push often saw no idle thread and started another; three threads then shared the
+// condition variable and the mutex, which each woken thread had to take again. Now: the thread
+// that just finished is still looking at its slot when the next push comes (no system call),
+// and the other half of the trip, waking the awaiting task, is the runtime's: the block_on
+// thread or the current-thread runtime looks for that wake too while a blocking task is busy
+// (block_on.cpp, current_thread.cpp), instead of sleeping on a futex or in epoll and being
+// woken through it. 0.17 futex calls and 0.05 voluntary context switches per round trip, the
+// rest being sched_yield calls of the two lookers; 3-8 µs at a load of 4-8, 1-3 µs when the
+// machine is quiet. A task on a worker that awaits spawn_blocking still has a worker park
+// (after its steal rounds) and an unpark on the way back. See benches/README.md ("Files").
+//
+// No lost wake-up: a thread sets its word to kIdle before it lists its slot, both under mu_,
+// and a push exchanges kGo into a slot it popped under mu_, so the exchange comes after that
+// store. The thread moves kIdle -> kParked by compare-and-swap and sleeps only while the word
+// still reads kParked (the futex checks it atomically), so an exchange before the sleep makes
+// the futex return at once and one after it finds kParked and wakes it.
+//
+// Keep-alive: a thread whose timed sleep ran out takes mu_; if its slot is still listed it
+// unlists it and exits. If not, a push popped it and its kGo is on the way: the thread waits
+// for it without a deadline (a popped slot is always handed something: a task, or nullptr at
+// shutdown). Slots are owned by the pool and reused by later threads, never freed before the
+// pool, so a push's late FUTEX_WAKE on a slot whose thread has moved on is only a spurious
+// wake-up, which every wait re-checks.
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/runtime/task_queue.hpp"
@@ -13,9 +59,6 @@
 
 namespace weft::detail {
 
-// Threads started on demand up to a cap, kept for keep_alive when idle. Each blocking task and
-// each thread holds a reference to the runtime (retain/release), so that the runtime's memory
-// outlives a blocking call that shutdown_timeout gave up waiting for.
 class BlockingPool final : public Scheduler {
   public:
     BlockingPool(RuntimeCore* rt, std::size_t max, std::chrono::milliseconds keep_alive)
@@ -41,6 +84,7 @@ class BlockingPool final : public Scheduler {
     bool busy() const noexcept { return active_.load(std::memory_order_acquire) != 0; }
 
     /// Threads, idle threads and queued tasks now (RuntimeMetrics; takes the pool's lock).
+    /// A thread is idle from listing its slot until a push pops it.
     struct Stats {
         std::size_t threads = 0, idle = 0, queued = 0;
     };
@@ -50,17 +94,42 @@ class BlockingPool final : public Scheduler {
     }
 
   private:
+    // One per thread (kept for reuse after the thread exits); a cache line of its own, since
+    // the pusher writes it while its thread spins on it.
+    struct alignas(64) Slot {
+        // kIdle: listed, or popped and about to be handed something; the thread spins.
+        // kParked: the thread sleeps on this word's futex. kGo: `task` was handed over
+        // (nullptr: the pool shut down; the thread looks at the pool again).
+        std::atomic<std::uint32_t> word{0};
+        TaskHeader* task = nullptr;  // written before kGo is released, read after it is acquired
+        Slot* next = nullptr;        // the idle stack's or the free list's link (mu_)
+        bool listed = false;         // on the idle stack (mu_)
+    };
+    static constexpr std::uint32_t kIdle = 0, kParked = 1, kGo = 2;
+
     void push(TaskHeader* t) noexcept;
-    void thread_main() noexcept;
+    void thread_main(Slot& s) noexcept;
+    void run(TaskHeader* t) noexcept;
+    static void hand(Slot& s, TaskHeader* t) noexcept;
+    // Waits until the slot is handed something (true) or `deadline` passes first (false).
+    bool await_handoff(Slot& s, std::optional<std::chrono::steady_clock::time_point> deadline);
+    std::optional<std::chrono::steady_clock::time_point> keep_alive_deadline() const noexcept;
+    Slot* take_slot();              // mu_ held
+    void unlist(Slot& s) noexcept;  // mu_ held
 
     RuntimeCore* rt_;
     std::size_t max_;
     std::chrono::milliseconds keep_alive_;
     std::mutex mu_;
-    std::condition_variable work_cv_, exit_cv_;
-    TaskQueue queue_;
+    std::condition_variable exit_cv_;
+    TaskQueue queue_;                           // tasks no idle thread was there to take
+    Slot* idle_top_ = nullptr;                  // the idle stack, last listed on top
+    Slot* free_slots_ = nullptr;                // slots of threads that exited
+    std::vector<std::unique_ptr<Slot>> slots_;  // every slot, freed with the pool
     std::size_t threads_ = 0, idle_ = 0;
     std::atomic<std::size_t> active_{0};  // queued or running tasks
+    std::atomic<int> spinners_{0};        // threads looking at their slot before sleeping
+    static constexpr int kMaxSpinners = 1;
     bool closed_ = false;
 };
 

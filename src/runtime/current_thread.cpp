@@ -27,6 +27,7 @@
 #include "enter_runtime.hpp"
 #include "failure.hpp"
 #include "metrics_collector.hpp"
+#include "spin_wait.hpp"
 #include "stall_detector.hpp"
 #include "weft/detail/io/io_driver.hpp"
 #include "weft/detail/runtime/local_core.hpp"
@@ -255,6 +256,9 @@ void CurrentThread::idle() noexcept {
         if (io_->poll_nonblocking() != 0) return;  // so did I/O
         if (time_->auto_advance()) return;
     }
+    // A blocking task is queued or running: its end will wake us within µs, sooner than a
+    // sleep in the driver and an eventfd wake-up take; look for that wake first (spin_wait.hpp).
+    if (blocking_.busy() && spin_until([&] { return parker.try_park(); })) return;
     std::optional<std::chrono::steady_clock::time_point> until;
     metrics_.park_begin(probe_.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)

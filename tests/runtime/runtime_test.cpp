@@ -248,6 +248,61 @@ TEST(Runtime, SpawnBlockingRunsOffTheWorkers) {
     EXPECT_THROW(rt.block_on(std::move(bad)), std::runtime_error);
 }
 
+// Short blocking tasks pushed from several threads, awaited one by one and in bursts (some
+// queue behind busy threads). With a keep-alive of 1 ms, idle blocking threads keep expiring and
+// new ones start: a hand-off lost to a thread timing out or exiting hangs a pusher. With a long
+// keep-alive, threads sleep without a deadline between the pushers' pauses: a lost futex wake
+// hangs too. The watchdog turns a hang into a failure. Both flavours share the pool; both run.
+TEST(Runtime, BlockingPoolStressNeverLosesAHandOff) {
+    Watchdog dog(60s);
+    for (auto keep_alive : {std::chrono::milliseconds(1), std::chrono::milliseconds(1h)}) {
+        for (bool current : {false, true}) {
+            auto b = current ? weft::RuntimeBuilder::new_current_thread()
+                             : weft::Runtime::builder().worker_threads(2);
+            weft::Runtime rt = b.thread_keep_alive(keep_alive).max_blocking_threads(3).build();
+            weft::Handle h = rt.handle();
+            constexpr int kPushers = 4, kRounds = 150, kBurst = 4;
+            std::atomic<long> ran{0};
+            std::vector<std::thread> pushers;
+            for (int p = 0; p < kPushers; ++p) {
+                pushers.emplace_back([&, p] {
+                    for (int i = 0; i < kRounds; ++i) {
+                        if (i % 3 == 0) {
+                            std::vector<weft::JoinHandle<int>> hs;
+                            for (int k = 0; k < kBurst; ++k)
+                                hs.push_back(h.spawn_blocking([&ran, k] {
+                                    ran.fetch_add(1, std::memory_order_relaxed);
+                                    return k;
+                                }));
+                            for (int k = 0; k < kBurst; ++k)
+                                EXPECT_EQ(weft::block_on(hs[static_cast<std::size_t>(k)]), k);
+                        } else {
+                            auto one = h.spawn_blocking([&ran, i] {
+                                ran.fetch_add(1, std::memory_order_relaxed);
+                                return i;
+                            });
+                            EXPECT_EQ(weft::block_on(one), i);
+                        }
+                        // A pause longer than the keep-alive and the spin: threads expire or sleep.
+                        if ((i + p * 7) % 25 == 0) std::this_thread::sleep_for(2ms);
+                    }
+                });
+            }
+            for (auto& t : pushers)
+                t.join();
+            EXPECT_EQ(ran.load(),
+                      long{kPushers} * (kRounds / 3 * kBurst + (kRounds - kRounds / 3)));
+            if (keep_alive > 1s) continue;
+            // Idle threads still expire after the storm.
+            auto deadline = std::chrono::steady_clock::now() + 20s;
+            while (h.metrics().num_blocking_threads() != 0 &&
+                   std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(1ms);
+            EXPECT_EQ(h.metrics().num_blocking_threads(), 0u) << (current ? "current" : "multi");
+        }
+    }
+}
+
 TEST(Runtime, DropCancelsTasksInEveryState) {
     Lifetimes l;
     auto tracked = [&]() -> weft::Task<int> {

@@ -20,6 +20,9 @@ common: rt=current|multi [multi], workers=N [2], iters=K [3]
   spawn_wait  n=500 conc=1   spawn `true` and wait for it, n times, conc at once
   pipe        mb=64          write mb MiB into `cat` and read them back (per_sec: bytes/s)
   eventfd     n=200000       two tasks pass a token through two eventfds (AsyncFd), n round trips
+  pool_roundtrip n=10000 iters=5
+                             n empty spawn_blocking calls awaited one by one from block_on
+                             (fs_bench pool_roundtrip; per_sec: trips/s)
 ";
 
 fn main() {
@@ -28,6 +31,7 @@ fn main() {
         "spawn_wait" => spawn_wait(&args),
         "pipe" => pipe(&args),
         "eventfd" => eventfd(&args),
+        "pool_roundtrip" => pool_roundtrip(&args),
         other => unknown_bench(other, USAGE),
     }
 }
@@ -209,4 +213,30 @@ fn eventfd(a: &Args) {
         }));
     }
     report_throughput(Line::new("eventfd").rt(&rt).kv("n", n), n, &secs);
+}
+
+/// pool_roundtrip: n empty spawn_blocking calls awaited one at a time, in block_on on the main
+/// thread (as weft's fs_bench pool_roundtrip: its loop runs in Runtime::block_on too).
+fn pool_roundtrip(a: &Args) {
+    let rt = RtSpec::from_args(a, "multi");
+    let n: u64 = a.num("n", 10_000);
+    let iters: usize = a.num("iters", 5);
+    a.finish();
+    let runtime = rt.build();
+    let body = || {
+        runtime.block_on(async move {
+            let t0 = Instant::now();
+            let mut sum = 0u64;
+            for i in 0..n {
+                sum += tokio::task::spawn_blocking(move || i & 1).await.expect("blocking task panicked");
+            }
+            if sum != n / 2 {
+                die("pool_roundtrip: wrong sum");
+            }
+            t0.elapsed().as_secs_f64()
+        })
+    };
+    body(); // warm-up, as weft's
+    let secs: Vec<f64> = (0..iters).map(|_| body()).collect();
+    report_throughput(Line::new("fs_pool_roundtrip").kv("n", n).kv("unit", "trips").rt(&rt), n, &secs);
 }
