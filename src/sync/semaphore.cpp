@@ -136,7 +136,7 @@ Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     pin_.pin();
     // Woken by release() with every permit handed over: no lock needed (acquire: pairs with
     // the release store there, so its writes to w_ are seen, and none come after it).
-    if (w_.granted.load(std::memory_order_acquire)) {
+    if (w_.started && w_.granted.load(std::memory_order_acquire)) {
         w_.done = true;
         return SemaphorePermit(sem_, w_.total);
     }
