@@ -35,6 +35,9 @@ void Semaphore::release(std::size_t n) noexcept {
     // Hand the free permits to the head of the queue, in order: the head takes what there is
     // (so a large request is filled bit by bit and cannot starve behind small ones), and each
     // waiter fully served leaves the queue and is woken, with the lock released meanwhile.
+    // The lock is taken again only while permits are left over for the next waiter: a release
+    // of one permit (a mutex unlock, a permit dropped) locks once. Each lock round trip is a
+    // move of this cache line between workers when the waiters run on the other one.
     while (!waiters_.empty() && permits_ > 0) {
         Waiter* w = waiters_.front();
         std::size_t give = std::min(permits_, w->needed);
@@ -43,8 +46,13 @@ void Semaphore::release(std::size_t n) noexcept {
         if (w->needed != 0) return;  // still the head, still short: later releases go on
         unlink(w);
         Waker wake = std::move(w->waker);
+        // Release: publishes needed and queued to the waiter's lock-free check in poll. Set
+        // under the lock, so a waiter dropped from now on (~Acquire) never touches the list.
+        w->granted.store(true, std::memory_order_release);
+        bool more = !waiters_.empty() && permits_ > 0;
         lock.unlock();
-        std::move(wake).wake();
+        std::move(wake).wake();  // w may be gone from here on
+        if (!more) return;
         lock.lock();
     }
 }
@@ -126,6 +134,12 @@ SemaphorePermit Semaphore::blocking_acquire(std::size_t n) {
 
 Poll<SemaphorePermit> Acquire::poll(Context& cx) {
     pin_.pin();
+    // Woken by release() with every permit handed over: no lock needed (acquire: pairs with
+    // the release store there, so its writes to w_ are seen, and none come after it).
+    if (w_.started && w_.granted.load(std::memory_order_acquire)) {
+        w_.done = true;
+        return SemaphorePermit(sem_, w_.total);
+    }
     Waker replaced;  // dropped after the lock is released: a waker's drop may re-enter us
     std::lock_guard lock(sem_->mu_);
     if (!w_.started) {
@@ -155,7 +169,9 @@ Poll<SemaphorePermit> Acquire::poll(Context& cx) {
 Acquire::~Acquire() {
     if (sem_ == nullptr || !w_.started || w_.done) return;
     std::size_t give_back = 0;
-    {
+    if (w_.granted.load(std::memory_order_acquire)) {  // as in poll: out of the queue, filled
+        give_back = w_.total;
+    } else {
         std::lock_guard lock(sem_->mu_);
         if (w_.queued) sem_->unlink(&w_);
         give_back = w_.total - w_.needed;  // handed to it while it waited, never used

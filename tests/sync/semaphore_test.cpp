@@ -109,6 +109,70 @@ TEST(Semaphore, ADroppedWaiterGivesWhatItWasHandedToTheNext) {
     EXPECT_EQ(wa.live(), 0) << "the dropped waiter's waker was released";
 }
 
+// A waiter filled and woken by a release, then dropped before it polls again (the path that
+// needs no lock): its permits go on to the next waiter.
+TEST(Semaphore, AWaiterDroppedAfterItsWakeGivesItsPermitsToTheNext) {
+    Semaphore s(1);
+    CountingWaker wa, wb;
+    auto held = permit_of(s.try_acquire(1));
+    ASSERT_TRUE(held);
+    auto a = std::make_unique<Acquire>(s.acquire(1));
+    Acquire b = s.acquire(1);
+    EXPECT_FALSE(poll_output(*a, wa));
+    EXPECT_FALSE(poll_output(b, wb));
+    held.reset();  // a is filled and woken
+    EXPECT_EQ(wa.total_wakes(), 1);
+    EXPECT_EQ(wb.total_wakes(), 0);
+    a.reset();  // never polled again: its permit goes to b
+    EXPECT_EQ(wb.total_wakes(), 1);
+    auto pb = poll_output(b, wb);
+    ASSERT_TRUE(pb);
+    pb.reset();
+    EXPECT_EQ(s.available_permits(), 1u) << "no permit lost";
+    EXPECT_EQ(wa.live(), 0);
+    EXPECT_EQ(wb.live(), 0);
+}
+
+// Two threads race on one permit, polling acquires by hand: each waits, and either polls until
+// its permit comes or drops the waiter, sometimes just as the other thread's release fills it.
+// No permit is lost or doubled (TSan checks the lock-free check after the wake), nothing hangs.
+TEST(Semaphore, WaitersFilledAndDroppedConcurrentlyLoseNoPermit) {
+    Watchdog dog;
+    Semaphore s(1);
+    std::atomic<int> held{0}, most{0};
+    auto body = [&](unsigned seed) {
+        std::mt19937 rng(seed);
+        CountingWaker w;
+        for (int i = 0; i < 5000; ++i) {
+            auto a = std::make_unique<Acquire>(s.acquire(1));
+            std::optional<SemaphorePermit> p = poll_output(*a, w);
+            bool cancel = rng() % 4 == 0;
+            while (!p && !cancel) {
+                std::this_thread::yield();
+                p = poll_output(*a, w);
+            }
+            if (cancel && !p) {
+                for (unsigned k = rng() % 64; k > 0; --k)  // let a release race with the drop
+                    std::atomic_signal_fence(std::memory_order_seq_cst);
+                a.reset();
+                continue;
+            }
+            int now = ++held;
+            int m = most.load();
+            while (now > m && !most.compare_exchange_weak(m, now)) {
+            }
+            --held;
+            p.reset();
+        }
+        EXPECT_EQ(w.live(), 0) << "every stored waker was dropped or woken";
+    };
+    std::thread t1(body, 1u), t2(body, 2u);
+    t1.join();
+    t2.join();
+    EXPECT_EQ(most.load(), 1);
+    EXPECT_EQ(s.available_permits(), 1u);
+}
+
 TEST(Semaphore, CloseFailsWaitersAndLaterAcquiresButNotHeldPermits) {
     Semaphore s(1);
     CountingWaker w;
