@@ -50,6 +50,7 @@ void BlockingPool::push(TaskHeader* t) noexcept {
     // relaxed: the decrement that follows the task's run is ordered after this one by the
     // hand-off (or mu_); busy() only needs to see it nonzero from here on, on this thread.
     active_.fetch_add(1, std::memory_order_relaxed);
+    last_push_ns_.store(now_ns(), std::memory_order_relaxed);  // (expects_wake_soon's hint)
     if (Slot* s = idle_top_) {
         idle_top_ = s->next;
         s->listed = false;

@@ -23,12 +23,13 @@
 // condition variable and the mutex, which each woken thread had to take again. Now: the thread
 // that just finished is still looking at its slot when the next push comes (no system call),
 // and the other half of the trip, waking the awaiting task, is the runtime's: the block_on
-// thread or the current-thread runtime looks for that wake too while a blocking task is busy
-// (block_on.cpp, current_thread.cpp), instead of sleeping on a futex or in epoll and being
-// woken through it. 0.17 futex calls and 0.05 voluntary context switches per round trip, the
-// rest being sched_yield calls of the two lookers; 3-8 µs at a load of 4-8, 1-3 µs when the
-// machine is quiet. A task on a worker that awaits spawn_blocking still has a worker park
-// (after its steal rounds) and an unpark on the way back. See benches/README.md ("Files").
+// thread or the current-thread runtime looks for that wake too while a blocking task pushed in
+// the last 50 µs is busy (expects_wake_soon; block_on.cpp, current_thread.cpp), instead of sleeping
+// on a futex or in epoll and being woken through it. 0.17 futex calls and 0.05 voluntary context
+// switches per round trip, the rest being sched_yield calls of the two lookers; 3-8 µs at a load of
+// 4-8, 1-3 µs when the machine is quiet. A task on a worker that awaits spawn_blocking still has a
+// worker park (after its steal rounds) and an unpark on the way back. See benches/README.md
+// ("Files").
 //
 // No lost wake-up: a thread sets its word to kIdle before it lists its slot, both under mu_,
 // and a push exchanges kGo into a slot it popped under mu_, so the exchange comes after that
@@ -83,6 +84,21 @@ class BlockingPool final : public Scheduler {
     /// then: the blocking task may be about to wake a timer's owner).
     bool busy() const noexcept { return active_.load(std::memory_order_acquire) != 0; }
 
+    /// Whether a thread about to sleep should first look for a blocking task's wake for a
+    /// while (spin_wait.hpp): a task is queued or running and the last one was pushed less than
+    /// kHandOffWindow ago. An empty round trip takes a few µs, so its wake comes inside the
+    /// window; a long blocking call (a read of stdin, a slow disk) is past it after its first
+    /// park, so it does not make every later park of the runtime spin (a CPU tax on every
+    /// wake-up of an otherwise idle runtime).
+    bool expects_wake_soon() const noexcept {
+        if (!busy()) return false;
+        // relaxed: a stale time only makes this thread spin for nothing or sleep at once,
+        // both correct; the wake itself is ordered by the parker.
+        const std::int64_t pushed = last_push_ns_.load(std::memory_order_relaxed);
+        return now_ns() - pushed < kHandOffWindow.count();
+    }
+    static constexpr std::chrono::nanoseconds kHandOffWindow{std::chrono::microseconds(50)};
+
     /// Threads, idle threads and queued tasks now (RuntimeMetrics; takes the pool's lock).
     /// A thread is idle from listing its slot until a push pops it.
     struct Stats {
@@ -127,8 +143,14 @@ class BlockingPool final : public Scheduler {
     Slot* free_slots_ = nullptr;                // slots of threads that exited
     std::vector<std::unique_ptr<Slot>> slots_;  // every slot, freed with the pool
     std::size_t threads_ = 0, idle_ = 0;
-    std::atomic<std::size_t> active_{0};  // queued or running tasks
-    std::atomic<int> spinners_{0};        // threads looking at their slot before sleeping
+    std::atomic<std::size_t> active_{0};         // queued or running tasks
+    std::atomic<std::int64_t> last_push_ns_{0};  // steady clock, at the latest push
+    static std::int64_t now_ns() noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+    std::atomic<int> spinners_{0};  // threads looking at their slot before sleeping
     static constexpr int kMaxSpinners = 1;
     bool closed_ = false;
 };

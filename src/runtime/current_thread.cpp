@@ -258,7 +258,7 @@ void CurrentThread::idle() noexcept {
     }
     // A blocking task is queued or running: its end will wake us within µs, sooner than a
     // sleep in the driver and an eventfd wake-up take; look for that wake first (spin_wait.hpp).
-    if (blocking_.busy() && spin_until([&] { return parker.try_park(); })) return;
+    if (blocking_.expects_wake_soon() && spin_until([&] { return parker.try_park(); })) return;
     std::optional<std::chrono::steady_clock::time_point> until;
     metrics_.park_begin(probe_.polls.load(std::memory_order_relaxed));  // (ours: relaxed)
     if (time_->claim_timekeeper(&parker, until)) {  // (no other thread parks on it)

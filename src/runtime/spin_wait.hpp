@@ -12,6 +12,7 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 
 namespace weft::detail {
@@ -27,9 +28,14 @@ inline void spin_pause() noexcept {
 #endif
 }
 
+/// How many times spin_until has started looking (tests: a long blocking call must not make
+/// every park look; relaxed, only ever compared before and after in one test).
+inline std::atomic<unsigned long> spin_waits{0};
+
 /// Calls `done()` until it returns true (then true), or until `budget` has passed (false).
 template <class Done>
 bool spin_until(Done&& done, std::chrono::nanoseconds budget = kSpinBudget) noexcept {
+    spin_waits.fetch_add(1, std::memory_order_relaxed);
     using Clock = std::chrono::steady_clock;
     const Clock::time_point start = Clock::now();
     for (int i = 0;; ++i) {

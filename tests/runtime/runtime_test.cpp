@@ -7,12 +7,14 @@
 #include <latch>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runtime/spin_wait.hpp"
 #include "support/test_support.hpp"
 
 using namespace weft_test;
@@ -246,6 +248,33 @@ TEST(Runtime, SpawnBlockingRunsOffTheWorkers) {
     EXPECT_NE(where, caller);
     auto bad = rt.spawn_blocking([]() -> int { throw std::runtime_error("blocking failed"); });
     EXPECT_THROW(rt.block_on(std::move(bad)), std::runtime_error);
+}
+
+// The runtime thread looks for a blocking task's wake before it sleeps only just after the push
+// (BlockingPool::expects_wake_soon). A blocking call that lasts (a read of stdin) must not make
+// every later park of the runtime spin for 20 µs: 40 timer wake-ups while one blocking task
+// waits may start at most a few looks, not one each.
+TEST(Runtime, ALongBlockingCallDoesNotMakeEveryParkSpin) {
+    Watchdog dog(60s);
+    for (bool current : {true, false}) {
+        auto b = current ? weft::RuntimeBuilder::new_current_thread()
+                         : weft::Runtime::builder().worker_threads(2);
+        weft::Runtime rt = b.build();
+        std::binary_semaphore release_blocking{0};
+        unsigned long looks = rt.block_on([&]() -> weft::Task<unsigned long> {
+            auto blocking = weft::spawn_blocking([&] { release_blocking.acquire(); });
+            co_await weft::time::sleep(5ms);
+            const unsigned long before = weft::detail::spin_waits.load();
+            for (int i = 0; i < 40; ++i) {
+                co_await weft::time::sleep(1ms);
+            }
+            const unsigned long after = weft::detail::spin_waits.load();
+            release_blocking.release();
+            co_await blocking;
+            co_return after - before;
+        }());
+        EXPECT_LE(looks, 3u) << (current ? "current thread" : "multi-thread block_on");
+    }
 }
 
 // Short blocking tasks pushed from several threads, awaited one by one and in bursts (some
