@@ -36,7 +36,7 @@ namespace weft::detail {
 
 namespace {
 constexpr std::uint64_t kWakeToken = 0;
-constexpr std::uint64_t kIgnoreToken = 1;  // poll-remove completions
+constexpr std::uint64_t kIgnoreToken = 1;  // the completions of cancels
 constexpr unsigned kPollMask = POLLIN | POLLOUT | POLLRDHUP | POLLPRI;
 // The ring's sizes: submissions (registrations, re-arms, wakes) and completions (one per
 // readiness report, so many more; NODROP holds any overflow rather than losing it).
@@ -158,9 +158,16 @@ class UringDriver final : public IoDriver {
             retire(io);  // freed at the next turn (this one may still be dispatching it)
             return;
         }
+        // ASYNC_CANCEL, not POLL_REMOVE: a POLL_REMOVE that finds the poll busy (a readiness
+        // report being posted, on a descriptor with steady traffic) fails with -EALREADY and
+        // leaves the multishot poll armed for good. The poll holds its own reference to the
+        // file, so closing the descriptor then closes nothing: a pipe's reader never saw EOF
+        // (Process.CatRoundTrips... hung about one run in ten on a loaded machine) and the
+        // ScheduledIo leaked. A cancel marks the poll cancelled whether it is busy or not; its
+        // last completion (-ECANCELED, or a report that ended it) frees the ScheduledIo.
         std::lock_guard lock(sq_mu_);
         io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_poll_remove(sqe, reinterpret_cast<std::uint64_t>(io));
+        io_uring_prep_cancel64(sqe, reinterpret_cast<std::uint64_t>(io), 0);
         io_uring_sqe_set_data64(sqe, kIgnoreToken);
         io_uring_submit(&ring_);
     }
