@@ -1,13 +1,9 @@
 #include "blocking_pool.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <thread>
 
 #include "enter_runtime.hpp"
+#include "futex.hpp"
 #include "spin_wait.hpp"
 #include "weft/detail/runtime/run_queued.hpp"
 #include "weft/detail/task/raw_task.hpp"
@@ -15,28 +11,7 @@
 namespace weft::detail {
 
 namespace {
-
 using Clock = std::chrono::steady_clock;
-
-// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline (steady_clock's), or none.
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
-                const timespec* deadline) noexcept {
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word),
-            FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, nullptr,
-            FUTEX_BITSET_MATCH_ANY);
-}
-void futex_wake_one(std::atomic<std::uint32_t>& word) noexcept {
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1,
-            nullptr, nullptr, 0);
-}
-timespec to_timespec(Clock::time_point t) noexcept {
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-    timespec ts{};
-    ts.tv_sec = static_cast<time_t>(ns / 1000000000);
-    ts.tv_nsec = static_cast<long>(ns % 1000000000);
-    return ts;
-}
-
 }  // namespace
 
 void BlockingPool::push(TaskHeader* t) noexcept {
@@ -97,7 +72,7 @@ bool BlockingPool::await_handoff(Slot& s, std::optional<Clock::time_point> deadl
     // is kGo: `task` is read next); the success needs none, but may not be weaker (GCC 12).
     if (!s.word.compare_exchange_strong(expected, kParked, std::memory_order_acquire)) return true;
     timespec ts{};
-    if (deadline) ts = to_timespec(*deadline);
+    if (deadline) ts = futex_deadline(*deadline);
     for (;;) {
         futex_wait(s.word, kParked, deadline ? &ts : nullptr);
         if (s.word.load(std::memory_order_acquire) == kGo) return true;

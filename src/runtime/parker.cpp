@@ -1,28 +1,10 @@
 #include "weft/detail/runtime/parker.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <climits>
 
-namespace weft::detail {
+#include "futex.hpp"
 
-namespace {
-// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline (steady_clock's clock), or
-// none; a spurious return is handled by the callers' loops.
-void futex_wait(std::atomic<std::int32_t>& word, std::int32_t expected,
-                const timespec* deadline) noexcept {
-    syscall(SYS_futex, reinterpret_cast<std::int32_t*>(&word),
-            FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, nullptr,
-            FUTEX_BITSET_MATCH_ANY);
-}
-void futex_wake_one(std::atomic<std::int32_t>& word) noexcept {
-    syscall(SYS_futex, reinterpret_cast<std::int32_t*>(&word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1,
-            nullptr, nullptr, 0);
-}
-}  // namespace
+namespace weft::detail {
 
 Parker* Parker::create() {
     return new Parker();
@@ -48,10 +30,7 @@ void Parker::park() noexcept {
 
 bool Parker::park_until(std::chrono::steady_clock::time_point deadline) noexcept {
     if (state_.fetch_sub(1, std::memory_order_acquire) == kNotified) return true;
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch());
-    timespec ts{};
-    ts.tv_sec = static_cast<time_t>(ns.count() / 1000000000);
-    ts.tv_nsec = static_cast<long>(ns.count() % 1000000000);
+    const timespec ts = futex_deadline(deadline);
     for (;;) {
         std::int32_t expected = kNotified;
         if (std::chrono::steady_clock::now() >= deadline) {
