@@ -19,28 +19,16 @@ PORT=${PORT_BASE:-28500}
 weft_bench net_server
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-start() {  # start CMD...: runs the server on the next port, waits until it listens
-  PORT=$((PORT + 1))
-  "$@" >/dev/null 2>&1 &
-  SP=$!
-  for _ in $(seq 50); do
-    ss -ltnH "sport = :$PORT" | grep -q . && return 0
-    sleep 0.1
-  done
-  kill "$SP" 2>/dev/null
-  return 1
-}
-stop() { kill "$SP" 2>/dev/null; wait "$SP" 2>/dev/null; }
 
 run_echo() {  # run_echo NAME THREADS CMD... (the command gets port=)
   local name=$1 threads=$2; shift 2
-  start "$@" port=$((PORT + 1)) || { echo "bench=echo impl=$name FAILED"; return; }
+  start_server "$@" || { echo "bench=echo impl=$name FAILED"; return; }
   local t0 t1 out
   t0=$(ticks "$SP")
   out=$(timeout 60 "$A/echo_load" port="$PORT" conns=100 size=64 secs="$SECS" warmup=0.5 \
         impl="$name" threads="$threads")
   t1=$(ticks "$SP")
-  stop
+  stop_server
   awk -v line="$out" -v d=$((t1 - t0)) -v s="$SECS" -v rep="$rep" 'BEGIN {
     n = split(line, kv, " "); msgs = 0
     for (i = 1; i <= n; i++) if (kv[i] ~ /^msgs=/) { sub(/^msgs=/, "", kv[i]); msgs = kv[i] }
@@ -51,12 +39,12 @@ run_echo() {  # run_echo NAME THREADS CMD... (the command gets port=)
 
 run_http() {
   local name=$1 threads=$2; shift 2
-  start "$@" port=$((PORT + 1)) || { echo "bench=http impl=$name FAILED"; return; }
+  start_server "$@" || { echo "bench=http impl=$name FAILED"; return; }
   local t0 t1 out
   t0=$(ticks "$SP")
   out=$(timeout 60 wrk -t2 -c64 -d"${SECS}s" "http://127.0.0.1:$PORT/")
   t1=$(ticks "$SP")
-  stop
+  stop_server
   local reqs rps
   reqs=$(awk '/requests in/{print $1}' <<<"$out")
   rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")

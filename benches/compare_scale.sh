@@ -21,26 +21,14 @@ L=${SCALE_LOAD:-build/release/benches/scale_load}
 [ -x "$L" ] || cmake --build build/release --target scale_load >/dev/null
 ulimit -n "$(ulimit -Hn)"
 
-start() {  # start CMD...: runs the server on the next port, waits until it listens
-  PORT=$((PORT + 1))
-  "$@" port="$PORT" >/dev/null 2>&1 &
-  SP=$!
-  for _ in $(seq 50); do
-    ss -ltnH "sport = :$PORT" | grep -q . && return 0
-    sleep 0.1
-  done
-  kill "$SP" 2>/dev/null
-  return 1
-}
-stop() { kill "$SP" 2>/dev/null; wait "$SP" 2>/dev/null; }
 
 run() {  # run NAME DRIVER CONNS CMD...
   local name=$1 driver=$2 n=$3 line
   shift 3
-  start "$@" || { echo "bench=scale impl=$name driver=$driver conns=$n FAILED" | tee -a "$OUT"; return; }
+  start_server "$@" || { echo "bench=scale impl=$name driver=$driver conns=$n FAILED" | tee -a "$OUT"; return; }
   line=$(timeout 120 "$L" port="$PORT" server_pid="$SP" conns="$n" active="$ACTIVE" \
          secs="$SECS" impl="$name" driver="$driver") || line="bench=scale impl=$name driver=$driver conns=$n FAILED"
-  stop
+  stop_server
   echo "$line rep=$rep" | tee -a "$OUT" >&2
 }
 

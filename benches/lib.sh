@@ -75,3 +75,19 @@ run_quiet() {
   done
   python3 benches/summarize.py "$OUT"
 }
+
+# start_server CMD...: runs a server in the background with port= the next PORT appended (SP:
+# its pid), and waits up to 5 s until it listens on 127.0.0.1:PORT; 1 (and killed) if it never
+# does. stop_server: kills SP and waits for it.
+start_server() {
+  PORT=$((PORT + 1))
+  "$@" port="$PORT" >/dev/null 2>&1 &
+  SP=$!
+  for _ in $(seq 50); do
+    ss -ltnH "sport = :$PORT" | grep -q . && return 0
+    sleep 0.1
+  done
+  kill "$SP" 2>/dev/null
+  return 1
+}
+stop_server() { kill "$SP" 2>/dev/null; wait "$SP" 2>/dev/null; }
