@@ -17,17 +17,19 @@
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
 # aborts, shutdown ...; about 200 tests) N more times each and stops at the first failure. Each
-# of them runs 1 + 6 (ASan) + 1 (clang) + 1 + 2 (TSan) = 11 times, so a one-in-ten flake passes
-# all of them with probability 0.9^11 = 31%: it is caught 69 times in 100 (a one-in-five flake,
-# 91 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
-# takes about 35 s, each TSan one about 50 s); scripts/stress.sh hunts longer.
+# of them runs 1 + 4 (ASan) + 1 (clang) + 1 + 2 (TSan) = 9 times, so a one-in-ten flake passes
+# all of them with probability 0.9^9 = 39%: it is caught 61 times in 100 (a one-in-five flake,
+# 87 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
+# takes about 37 s, each TSan one about 47 s; a full run took 41:44 with 6 ASan repeats and 30 s
+# of fuzzing per parser, with a benchmark running beside it for its first quarter);
+# scripts/stress.sh hunts longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git chromium libssl-dev openssl
 jobs=$(nproc)
-repeat_asan=${WEFT_REPEAT_ASAN:-6}
+repeat_asan=${WEFT_REPEAT_ASAN:-4}
 repeat_tsan=${WEFT_REPEAT_TSAN:-2}
 concurrent='executor|runtime|sync|stream|time|net'
 # The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
@@ -62,12 +64,12 @@ ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
 
 # The parsers' libFuzzer targets (built above), each from its committed seed corpus for a short
 # smoke: any crash, leak, sanitizer report or slow input fails CI. Long runs: see the apps' docs.
-step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-30} s per parser"
+step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-20} s per parser"
 for list in build/clang-asan/fuzz_targets/*.txt; do
   [ -e "$list" ] || continue
   read -r bin corpus < "$list"
   work=$(mktemp -d)
-  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-30}" -timeout=5 -rss_limit_mb=2048 \
+  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-20}" -timeout=5 -rss_limit_mb=2048 \
          -print_final_stats=1 "$work" "$corpus" > "$work.log" 2>&1 ||
     { tail -n 60 "$work.log"; exit 1; }
   echo "$(basename "$bin"): $(grep -m1 'stat::number_of_executed_units' "$work.log")"
