@@ -23,7 +23,7 @@ The layers (lowest first) and what each may include besides itself (transitively
   executors  core                           executor/ (block_on, LocalExecutor, with_cleanup),
                                             detail/runtime/ (parker, local core, queues, the
                                             RuntimeCore interface), src/executor/,
-                                            src/runtime/parker.cpp
+                                            src/runtime/parker.cpp and futex.hpp
   sync       core, executors                sync/, src/sync/ (blocking_* calls park the thread
                                             as block_on does)
   stream     core, executors, sync          stream/ (the adaptors; they use no timer)
@@ -101,6 +101,7 @@ LAYER_OF = {
     "include/weft/detail/runtime/": "executors",
     "src/executor/": "executors",
     "src/runtime/parker.cpp": "executors",
+    "src/runtime/futex.hpp": "executors",  # the parker's futex calls, shared with the pool
     "include/weft/sync/": "sync",
     "src/sync/": "sync",
     "include/weft/stream/": "stream",
