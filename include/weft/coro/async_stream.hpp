@@ -115,14 +115,7 @@ class NextAwaiter : public ChildLink {
         auto g = s_->h_;
         if (!g) return true;  // ended (or empty): std::nullopt
         PollScope* s = current_scope;
-        if (s->budget == 0) {
-            if (!s->unconstrained) {
-                s->out_of_budget = true;
-                return false;
-            }
-        } else {
-            --s->budget;
-        }
+        if (!s->spend_budget()) return false;
         const ChainSlot& gc = g.promise().header()->chain;
         if (gc.ops != nullptr || gc.ptr != nullptr) return false;  // waits on a co_await
         ChainSlot& c = s->chain->chain;  // running: {null, innermost link or null}

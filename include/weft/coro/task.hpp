@@ -50,14 +50,7 @@ class FutureAwaiter : LeafBase {
     // the chain used up its cooperative budget: then it yields first (see kCoopBudget).
     bool await_ready() {
         PollScope* s = current_scope;
-        if (s->budget == 0) {
-            if (!s->unconstrained) {
-                s->out_of_budget = true;
-                return false;
-            }
-        } else {
-            --s->budget;
-        }
+        if (!s->spend_budget()) return false;
         auto p = fut_.poll(*s->cx);
         if (p.is_pending()) return false;
         store(std::move(p));

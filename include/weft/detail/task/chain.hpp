@@ -88,6 +88,18 @@ struct PollScope {
     int budget = kCoopBudget;            // awaits left before the chain must yield
     bool out_of_budget = false;          // the awaiter now suspending skipped its poll
     bool unconstrained = false;          // inside task::unconstrained: the budget never runs out
+
+    // An await that may complete at once spends one unit first; false: the budget is spent,
+    // and the awaiter must suspend without polling (out_of_budget tells the trampoline why).
+    bool spend_budget() noexcept {
+        if (budget != 0) {
+            --budget;
+            return true;
+        }
+        if (unconstrained) return true;
+        out_of_budget = true;
+        return false;
+    }
 };
 
 // Set while task::unconstrained polls its future: the chains polled meanwhile never yield for
