@@ -1,5 +1,7 @@
 #include "weft/detail/io/io_driver.hpp"
 
+#include <linux/io_uring.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -38,6 +40,7 @@ constexpr std::uint32_t ready_mask(Direction dir) noexcept {
 }  // namespace
 
 Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
+    arm_if_lazy();
     std::uint32_t cur = readiness_.load(std::memory_order_acquire);
     if ((cur & ready_mask(dir)) == 0) {
         // Store the waker, then look again under the lock: set_readiness ORs in its bits
@@ -55,6 +58,7 @@ Poll<ReadyEvent> ScheduledIo::poll_ready(Context& cx, Direction dir) {
 }
 
 ReadyEvent ScheduledIo::snapshot() const {
+    arm_if_lazy();
     std::uint32_t cur = readiness_.load(std::memory_order_acquire);
     if (cur & kIoShutdown) throw_shut_down();
     return ReadyEvent{cur >> 16, cur & kBitsMask};
@@ -95,6 +99,25 @@ void ScheduledIo::set_readiness(std::uint32_t bits) noexcept {
     if (!p.is_noop()) std::move(p).wake();
 }
 
+void ScheduledIo::arm_now() const noexcept {
+    auto* self = const_cast<ScheduledIo*>(this);  // (called from the const snapshot too)
+    bool failed = false;
+    {
+        std::lock_guard lock(driver->mu_);
+        if (!needs_arm_.load(std::memory_order_relaxed)) return;  // another poll armed it
+        if (!owner_dropped && !driver->shut_down_) {
+            try {
+                driver->add(self);
+            } catch (...) {
+                failed = true;  // the next syscall meets the error: report readiness
+            }
+        }
+        // release: see arm_if_lazy.
+        needs_arm_.store(false, std::memory_order_release);
+    }
+    if (failed) self->set_readiness(kReadable | kWritable);
+}
+
 void ScheduledIo::clear_waker(Direction dir) noexcept {
     Waker old;
     std::lock_guard lock(mu_);
@@ -132,7 +155,7 @@ IoDriver::~IoDriver() {
         free_io(live_);
 }
 
-ScheduledIo* IoDriver::register_fd(int fd) {
+ScheduledIo* IoDriver::register_fd(int fd, bool lazy) {
     auto* io = new ScheduledIo(this, fd);
     io->readiness_.store(0, std::memory_order_release);  // publishes *io (see set_readiness)
     std::lock_guard lock(mu_);
@@ -140,11 +163,15 @@ ScheduledIo* IoDriver::register_fd(int fd) {
         delete io;
         throw_shut_down();
     }
-    try {
-        add(io);
-    } catch (...) {
-        delete io;
-        throw;
+    if (lazy && arms_lazily()) {
+        io->needs_arm_.store(true, std::memory_order_relaxed);  // published by the lock
+    } else {
+        try {
+            add(io);
+        } catch (...) {
+            delete io;
+            throw;
+        }
     }
     io->next = live_;
     if (live_ != nullptr) live_->prev = io;
@@ -198,6 +225,7 @@ void IoDriver::turn(std::optional<std::chrono::steady_clock::time_point> until) 
 }
 
 std::size_t IoDriver::poll_nonblocking() noexcept {
+    flush_submissions();  // (whoever turns the driver now may be asleep in it)
     if (turning_.load(std::memory_order_relaxed) ||
         turning_.exchange(true, std::memory_order_acquire))
         return 0;
@@ -226,16 +254,42 @@ void IoDriver::shutdown() noexcept {
 // ---- completion operations ----
 
 namespace {
-// relaxed: a test switch, set while no runtime uses it.
+// relaxed: test switches, set while no runtime uses them.
 std::atomic<bool> g_refuse_uring_ops{false};
+
+std::atomic<bool> g_readiness_sockets{false};
+// The driver whose SubmitBatch the calling thread holds.
+thread_local IoDriver* t_batch = nullptr;
 }  // namespace
 
 void refuse_uring_ops_for_testing(bool refuse) noexcept {
     g_refuse_uring_ops.store(refuse, std::memory_order_relaxed);
 }
 
+void readiness_sockets_for_testing(bool on) noexcept {
+    g_readiness_sockets.store(on, std::memory_order_relaxed);
+}
+
 bool IoDriver::supports_op(std::uint8_t opcode) const noexcept {
     return !g_refuse_uring_ops.load(std::memory_order_relaxed) && probe_op(opcode);
+}
+
+bool IoDriver::completion_sockets() const noexcept {
+    return !g_readiness_sockets.load(std::memory_order_relaxed) && supports_op(IORING_OP_RECV) &&
+           supports_op(IORING_OP_SEND);
+}
+
+IoDriver::SubmitBatch::SubmitBatch(IoDriver& d) noexcept : prev_(t_batch), d_(d) {
+    t_batch = &d;
+}
+
+IoDriver::SubmitBatch::~SubmitBatch() {
+    t_batch = prev_;
+    d_.flush_submissions();
+}
+
+bool IoDriver::batching_here() const noexcept {
+    return t_batch == this;
 }
 
 Poll<std::int32_t> UringOp::poll(Context& cx) {
@@ -300,6 +354,10 @@ int submit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept {
     int r = d->submit_op(op, sqe);
     if (r < 0) op->release();
     return r;
+}
+
+int resubmit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept {
+    return d->resubmit_op(op, sqe);
 }
 
 void abandon(IoDriver* d, UringOp* op, bool cancel) noexcept {

@@ -4,11 +4,11 @@
 
 namespace weft::detail {
 
-IoSource::IoSource(int fd, const char* what) {
+IoSource::IoSource(int fd, const char* what, bool lazy) {
     IoDriver* d = IoDriver::current();
     try {
         if (d == nullptr) IoDriver::current_or_throw(what);  // throws the logic_error
-        io_ = d->register_fd(fd);
+        io_ = d->register_fd(fd, lazy);
     } catch (...) {
         ::close(fd);
         throw;

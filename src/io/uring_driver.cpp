@@ -19,12 +19,26 @@
 // address; the owner still holds its reference while the cancel is submitted, and the kernel
 // runs an ASYNC_CANCEL inside io_uring_enter, so the address cannot have been reused by then.
 // Which opcodes the kernel has is probed once, at set-up (io_uring_get_probe_ring).
+//
+// Batching (io_driver.hpp): a submission made on a thread that holds this driver's SubmitBatch
+// is only prepared in the queue; flush() (its park, its non-blocking look, the start of every
+// wait) submits all that is there. Other submissions submit at once. A cancel always submits at
+// once, and so flushes what was prepared before it: the request it cancels among them.
+//
+// Provided buffers. A receive may let the kernel pick its buffer (IOSQE_BUFFER_SELECT) from one
+// group of kBufCount buffers of kBufSize bytes in a buffer ring (IORING_REGISTER_PBUF_RING,
+// 5.19), registered at the first ask: memory is taken only when data arrives, not per
+// connection waiting for it. The reader gives a buffer back (recycle_buffer, any thread, under
+// buf_mu_) once it has copied the data out. Where the kernel has no buffer rings, or they are
+// all out (-ENOBUFS), the receive brings its own buffer (completion_stream.cpp).
 
 #include <liburing.h>
 #include <poll.h>
 
 #include <bitset>
 #include <cerrno>
+#include <cstdlib>
+#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -42,6 +56,10 @@ constexpr unsigned kPollMask = POLLIN | POLLOUT | POLLRDHUP | POLLPRI;
 // readiness report, so many more; NODROP holds any overflow rather than losing it).
 constexpr unsigned kSqEntries = 1024;
 constexpr unsigned kCqEntries = 16384;
+// The provided buffers: their group id, count (a power of two) and size.
+constexpr std::uint16_t kBufGroup = 0;
+constexpr unsigned kBufCount = 256;
+constexpr std::uint32_t kBufSize = 16384;
 }  // namespace
 
 class UringDriver final : public IoDriver {
@@ -84,6 +102,10 @@ class UringDriver final : public IoDriver {
     }
     ~UringDriver() override {
         reap_ops_in_flight();
+        if (buf_ring_ != nullptr) {
+            io_uring_unregister_buf_ring(&ring_, kBufGroup);
+            std::free(buf_ring_);
+        }
         io_uring_queue_exit(&ring_);
     }
     IoDriverKind kind() const noexcept override { return IoDriverKind::Uring; }
@@ -112,8 +134,10 @@ class UringDriver final : public IoDriver {
             io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len,
                              s.off);
             sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
+            sqe->flags = s.sqe_flags;
+            sqe->buf_group = s.buf_group;
             io_uring_sqe_set_data64(sqe, op_token(op));
-            r = io_uring_submit(&ring_);
+            r = submit_or_defer();
         }
         if (r < 0) {
             std::lock_guard lock(ops_mu_);
@@ -122,6 +146,43 @@ class UringDriver final : public IoDriver {
         }
         return 0;
     }
+    int resubmit_op(UringOp* op, const UringSqe& s) noexcept override {
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len, s.off);
+        sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
+        sqe->flags = s.sqe_flags;
+        sqe->buf_group = s.buf_group;
+        io_uring_sqe_set_data64(sqe, op_token(op));
+        int r = submit_or_defer();
+        return r < 0 ? r : 0;
+    }
+    bool arms_lazily() const noexcept override { return true; }
+    void flush() noexcept override {
+        std::lock_guard lock(sq_mu_);
+        unflushed_.store(false, std::memory_order_relaxed);
+        io_uring_submit(&ring_);
+    }
+
+    bool provided_buffers(std::uint16_t& group, std::uint32_t& size) noexcept override {
+        // acquire: pairs with the release below, so that a reader that sees the ring set up
+        // sees its buffers.
+        int st = buf_state_.load(std::memory_order_acquire);
+        if (st == 0) st = set_up_buffers();
+        group = kBufGroup;
+        size = kBufSize;
+        return st > 0;
+    }
+    std::byte* provided_buffer(std::uint16_t id) noexcept override {
+        return bufs_.get() + std::size_t{id} * kBufSize;
+    }
+    void recycle_buffer(std::uint16_t id) noexcept override {
+        std::lock_guard lock(buf_mu_);
+        io_uring_buf_ring_add(buf_ring_, provided_buffer(id), kBufSize, id,
+                              io_uring_buf_ring_mask(kBufCount), 0);
+        io_uring_buf_ring_advance(buf_ring_, 1);  // (a release store of the ring's tail)
+    }
+
     void cancel_op(UringOp* op) noexcept override {
         std::lock_guard lock(sq_mu_);
         io_uring_sqe* sqe = get_sqe();
@@ -175,6 +236,7 @@ class UringDriver final : public IoDriver {
     std::size_t wait(std::optional<std::chrono::steady_clock::time_point> until,
                      bool nonblocking) noexcept override {
         free_retired();
+        flush_submissions();
         io_uring_cqe* cqe = nullptr;
         if (!nonblocking) {
             if (until) {
@@ -210,14 +272,59 @@ class UringDriver final : public IoDriver {
         return io_uring_queue_init_params(kSqEntries, &ring_, &p);
     }
 
-    // Under sq_mu_. Every caller submits at once, so the queue never fills.
+    // Under sq_mu_. A full queue (deferred submissions) is submitted to make room.
     io_uring_sqe* get_sqe() noexcept {
         io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-        while (sqe == nullptr) {  // cannot happen while every get_sqe is followed by submit
+        while (sqe == nullptr) {
             io_uring_submit(&ring_);
             sqe = io_uring_get_sqe(&ring_);
         }
         return sqe;
+    }
+    // Under sq_mu_, after preparing a completion op's submission: leaves it for the batch's
+    // flush if this thread holds one, else submits. Returns io_uring_submit's result, or 0.
+    int submit_or_defer() noexcept {
+        if (batching_here()) {
+            unflushed_.store(true, std::memory_order_relaxed);
+            return 0;
+        }
+        return io_uring_submit(&ring_);
+    }
+    // The first ask for provided buffers: registers the buffer ring, or records that the
+    // kernel has none. Returns the new state (1 ready, -1 none).
+    int set_up_buffers() noexcept {
+        std::lock_guard lock(buf_mu_);
+        int st = buf_state_.load(std::memory_order_relaxed);
+        if (st != 0) return st;
+        st = -1;
+        void* mem = nullptr;
+        if (posix_memalign(&mem, 4096, kBufCount * sizeof(io_uring_buf)) == 0) {
+            auto* br = static_cast<io_uring_buf_ring*>(mem);
+            io_uring_buf_ring_init(br);
+            io_uring_buf_reg reg{};
+            reg.ring_addr = reinterpret_cast<std::uint64_t>(br);
+            reg.ring_entries = kBufCount;
+            reg.bgid = kBufGroup;
+            if (io_uring_register_buf_ring(&ring_, &reg, 0) == 0) {
+                // Not value-initialised: the pages are touched only as the kernel fills them.
+                bufs_.reset(new (std::nothrow) std::byte[std::size_t{kBufCount} * kBufSize]);
+                if (bufs_ != nullptr) {
+                    for (unsigned i = 0; i < kBufCount; ++i)
+                        io_uring_buf_ring_add(br, bufs_.get() + std::size_t{i} * kBufSize, kBufSize,
+                                              static_cast<unsigned short>(i),
+                                              io_uring_buf_ring_mask(kBufCount),
+                                              static_cast<int>(i));
+                    io_uring_buf_ring_advance(br, static_cast<int>(kBufCount));
+                    buf_ring_ = br;
+                    st = 1;
+                } else {
+                    io_uring_unregister_buf_ring(&ring_, kBufGroup);
+                }
+            }
+            if (st < 0) std::free(mem);
+        }
+        buf_state_.store(st, std::memory_order_release);
+        return st;
     }
     int arm(ScheduledIo* io) noexcept {  // under mu_
         std::lock_guard lock(sq_mu_);
@@ -322,6 +429,10 @@ class UringDriver final : public IoDriver {
     SpinLock ops_mu_;             // ops_, ops_shut_down_
     UringOp* ops_ = nullptr;      // the ops in flight
     bool ops_shut_down_ = false;
+    SpinLock buf_mu_;                // the buffer ring's tail; its set-up
+    std::atomic<int> buf_state_{0};  // 0 not asked yet, 1 set up, -1 none
+    io_uring_buf_ring* buf_ring_ = nullptr;
+    std::unique_ptr<std::byte[]> bufs_;  // kBufCount * kBufSize
 };
 
 IoDriver* make_uring_driver(IoDriverThreads threads) {

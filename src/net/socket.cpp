@@ -27,7 +27,59 @@ void OwnedFd::reset() noexcept {
 
 // ---- StreamSocket ----
 
+namespace {
+// The driver `fd` will be registered with, if it runs stream reads and writes as completions.
+IoDriver* completion_driver() noexcept {
+    IoDriver* d = IoDriver::current();
+    return d != nullptr && d->completion_sockets() ? d : nullptr;
+}
+}  // namespace
+
+StreamSocket::StreamSocket(int fd, const char* kind)
+    : src_(fd, kind, completion_driver() != nullptr), kind_(kind) {
+    if (IoDriver* d = completion_driver()) cs_ = std::make_unique<CompletionStream>(*d);
+}
+
+void StreamSocket::close() noexcept {
+    if (cs_) {
+        // A send in flight takes the descriptor (closing it when done); the registration goes
+        // either way.
+        if (cs_->detach(src_.fd())) (void)src_.release();
+        cs_.reset();
+    }
+    src_.reset();
+}
+
+Poll<io::Readiness> StreamSocket::poll_ready(Context& cx, io::Interest interest) {
+    if (!cs_) return poll_readiness(src_, cx, interest);
+    // A receive in flight (or done) stands for the read direction, a send in flight for the
+    // write direction: the bytes are the ops', not the socket's.
+    std::uint32_t bits = interest.bits();
+    bool pending = false;
+    if (bits & kReadable) {
+        if (auto r = cs_->poll_readable(cx)) {
+            if (r->is_ready()) return io::Readiness::from_bits(kReadable);
+            pending = true;
+            bits &= ~std::uint32_t{kReadable};
+        }
+    }
+    if ((bits & kWritable) && cs_->poll_send_idle(cx).is_pending()) {
+        pending = true;
+        bits &= ~std::uint32_t{kWritable};
+    }
+    if (bits == 0) {
+        if (pending) return Pending;
+        return io::Readiness::from_bits(0);
+    }
+    Poll<ReadyEvent> r = src_.poll_ready_any(cx, bits);
+    if (r.is_pending()) return Pending;
+    return io::Readiness::from_bits(r.value().ready);
+}
+
 void StreamSocket::shutdown(int how) {
+    // A send in flight shuts the write side down once its bytes are out (not before: they
+    // would be lost).
+    if (how != SHUT_RD && cs_ && cs_->shutdown_after_send(how)) return;
     if (::shutdown(src_.fd(), how) != 0 && errno != ENOTCONN)
         throw_os_error(errno, std::string(kind_) + "::shutdown");
 }

@@ -230,6 +230,7 @@ void CurrentThread::drive(PollStep step) {
         explicit Busy(WorkerMetrics& m) noexcept : m(m) { m.busy_begin(); }
         ~Busy() { m.busy_end(); }
     } busy(metrics_);
+    IoDriver::SubmitBatch batch(*io_);  // flushed in idle(), poll_nonblocking() and on return
     Waker waker = core_->main_waker();
     Context cx(waker);
     core_->set_main_woken();
@@ -250,6 +251,7 @@ void CurrentThread::drive(PollStep step) {
 
 void CurrentThread::idle() noexcept {
     if (time_->fire_due_if_due() != 0) return;
+    io_->flush_submissions();  // our tasks' completion requests, before we wait or sleep
     Parker& parker = core_->parker();
     if (time_->paused() && !blocking_.busy()) {
         if (parker.try_park()) return;             // a wake from another thread came in: run first

@@ -52,10 +52,13 @@ class ByteStream {
     Poll<std::size_t> poll_write_vectored(Context& cx, std::span<const iovec> bufs) {
         return sock_.poll_write_vectored(cx, bufs);
     }
-    /// Nothing is buffered: always ready.
-    Poll<void> poll_flush(Context&) noexcept { return Ready; }
-    /// Shuts the write side down (the peer reads end of stream).
-    Poll<void> poll_shutdown(Context&) {
+    /// Ready once the bytes writes took are sent. On io_uring a write hands its bytes to a
+    /// send it leaves in flight (write-behind), so flush waits for it and reports its error;
+    /// on epoll nothing is buffered and it is always ready.
+    Poll<void> poll_flush(Context& cx) { return sock_.poll_flush(cx); }
+    /// Flushes, then shuts the write side down (the peer reads end of stream).
+    Poll<void> poll_shutdown(Context& cx) {
+        if (sock_.poll_flush(cx).is_pending()) return Pending;
         sock_.shutdown(SHUT_WR);
         return Ready;
     }

@@ -32,6 +32,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         c.worker = &w;
         c.probe = &w.probe;
     });
+    IoDriver::SubmitBatch batch(*io_);  // flushed in park() and poll_nonblocking()
     w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
     w.metrics.busy_begin();
@@ -160,7 +161,9 @@ void MultiThread::park(Worker& w) noexcept {
         return;
     }
     // Sleep. The worker that watches the clock (if no other does) waits in the I/O driver
-    // until the next timer's deadline; the others sleep on their futex.
+    // until the next timer's deadline; the others sleep on their futex. Either way, the
+    // completion requests our tasks left in the submission queue go to the kernel first.
+    io_->flush_submissions();
     std::optional<std::chrono::steady_clock::time_point> until;
     bool keeps_time = time_->claim_timekeeper(w.parker, until);
     w.metrics.park_begin(w.probe.polls.load(std::memory_order_relaxed));  // (ours: relaxed)

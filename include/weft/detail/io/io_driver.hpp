@@ -25,8 +25,20 @@
 //
 // Completions too, on io_uring. The io_uring driver also runs completion operations (UringOp,
 // uring_op.hpp): a request whose buffers the op owns until its last completion. weft::fs uses
-// them for files; the other drivers say no to every opcode (supports_op), and the caller falls
-// back to the blocking pool.
+// them for files, and stream sockets for their reads and writes (completion_sockets(), and
+// src/net/completion_stream.cpp); the other drivers say no to every opcode (supports_op), and
+// the caller falls back to the blocking pool or to readiness.
+//
+// Batched submission. A thread that promises to flush before it sleeps (a runtime's worker, a
+// current-thread runtime's driving thread: each holds a SubmitBatch while it runs tasks) leaves
+// its completion requests in the submission queue, and they go to the kernel together: at its
+// next driver turn (one io_uring_enter submits them and waits), its periodic non-blocking look,
+// or before it parks. Any other thread submits at once. That is what makes a completion cheaper
+// than readiness plus a syscall: the tasks of one run of the queue share one io_uring_enter.
+//
+// Lazy readiness. A stream socket whose reads and writes are completions registers lazily: its
+// multishot poll is armed only when something asks for readiness (ready(), try_read, a
+// connect), so a connection that only reads and writes costs the kernel no poll reports.
 
 #include <atomic>
 #include <cerrno>
@@ -88,6 +100,13 @@ class ScheduledIo {
     void clear_waker(Direction dir) noexcept;
 
   private:
+    /// A lazy registration's first use of readiness arms it (see the file comment).
+    void arm_if_lazy() const noexcept {
+        // acquire: pairs with arm_now's release, so a poll that sees the flag clear also sees
+        // what arming it wrote.
+        if (needs_arm_.load(std::memory_order_acquire)) arm_now();
+    }
+    void arm_now() const noexcept;
     friend class IoDriver;
     friend class EpollDriver;
     friend class UringDriver;
@@ -107,8 +126,9 @@ class ScheduledIo {
     ScheduledIo* prev = nullptr;  // the driver's list of every live ScheduledIo
     ScheduledIo* next = nullptr;
     ScheduledIo* next_retired = nullptr;
-    bool owner_dropped = false;  // deregistered
-    bool armed = false;          // io_uring: a multishot poll is in the kernel
+    bool owner_dropped = false;                   // deregistered
+    bool armed = false;                           // io_uring: a multishot poll is in the kernel
+    mutable std::atomic<bool> needs_arm_{false};  // registered lazily, not armed yet
 };
 
 /// Which threads use a driver: a multi-thread runtime's workers (Many), or a current-thread
@@ -140,7 +160,9 @@ class IoDriver : public ParkDriver {
     // --- the resource's side ---
     /// Registers `fd` (non-blocking) for read and write readiness; throws std::system_error,
     /// or std::runtime_error after shutdown. The ScheduledIo lives until deregister().
-    ScheduledIo* register_fd(int fd);
+    /// `lazy`: the kernel is asked for reports only once readiness is first polled (where the
+    /// driver can: io_uring; see the file comment).
+    ScheduledIo* register_fd(int fd, bool lazy = false);
     /// Stops reporting `io`'s descriptor; the caller may close it right after.
     void deregister(ScheduledIo* io) noexcept;
 
@@ -167,6 +189,41 @@ class IoDriver : public ParkDriver {
     /// Whether this driver runs UringOps with `opcode` (an IORING_OP_*): io_uring, where the
     /// kernel's probe lists it, and not refused by refuse_uring_ops_for_testing.
     bool supports_op(std::uint8_t opcode) const noexcept;
+    /// Whether stream sockets on this driver read and write with completions (RECV, SEND)
+    /// instead of readiness: io_uring with both opcodes, unless readiness_sockets_for_testing.
+    bool completion_sockets() const noexcept;
+
+    /// Holds the calling thread to flush this driver's submissions before it sleeps or lets
+    /// go of the runtime, so that its completion requests may wait in the queue meanwhile (see
+    /// the file comment). Destroyed: flushes.
+    class SubmitBatch {
+      public:
+        explicit SubmitBatch(IoDriver& d) noexcept;
+        ~SubmitBatch();
+        SubmitBatch(const SubmitBatch&) = delete;
+        SubmitBatch& operator=(const SubmitBatch&) = delete;
+
+      private:
+        IoDriver* prev_;
+        IoDriver& d_;
+    };
+    /// Whether the calling thread holds a SubmitBatch for this driver.
+    bool batching_here() const noexcept;
+    /// Hands what waits in the submission queue to the kernel (cheap when nothing does).
+    void flush_submissions() noexcept {
+        // relaxed: a hint; a submission made on this thread is seen, one made on another is
+        // that thread's to flush.
+        if (unflushed_.load(std::memory_order_relaxed)) flush();
+    }
+
+    /// The provided buffers a receive can ask the kernel to choose from (IOSQE_BUFFER_SELECT):
+    /// true with their group and size, or false if the driver has none. Set up on first use.
+    virtual bool provided_buffers(std::uint16_t& /*group*/, std::uint32_t& /*size*/) noexcept {
+        return false;
+    }
+    /// Provided buffer `id`'s memory, and its return to the kernel once read (any thread).
+    virtual std::byte* provided_buffer(std::uint16_t /*id*/) noexcept { return nullptr; }
+    virtual void recycle_buffer(std::uint16_t /*id*/) noexcept {}
 
     /// Readiness reports dispatched so far (RuntimeMetrics::io_driver_ready_count; any thread).
     std::uint64_t ready_count() const noexcept {
@@ -193,7 +250,16 @@ class IoDriver : public ParkDriver {
     virtual void cancel_op(UringOp* /*op*/) noexcept {}
     /// At shutdown: cancels every op in flight and wakes its owner.
     virtual void shutdown_ops() noexcept {}
+    /// Submits an op in flight again, from its on_completion (a short send's rest): no new
+    /// reference, no new link. 0 or -errno.
+    virtual int resubmit_op(UringOp* /*op*/, const UringSqe& /*sqe*/) noexcept { return -ENOSYS; }
+    /// Whether register_fd(fd, lazy=true) may leave the descriptor unarmed (io_uring).
+    virtual bool arms_lazily() const noexcept { return false; }
+    /// flush_submissions()'s slow path.
+    virtual void flush() noexcept {}
     friend int uring_op_detail::submit(IoDriver*, UringOp*, const UringSqe&) noexcept;
+    friend int uring_op_detail::resubmit(IoDriver*, UringOp*, const UringSqe&) noexcept;
+    friend class ScheduledIo;
     friend void uring_op_detail::abandon(IoDriver*, UringOp*, bool) noexcept;
 
     /// Frees `io` (the driver knows no report can name it any more).
@@ -204,6 +270,8 @@ class IoDriver : public ParkDriver {
 
     std::mutex mu_;
     bool shut_down_ = false;  // guarded by mu_
+    // Set when a submission is left in the queue for a later flush; cleared by flush().
+    std::atomic<bool> unflushed_{false};
 
   private:
     std::atomic<std::uint32_t> refs_{1};
@@ -228,5 +296,9 @@ void refuse_epoll_pwait2_for_testing(bool refuse) noexcept;
 /// Tests only: while on, every driver says no to every completion op (supports_op), so weft::fs
 /// takes its blocking-pool path on io_uring too.
 void refuse_uring_ops_for_testing(bool refuse) noexcept;
+
+/// Tests only: while on, stream sockets created on io_uring use readiness, as on epoll
+/// (completion_sockets() says no), so both paths stay tested on that driver.
+void readiness_sockets_for_testing(bool on) noexcept;
 
 }  // namespace weft::detail

@@ -20,8 +20,9 @@ class IoSource {
     IoSource() noexcept = default;
     /// Takes `fd` (non-blocking) and registers it with the current runtime's driver. On
     /// failure closes it and throws: std::logic_error outside a runtime (naming `what`),
-    /// std::system_error if the kernel refuses.
-    IoSource(int fd, const char* what);
+    /// std::system_error if the kernel refuses. `lazy`: register_fd's (readiness is asked of
+    /// the kernel only once first polled).
+    IoSource(int fd, const char* what, bool lazy = false);
     /// Registers `fd` without taking it (io::AsyncFd): a failure leaves it open, and the
     /// owner must call release() before the descriptor is closed.
     static IoSource borrow(int fd, const char* what);

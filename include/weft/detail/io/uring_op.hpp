@@ -45,6 +45,8 @@ namespace uring_op_detail {
 void abandon(IoDriver* d, UringOp* op, bool cancel) noexcept;
 // Submits `op` with `sqe` to `d`; 0, or -errno when it was not submitted (io_driver.cpp).
 int submit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept;
+// Submits `op`, still in flight, again from its on_completion; 0 or -errno (io_driver.cpp).
+int resubmit(IoDriver* d, UringOp* op, const UringSqe& sqe) noexcept;
 IoDriver* hold(IoDriver* d) noexcept;  // adds a reference to d
 }  // namespace uring_op_detail
 
@@ -58,6 +60,8 @@ struct UringSqe {
     std::uint32_t len = 0;   // a length, or openat's mode, or statx's mask
     std::uint64_t off = 0;   // a file offset (~0: the file's own position), or statx's buffer
     std::uint32_t op_flags = 0;
+    std::uint8_t sqe_flags = 0;   // IOSQE_* (IOSQE_BUFFER_SELECT)
+    std::uint16_t buf_group = 0;  // with IOSQE_BUFFER_SELECT: the provided buffers' group
 };
 
 /// One io_uring request's state (see the file comment). Subclasses own what the kernel uses.
@@ -77,6 +81,18 @@ class UringOp {
     bool done() const noexcept { return done_.load(std::memory_order_acquire); }
     /// The result (only once done()).
     std::int32_t result() const noexcept { return res_; }
+    /// Whether the owner may submit this op again (renew()): done, and the driver has let go
+    /// of it (the kernel's reference is dropped just after the last completion is passed on).
+    bool reusable() const noexcept {
+        // acquire: pairs with the driver's release of its reference, after which it no
+        // longer touches the op.
+        return done() && refs_.load(std::memory_order_acquire) == 1;
+    }
+    /// Makes a reusable() op new again, for the next submit.
+    void renew() noexcept {
+        res_ = 0;
+        done_.store(false, std::memory_order_relaxed);  // published by the next submit
+    }
 
   protected:
     /// The driver's side, on the turning thread, for each completion. Returns whether it was
@@ -92,6 +108,7 @@ class UringOp {
     template <class Op>
     friend class UringOpPtr;
     friend int uring_op_detail::submit(IoDriver*, UringOp*, const UringSqe&) noexcept;
+    friend int uring_op_detail::resubmit(IoDriver*, UringOp*, const UringSqe&) noexcept;
     friend void uring_op_detail::abandon(IoDriver*, UringOp*, bool) noexcept;
 
     void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }

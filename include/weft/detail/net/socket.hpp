@@ -8,12 +8,14 @@
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
 
 #include "weft/detail/io/io_source.hpp"
+#include "weft/detail/net/completion_stream.hpp"
 #include "weft/io/interest.hpp"
 #include "weft/time/sleep.hpp"
 
@@ -50,18 +52,37 @@ inline Poll<io::Readiness> poll_readiness(IoSource& src, Context& cx, io::Intere
     return io::Readiness::from_bits(r.value().ready);
 }
 
-/// The byte-stream operations of a registered, non-blocking connected socket.
+/// The byte-stream operations of a registered, non-blocking connected socket: on readiness
+/// (a syscall once the driver reports the direction ready), or, where the driver runs them as
+/// completions (IoDriver::completion_sockets: io_uring), reads and writes through a
+/// CompletionStream, whose bytes the readiness operations (try_read, peek, ready) see first.
 class StreamSocket {
   public:
     StreamSocket() noexcept = default;
-    StreamSocket(int fd, const char* kind) : src_(fd, kind), kind_(kind) {}
+    StreamSocket(int fd, const char* kind);
+    StreamSocket(StreamSocket&& o) noexcept = default;
+    StreamSocket& operator=(StreamSocket&& o) noexcept {
+        if (this != &o) {
+            close();
+            src_ = std::move(o.src_);
+            cs_ = std::move(o.cs_);
+            kind_ = o.kind_;
+        }
+        return *this;
+    }
+    ~StreamSocket() { close(); }
 
     Poll<std::size_t> poll_read(Context& cx, std::span<std::byte> buf) {
+        if (cs_) return cs_->poll_read(cx, src_.fd(), buf, kind_);
         return src_.poll_io(
             cx, Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
             [&] { return std::string(kind_) + "::read"; }, buf.size());
     }
     Poll<std::size_t> poll_write(Context& cx, std::span<const std::byte> buf) {
+        if (cs_) {
+            iovec v{const_cast<std::byte*>(buf.data()), buf.size()};
+            return cs_->poll_write(cx, src_.fd(), std::span<const iovec>(&v, 1), kind_);
+        }
         // MSG_NOSIGNAL: a peer that closed gives EPIPE, not a SIGPIPE that kills the process.
         return src_.poll_io(
             cx, Direction::Write,
@@ -69,6 +90,7 @@ class StreamSocket {
             [&] { return std::string(kind_) + "::write"; }, buf.size());
     }
     Poll<std::size_t> poll_write_vectored(Context& cx, std::span<const iovec> bufs) {
+        if (cs_) return cs_->poll_write(cx, src_.fd(), bufs, kind_);
         std::size_t want = 0;
         for (const iovec& v : bufs)
             want += v.iov_len;
@@ -82,8 +104,16 @@ class StreamSocket {
             },
             [&] { return std::string(kind_) + "::write_vectored"; }, want);
     }
+    /// Ready once what writes took is sent (completions); on readiness nothing is buffered.
+    Poll<void> poll_flush(Context& cx) {
+        if (cs_) return cs_->poll_flush(cx, kind_);
+        return Ready;
+    }
     /// recv(MSG_PEEK) once readable. No partial-read clearing: the bytes stay queued.
     Poll<std::size_t> poll_peek(Context& cx, std::span<std::byte> buf) {
+        if (cs_) {
+            if (auto p = cs_->poll_peek(cx, buf, kind_)) return *p;
+        }
         return src_.poll_io(
             cx, Direction::Read,
             [&] { return ::recv(src_.fd(), buf.data(), buf.size(), MSG_PEEK); },
@@ -91,19 +121,23 @@ class StreamSocket {
     }
     /// One recv/send now: the count, or nullopt if it would block.
     std::optional<std::size_t> try_read(std::span<std::byte> buf) {
+        if (cs_) {
+            bool would_block = false;
+            if (auto n = cs_->try_take(buf, would_block, kind_)) return n;
+            if (would_block) return std::nullopt;
+        }
         return src_.try_io(
             Direction::Read, [&] { return ::recv(src_.fd(), buf.data(), buf.size(), 0); },
             [&] { return std::string(kind_) + "::try_read"; });
     }
     std::optional<std::size_t> try_write(std::span<const std::byte> buf) {
+        if (cs_ && cs_->settle_send(nullptr, kind_)) return std::nullopt;
         return src_.try_io(
             Direction::Write,
             [&] { return ::send(src_.fd(), buf.data(), buf.size(), MSG_NOSIGNAL); },
             [&] { return std::string(kind_) + "::try_write"; });
     }
-    Poll<io::Readiness> poll_ready(Context& cx, io::Interest interest) {
-        return poll_readiness(src_, cx, interest);
-    }
+    Poll<io::Readiness> poll_ready(Context& cx, io::Interest interest);
 
     /// shutdown(2); ENOTCONN (the peer reset the connection first) is not an error.
     void shutdown(int how);
@@ -124,7 +158,10 @@ class StreamSocket {
     int fd() const noexcept { return src_.fd(); }
 
   private:
+    void close() noexcept;  // hands a send in flight the descriptor, or closes it
+
     IoSource src_;
+    std::unique_ptr<CompletionStream> cs_;  // the reads and writes, where they are completions
     const char* kind_ = "";
 };
 

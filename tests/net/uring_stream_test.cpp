@@ -1,0 +1,305 @@
+// Stream sockets whose reads and writes are io_uring completions (completion_stream.hpp), on
+// both runtime flavours: the AsyncRead/AsyncWrite contract held at every point where a future
+// or the socket can be dropped (a receive in flight, bytes received but not all taken, a send
+// in flight, a runtime shut down under both), the provided buffers running out, the readiness
+// operations (try_read, peek, ready) mixed with reads and writes, and the readiness path kept
+// on the same driver by the test switch.
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/net_support.hpp"
+#include "support/test_support.hpp"
+#include "weft/detail/io/io_driver.hpp"
+
+using namespace weft_test;
+using namespace std::chrono_literals;
+using weft::net::SocketAddr;
+using weft::net::TcpListener;
+using weft::net::TcpStream;
+
+namespace {
+
+class UringStream : public testing::TestWithParam<IoParam> {};
+
+INSTANTIATE_TEST_SUITE_P(Flavours, UringStream,
+                         testing::Values(IoParam{weft::IoDriverKind::Uring, true},
+                                         IoParam{weft::IoDriverKind::Uring, false}),
+                         io_param_name);
+
+weft::Task<std::pair<TcpStream, TcpStream>> connect_pair(TcpListener& l) {
+    TcpStream c = co_await TcpStream::connect(l.local_addr());
+    auto accepted = co_await l.accept();
+    co_return std::pair<TcpStream, TcpStream>(std::move(c), std::move(accepted.first));
+}
+
+int open_fds() {
+    int n = 0;
+    if (DIR* d = ::opendir("/proc/self/fd")) {
+        while (::readdir(d) != nullptr)
+            ++n;
+        ::closedir(d);
+    }
+    return n;
+}
+
+std::string pattern(std::size_t n) {
+    std::string s(n, '\0');
+    for (std::size_t i = 0; i < n; ++i)
+        s[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+    return s;
+}
+
+// Reads `s` to its end.
+weft::Task<std::string> read_to_end(TcpStream& s) {
+    std::string out;
+    char buf[8192];
+    for (;;) {
+        std::size_t n = co_await s.read(std::span(buf));
+        if (n == 0) co_return out;
+        out.append(buf, n);
+    }
+}
+
+}  // namespace
+
+TEST_P(UringStream, ReadsAndWritesAreCompletionsOnThisDriver) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        EXPECT_TRUE(weft::detail::IoDriver::current()->completion_sockets());
+        co_return;
+    });
+}
+
+// The send of a write is in flight (the peer reads nothing yet) when the socket is dropped:
+// the peer still gets every byte, then end of stream.
+TEST_P(UringStream, DroppingTheSocketAfterAWriteStillDeliversEveryByte) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        const std::string big = pattern(4 << 20);  // more than the socket buffers hold
+        auto writer = weft::spawn([](TcpStream s, const std::string& big) -> weft::Task<void> {
+            co_await s.write_all(big);
+            // Dropped here, with the last send still in flight: the reader is asleep.
+        }(std::move(s), big));
+        co_await weft::time::sleep(20ms);
+        std::string got = co_await read_to_end(c);
+        co_await writer;
+        EXPECT_EQ(got.size(), big.size());
+        EXPECT_TRUE(got == big);
+    });
+}
+
+// A shutdown asked while a send is in flight happens after it.
+TEST_P(UringStream, ShutdownAfterAWriteKeepsTheBytesBeforeEndOfStream) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        const std::string big = pattern(3 << 20);
+        auto writer = weft::spawn([](TcpStream& s, const std::string& big) -> weft::Task<void> {
+            co_await s.write_all(big);
+            s.shutdown(weft::net::Shutdown::Write);  // the last send is still in flight
+        }(s, big));
+        co_await weft::time::sleep(20ms);
+        std::string got = co_await read_to_end(c);
+        co_await writer;
+        EXPECT_TRUE(got == big) << got.size();
+        // The connection is still open the other way.
+        co_await c.write_all("back");
+        char buf[4];
+        co_await s.read_exact(std::span(buf));
+        EXPECT_EQ(std::string_view(buf, 4), "back");
+    });
+}
+
+// A write's error (the peer reset the connection) reaches the next write, flush or shutdown.
+TEST_P(UringStream, ASendsErrorReachesTheNextWriteOrFlush) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        linger lg{1, 0};  // close with RST
+        ::setsockopt(c.native_handle(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        { TcpStream reset = std::move(c); }
+        const std::string chunk = pattern(64 << 10);
+        bool failed = false;
+        for (int i = 0; i < 200 && !failed; ++i) {
+            try {
+                co_await s.write_all(chunk);
+                co_await weft::io::flush(s);
+            } catch (const std::system_error& e) {
+                failed = true;
+                EXPECT_NE(std::string(e.what()).find("TcpStream::write"), std::string::npos)
+                    << e.what();
+            }
+        }
+        EXPECT_TRUE(failed);
+    });
+}
+
+// A read dropped with its receive in flight, and bytes received but not all taken: nothing
+// is lost, whoever reads next (read, try_read, peek).
+TEST_P(UringStream, BytesAReceiveBroughtGoToTheNextReadOfAnyKind) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        char buf[64];
+        auto r = co_await weft::time::timeout(10ms, s.read(std::span(buf)));
+        EXPECT_TRUE(r.is_elapsed());  // its receive stays in flight
+        bool would_block = !s.try_read(std::span(buf)).has_value();
+        EXPECT_TRUE(would_block);
+        co_await c.write_all("0123456789");
+        auto ready = co_await s.readable();  // the receive's bytes make it readable
+        EXPECT_TRUE(ready.is_readable());
+        std::size_t n = co_await s.peek(std::span(buf, 3));
+        EXPECT_EQ(std::string_view(buf, n), "012");
+        n = co_await s.read(std::span(buf, 2));
+        EXPECT_EQ(std::string_view(buf, n), "01");
+        auto t = s.try_read(std::span(buf, 3));
+        EXPECT_TRUE(t.has_value());
+        EXPECT_EQ(std::string_view(buf, t.value_or(0)), "234");
+        co_await s.read_exact(std::span(buf, 5));
+        EXPECT_EQ(std::string_view(buf, 5), "56789");
+        // Then end of stream, for every kind of read.
+        { TcpStream closed = std::move(c); }
+        EXPECT_EQ(co_await s.read(std::span(buf)), 0u);
+        EXPECT_EQ(co_await s.peek(std::span(buf)), 0u);
+        auto end = s.try_read(std::span(buf));
+        EXPECT_TRUE(end.has_value());
+        EXPECT_EQ(end.value_or(99), 0u);
+    });
+}
+
+// writable() waits for the send in flight, and try_write says "would block" until then.
+TEST_P(UringStream, WritableAndTryWriteRespectTheSendInFlight) {
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        const std::string big = pattern(4 << 20);
+        std::size_t taken = co_await weft::io::write(s, std::as_bytes(std::span(big)));
+        EXPECT_GT(taken, 0u);
+        auto reader = weft::spawn([](TcpStream c, std::size_t want) -> weft::Task<std::size_t> {
+            co_await weft::time::sleep(20ms);  // let the writer find its send still in flight
+            std::string all;
+            char buf[8192];
+            while (all.size() < want) {
+                std::size_t n = co_await c.read(std::span(buf));
+                if (n == 0) break;
+                all.append(buf, n);
+            }
+            co_return all.size();
+        }(std::move(c), taken + 5));
+        for (;;) {
+            auto w = s.try_write(std::string_view("tail!"));
+            if (w.has_value()) {
+                EXPECT_EQ(w.value(), 5u);
+                break;
+            }
+            auto ready = co_await s.writable();
+            EXPECT_TRUE(ready.is_writable());
+        }
+        EXPECT_EQ(co_await reader, taken + 5);
+    });
+}
+
+// More connections hold received bytes than there are provided buffers: the receives after
+// the last buffer bring their own, and every byte arrives.
+TEST_P(UringStream, RunningOutOfProvidedBuffersLosesNothing) {
+    Watchdog dog(60s);
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        constexpr int kConns = 300;  // more than the driver's 256 buffers
+        std::vector<std::pair<TcpStream, TcpStream>> pairs;
+        for (int i = 0; i < kConns; ++i)
+            pairs.push_back(co_await connect_pair(l));
+        for (int i = 0; i < kConns; ++i) {
+            std::string msg = "message number " + std::to_string(i);
+            co_await pairs[i].first.write_all(msg);
+        }
+        // Each server side takes one byte: its receive keeps the rest, and its buffer.
+        for (auto& p : pairs) {
+            char b;
+            EXPECT_EQ(co_await p.second.read(std::span(&b, 1)), 1u);
+            EXPECT_EQ(b, 'm');
+        }
+        for (int i = 0; i < kConns; ++i) {
+            std::string want = "essage number " + std::to_string(i);
+            std::string got(want.size(), '\0');
+            co_await pairs[i].second.read_exact(std::span(got));
+            EXPECT_EQ(got, want);
+        }
+    });
+}
+
+// Sockets dropped with receives and sends in flight, and a runtime shut down with tasks
+// blocked in both: no descriptor and no buffer is left behind (LeakSanitizer checks the
+// memory), and nothing hangs.
+TEST_P(UringStream, NothingLeaksWhenSocketsOrTheRuntimeGoWithOpsInFlight) {
+    Watchdog dog;
+    int before = open_fds();
+    {
+        weft::Runtime rt = io_runtime(GetParam());
+        std::vector<TcpStream> peers;
+        rt.block_on([&]() -> weft::Task<void> {
+            auto l = TcpListener::bind(SocketAddr::localhost(0));
+            for (int i = 0; i < 8; ++i) {
+                auto [c, s] = co_await connect_pair(l);
+                peers.push_back(std::move(c));
+                if (i % 2 == 0) {
+                    // A task blocked in a read, and one in a write the peer never reads.
+                    weft::spawn([](TcpStream s) -> weft::Task<void> {
+                        char buf[32];
+                        (void)co_await s.read(std::span(buf));
+                    }(std::move(s)))
+                        .detach();
+                } else {
+                    weft::spawn([](TcpStream s) -> weft::Task<void> {
+                        const std::string big = pattern(8 << 20);
+                        co_await s.write_all(big);
+                    }(std::move(s)))
+                        .detach();
+                }
+            }
+            // And sockets dropped by their owner with both in flight.
+            for (int i = 0; i < 4; ++i) {
+                auto [c, s] = co_await connect_pair(l);
+                char buf[32];
+                (void)co_await weft::time::timeout(1ms, s.read(std::span(buf)));
+                const std::string big = pattern(4 << 20);
+                (void)co_await weft::time::timeout(5ms, s.write_all(big));
+            }
+            co_await weft::time::sleep(10ms);
+        });
+        peers.clear();
+    }
+    EXPECT_EQ(open_fds(), before);
+}
+
+// The readiness path on the same driver, behind the test switch: the sockets made while it is
+// on read and write with syscalls, and still meet the contract.
+TEST_P(UringStream, TheReadinessPathStillWorksBehindTheTestSwitch) {
+    weft::detail::readiness_sockets_for_testing(true);
+    struct Off {
+        ~Off() { weft::detail::readiness_sockets_for_testing(false); }
+    } off;
+    run_io(GetParam(), [&]() -> weft::Task<void> {
+        EXPECT_FALSE(weft::detail::IoDriver::current()->completion_sockets());
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        char buf[16];
+        auto r = co_await weft::time::timeout(10ms, s.read(std::span(buf)));
+        EXPECT_TRUE(r.is_elapsed());
+        const std::string big = pattern(1 << 20);
+        auto writer = weft::spawn([](TcpStream c, std::string big) -> weft::Task<void> {
+            co_await c.write_all(big);
+        }(std::move(c), big));
+        std::string got = co_await read_to_end(s);
+        co_await writer;
+        EXPECT_TRUE(got == big);
+    });
+}
