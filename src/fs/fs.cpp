@@ -16,9 +16,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -236,39 +238,70 @@ ssize_t read_some(int fd, void* buf, std::size_t n) {
     return r;
 }
 
-// The whole file into a byte container. Sized from fstat, so one read(2) usually does it; a
-// file that is exactly that long is confirmed by a 32-byte probe read instead of doubling the
-// buffer (as Rust's read_to_end does). Files that grow meanwhile, and /proc files that report
-// size 0, are read to their end all the same.
+// The whole-file read, as a state object that does no I/O, so that the blocking pool's loop
+// (read_whole) and the coroutine (read_file) drive the same logic with their own reads. The
+// buffer is sized from fstat, so one read usually does it; when it is full, a 32-byte probe read
+// confirms the end instead of doubling the buffer (as Rust's read_to_end does). A probe that
+// finds more (a file that grew since fstat, a /proc file whose size says 0) grows the buffer by
+// at least 8 KiB, and reading goes on to the end of the file. A read that returns 0 before the
+// buffer is full (a file that shrank) ends it too.
+//
+//     WholeFileReader<C> whole(size_hint(st));
+//     do { span next = whole.next_read(); n = <read next.size() bytes at whole.offset()>; }
+//     while (!whole.advance(n));
+//     C out = std::move(whole).take();
+template <class Container>
+class WholeFileReader {
+  public:
+    explicit WholeFileReader(std::size_t size_hint) { out_.resize(size_hint); }
+
+    // Where the next read goes: the rest of the buffer, or the probe when the buffer is full.
+    std::span<std::byte> next_read() noexcept {
+        if (len_ == out_.size()) return std::span(probe_);
+        return std::span(reinterpret_cast<std::byte*>(out_.data()) + len_, out_.size() - len_);
+    }
+    // The file offset that read starts at (the bytes read so far).
+    std::uint64_t offset() const noexcept { return len_; }
+    // The read from next_read() returned `n` bytes (0: end of file). True when the file is read.
+    bool advance(std::size_t n) {
+        if (n == 0) return true;
+        if (len_ == out_.size()) {  // the probe found more: grow, and read on
+            out_.resize(std::max<std::size_t>(out_.size() * 2, out_.size() + 8192));
+            std::memcpy(out_.data() + len_, probe_, n);
+        }
+        len_ += n;
+        return false;
+    }
+    // The contents, once advance() has said so.
+    Container take() && {
+        out_.resize(len_);
+        return std::move(out_);
+    }
+
+  private:
+    Container out_;
+    std::size_t len_ = 0;  // bytes read, at the front of out_
+    std::byte probe_[32];
+};
+
+// What fstat says a file holds: its size if it is a regular file, else 0 (read to the end all
+// the same).
+std::size_t size_hint(const struct stat& st) noexcept {
+    return S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
+// The whole file on a blocking thread: open, fstat, read(2) as WholeFileReader says, close.
 template <class Container>
 Container read_whole(const std::filesystem::path& p, const char* what) {
     UniqueFd fd = weft::detail::fs_util::open_or_throw(p, O_RDONLY, 0, what);
     struct stat st;
-    std::size_t hint = 0;
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
-        hint = static_cast<std::size_t>(st.st_size);
-    }
-    Container out;
-    out.resize(hint);
-    std::size_t len = 0;
+    WholeFileReader<Container> whole(::fstat(fd.get(), &st) == 0 ? size_hint(st) : 0);
     for (;;) {
-        if (len == out.size()) {
-            char probe[32];
-            ssize_t n = read_some(fd.get(), probe, sizeof probe);
-            if (n < 0) throw_path_error(errno, what, p);
-            if (n == 0) break;
-            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
-            std::memcpy(out.data() + len, probe, static_cast<std::size_t>(n));
-            len += static_cast<std::size_t>(n);
-            continue;
-        }
-        ssize_t n = read_some(fd.get(), out.data() + len, out.size() - len);
+        std::span<std::byte> next = whole.next_read();
+        ssize_t n = read_some(fd.get(), next.data(), next.size());
         if (n < 0) throw_path_error(errno, what, p);
-        if (n == 0) break;
-        len += static_cast<std::size_t>(n);
+        if (whole.advance(static_cast<std::size_t>(n))) return std::move(whole).take();
     }
-    out.resize(len);
-    return out;
 }
 
 // write(2) until all of it is written; throws naming `what`.
@@ -528,44 +561,21 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
         raw = co_await opening;
     }
     auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
-    std::size_t hint = 0;
-    if ((have_stat || ::fstat(fd->fd, &st) == 0) && S_ISREG(st.st_mode)) {
-        hint = static_cast<std::size_t>(st.st_size);
-    }
-    // As read_whole: sized from fstat, then a 32-byte probe read confirms the end.
-    Container out;
-    out.resize(hint);
-    std::size_t len = 0;
+    // WholeFileReader's reads: inline from the page cache first (without read_at's coroutine:
+    // the cached case is the common one), else read_at's io_uring request or pool trip.
+    WholeFileReader<Container> whole(have_stat || ::fstat(fd->fd, &st) == 0 ? size_hint(st) : 0);
     for (;;) {
-        if (len == out.size()) {
-            std::byte probe[32];
-            // Inline first, without read_at's coroutine: the cached case is the common one.
-            ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, probe, sizeof probe,
-                                                             static_cast<off_t>(len));
-            std::size_t n = static_cast<std::size_t>(got);
-            if (got < 0) {
-                auto probing = weft::detail::fs_util::read_at(fd, probe, sizeof probe, len, what);
-                n = co_await probing;
-            }
-            if (n == 0) break;
-            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
-            std::memcpy(out.data() + len, probe, n);
-            len += n;
-            continue;
-        }
-        auto* dst = reinterpret_cast<std::byte*>(out.data()) + len;
-        ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, dst, out.size() - len,
-                                                         static_cast<off_t>(len));
+        std::span<std::byte> next = whole.next_read();
+        ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, next.data(), next.size(),
+                                                         static_cast<off_t>(whole.offset()));
         std::size_t n = static_cast<std::size_t>(got);
         if (got < 0) {
-            auto reading = weft::detail::fs_util::read_at(fd, dst, out.size() - len, len, what);
+            auto reading =
+                weft::detail::fs_util::read_at(fd, next.data(), next.size(), whole.offset(), what);
             n = co_await reading;
         }
-        if (n == 0) break;
-        len += n;
+        if (whole.advance(n)) co_return std::move(whole).take();
     }
-    out.resize(len);
-    co_return out;
 }
 
 Task<std::vector<std::byte>> read(std::filesystem::path path) {
