@@ -184,6 +184,16 @@ TEST_P(Fs, ReadToStringAndEmptyFiles) {
         // write replaces the contents.
         co_await fs::write(dir / "t.txt", "x");
         EXPECT_EQ(co_await fs::read_to_string(dir / "t.txt"), "x");
+        // Sizes either side of 16 KiB in turn: below it fs::read needs no fstat, and a thread
+        // starts each read the way its last file's size suggests (src/fs/fs.cpp), so both ways
+        // meet both kinds of file.
+        for (std::size_t n : {100u, 20000u, 16383u, 16384u, 16385u, 5u, 1u << 20, 0u, 7000u}) {
+            const auto data = pattern(n, static_cast<std::uint32_t>(n + 1));
+            co_await fs::write(dir / "sized", data);
+            EXPECT_TRUE(co_await fs::read(dir / "sized") == data) << n << " bytes";
+        }
+        // Not a regular file: a character device that reads as empty.
+        EXPECT_TRUE((co_await fs::read("/dev/null")).empty());
     });
 }
 
