@@ -1,5 +1,7 @@
-// weft::fs's free functions. Each is one trip to the blocking pool: the whole job (open, read,
-// close; mkdir; stat …) runs in one closure on one blocking thread, as Tokio's asyncify does.
+// weft::fs's free functions. fs::read, read_to_string, write and metadata first try the
+// page-cache fast path or io_uring requests (uring.hpp; fs::read below); otherwise, and for the
+// rest, each is one trip to the blocking pool: the whole job (open, read, close; mkdir; stat …)
+// runs in one closure on one blocking thread, as Tokio's asyncify does.
 // Paths are moved into the closure and data is owned by it, so a dropped future leaves nothing
 // that the blocking thread could touch after it is freed. Every JoinHandle is a named local
 // before it is awaited: GCC 12 destroys a capturing lambda temporary inside a co_await
