@@ -4,8 +4,8 @@
 //
 //   fs_bench read_whole  [size_mb=64] [iters=5]    fs::read of one file (per_sec: bytes/s)
 //   fs_bench read_chunks [size_mb=64] [iters=5]    File::read in 64 KiB chunks (bytes/s)
-//   fs_bench small_files [n=10000] [iters=5] [conc=1]
-//       fs::read of n 4 KiB files (per_sec: files/s); weft runs `conc` reading tasks at once
+//   fs_bench small_files [n=10000] [iters=5] [conc=1] [file_kb=4]
+//       fs::read of n files of 4 KiB (per_sec: files/s); weft runs `conc` reading tasks at once
 //   fs_bench pool_roundtrip [n=10000] [iters=5]
 //       n empty spawn_blocking calls awaited one by one (per_sec: trips/s): the floor under
 //       every weft row, since each file operation is one such trip
@@ -229,16 +229,17 @@ void read_chunks(BenchRuntime& br, long size_mb, long iters) {
         });
 }
 
-void small_files(BenchRuntime& br, long n, long iters, long conc) {
+void small_files(BenchRuntime& br, long n, long iters, long conc, long file_kb = 4) {
     TempDir dir;
-    constexpr std::size_t kSize = 4096;
+    const std::size_t kSize = static_cast<std::size_t>(file_kb) * 1024;
     std::vector<path> files;
     for (long i = 0; i < n; ++i) {
         files.push_back(dir.get() / cat("f", std::to_string(i)));
         write_file(files.back(), kSize);
     }
     std::size_t want = files.size() * kSize;
-    std::string params = cat("n=", std::to_string(n), " file_kb=4 unit=files");
+    std::string params =
+        cat("n=", std::to_string(n), " file_kb=", std::to_string(file_kb), " unit=files");
     pair(
         "fs_small_files", params, cat(br.params, " conc=", std::to_string(conc)),
         static_cast<double>(n), iters,
@@ -294,7 +295,9 @@ int main(int argc, char** argv) {
     BenchRuntime br = runtime_from_args(kv);
     if (mode == "read_whole" || mode == "all") read_whole(br, size_mb, iters);
     if (mode == "read_chunks" || mode == "all") read_chunks(br, size_mb, iters);
-    if (mode == "small_files") small_files(br, n, iters, arg(kv, "conc", 1));
+    if (mode == "small_files") {
+        small_files(br, n, iters, arg(kv, "conc", 1), arg(kv, "file_kb", 4));
+    }
     if (mode == "all") {
         small_files(br, n, iters, 1);
         small_files(br, n, iters, 64);

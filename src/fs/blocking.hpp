@@ -50,6 +50,7 @@ class UniqueFd {
     ~UniqueFd();
     int get() const noexcept { return fd_; }
     int release() noexcept { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) noexcept;  // closes the one held, if any, and holds `fd`
 
   private:
     int fd_;

@@ -1,5 +1,7 @@
-// weft::fs's free functions. Each is one trip to the blocking pool: the whole job (open, read,
-// close; mkdir; stat …) runs in one closure on one blocking thread, as Tokio's asyncify does.
+// weft::fs's free functions. fs::read, read_to_string, write and metadata first try the
+// page-cache fast path or io_uring requests (uring.hpp; fs::read below); otherwise, and for the
+// rest, each is one trip to the blocking pool: the whole job (open, read, close; mkdir; stat …)
+// runs in one closure on one blocking thread, as Tokio's asyncify does.
 // Paths are moved into the closure and data is owned by it, so a dropped future leaves nothing
 // that the blocking thread could touch after it is freed. Every JoinHandle is a named local
 // before it is awaited: GCC 12 destroys a capturing lambda temporary inside a co_await
@@ -16,9 +18,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -45,7 +50,12 @@ using weft::detail::UringOpPtr;
 using weft::detail::UringSqe;
 
 UniqueFd::~UniqueFd() {
+    reset();
+}
+
+void UniqueFd::reset(int fd) noexcept {
     if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
 }
 
 UniqueFd open_or_throw(const std::filesystem::path& p, int flags, unsigned mode, const char* what) {
@@ -75,17 +85,13 @@ ssize_t read_nowait(int fd, void* buf, std::size_t n, off_t off) noexcept {
     return r;
 }
 
-int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct stat* st,
-                bool keep_nonblock) noexcept {
+int open_cached_any(const std::filesystem::path& p, int flags, unsigned mode) noexcept {
     if (g_skip_fast_paths.load(std::memory_order_relaxed)) {
         errno = EAGAIN;
         return -1;
     }
     // O_NONBLOCK too, as io_uring's own inline openat does: the open of a FIFO or a device may
-    // wait (for the other end, for the hardware) however the path resolved. Only a regular
-    // file is kept (its O_NONBLOCK cleared, unless asked for: it changes nothing for a regular
-    // file's reads, but fcntl would show it); anything else is closed again and reported as
-    // EAGAIN, for the slow path to open properly.
+    // wait (for the other end, for the hardware) however the path resolved.
     open_how how{};
     how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC | O_NONBLOCK);
     how.mode = (flags & (O_CREAT | O_TMPFILE)) != 0 ? mode : 0;
@@ -98,17 +104,21 @@ int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct
         if (errno == ENXIO || errno == EWOULDBLOCK) errno = EAGAIN;  // a FIFO with no reader
         return -1;
     }
-    int fd = static_cast<int>(r);
-    struct stat own;
-    if (st == nullptr) st = &own;
-    if (::fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
+    return static_cast<int>(r);
+}
+
+int open_cached(const std::filesystem::path& p, int flags, unsigned mode) noexcept {
+    int fd = open_cached_any(p, flags, mode);
+    if (fd < 0) return -1;
+    // Only a regular file is kept, its O_NONBLOCK cleared (it changes nothing for a regular
+    // file's reads, but fcntl would show it); anything else is closed again and reported as
+    // EAGAIN, for the slow path to open properly.
+    if (!is_regular(fd)) {
         ::close(fd);
         errno = EAGAIN;
         return -1;
     }
-    if ((flags & O_NONBLOCK) == 0 && !keep_nonblock) {
-        ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE);
-    }
+    if ((flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK & ~O_ACCMODE);
     return fd;
 }
 
@@ -168,9 +178,6 @@ Task<int> open_on_ring(IoDriver& d, std::filesystem::path p, int flags, unsigned
 
 Task<std::size_t> read_at(std::shared_ptr<FileFd> fd, std::byte* dst, std::size_t n,
                           std::uint64_t off, const char* what) {
-    ssize_t got = read_nowait(fd->fd, dst, n, static_cast<off_t>(off));
-    if (got >= 0) co_return static_cast<std::size_t>(got);
-    if (errno != EAGAIN && errno != EOPNOTSUPP) throw_path_error(errno, what, fd->path);
     n = std::min<std::size_t>(n, std::size_t{1} << 30);
     if (IoDriver* d = uring_for(IORING_OP_READ)) {
         FileBuf b;
@@ -236,39 +243,74 @@ ssize_t read_some(int fd, void* buf, std::size_t n) {
     return r;
 }
 
-// The whole file into a byte container. Sized from fstat, so one read(2) usually does it; a
-// file that is exactly that long is confirmed by a 32-byte probe read instead of doubling the
-// buffer (as Rust's read_to_end does). Files that grow meanwhile, and /proc files that report
-// size 0, are read to their end all the same.
+// The whole-file read, as a state object that does no I/O, so that the blocking pool's loop
+// (read_whole) and the coroutine (read_file) drive the same logic with their own reads. The
+// buffer is sized from fstat, so one read usually does it; when it is full, a 32-byte probe read
+// confirms the end instead of doubling the buffer (as Rust's read_to_end does). A probe that
+// finds more (a file that grew since fstat, a /proc file whose size says 0) grows the buffer by
+// at least 8 KiB, and reading goes on to the end of the file. A read that returns 0 before the
+// buffer is full (a file that shrank) ends it too.
+//
+//     WholeFileReader<C> whole(size_hint(st));
+//     do { span next = whole.next_read(); n = <read next.size() bytes at whole.offset()>; }
+//     while (!whole.advance(n));
+//     C out = std::move(whole).take();
+template <class Container>
+class WholeFileReader {
+  public:
+    // Sized from fstat (0 where it has no size: read to the end all the same).
+    explicit WholeFileReader(std::size_t size_hint) { out_.resize(size_hint); }
+    // `head` holds the file's first bytes, read already; what follows is unknown, so the next
+    // read is the probe.
+    explicit WholeFileReader(Container head) noexcept : out_(std::move(head)), len_(out_.size()) {}
+
+    // Where the next read goes: the rest of the buffer, or the probe when the buffer is full.
+    std::span<std::byte> next_read() noexcept {
+        if (len_ == out_.size()) return std::span(probe_);
+        return std::span(reinterpret_cast<std::byte*>(out_.data()) + len_, out_.size() - len_);
+    }
+    // The file offset that read starts at (the bytes read so far).
+    std::uint64_t offset() const noexcept { return len_; }
+    // The read from next_read() returned `n` bytes (0: end of file). True when the file is read.
+    bool advance(std::size_t n) {
+        if (n == 0) return true;
+        if (len_ == out_.size()) {  // the probe found more: grow, and read on
+            out_.resize(std::max<std::size_t>(out_.size() * 2, out_.size() + 8192));
+            std::memcpy(out_.data() + len_, probe_, n);
+        }
+        len_ += n;
+        return false;
+    }
+    // The contents, once advance() has said so.
+    Container take() && {
+        out_.resize(len_);
+        return std::move(out_);
+    }
+
+  private:
+    Container out_;
+    std::size_t len_ = 0;  // bytes read, at the front of out_
+    std::byte probe_[32];
+};
+
+// What fstat says a file holds: its size if it is a regular file, else 0 (read to the end all
+// the same).
+std::size_t size_hint(const struct stat& st) noexcept {
+    return S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
+// The whole file on a blocking thread: open, fstat, read(2) as WholeFileReader says, close.
 template <class Container>
 Container read_whole(const std::filesystem::path& p, const char* what) {
     UniqueFd fd = weft::detail::fs_util::open_or_throw(p, O_RDONLY, 0, what);
     struct stat st;
-    std::size_t hint = 0;
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
-        hint = static_cast<std::size_t>(st.st_size);
-    }
-    Container out;
-    out.resize(hint);
-    std::size_t len = 0;
+    WholeFileReader<Container> whole(::fstat(fd.get(), &st) == 0 ? size_hint(st) : 0);
     for (;;) {
-        if (len == out.size()) {
-            char probe[32];
-            ssize_t n = read_some(fd.get(), probe, sizeof probe);
-            if (n < 0) throw_path_error(errno, what, p);
-            if (n == 0) break;
-            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
-            std::memcpy(out.data() + len, probe, static_cast<std::size_t>(n));
-            len += static_cast<std::size_t>(n);
-            continue;
-        }
-        ssize_t n = read_some(fd.get(), out.data() + len, out.size() - len);
+        std::span<std::byte> next = whole.next_read();
+        ssize_t n = read_some(fd.get(), next.data(), next.size());
         if (n < 0) throw_path_error(errno, what, p);
-        if (n == 0) break;
-        len += static_cast<std::size_t>(n);
+        if (whole.advance(static_cast<std::size_t>(n))) return std::move(whole).take();
     }
-    out.resize(len);
-    return out;
 }
 
 // write(2) until all of it is written; throws naming `what`.
@@ -502,70 +544,123 @@ Task<Metadata> symlink_metadata(std::filesystem::path path) {
 
 // ---- whole files ----
 
-// fs::read and read_to_string: the page-cache fast path (uring.hpp) where the path resolves from
-// the dentry cache: open, fstat and read inline, each read that misses the page cache going to
-// io_uring or the pool alone. An open that misses goes to io_uring (then the same reads), or on
-// other drivers hands the whole job to the pool in one trip.
+// fs::read and read_to_string. The page-cache fast path first (uring.hpp): where the path
+// resolves from the dentry cache, open, read and close inline, each read that misses the page
+// cache going to io_uring or the pool alone (read_at). An open that misses goes to io_uring
+// (then the same reads), or on other drivers hands the whole job to the pool in one trip
+// (read_whole).
+//
+// Syscalls are most of the cost of a small file (about a microsecond each on the VM the
+// benchmarks run on), so the fast path spends as few as a blocking open/fstat/read/close: a
+// file shorter than kHead is read into a stack buffer with no fstat (the read says how long it
+// is), then the probe confirms the end: openat2, preadv2, preadv2, close. A longer file costs
+// one read more that way (the head, read again after the fstat), so each thread guesses from
+// the last file it read (t_short_files) which way to start; either way the bytes are the same.
+
+namespace {
+
+constexpr std::size_t kHead = 16 * 1024;
+// Whether this thread's last fs::read found a file shorter than kHead: then the next one starts
+// with the head read, else with fstat. (A guess for speed only; thread_local: no sharing.) Only
+// these two functions touch it, never inlined into the coroutine: a coroutine may resume on
+// another thread, and a compiler may keep a thread_local's address across the suspension.
+thread_local bool t_short_files = true;
+[[gnu::noinline]] bool guess_short_file() noexcept {
+    return t_short_files;
+}
+[[gnu::noinline]] void note_file_size(const struct stat& st) noexcept {
+    t_short_files = S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) < kHead;
+}
+
+// A file shorter than kHead, read whole inline without fstat: one read into a stack buffer, and
+// WholeFileReader's probe, which must find the end. Otherwise (a longer file, one the page cache
+// does not hold all of, a file system that cannot say, or not a regular file) nullopt, having
+// consumed nothing: every read is at an offset, and the caller starts again from 0 after fstat.
+// A non-regular file that answers both reads (an empty or short block device, /dev/null) reads
+// as the slow path would read it.
+template <class Container>
+std::optional<Container> read_short_inline(int fd) {
+    std::byte head[kHead];
+    ssize_t r = weft::detail::fs_util::read_nowait(fd, head, sizeof head, 0);
+    if (r < 0 || static_cast<std::size_t>(r) == sizeof head) return std::nullopt;
+    using V = typename Container::value_type;
+    const V* bytes = reinterpret_cast<const V*>(head);
+    WholeFileReader<Container> whole(Container(bytes, bytes + r));
+    if (r != 0) {  // (a read that returned 0 is the end already)
+        std::span<std::byte> probe = whole.next_read();
+        ssize_t more = weft::detail::fs_util::read_nowait(fd, probe.data(), probe.size(),
+                                                          static_cast<off_t>(whole.offset()));
+        if (more != 0) return std::nullopt;  // it grew, or is not all cached: the long way
+    }
+    return std::move(whole).take();
+}
+
+}  // namespace
+
 template <class Container>
 Task<Container> read_file(std::filesystem::path path, const char* what) {
-    (void)weft::detail::fs_util::blocking_spawner(what);  // a weft::Runtime, as everywhere
+    namespace u = weft::detail::fs_util;
+    (void)u::blocking_spawner(what);  // a weft::Runtime, as everywhere
     // (O_NONBLOCK kept: this descriptor is only ever read with preadv2, io_uring or pread, on
     // a regular file, where it changes nothing.)
+    UniqueFd fd(u::open_cached_any(path, O_RDONLY, 0));
+    int open_err = errno;
     struct stat st;
     bool have_stat = false;
-    int raw = weft::detail::fs_util::open_cached(path, O_RDONLY, 0, &st, true);
-    have_stat = raw >= 0;
-    if (raw < 0) {
-        int err = errno;
-        if (!weft::detail::fs_util::cached_open_missed(err)) throw_path_error(err, what, path);
-        weft::detail::IoDriver* d = weft::detail::fs_util::uring_for(IORING_OP_OPENAT);
+    if (fd.get() >= 0) {
+        if (guess_short_file()) {
+            std::optional<Container> whole = read_short_inline<Container>(fd.get());
+            if (whole) co_return std::move(*whole);
+        }
+        have_stat = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+        if (!have_stat) {  // not a regular file: closed, and opened properly below
+            fd.reset();
+            open_err = EAGAIN;
+        }
+    }
+    if (fd.get() < 0) {
+        if (!u::cached_open_missed(open_err)) throw_path_error(open_err, what, path);
+        weft::detail::IoDriver* d = u::uring_for(IORING_OP_OPENAT);
         if (d == nullptr) {
             auto reading = run_blocking(
                 what, [path = std::move(path), what] { return read_whole<Container>(path, what); });
             co_return co_await reading;
         }
-        auto opening = weft::detail::fs_util::open_on_ring(*d, path, O_RDONLY, 0, what);
-        raw = co_await opening;
+        auto opening = u::open_on_ring(*d, path, O_RDONLY, 0, what);
+        int raw = co_await opening;
+        fd.reset(raw);
     }
-    auto fd = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
-    std::size_t hint = 0;
-    if ((have_stat || ::fstat(fd->fd, &st) == 0) && S_ISREG(st.st_mode)) {
-        hint = static_cast<std::size_t>(st.st_size);
-    }
-    // As read_whole: sized from fstat, then a 32-byte probe read confirms the end.
-    Container out;
-    out.resize(hint);
-    std::size_t len = 0;
+    if (!have_stat && ::fstat(fd.get(), &st) != 0) st.st_mode = 0;  // no size: read to the end
+    note_file_size(st);
+    // WholeFileReader's reads: inline from the page cache first, else read_at's io_uring request
+    // or pool trip, which share the descriptor (a FileFd, made at the first of them) until their
+    // last completion.
+    std::shared_ptr<weft::detail::FileFd> shared;
+    bool nowait = true;  // cleared where the file system cannot say (EOPNOTSUPP)
+    WholeFileReader<Container> whole(size_hint(st));
     for (;;) {
-        if (len == out.size()) {
-            std::byte probe[32];
-            // Inline first, without read_at's coroutine: the cached case is the common one.
-            ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, probe, sizeof probe,
-                                                             static_cast<off_t>(len));
-            std::size_t n = static_cast<std::size_t>(got);
-            if (got < 0) {
-                auto probing = weft::detail::fs_util::read_at(fd, probe, sizeof probe, len, what);
-                n = co_await probing;
+        std::span<std::byte> next = whole.next_read();
+        int raw = shared ? shared->fd : fd.get();
+        ssize_t got = -1;
+        if (nowait) {
+            got = u::read_nowait(raw, next.data(), next.size(), static_cast<off_t>(whole.offset()));
+            if (got < 0 && errno != EAGAIN) {
+                if (errno != EOPNOTSUPP)
+                    throw_path_error(errno, what, shared ? shared->path : path);
+                nowait = false;
             }
-            if (n == 0) break;
-            out.resize(std::max<std::size_t>(out.size() * 2, out.size() + 8192));
-            std::memcpy(out.data() + len, probe, n);
-            len += n;
-            continue;
         }
-        auto* dst = reinterpret_cast<std::byte*>(out.data()) + len;
-        ssize_t got = weft::detail::fs_util::read_nowait(fd->fd, dst, out.size() - len,
-                                                         static_cast<off_t>(len));
         std::size_t n = static_cast<std::size_t>(got);
         if (got < 0) {
-            auto reading = weft::detail::fs_util::read_at(fd, dst, out.size() - len, len, what);
+            if (!shared) {
+                shared = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
+                (void)fd.release();
+            }
+            auto reading = u::read_at(shared, next.data(), next.size(), whole.offset(), what);
             n = co_await reading;
         }
-        if (n == 0) break;
-        len += n;
+        if (whole.advance(n)) co_return std::move(whole).take();
     }
-    out.resize(len);
-    co_return out;
 }
 
 Task<std::vector<std::byte>> read(std::filesystem::path path) {

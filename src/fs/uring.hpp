@@ -44,12 +44,13 @@ inline IoDriver* uring_for(std::uint8_t opcode) noexcept {
 // >= 0: bytes read (0: end of file); -1 with errno (EAGAIN: not cached; EOPNOTSUPP: this file
 // system cannot say).
 ssize_t read_nowait(int fd, void* buf, std::size_t n, off_t off) noexcept;
-// openat2(path, flags, RESOLVE_CACHED) of a regular file: the descriptor, or -1 with errno
-// (EAGAIN: the lookup needs the disk, flags that may wait, or not a regular file; ENOSYS,
-// EINVAL: a kernel without it). Adds O_CLOEXEC. Fills `st` if given; `keep_nonblock`: leave
-// the O_NONBLOCK it opens with (a descriptor only weft reads).
-int open_cached(const std::filesystem::path& p, int flags, unsigned mode, struct stat* st = nullptr,
-                bool keep_nonblock = false) noexcept;
+// openat2(path, flags | O_CLOEXEC | O_NONBLOCK, RESOLVE_CACHED): the descriptor, of whatever
+// type (the caller checks; O_NONBLOCK stays), or -1 with errno (EAGAIN: the lookup needs the
+// disk, or flags that may wait; ENOSYS, EINVAL: a kernel without it).
+int open_cached_any(const std::filesystem::path& p, int flags, unsigned mode) noexcept;
+// open_cached_any of a regular file, its O_NONBLOCK cleared unless `flags` has it; anything
+// else is closed again, and -1 with EAGAIN.
+int open_cached(const std::filesystem::path& p, int flags, unsigned mode) noexcept;
 // Whether `fd` is a regular file (fstat: no disk access for an open descriptor).
 bool is_regular(int fd) noexcept;
 // A statx result as the struct stat that Metadata keeps.
@@ -95,8 +96,9 @@ bool cached_open_missed(int err) noexcept;
 // openat(path, flags | O_CLOEXEC, mode) as an io_uring request on `d`; throws naming `what`.
 Task<int> open_on_ring(IoDriver& d, std::filesystem::path p, int flags, unsigned mode,
                        const char* what);
-// Up to n bytes at `off` into dst: from the page cache inline, else an io_uring READ (into the
-// op's buffer, then copied), else a pread on the pool. Throws naming `what` and the path.
+// Up to n bytes at `off` into dst, off the worker (for a read that read_nowait could not do):
+// an io_uring READ (into the op's buffer, then copied), else a pread on the pool. Throws naming
+// `what` and the path.
 Task<std::size_t> read_at(std::shared_ptr<FileFd> fd, std::byte* dst, std::size_t n,
                           std::uint64_t off, const char* what);
 

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -183,6 +184,49 @@ TEST_P(Fs, ReadToStringAndEmptyFiles) {
         // write replaces the contents.
         co_await fs::write(dir / "t.txt", "x");
         EXPECT_EQ(co_await fs::read_to_string(dir / "t.txt"), "x");
+        // Sizes either side of 16 KiB in turn: below it fs::read needs no fstat, and a thread
+        // starts each read the way its last file's size suggests (src/fs/fs.cpp), so both ways
+        // meet both kinds of file.
+        for (std::size_t n : {100u, 20000u, 16383u, 16384u, 16385u, 5u, 1u << 20, 0u, 7000u}) {
+            const auto data = pattern(n, static_cast<std::uint32_t>(n + 1));
+            co_await fs::write(dir / "sized", data);
+            EXPECT_TRUE(co_await fs::read(dir / "sized") == data) << n << " bytes";
+        }
+        // Not a regular file: a character device that reads as empty.
+        EXPECT_TRUE((co_await fs::read("/dev/null")).empty());
+    });
+}
+
+// fs::read of a file that another thread appends to. Whether or not a read sees the file grow
+// after its fstat (then the probe read finds more, and the buffer grows), it returns the file as
+// it stood at some moment: at least what was there when it began, those very bytes.
+TEST_P(Fs, AFileThatGrowsWhileReadIsReadToItsEnd) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        constexpr std::size_t kBlock = 4096, kBlocks = 192;
+        const auto data = pattern(kBlock * kBlocks, 5);
+        path p = dir / "growing.bin";
+        co_await fs::write(p, std::span(data.data(), kBlock));
+        std::atomic<std::size_t> written{kBlock};  // a lower bound on the file's size
+        std::jthread appender([&](std::stop_token stop) {
+            int fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+            for (std::size_t b = 1; b < kBlocks && !stop.stop_requested(); ++b) {
+                if (::write(fd, data.data() + b * kBlock, kBlock) != ssize_t{kBlock}) break;
+                written.store((b + 1) * kBlock);    // seq_cst: the test's clock, not a hot path
+                std::this_thread::sleep_for(50us);  // appends spread over the reads below
+            }
+            ::close(fd);
+            written.store(data.size() + 1);  // done (or failed): the reads below stop
+        });
+        for (int i = 0; i < 400 && written.load() <= data.size(); ++i) {
+            std::size_t before = written.load();
+            std::vector<std::byte> got = co_await fs::read(p);
+            bool ok = got.size() >= before && got.size() <= data.size() &&
+                      std::equal(got.begin(), got.end(), data.begin());
+            EXPECT_TRUE(ok) << "read " << got.size() << " bytes; " << before << " were there";
+            if (!ok) break;
+        }
+        appender.join();
+        EXPECT_TRUE(co_await fs::read(p) == data);
     });
 }
 
