@@ -133,11 +133,11 @@ IoDriver* IoDriver::create(IoDriverKind kind, IoDriverThreads threads) {
             if (std::strcmp(env, "uring") == 0) kind = IoDriverKind::Uring;
         }
     }
-    // Auto is epoll: io_uring is used here as a readiness mechanism, which costs more server
-    // CPU than epoll on a multi-thread runtime (a poll's completion goes to the thread that
-    // armed it) and per connection (arming and cancelling each socket's poll), and about the
-    // same otherwise (docs/io.md, benches/README.md). It becomes the default once reads and
-    // writes are completions on a ring per worker.
+    // Auto is epoll. io_uring runs stream reads and writes as batched completions, which on
+    // one thread costs half of epoll's CPU per request; but on a multi-thread runtime each
+    // completion is posted through the thread that submitted it, interrupting its sleep, and
+    // a connection per request costs more than on epoll (docs/io.md, benches/README.md). It
+    // becomes the default with a ring per worker.
     switch (kind) {
         case IoDriverKind::Uring:
             return make_uring_driver(threads);
