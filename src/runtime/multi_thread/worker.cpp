@@ -193,7 +193,11 @@ void MultiThread::park(Worker& w) noexcept {
 // task to return (Tokio behaves the same way). So when a poll runs long and nobody keeps time,
 // a sleeping worker is woken: finding no task, it parks again and takes the clock, as the
 // first idle worker always does. Cost: one lock on the time driver per long poll.
+// The same task may hold back completion requests that its worker left in the submission queue
+// before it started (io_driver.hpp, batching): they are submitted from here, so that a read
+// another task waits for is not held until the long poll returns.
 void MultiThread::hand_off_driver() noexcept {
+    io_->flush_submissions();
     if (closed_.load(std::memory_order_acquire) || time_->has_timekeeper()) return;
     notify_parked(PushedTo::SharedQueue);
 }
