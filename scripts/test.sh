@@ -17,11 +17,11 @@
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
 # aborts, shutdown ...; about 200 tests) N more times each and stops at the first failure. Each
-# of them runs 1 + 4 (ASan) + 1 (clang) + 1 + 2 (TSan) = 9 times, so a one-in-ten flake passes
-# all of them with probability 0.9^9 = 39%: it is caught 61 times in 100 (a one-in-five flake,
-# 87 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
-# takes about 37 s, each TSan one about 47 s; a full run took 41:44 with 6 ASan repeats and 30 s
-# of fuzzing per parser, with a benchmark running beside it for its first quarter);
+# of them runs 1 + 3 (ASan) + 1 (clang) + 1 + 1 (TSan) = 7 times, so a one-in-ten flake passes
+# all of them with probability 0.9^7 = 48%: it is caught 52 times in 100 (a one-in-five flake,
+# 79 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
+# takes about 40 s, each TSan one about 60 s; a full run took 41:15 on 2026-12-06 with 4 ASan
+# repeats, 2 TSan repeats and 20 s of fuzzing per parser, on an otherwise idle machine);
 # scripts/stress.sh hunts longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,8 @@ scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev cla
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git chromium libssl-dev openssl
 jobs=$(nproc)
-repeat_asan=${WEFT_REPEAT_ASAN:-4}
-repeat_tsan=${WEFT_REPEAT_TSAN:-2}
+repeat_asan=${WEFT_REPEAT_ASAN:-3}
+repeat_tsan=${WEFT_REPEAT_TSAN:-1}
 concurrent='executor|runtime|sync|stream|time|net'
 # The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
 tsan_labels="$concurrent|fs|signal|process"
@@ -64,12 +64,12 @@ ctest --test-dir build/clang-asan -j "$jobs" --output-on-failure
 
 # The parsers' libFuzzer targets (built above), each from its committed seed corpus for a short
 # smoke: any crash, leak, sanitizer report or slow input fails CI. Long runs: see the apps' docs.
-step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-20} s per parser"
+step "clang 14, libFuzzer smoke: ${WEFT_FUZZ_SECONDS:-15} s per parser"
 for list in build/clang-asan/fuzz_targets/*.txt; do
   [ -e "$list" ] || continue
   read -r bin corpus < "$list"
   work=$(mktemp -d)
-  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-20}" -timeout=5 -rss_limit_mb=2048 \
+  "$bin" -max_total_time="${WEFT_FUZZ_SECONDS:-15}" -timeout=5 -rss_limit_mb=2048 \
          -print_final_stats=1 "$work" "$corpus" > "$work.log" 2>&1 ||
     { tail -n 60 "$work.log"; exit 1; }
   echo "$(basename "$bin"): $(grep -m1 'stat::number_of_executed_units' "$work.log")"
