@@ -12,6 +12,9 @@
 // ops' (UringOp, uring_op.hpp), never the caller's, and the bytes are copied in and out.
 //   - A receive lets the kernel choose a provided buffer (IOSQE_BUFFER_SELECT) when the
 //     caller's buffer fits one: a connection waiting for data then holds no buffer at all.
+//     It asks for as much as the buffer holds, so reads smaller than that are served from
+//     bytes already received (the bytes are the socket's until read: a program that reads
+//     the descriptor itself, through native_handle(), would miss them).
 //     Bigger reads, kernels without buffer rings, and the moment the buffers run out
 //     (-ENOBUFS) use the op's own buffer instead. One receive at a time: its bytes are served
 //     to reads until they are all taken, and then the buffer goes back to the kernel.
@@ -220,6 +223,7 @@ void CompletionStream::submit_recv(int fd, std::size_t want, const char* kind) {
     std::uint32_t size = 0;
     bool select = !own_buffer_next_ && driver_->provided_buffers(group, size) && want <= size;
     own_buffer_next_ = false;
+    if (select) want = size;  // as much as the buffer holds: smaller reads are served from it
     if (recv_ && recv_->reusable()) {
         recv_->renew();
     } else {
