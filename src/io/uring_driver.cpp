@@ -127,18 +127,7 @@ class UringDriver final : public IoDriver {
             if (ops_shut_down_) return -ECANCELED;
             link(op);
         }
-        int r;
-        {
-            std::lock_guard lock(sq_mu_);
-            io_uring_sqe* sqe = get_sqe();
-            io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len,
-                             s.off);
-            sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
-            sqe->flags = s.sqe_flags;
-            sqe->buf_group = s.buf_group;
-            io_uring_sqe_set_data64(sqe, op_token(op));
-            r = submit_or_defer();
-        }
+        int r = queue_op(op, s);
         if (r < 0) {
             std::lock_guard lock(ops_mu_);
             unlink(op);
@@ -146,17 +135,7 @@ class UringDriver final : public IoDriver {
         }
         return 0;
     }
-    int resubmit_op(UringOp* op, const UringSqe& s) noexcept override {
-        std::lock_guard lock(sq_mu_);
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len, s.off);
-        sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
-        sqe->flags = s.sqe_flags;
-        sqe->buf_group = s.buf_group;
-        io_uring_sqe_set_data64(sqe, op_token(op));
-        int r = submit_or_defer();
-        return r < 0 ? r : 0;
-    }
+    int resubmit_op(UringOp* op, const UringSqe& s) noexcept override { return queue_op(op, s); }
     bool arms_lazily() const noexcept override { return true; }
     void flush() noexcept override {
         std::lock_guard lock(sq_mu_);
@@ -289,6 +268,19 @@ class UringDriver final : public IoDriver {
             return 0;
         }
         return io_uring_submit(&ring_);
+    }
+    // Prepares `op`'s submission from `s`, and submits it or leaves it for the batch's flush;
+    // 0 or -errno.
+    int queue_op(UringOp* op, const UringSqe& s) noexcept {
+        std::lock_guard lock(sq_mu_);
+        io_uring_sqe* sqe = get_sqe();
+        io_uring_prep_rw(s.opcode, sqe, s.fd, reinterpret_cast<const void*>(s.addr), s.len, s.off);
+        sqe->rw_flags = static_cast<__kernel_rwf_t>(s.op_flags);
+        sqe->flags = s.sqe_flags;
+        sqe->buf_group = s.buf_group;
+        io_uring_sqe_set_data64(sqe, op_token(op));
+        int r = submit_or_defer();
+        return r < 0 ? r : 0;
     }
     // The first ask for provided buffers: registers the buffer ring, or records that the
     // kernel has none. Returns the new state (1 ready, -1 none).

@@ -209,14 +209,6 @@ class SendOp final : public UringOp {
 CompletionStream::CompletionStream(IoDriver& d) noexcept : driver_(&d) {}
 CompletionStream::~CompletionStream() = default;
 
-namespace {
-// Whether a receive ended with nothing to report, so the read submits another: the buffers
-// ran out (the next one brings its own), or an interruption.
-bool retry_recv(std::int32_t r) noexcept {
-    return r == -ENOBUFS || r == -EINTR || r == -EAGAIN;
-}
-}  // namespace
-
 void CompletionStream::submit_recv(int fd, std::size_t want, const char* kind) {
     want = std::min(want, kMaxRecv);
     std::uint16_t group = 0;
@@ -243,55 +235,44 @@ Poll<std::size_t> CompletionStream::poll_read(Context& cx, int fd, std::span<std
             submit_recv(fd, buf.size(), kind);
             continue;
         }
-        RecvOp& op = *recv_;
-        if (!op.done() && op.poll(cx).is_pending()) return Pending;
-        std::int32_t r = op.result();
-        if (r > 0) return take(buf);
-        recv_busy_ = false;
-        op.give_back();
-        if (r == 0) {
-            eof_ = true;
-            return std::size_t{0};
-        }
-        if (r == -ENOBUFS) own_buffer_next_ = true;
-        if (retry_recv(r)) continue;
-        throw_os_error(-r, std::string(kind) + "::read");
+        if (!recv_->done() && recv_->poll(cx).is_pending()) return Pending;
+        if (auto n = finished(buf, true, kind, "::read")) return *n;
     }
 }
 
-std::size_t CompletionStream::take(std::span<std::byte> buf) noexcept {
+std::optional<std::size_t> CompletionStream::finished(std::span<std::byte> buf, bool consume,
+                                                      const char* kind, const char* what) {
     RecvOp& op = *recv_;
-    auto got = static_cast<std::size_t>(op.result());
-    std::size_t n = std::min(buf.size(), got - op.pos_);
-    std::memcpy(buf.data(), op.data() + op.pos_, n);
-    op.pos_ += n;
-    if (op.pos_ == got) {
-        op.give_back();
-        recv_busy_ = false;
+    std::int32_t r = op.result();
+    if (r > 0) {
+        auto got = static_cast<std::size_t>(r);
+        std::size_t n = std::min(buf.size(), got - op.pos_);
+        std::memcpy(buf.data(), op.data() + op.pos_, n);
+        if (consume) op.pos_ += n;
+        if (op.pos_ == got) {
+            op.give_back();
+            recv_busy_ = false;
+        }
+        return n;
     }
-    return n;
+    recv_busy_ = false;
+    op.give_back();
+    if (r == 0) {
+        eof_ = true;
+        return std::size_t{0};
+    }
+    if (r == -ENOBUFS) own_buffer_next_ = true;
+    if (r == -ENOBUFS || r == -EINTR || r == -EAGAIN) return std::nullopt;
+    throw_os_error(-r, std::string(kind) + what);
 }
 
 std::optional<Poll<std::size_t>> CompletionStream::poll_peek(Context& cx, std::span<std::byte> buf,
                                                              const char* kind) {
     if (eof_) return Poll<std::size_t>(std::size_t{0});
     if (!recv_busy_) return std::nullopt;
-    RecvOp& op = *recv_;
-    if (!op.done() && op.poll(cx).is_pending()) return Poll<std::size_t>(Pending);
-    std::int32_t r = op.result();
-    if (r > 0) {
-        std::size_t n = std::min(buf.size(), static_cast<std::size_t>(r) - op.pos_);
-        std::memcpy(buf.data(), op.data() + op.pos_, n);
-        return Poll<std::size_t>(n);
-    }
-    recv_busy_ = false;
-    op.give_back();
-    if (r == 0) {
-        eof_ = true;
-        return Poll<std::size_t>(std::size_t{0});
-    }
-    if (retry_recv(r)) return std::nullopt;
-    throw_os_error(-r, std::string(kind) + "::peek");
+    if (!recv_->done() && recv_->poll(cx).is_pending()) return Poll<std::size_t>(Pending);
+    if (auto n = finished(buf, false, kind, "::peek")) return Poll<std::size_t>(*n);
+    return std::nullopt;
 }
 
 std::optional<std::size_t> CompletionStream::try_take(std::span<std::byte> buf, bool& would_block,
@@ -299,21 +280,11 @@ std::optional<std::size_t> CompletionStream::try_take(std::span<std::byte> buf, 
     would_block = false;
     if (eof_) return std::size_t{0};
     if (!recv_busy_) return std::nullopt;
-    RecvOp& op = *recv_;
-    if (!op.done()) {
+    if (!recv_->done()) {
         would_block = true;
         return std::nullopt;
     }
-    std::int32_t r = op.result();
-    if (r > 0) return take(buf);
-    recv_busy_ = false;
-    op.give_back();
-    if (r == 0) {
-        eof_ = true;
-        return std::size_t{0};
-    }
-    if (retry_recv(r)) return std::nullopt;
-    throw_os_error(-r, std::string(kind) + "::try_read");
+    return finished(buf, true, kind, "::try_read");
 }
 
 std::optional<Poll<void>> CompletionStream::poll_readable(Context& cx) {

@@ -40,14 +40,6 @@ weft::Task<void> echo_server(TcpListener& l, int n) {
     }
 }
 
-// A connected client (first) and the server's side of it (second), through `l`.
-weft::Task<std::pair<TcpStream, TcpStream>> connect_pair(TcpListener& l) {
-    TcpStream c = co_await TcpStream::connect(l.local_addr());
-    auto [s, peer] = co_await l.accept();
-    EXPECT_EQ(peer, c.local_addr());
-    co_return std::pair<TcpStream, TcpStream>(std::move(c), std::move(s));
-}
-
 std::string read_all_text(int fd) {
     std::string out;
     char buf[4096];

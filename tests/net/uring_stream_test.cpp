@@ -34,12 +34,6 @@ INSTANTIATE_TEST_SUITE_P(Flavours, UringStream,
                                          IoParam{weft::IoDriverKind::Uring, false}),
                          io_param_name);
 
-weft::Task<std::pair<TcpStream, TcpStream>> connect_pair(TcpListener& l) {
-    TcpStream c = co_await TcpStream::connect(l.local_addr());
-    auto accepted = co_await l.accept();
-    co_return std::pair<TcpStream, TcpStream>(std::move(c), std::move(accepted.first));
-}
-
 int open_fds() {
     int n = 0;
     if (DIR* d = ::opendir("/proc/self/fd")) {

@@ -45,6 +45,15 @@ void run_io(const IoParam& p, Body&& body) {
     rt.block_on(std::forward<Body>(body));
 }
 
+/// A connected TCP client (first) and the server's side of it (second), through `l`.
+inline weft::Task<std::pair<weft::net::TcpStream, weft::net::TcpStream>> connect_pair(
+    weft::net::TcpListener& l) {
+    weft::net::TcpStream c = co_await weft::net::TcpStream::connect(l.local_addr());
+    auto [s, peer] = co_await l.accept();
+    EXPECT_EQ(peer, c.local_addr());
+    co_return std::pair<weft::net::TcpStream, weft::net::TcpStream>(std::move(c), std::move(s));
+}
+
 /// Echoes everything `s` (a TcpStream, UnixStream...) reads back to it, until end of stream.
 template <class Stream>
 weft::Task<void> echo(Stream s) {

@@ -74,7 +74,11 @@ class CompletionStream {
 
   private:
     void submit_recv(int fd, std::size_t want, const char* kind);
-    std::size_t take(std::span<std::byte> buf) noexcept;  // from a receive with bytes
+    // A finished receive: copies its bytes into `buf` (taking them if `consume`); one that
+    // brought none ends: 0 at end of stream, nullopt to receive again (the buffers ran out, an
+    // interruption), or its error thrown naming `kind` + `what`.
+    std::optional<std::size_t> finished(std::span<std::byte> buf, bool consume, const char* kind,
+                                        const char* what);
 
     IoDriver* driver_;
     UringOpPtr<RecvOp> recv_;
