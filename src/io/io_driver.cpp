@@ -133,11 +133,10 @@ IoDriver* IoDriver::create(IoDriverKind kind, IoDriverThreads threads) {
             if (std::strcmp(env, "uring") == 0) kind = IoDriverKind::Uring;
         }
     }
-    // Auto is epoll. io_uring runs stream reads and writes as batched completions, which on
-    // one thread costs half of epoll's CPU per request; but on a multi-thread runtime each
-    // completion is posted through the thread that submitted it, interrupting its sleep, and
-    // a connection per request costs more than on epoll (docs/io.md, benches/README.md). It
-    // becomes the default with a ring per worker.
+    // Auto is epoll. io_uring runs stream reads and writes as batched completions, in a ring
+    // per worker, which costs less CPU per request than epoll on long-lived connections; but
+    // a new connection per request still costs more there than on epoll on several workers,
+    // and datagram sockets and accept are still readiness (docs/io.md, benches/README.md).
     switch (kind) {
         case IoDriverKind::Uring:
             return make_uring_driver(threads);
@@ -226,13 +225,15 @@ void IoDriver::turn(std::optional<std::chrono::steady_clock::time_point> until) 
 
 std::size_t IoDriver::poll_nonblocking() noexcept {
     flush_submissions();  // (whoever turns the driver now may be asleep in it)
+    std::size_t local = poll_local();
+    count_ready(local);
     if (turning_.load(std::memory_order_relaxed) ||
         turning_.exchange(true, std::memory_order_acquire))
-        return 0;
+        return local;
     std::size_t n = wait(std::nullopt, true);
     count_ready(n);
     turning_.store(false, std::memory_order_release);
-    return n;
+    return local + n;
 }
 
 void IoDriver::shutdown() noexcept {

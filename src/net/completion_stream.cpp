@@ -72,6 +72,7 @@ class RecvOp final : public UringOp {
         if (select) {
             s.sqe_flags = IOSQE_BUFFER_SELECT;
             s.buf_group = group;
+            group_ = group;
         } else {
             if (own_cap_ < want) {
                 own_.reset(new std::byte[want]);
@@ -83,12 +84,14 @@ class RecvOp final : public UringOp {
         return s;
     }
     /// The received bytes (once done with a positive result).
-    const std::byte* data() noexcept { return has_buf_ ? d_->provided_buffer(bid_) : own_.get(); }
+    const std::byte* data() noexcept {
+        return has_buf_ ? d_->provided_buffer(group_, bid_) : own_.get();
+    }
     /// Returns the provided buffer, if the kernel chose one.
     void give_back() noexcept {
         if (has_buf_) {
             has_buf_ = false;
-            d_->recycle_buffer(bid_);
+            d_->recycle_buffer(group_, bid_);
         }
     }
     std::size_t pos_ = 0;  // the owner's: how many of the bytes reads took
@@ -109,6 +112,7 @@ class RecvOp final : public UringOp {
     std::unique_ptr<std::byte[]> own_;
     std::size_t own_cap_ = 0;
     bool has_buf_ = false;
+    std::uint16_t group_ = 0;  // the provided buffers' group (one per ring), if select
     std::uint16_t bid_ = 0;
 };
 

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -295,5 +297,54 @@ TEST_P(UringStream, TheReadinessPathStillWorksBehindTheTestSwitch) {
         std::string got = co_await read_to_end(s);
         co_await writer;
         EXPECT_TRUE(got == big);
+    });
+}
+
+// A ring per worker (uring_driver.cpp): a receive stays on the ring of the worker that
+// submitted it, whichever thread polls it next. Here that worker is held in a blocking poll
+// while a task on the other worker reads through the same socket: it waits on the receive in
+// flight on the first worker's ring, and gets its bytes, whole and in order, once that worker
+// reaps them.
+TEST(UringWorkerRings, AReceiveStaysValidWhenAnotherWorkerPollsIt) {
+    Watchdog dog;
+    weft::Runtime rt = io_runtime(IoParam{weft::IoDriverKind::Uring, false});
+    rt.block_on([&]() -> weft::Task<void> {
+        auto l = TcpListener::bind(SocketAddr::localhost(0));
+        auto [c, s] = co_await connect_pair(l);
+        auto stream = std::make_shared<TcpStream>(std::move(s));
+        std::atomic<bool> submitted{false};
+        std::thread::id submitter;
+        // On a worker: a read that times out leaves its receive in flight on that worker's
+        // ring; then the task blocks its worker. (Coroutine lambdas take what they use as
+        // parameters: their captures would dangle once spawn's full expression ends.)
+        auto first = weft::spawn([](std::shared_ptr<TcpStream> st, std::atomic<bool>* done,
+                                    std::thread::id* who) -> weft::Task<void> {
+            char buf[16];
+            auto r = co_await weft::time::timeout(5ms, st->read(std::span(buf)));
+            EXPECT_TRUE(r.is_elapsed());
+            *who = std::this_thread::get_id();
+            done->store(true);
+            std::this_thread::sleep_for(300ms);
+        }(stream, &submitted, &submitter));
+        while (!submitted.load())
+            co_await weft::time::sleep(1ms);
+        // The other worker starts this one (the first is blocked).
+        auto second = weft::spawn([](std::shared_ptr<TcpStream> st) -> weft::Task<std::thread::id> {
+            std::thread::id started = std::this_thread::get_id();
+            std::string got;
+            char buf[64];
+            while (got.size() < 11) {
+                std::size_t n = co_await st->read(std::span(buf));
+                if (n == 0) break;
+                got.append(buf, n);
+            }
+            EXPECT_EQ(got, "hello world");
+            co_return started;
+        }(stream));
+        co_await weft::time::sleep(20ms);  // it waits on that receive by now
+        co_await c.write_all(std::string_view("hello world"));
+        std::thread::id reader = co_await second;
+        co_await first;
+        EXPECT_NE(reader, submitter);
     });
 }

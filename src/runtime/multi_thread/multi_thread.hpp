@@ -35,7 +35,9 @@
 // or the io_uring wait) instead of its futex, with the deadline as timeout; unparking it
 // goes through the driver (Parker::park_on). Busy workers look at the driver without waiting
 // every kInjectInterval ticks, so sockets are served while every worker is busy. Tasks woken
-// by I/O queue on the worker that saw the event, like timers'.
+// by I/O queue on the worker that saw the event, like timers'. On io_uring each worker also
+// has a ring of its own for its tasks' completion requests (Worker::ring), and sleeps in it
+// when it does not keep time, so that a completion wakes the worker that reaps it.
 //
 // Shutdown. The scheduler is closed (wakes from then on drop their task reference), every
 // worker is woken and joined, then every task still owned is cancelled on the thread that
@@ -106,6 +108,9 @@ struct Worker {
     std::uint32_t rng = 0;
     std::int64_t task_delta = 0;  // tasks counted against the scheduler on this thread
     Parker* parker = Parker::create();
+    // The worker's own I/O ring, which it sleeps in when it does not keep time (io_driver.hpp,
+    // attach_worker); null: it sleeps on its parker's futex. Set on its thread as it starts.
+    ParkDriver* ring = nullptr;
     WorkerProbe probe;  // what observers see of this worker's polls (probe.hpp)
     std::thread thread;
     WorkerMetrics metrics;  // written by this worker only (worker_metrics.hpp)

@@ -32,6 +32,11 @@ void MultiThread::worker_main(Worker& w) noexcept {
         c.worker = &w;
         c.probe = &w.probe;
     });
+    try {
+        w.ring = io_->attach_worker();
+    } catch (...) {
+        // No ring of its own (out of memory): it uses the shared one, and sleeps on its futex.
+    }
     IoDriver::SubmitBatch batch(*io_);  // flushed in park() and poll_nonblocking()
     w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
@@ -52,6 +57,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         park(w);
     }
     if (w.idle.searching) transition_from_searching(w);
+    io_->detach_worker();
     w.probe.detach_thread();
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();
     w.metrics.busy_end();
@@ -161,7 +167,8 @@ void MultiThread::park(Worker& w) noexcept {
         return;
     }
     // Sleep. The worker that watches the clock (if no other does) waits in the I/O driver
-    // until the next timer's deadline; the others sleep on their futex. Either way, the
+    // until the next timer's deadline; the others sleep in their own ring, where the driver
+    // gave them one (so that its completions wake them), else on their futex. Either way, the
     // completion requests our tasks left in the submission queue go to the kernel first.
     io_->flush_submissions();
     std::optional<std::chrono::steady_clock::time_point> until;
@@ -170,12 +177,14 @@ void MultiThread::park(Worker& w) noexcept {
     for (;;) {
         if (keeps_time) {
             w.parker->park_on(*io_, until);
+        } else if (w.ring != nullptr) {
+            w.parker->park_on(*w.ring, std::nullopt);
         } else {
             w.parker->park();
         }
-        if (keeps_time || closed_.load(std::memory_order_acquire)) {
-            // A deadline, a new earlier timer, I/O events (their tasks are queued here) or
-            // shutdown: unregister (unless notify_parked did) and go run them.
+        if (keeps_time || w.ring != nullptr || closed_.load(std::memory_order_acquire)) {
+            // A deadline, a new earlier timer, I/O events or completions (their tasks are
+            // queued here) or shutdown: unregister (unless notify_parked did) and go run them.
             idle_.cancel_park(w.idle);
             break;
         }
@@ -188,16 +197,17 @@ void MultiThread::park(Worker& w) noexcept {
 
 // The stall detector's hook: a worker has been in one poll for a sampling period. The worker
 // keeping time sleeps in the I/O driver; when it wakes to run tasks it gives that up, and the
-// other sleeping workers sleep on their futexes with no deadline. If the task it then runs
-// blocks, nobody watches the clock or the driver: a due timer and a ready socket wait for that
-// task to return (Tokio behaves the same way). So when a poll runs long and nobody keeps time,
-// a sleeping worker is woken: finding no task, it parks again and takes the clock, as the
-// first idle worker always does. Cost: one lock on the time driver per long poll.
-// The same task may hold back completion requests that its worker left in the submission queue
-// before it started (io_driver.hpp, batching): they are submitted from here, so that a read
-// another task waits for is not held until the long poll returns.
+// other sleeping workers sleep with no deadline (on their futexes, or in their own rings). If the
+// task it then runs blocks, nobody watches the clock or the driver: a due timer and a ready socket
+// wait for that task to return (Tokio behaves the same way). So when a poll runs long and nobody
+// keeps time, a sleeping worker is woken: finding no task, it parks again and takes the clock, as
+// the first idle worker always does. Cost: one lock on the time driver per long poll. The same task
+// may hold back completion requests that its worker left in the submission queue before it started
+// (io_driver.hpp, batching): they are submitted from here, so that a read another task waits for is
+// not held until the long poll returns. (Their completions, on that worker's own io_uring ring, are
+// still reaped by that worker, when the poll returns.)
 void MultiThread::hand_off_driver() noexcept {
-    io_->flush_submissions();
+    io_->flush_all_submissions();
     if (closed_.load(std::memory_order_acquire) || time_->has_timekeeper()) return;
     notify_parked(PushedTo::SharedQueue);
 }

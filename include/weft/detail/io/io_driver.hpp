@@ -36,6 +36,10 @@
 // or before it parks. Any other thread submits at once. That is what makes a completion cheaper
 // than readiness plus a syscall: the tasks of one run of the queue share one io_uring_enter.
 //
+// A ring per worker. On a multi-thread runtime, io_uring gives each worker a ring of its own
+// (attach_worker) for the completion requests its tasks make, which it reaps itself and sleeps
+// in; the shared ring keeps readiness and the requests of other threads (uring_driver.cpp).
+//
 // Lazy readiness. A stream socket whose reads and writes are completions registers lazily: its
 // multishot poll is armed only when something asks for readiness (ready(), try_read, a
 // connect), so a connection that only reads and writes costs the kernel no poll reports.
@@ -209,21 +213,35 @@ class IoDriver : public ParkDriver {
     };
     /// Whether the calling thread holds a SubmitBatch for this driver.
     bool batching_here() const noexcept;
-    /// Hands what waits in the submission queue to the kernel (cheap when nothing does).
-    void flush_submissions() noexcept {
-        // relaxed: a hint; a submission made on this thread is seen, one made on another is
-        // that thread's to flush.
-        if (unflushed_.load(std::memory_order_relaxed)) flush();
-    }
+    /// Hands what this thread left in the submission queue, and what threads without a
+    /// batch left in the shared one, to the kernel (cheap when nothing waits).
+    void flush_submissions() noexcept { flush(); }
+    /// The same for every thread's queue (the stall detector's, for a worker stuck in a poll).
+    virtual void flush_all_submissions() noexcept { flush(); }
 
-    /// The provided buffers a receive can ask the kernel to choose from (IOSQE_BUFFER_SELECT):
-    /// true with their group and size, or false if the driver has none. Set up on first use.
+    // --- a ring per worker (io_uring; see uring_driver.cpp) ---
+    /// Called by a multi-thread runtime's worker on its own thread as it starts: gives it a
+    /// submission and completion queue of its own, where the driver can, and returns what the
+    /// worker parks in when it does not keep time (Parker::park_on), so that it reaps its
+    /// own completions while it sleeps; null where the driver has none (the worker sleeps on
+    /// its futex). The worker's completion requests go to its own ring from then on.
+    virtual ParkDriver* attach_worker() { return nullptr; }
+    /// The worker's thread is about to end: its queue is flushed; ops still in flight there
+    /// are finished by shutdown.
+    virtual void detach_worker() noexcept {}
+
+    /// The provided buffers a receive submitted from this thread can ask the kernel to choose
+    /// from (IOSQE_BUFFER_SELECT): true with their group and size, or false if there are none.
+    /// Set up on first use.
     virtual bool provided_buffers(std::uint16_t& /*group*/, std::uint32_t& /*size*/) noexcept {
         return false;
     }
-    /// Provided buffer `id`'s memory, and its return to the kernel once read (any thread).
-    virtual std::byte* provided_buffer(std::uint16_t /*id*/) noexcept { return nullptr; }
-    virtual void recycle_buffer(std::uint16_t /*id*/) noexcept {}
+    /// Provided buffer `id` of `group`: its memory, and its return to the kernel once read
+    /// (any thread).
+    virtual std::byte* provided_buffer(std::uint16_t /*group*/, std::uint16_t /*id*/) noexcept {
+        return nullptr;
+    }
+    virtual void recycle_buffer(std::uint16_t /*group*/, std::uint16_t /*id*/) noexcept {}
 
     /// Readiness reports dispatched so far (RuntimeMetrics::io_driver_ready_count; any thread).
     std::uint64_t ready_count() const noexcept {
@@ -255,8 +273,11 @@ class IoDriver : public ParkDriver {
     virtual int resubmit_op(UringOp* /*op*/, const UringSqe& /*sqe*/) noexcept { return -ENOSYS; }
     /// Whether register_fd(fd, lazy=true) may leave the descriptor unarmed (io_uring).
     virtual bool arms_lazily() const noexcept { return false; }
-    /// flush_submissions()'s slow path.
+    /// flush_submissions(): submits what the calling thread's batch left (io_uring).
     virtual void flush() noexcept {}
+    /// poll_nonblocking()'s first step: the completions of the calling worker's own ring
+    /// (attach_worker), which only it reaps; returns how many it dispatched.
+    virtual std::size_t poll_local() noexcept { return 0; }
     friend int uring_op_detail::submit(IoDriver*, UringOp*, const UringSqe&) noexcept;
     friend int uring_op_detail::resubmit(IoDriver*, UringOp*, const UringSqe&) noexcept;
     friend class ScheduledIo;
@@ -270,19 +291,15 @@ class IoDriver : public ParkDriver {
 
     std::mutex mu_;
     bool shut_down_ = false;  // guarded by mu_
-    // Set when a submission is left in the queue for a later flush; cleared by flush().
-    std::atomic<bool> unflushed_{false};
+    /// Counts reports for ready_count() (any thread: worker rings are reaped in parallel).
+    void count_ready(std::size_t n) noexcept {
+        if (n != 0) ready_count_.fetch_add(n, std::memory_order_relaxed);
+    }
 
   private:
     std::atomic<std::uint32_t> refs_{1};
     std::atomic<bool> turning_{false};
-    // Written only by the thread turning the driver (turns are serialised by turning_, whose
-    // acquire/release orders one turn's store before the next turn's load): no RMW needed.
     std::atomic<std::uint64_t> ready_count_{0};
-    void count_ready(std::size_t n) noexcept {
-        ready_count_.store(ready_count_.load(std::memory_order_relaxed) + n,
-                           std::memory_order_relaxed);
-    }
     std::atomic<bool> unparked_{false};
     ScheduledIo* live_ = nullptr;           // guarded by mu_
     ScheduledIo* retired_ = nullptr;        // guarded by mu_

@@ -16,9 +16,10 @@
 // RECV/ACCEPT, later) override on_completion and keep the kernel's reference until the one
 // without IORING_CQE_F_MORE.
 //
-// Threads. The owner polls on a worker; the completion arrives on whichever thread turns the
-// driver, which stores the result and wakes the waker under mu_ (the waker moves the task to
-// its worker, as for readiness). On runtime shutdown the driver cancels every op in flight and
+// Threads. The owner polls on a worker; the completion arrives on the thread that reaps the
+// ring it was submitted to (the submitting worker's own, or the shared one), which stores the
+// result and wakes the waker under mu_ (the waker moves the task to that thread's worker, as
+// for readiness). On runtime shutdown the driver cancels every op in flight and
 // wakes its owner, whose next poll throws; the driver's destructor (after every owner is gone:
 // each UringOpPtr holds a driver reference) reaps every completion still due before the ring is
 // closed, so nothing is freed while the kernel may still write into it.
@@ -105,6 +106,7 @@ class UringOp {
   private:
     friend class IoDriver;
     friend class UringDriver;
+    friend class UringRing;
     template <class Op>
     friend class UringOpPtr;
     friend int uring_op_detail::submit(IoDriver*, UringOp*, const UringSqe&) noexcept;
@@ -126,7 +128,10 @@ class UringOp {
     std::int32_t res_ = 0;  // written before done_ (release)
     SpinLock mu_;
     Waker waker_;  // guarded by mu_
-    // The driver's list of ops in flight (under its ops lock).
+    // The driver's: the ring it was submitted to (written at submission, after the kernel's
+    // reference is taken: release, so that the thread reaping the completion sees it), and
+    // that ring's list of ops in flight (under its ops lock).
+    std::atomic<void*> ring_{nullptr};
     UringOp* prev_ = nullptr;
     UringOp* next_ = nullptr;
 };
