@@ -164,36 +164,25 @@ class UringRing {
         int r = io_uring_submit(&ring_);
         return r < 0 ? r : 0;
     }
-    void cancel(UringOp* op) noexcept { submit_now(op_token(op), true); }
-    // A NOP (`token`), or an ASYNC_CANCEL of `token`'s request (`cancel`), submitted at once.
-    void submit_now(std::uint64_t token, bool cancel) noexcept {
+    // One request, prepared by `prep` (a void(io_uring_sqe*)) with user_data `data`, submitted
+    // at once; 0 or -errno.
+    template <class Prep>
+    int submit_now(std::uint64_t data, Prep&& prep) noexcept {
         std::lock_guard lock(sq_mu_);
         io_uring_sqe* sqe = get_sqe();
-        if (cancel) {
-            io_uring_prep_cancel64(sqe, token, 0);
-            io_uring_sqe_set_data64(sqe, kIgnoreToken);
-        } else {
-            io_uring_prep_nop(sqe);
-            io_uring_sqe_set_data64(sqe, token);
-        }
-        io_uring_submit(&ring_);
-    }
-    // A one-shot poll for `fd`'s readability, as `token`, submitted at once.
-    void submit_poll(int fd, std::uint64_t token) noexcept {
-        std::lock_guard lock(sq_mu_);
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_poll_add(sqe, fd, POLLIN);
-        io_uring_sqe_set_data64(sqe, token);
-        io_uring_submit(&ring_);
-    }
-    // A multishot readiness poll for `io`, submitted at once (the shared ring's).
-    int submit_multishot_poll(ScheduledIo* io, int fd) noexcept {
-        std::lock_guard lock(sq_mu_);
-        io_uring_sqe* sqe = get_sqe();
-        io_uring_prep_poll_multishot(sqe, fd, kPollMask);
-        io_uring_sqe_set_data(sqe, io);
+        prep(sqe);
+        io_uring_sqe_set_data64(sqe, data);
         int r = io_uring_submit(&ring_);
         return r < 0 ? r : 0;
+    }
+    // An ASYNC_CANCEL of the request whose user_data is `token` (its completion is ignored).
+    void cancel(std::uint64_t token) noexcept {
+        submit_now(kIgnoreToken, [&](io_uring_sqe* sqe) { io_uring_prep_cancel64(sqe, token, 0); });
+    }
+    void cancel(UringOp* op) noexcept { cancel(op_token(op)); }
+    // A NOP, whose completion (`token`) ends a wait in the ring.
+    void nop(std::uint64_t token) noexcept {
+        submit_now(token, [](io_uring_sqe* sqe) { io_uring_prep_nop(sqe); });
     }
     void flush() noexcept {
         // relaxed: a hint; a submission made on this thread is seen, and one made on another
@@ -397,7 +386,7 @@ class WorkerRing final : public UringRing, public ParkDriver {
   public:
     explicit WorkerRing(UringDriver& d) noexcept : driver(&d) {}
     void turn(std::optional<std::chrono::steady_clock::time_point> until) noexcept override;
-    void unpark() noexcept override { submit_now(kWakeToken, false); }
+    void unpark() noexcept override { nop(kWakeToken); }
 
     // The owner's: waits (unless `nonblocking`) and dispatches its completions; returns how
     // many finished an op.
@@ -478,7 +467,7 @@ class UringDriver final : public IoDriver {
     }
     IoDriverKind kind() const noexcept override { return IoDriverKind::Uring; }
 
-    void signal() noexcept override { shared_.submit_now(kWakeToken, false); }
+    void signal() noexcept override { shared_.nop(kWakeToken); }
 
     ParkDriver* attach_worker() override {
         if (!worker_rings_enabled_ || !supported_.test(IORING_OP_POLL_ADD)) return nullptr;
@@ -571,7 +560,7 @@ class UringDriver final : public IoDriver {
         // (Process.CatRoundTrips... hung about one run in ten on a loaded machine) and the
         // ScheduledIo leaked. A cancel marks the poll cancelled whether it is busy or not; its
         // last completion (-ECANCELED, or a report that ended it) frees the ScheduledIo.
-        shared_.submit_now(reinterpret_cast<std::uint64_t>(io), true);
+        shared_.cancel(reinterpret_cast<std::uint64_t>(io));
     }
 
     std::size_t wait(std::optional<std::chrono::steady_clock::time_point> until,
@@ -589,7 +578,9 @@ class UringDriver final : public IoDriver {
         if (n != 0) return n;
         if (!w->shared_poll_armed) {
             w->shared_poll_armed = true;
-            w->submit_poll(shared_.ring().ring_fd, kSharedReadyToken);
+            int fd = shared_.ring().ring_fd;
+            w->submit_now(kSharedReadyToken,
+                          [fd](io_uring_sqe* sqe) { io_uring_prep_poll_add(sqe, fd, POLLIN); });
         }
         n = w->wait_and_reap(until, false);
         return n + reap_shared();
@@ -621,7 +612,10 @@ class UringDriver final : public IoDriver {
     }
 
     int arm(ScheduledIo* io) noexcept {  // under mu_
-        int r = shared_.submit_multishot_poll(io, io->fd);
+        int fd = io->fd;
+        int r = shared_.submit_now(reinterpret_cast<std::uint64_t>(io), [fd](io_uring_sqe* sqe) {
+            io_uring_prep_poll_multishot(sqe, fd, kPollMask);
+        });
         if (r == 0) io->armed = true;
         return r;
     }
