@@ -573,9 +573,13 @@ class UringDriver final : public IoDriver {
             return reap_shared();
         }
         // The worker keeping time: it sleeps in its own ring (its completions need it there),
-        // watching the shared ring's descriptor from it. Whatever is there already first.
-        std::size_t n = reap_shared() + w->wait_and_reap(std::nullopt, true);
-        if (n != 0) return n;
+        // watching the shared ring's descriptor from it. Whatever is there already first. A
+        // wake-up among it ends this wait too: unpark() sent it for this turn (a stale one
+        // only costs a spurious return), and once reaped here the poll below cannot see it.
+        bool woken = false;
+        std::size_t n = reap_shared(&woken);
+        n += w->wait_and_reap(std::nullopt, true);
+        if (n != 0 || woken) return n;
         if (!w->shared_poll_armed) {
             w->shared_poll_armed = true;
             int fd = shared_.ring().ring_fd;
@@ -607,8 +611,13 @@ class UringDriver final : public IoDriver {
             f(static_cast<UringRing&>(*worker_rings_[i].load(std::memory_order_relaxed)));
         f(shared_);
     }
-    std::size_t reap_shared() noexcept {
-        return shared_.reap([this](io_uring_cqe* cqe) { return dispatch(cqe); });
+    // Dispatches the shared ring's completions; sets *woken if a wake-up (unpark's NOP) was
+    // among them.
+    std::size_t reap_shared(bool* woken = nullptr) noexcept {
+        return shared_.reap([this, woken](io_uring_cqe* cqe) {
+            if (woken != nullptr && io_uring_cqe_get_data64(cqe) == kWakeToken) *woken = true;
+            return dispatch(cqe);
+        });
     }
 
     int arm(ScheduledIo* io) noexcept {  // under mu_

@@ -348,3 +348,23 @@ TEST(UringWorkerRings, AReceiveStaysValidWhenAnotherWorkerPollsIt) {
         EXPECT_NE(reader, submitter);
     });
 }
+
+// The worker that keeps time sleeps in its own ring, watching the shared ring's descriptor,
+// and unpark() reaches it through a NOP in the shared ring. It looks at the shared ring once
+// more before it sleeps; a NOP it reaped in that look used to end nothing, and it slept on: a
+// task spawned from outside the workers waited in the queue, and shutdown (which wakes every
+// worker) waited for it to end. Each round gives a fresh keeper many such wake-ups: spawns
+// from the block_on thread while the workers go to sleep, then the runtime's shutdown.
+TEST(UringWorkerRings, AWakeForTheWorkerKeepingTimeIsNeverLost) {
+    Watchdog dog;
+    for (int round = 0; round < 200; ++round) {
+        weft::Runtime rt = io_runtime(IoParam{weft::IoDriverKind::Uring, false});
+        int ran = rt.block_on([]() -> weft::Task<int> {
+            int n = 0;
+            for (int i = 0; i < 10; ++i)
+                n += co_await weft::spawn([]() -> weft::Task<int> { co_return 1; }());
+            co_return n;
+        });
+        ASSERT_EQ(ran, 10);
+    }
+}
