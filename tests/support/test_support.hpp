@@ -167,7 +167,9 @@ struct TriggerFuture {
 using ::TimerFuture;
 
 // Fails the test (aborts the process with a message) if not disarmed within `limit`:
-// a lost wakeup makes the test fail instead of hang.
+// a lost wakeup makes the test fail instead of hang. With WEFT_WATCHDOG_SLEEP set in the
+// environment it prints the message and then waits an hour before aborting, so that the hung
+// process can be looked at (gdb -p, /proc/PID/fdinfo of its io_uring rings).
 class Watchdog {
   public:
     explicit Watchdog(std::chrono::seconds limit = std::chrono::seconds(30)) {
@@ -177,6 +179,8 @@ class Watchdog {
                 std::fprintf(stderr,
                              "weft test watchdog: no progress within %llds (lost wakeup?)\n",
                              static_cast<long long>(limit.count()));
+                if (std::getenv("WEFT_WATCHDOG_SLEEP") != nullptr)
+                    std::this_thread::sleep_for(std::chrono::hours(1));
                 std::abort();
             }
         });
