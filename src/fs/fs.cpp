@@ -202,7 +202,8 @@ Task<std::size_t> read_at(std::shared_ptr<FileFd> fd, std::byte* dst, std::size_
         std::vector<std::byte> tmp(n);
         ssize_t r;
         do {
-            r = ::pread(fd->fd, tmp.data(), n, static_cast<off_t>(off));
+            r = off == kAtPosition ? ::read(fd->fd, tmp.data(), n)
+                                   : ::pread(fd->fd, tmp.data(), n, static_cast<off_t>(off));
         } while (r < 0 && errno == EINTR);
         if (r < 0) throw_path_error(errno, what, fd->path);
         tmp.resize(static_cast<std::size_t>(r));
@@ -632,6 +633,10 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
     }
     if (!have_stat && ::fstat(fd.get(), &st) != 0) st.st_mode = 0;  // no size: read to the end
     note_file_size(st);
+    // A file that is not regular (a FIFO, a character device) may have no offsets: reads at
+    // one fail there with ESPIPE. It is read at its own position (offset -1), which is where
+    // the reads would be anyway: the descriptor is fresh, and nothing else reads it.
+    const bool at_position = !S_ISREG(st.st_mode);
     // WholeFileReader's reads: inline from the page cache first, else read_at's io_uring request
     // or pool trip, which share the descriptor (a FileFd, made at the first of them) until their
     // last completion.
@@ -643,7 +648,8 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
         int raw = shared ? shared->fd : fd.get();
         ssize_t got = -1;
         if (nowait) {
-            got = u::read_nowait(raw, next.data(), next.size(), static_cast<off_t>(whole.offset()));
+            got = u::read_nowait(raw, next.data(), next.size(),
+                                 at_position ? -1 : static_cast<off_t>(whole.offset()));
             if (got < 0 && errno != EAGAIN) {
                 if (errno != EOPNOTSUPP)
                     throw_path_error(errno, what, shared ? shared->path : path);
@@ -656,7 +662,8 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
                 shared = std::make_shared<weft::detail::FileFd>(raw, std::move(path));
                 (void)fd.release();
             }
-            auto reading = u::read_at(shared, next.data(), next.size(), whole.offset(), what);
+            auto reading = u::read_at(shared, next.data(), next.size(),
+                                      at_position ? u::kAtPosition : whole.offset(), what);
             n = co_await reading;
         }
         if (whole.advance(n)) co_return std::move(whole).take();

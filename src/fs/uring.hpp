@@ -96,9 +96,11 @@ bool cached_open_missed(int err) noexcept;
 // openat(path, flags | O_CLOEXEC, mode) as an io_uring request on `d`; throws naming `what`.
 Task<int> open_on_ring(IoDriver& d, std::filesystem::path p, int flags, unsigned mode,
                        const char* what);
-// Up to n bytes at `off` into dst, off the worker (for a read that read_nowait could not do):
-// an io_uring READ (into the op's buffer, then copied), else a pread on the pool. Throws naming
-// `what` and the path.
+// read_at's offset for "the file's own position" (-1 to io_uring; read(2) on the pool).
+inline constexpr std::uint64_t kAtPosition = ~std::uint64_t{0};
+// Up to n bytes at `off` (or kAtPosition) into dst, off the worker (for a read that read_nowait
+// could not do): an io_uring READ (into the op's buffer, then copied), else a pread (read) on
+// the pool. Throws naming `what` and the path.
 Task<std::size_t> read_at(std::shared_ptr<FileFd> fd, std::byte* dst, std::size_t n,
                           std::uint64_t off, const char* what);
 

@@ -5,6 +5,7 @@
 // ASan and LSan watch this binary).
 
 #include <fcntl.h>
+#include <poll.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,6 +201,51 @@ TEST_P(Fs, ReadToStringAndEmptyFiles) {
 // fs::read of a file that another thread appends to. Whether or not a read sees the file grow
 // after its fstat (then the probe read finds more, and the buffer grows), it returns the file as
 // it stood at some moment: at least what was there when it began, those very bytes.
+// fs::read of a FIFO (Rust's fs::read reads one the same way): the bytes its writer sends
+// until it closes, in order. A FIFO has no offsets; reads at explicit ones (the page-cache
+// path, io_uring's READ, pread on the pool) fail with ESPIPE, so a file that is not regular is
+// read at its own position. The writer sends more than the FIFO holds (64 KiB), so it is still
+// writing when the read has opened its end, and some reads find the FIFO empty and wait
+// (io_uring, or the pool). (O_RDWR: its open does not wait for the reader's, and its end
+// counts as a reader, so it never meets EPIPE.)
+TEST_P(Fs, ReadOfAFifoReadsWhatItsWriterSendsUntilItCloses) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        path fifo = dir / "fifo";
+        EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+        const auto data = pattern(5 * 40000, 7);
+        int wfd = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+        EXPECT_GE(wfd, 0) << std::strerror(errno);
+        // Non-blocking, giving up after 5 s without room: a read that failed does not leave
+        // the writer blocked (and the test hung) for good.
+        EXPECT_EQ(::fcntl(wfd, F_SETFL, O_NONBLOCK), 0);
+        std::jthread writer([&] {
+            std::size_t off = 0;
+            while (off < data.size()) {
+                if (off % 40000 == 0) std::this_thread::sleep_for(2ms);
+                std::size_t chunk = std::min<std::size_t>(40000 - off % 40000, data.size() - off);
+                ssize_t n = ::write(wfd, data.data() + off, chunk);
+                if (n > 0) {
+                    off += static_cast<std::size_t>(n);
+                    continue;
+                }
+                pollfd pfd{wfd, POLLOUT, 0};
+                if (n < 0 && errno != EAGAIN) break;
+                if (::poll(&pfd, 1, 5000) != 1) break;
+            }
+            ::close(wfd);
+        });
+        std::vector<std::byte> got;
+        try {
+            got = co_await fs::read(fifo);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << e.what();
+        }
+        writer.join();
+        EXPECT_EQ(got.size(), data.size());
+        EXPECT_TRUE(got == data);
+    });
+}
+
 TEST_P(Fs, AFileThatGrowsWhileReadIsReadToItsEnd) {
     run_fs(GetParam(), [&]() -> weft::Task<void> {
         constexpr std::size_t kBlock = 4096, kBlocks = 192;
