@@ -596,6 +596,28 @@ std::optional<Container> read_short_inline(int fd) {
     return std::move(whole).take();
 }
 
+// A FIFO that the page-cache open found. That open (O_NONBLOCK) did not wait for a writer, as
+// Rust's open does, and it counts as a reader: a writer waiting in its own open went on, and
+// closing this descriptor now could leave that writer facing EPIPE (SIGPIPE). So where a writer
+// has been there (the read gets bytes, or EAGAIN: connected, nothing written yet), this is the
+// descriptor read to the end, blocking from now on; true, with what it read in `head`. Where
+// none is (the read gets 0), false: the caller opens the FIFO again the way Rust does, waiting
+// for a writer, and keeps this one open until that open returns.
+template <class Container>
+bool keep_fifo_probe(int fd, std::optional<Container>& head) {
+    std::byte buf[kHead];
+    ssize_t r;
+    do {
+        r = ::read(fd, buf, sizeof buf);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0 || (r < 0 && errno != EAGAIN)) return false;
+    if (int fl = ::fcntl(fd, F_GETFL); fl >= 0) ::fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    using V = typename Container::value_type;
+    const V* bytes = reinterpret_cast<const V*>(buf);
+    head.emplace(bytes, bytes + (r > 0 ? r : 0));
+    return true;
+}
+
 }  // namespace
 
 template <class Container>
@@ -608,14 +630,22 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
     int open_err = errno;
     struct stat st;
     bool have_stat = false;
+    UniqueFd fifo_probe(-1);  // a FIFO's first descriptor, open until the second's open returns
+    std::optional<Container> head;  // what a FIFO's first descriptor read already
     if (fd.get() >= 0) {
         if (guess_short_file()) {
             std::optional<Container> whole = read_short_inline<Container>(fd.get());
             if (whole) co_return std::move(*whole);
         }
-        have_stat = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
-        if (!have_stat) {  // not a regular file: closed, and opened properly below
-            fd.reset();
+        bool stat_ok = ::fstat(fd.get(), &st) == 0;
+        have_stat = stat_ok && (S_ISREG(st.st_mode) ||
+                                (S_ISFIFO(st.st_mode) && keep_fifo_probe(fd.get(), head)));
+        if (!have_stat) {  // not a regular file: opened properly below
+            if (stat_ok && S_ISFIFO(st.st_mode)) {
+                fifo_probe.reset(fd.release());
+            } else {
+                fd.reset();
+            }
             open_err = EAGAIN;
         }
     }
@@ -630,6 +660,7 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
         auto opening = u::open_on_ring(*d, path, O_RDONLY, 0, what);
         int raw = co_await opening;
         fd.reset(raw);
+        fifo_probe.reset();
     }
     if (!have_stat && ::fstat(fd.get(), &st) != 0) st.st_mode = 0;  // no size: read to the end
     note_file_size(st);
@@ -642,7 +673,8 @@ Task<Container> read_file(std::filesystem::path path, const char* what) {
     // last completion.
     std::shared_ptr<weft::detail::FileFd> shared;
     bool nowait = true;  // cleared where the file system cannot say (EOPNOTSUPP)
-    WholeFileReader<Container> whole(size_hint(st));
+    WholeFileReader<Container> whole = head ? WholeFileReader<Container>(std::move(*head))
+                                            : WholeFileReader<Container>(size_hint(st));
     for (;;) {
         std::span<std::byte> next = whole.next_read();
         int raw = shared ? shared->fd : fd.get();

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -241,6 +242,50 @@ TEST_P(Fs, ReadOfAFifoReadsWhatItsWriterSendsUntilItCloses) {
             ADD_FAILURE() << e.what();
         }
         writer.join();
+        EXPECT_EQ(got.size(), data.size());
+        EXPECT_TRUE(got == data);
+    });
+}
+
+// A writer that opens the FIFO for writing only, and so waits in open(2) for a reader. fs::read
+// first tries an open that does not wait (the page-cache path); that open counts as a reader
+// and lets the writer go on. It used to close that descriptor at once and open the FIFO again,
+// so the writer's first write could find no reader at all: EPIPE, and SIGPIPE killed the
+// process. Now the writer's bytes all arrive, in order. (SIGPIPE blocked on the writer's
+// thread: a regression fails the test instead of killing it.)
+TEST_P(Fs, ReadOfAFifoLeavesAWriterThatWaitedForItNoEpipe) {
+    run_fs(GetParam(), [&]() -> weft::Task<void> {
+        path fifo = dir / "fifo";
+        EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+        const auto data = pattern(3 * 20000, 9);
+        std::atomic<int> write_error{0};
+        std::jthread writer([&] {
+            sigset_t pipe_sig;
+            sigemptyset(&pipe_sig);
+            sigaddset(&pipe_sig, SIGPIPE);
+            pthread_sigmask(SIG_BLOCK, &pipe_sig, nullptr);
+            int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+            if (fd < 0) {
+                write_error.store(errno);
+                return;
+            }
+            for (std::size_t off = 0; off < data.size(); off += 20000) {
+                if (off != 0) std::this_thread::sleep_for(5ms);  // (the first at once)
+                if (::write(fd, data.data() + off, 20000) != 20000) {
+                    write_error.store(errno);
+                    break;
+                }
+            }
+            ::close(fd);
+        });
+        std::vector<std::byte> got;
+        try {
+            got = co_await fs::read(fifo);
+        } catch (const std::exception& e) {
+            ADD_FAILURE() << e.what();
+        }
+        writer.join();
+        EXPECT_EQ(write_error.load(), 0) << std::strerror(write_error.load());
         EXPECT_EQ(got.size(), data.size());
         EXPECT_TRUE(got == data);
     });
