@@ -127,6 +127,21 @@ weft::Task<void> expect_error(F body, std::errc want, std::string needle) {
     }
 }
 
+// fs::read of `fifo` while `writer` sends it `data`: every byte arrives, in order. A read that
+// fails is reported, and the writer joined all the same (it gives up on its own).
+weft::Task<void> expect_fifo_read(std::filesystem::path fifo, const std::vector<std::byte>& data,
+                                  std::jthread& writer) {
+    std::vector<std::byte> got;
+    try {
+        got = co_await fs::read(fifo);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << e.what();
+    }
+    writer.join();
+    EXPECT_EQ(got.size(), data.size());
+    EXPECT_TRUE(got == data);
+}
+
 // Proof that the runtime still works: a spawned task runs, and so does a blocking call.
 weft::Task<void> runtime_still_runs() {
     int v = co_await weft::spawn([]() -> weft::Task<int> { co_return 7; });
@@ -235,15 +250,7 @@ TEST_P(Fs, ReadOfAFifoReadsWhatItsWriterSendsUntilItCloses) {
             }
             ::close(wfd);
         });
-        std::vector<std::byte> got;
-        try {
-            got = co_await fs::read(fifo);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << e.what();
-        }
-        writer.join();
-        EXPECT_EQ(got.size(), data.size());
-        EXPECT_TRUE(got == data);
+        co_await expect_fifo_read(fifo, data, writer);
     });
 }
 
@@ -278,16 +285,8 @@ TEST_P(Fs, ReadOfAFifoLeavesAWriterThatWaitedForItNoEpipe) {
             }
             ::close(fd);
         });
-        std::vector<std::byte> got;
-        try {
-            got = co_await fs::read(fifo);
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << e.what();
-        }
-        writer.join();
+        co_await expect_fifo_read(fifo, data, writer);
         EXPECT_EQ(write_error.load(), 0) << std::strerror(write_error.load());
-        EXPECT_EQ(got.size(), data.size());
-        EXPECT_TRUE(got == data);
     });
 }
 
