@@ -612,8 +612,12 @@ class UringDriver final : public IoDriver {
         f(shared_);
     }
     // Dispatches the shared ring's completions; sets *woken if a wake-up (unpark's NOP) was
-    // among them.
+    // among them. Completions the kernel holds back (an overflow of the queue, kept under
+    // NODROP) are posted first: only entering the ring to wait posts them, and no thread waits
+    // in the shared ring on a multi-thread runtime, so without this an overflow stopped every
+    // readiness report after it for good.
     std::size_t reap_shared(bool* woken = nullptr) noexcept {
+        if (shared_.kernel_has_completions()) io_uring_get_events(&shared_.ring());
         return shared_.reap([this, woken](io_uring_cqe* cqe) {
             if (woken != nullptr && io_uring_cqe_get_data64(cqe) == kWakeToken) *woken = true;
             return dispatch(cqe);

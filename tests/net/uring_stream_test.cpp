@@ -7,10 +7,12 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -367,4 +369,49 @@ TEST(UringWorkerRings, AWakeForTheWorkerKeepingTimeIsNeverLost) {
         });
         ASSERT_EQ(ran, 10);
     }
+}
+
+// The shared ring's completion queue holds 16384 readiness reports; the kernel keeps any more
+// in an overflow list (NODROP), and posts them, and every report after them, only when some
+// thread enters that ring to wait for completions. On a multi-thread runtime no thread did:
+// the worker keeping time sleeps in its own ring and only read the shared ring's queue, so
+// after an overflow no descriptor's readiness arrived again (and that worker spun, its poll
+// on the shared ring firing at once). Here both workers are kept busy while one eventfd
+// reports readiness 40,000 times; then another eventfd must still be seen to be readable.
+TEST(UringWorkerRings, ReadinessStillArrivesAfterTheSharedRingsCompletionsOverflow) {
+    Watchdog dog;
+    weft::Runtime rt = io_runtime(IoParam{weft::IoDriverKind::Uring, false});
+    rt.block_on([&]() -> weft::Task<void> {
+        int flood_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        int late_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        EXPECT_GE(flood_fd, 0);
+        EXPECT_GE(late_fd, 0);
+        {
+            weft::io::AsyncFd<int> flood(flood_fd, weft::io::Interest::readable);
+            weft::io::AsyncFd<int> late(late_fd, weft::io::Interest::readable);
+            std::atomic<int> busy{0};
+            std::atomic<bool> release{false};
+            auto hold = [](std::atomic<int>* b, std::atomic<bool>* r) -> weft::Task<void> {
+                b->fetch_add(1);
+                while (!r->load())
+                    std::this_thread::sleep_for(1ms);  // blocks its worker: nobody reaps
+                co_return;
+            };
+            auto h1 = weft::spawn(hold(&busy, &release));
+            auto h2 = weft::spawn(hold(&busy, &release));
+            while (busy.load() < 2)
+                std::this_thread::sleep_for(1ms);
+            std::uint64_t one = 1;
+            for (int i = 0; i < 40000; ++i)  // each write a readiness report
+                EXPECT_EQ(::write(flood_fd, &one, sizeof one), 8);
+            release.store(true);
+            co_await h1;
+            co_await h2;
+            EXPECT_EQ(::write(late_fd, &one, sizeof one), 8);
+            auto r = co_await weft::time::timeout(5s, late.readable());
+            EXPECT_FALSE(r.is_elapsed()) << "the readiness after the overflow never arrived";
+        }
+        ::close(flood_fd);
+        ::close(late_fd);
+    });
 }
