@@ -4,14 +4,13 @@
 
 #include <cassert>
 #include <coroutine>
-#include <exception>
 #include <new>
 #include <optional>
-#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "weft/detail/task/chain.hpp"
+#include "weft/detail/task/platform.hpp"
 #include "weft/detail/task/task_header.hpp"
 #include "weft/future/future.hpp"
 
@@ -66,7 +65,7 @@ class FutureAwaiter : LeafBase {
     }
     Out await_resume() {
         if (PollScope* s = current_scope; s->leaf_error) {
-            std::rethrow_exception(std::exchange(s->leaf_error, {}));
+            rethrow_if_error(std::exchange(s->leaf_error, {}));
         }
         if constexpr (!std::is_void_v<Out>) return std::move(*value_);
     }
@@ -79,13 +78,17 @@ class FutureAwaiter : LeafBase {
     // await_resume rethrows it there, as if the coroutine itself had thrown it.
     static bool do_repoll(void* self, Context& cx) {
         auto* me = static_cast<FutureAwaiter*>(static_cast<LeafBase*>(self));
+#if WEFT_EXCEPTIONS
         try {
+#endif
             auto p = me->fut_.poll(cx);
             if (p.is_pending()) return false;
             me->store(std::move(p));
+#if WEFT_EXCEPTIONS
         } catch (...) {
-            current_scope->leaf_error = std::current_exception();
+            current_scope->leaf_error = current_error();
         }
+#endif
         return true;
     }
 
@@ -168,11 +171,21 @@ struct PromiseBase {
     noexcept { return FutureAwaiter<F>(f, at); }
 
     // Every frame is allocated with a TaskHeader in front (see task_header.hpp), from
-    // allocate_task_memory (out of line, see there).
+    // allocate_task_memory (out of line, see there). Hosted, a failed allocation throws
+    // std::bad_alloc at the call; freestanding it returns null, and the call returns an empty
+    // Task (get_return_object_on_allocation_failure): the caller finds `!task.valid()`.
+#if WEFT_EXCEPTIONS
     static void* operator new(std::size_t size) {
         void* mem = allocate_task_memory(size + sizeof(TaskHeader));
         return reinterpret_cast<char*>(::new (mem) TaskHeader()) + sizeof(TaskHeader);
     }
+#else
+    static void* operator new(std::size_t size) noexcept {
+        void* mem = allocate_task_memory(size + sizeof(TaskHeader));
+        if (mem == nullptr) return nullptr;
+        return reinterpret_cast<char*>(::new (mem) TaskHeader()) + sizeof(TaskHeader);
+    }
+#endif
     static void operator delete(void* frame) noexcept {
         TaskHeader* h = TaskHeader::of_frame(frame);
         if (h->is_spawned()) {
@@ -240,13 +253,20 @@ class Promise : public PromiseBase {
     }
 
     Task<T> get_return_object() noexcept;
-    void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
+#if !WEFT_EXCEPTIONS
+    static Task<T> get_return_object_on_allocation_failure() noexcept;
+#endif
+    void unhandled_exception() noexcept {
+        header()->set_error(current_error());
+    }
     template <class V = T>
     requires std::constructible_from<T, V&&>
-    void return_value(V&& v) { value_.emplace(std::forward<V>(v)); }
+    void return_value(V&& v) {
+        value_.emplace(std::forward<V>(v));
+    }
     // The output, or the coroutine's exception rethrown. Call once, after the coroutine ended.
     T take() {
-        if (auto e = header()->take_error()) std::rethrow_exception(e);
+        rethrow_if_error(header()->take_error());
         struct Reset {
             OutputSlot<T>& s;
             ~Reset() { s.reset(); }
@@ -265,7 +285,9 @@ class Promise : public PromiseBase {
             }
         }
     };
-    FinalAwaiter final_suspend() const noexcept { return {}; }
+    FinalAwaiter final_suspend() const noexcept {
+        return {};
+    }
 
   private:
     // Drops the output of a spawned task whose frame is already destroyed (see OutputSlot).
@@ -282,10 +304,15 @@ template <>
 class Promise<void> : public PromiseBase {
   public:
     Task<void> get_return_object() noexcept;
-    void unhandled_exception() noexcept { header()->set_error(std::current_exception()); }
+#if !WEFT_EXCEPTIONS
+    static Task<void> get_return_object_on_allocation_failure() noexcept;
+#endif
+    void unhandled_exception() noexcept {
+        header()->set_error(current_error());
+    }
     void return_void() noexcept {}
     void take() {
-        if (auto e = header()->take_error()) std::rethrow_exception(e);
+        rethrow_if_error(header()->take_error());
     }
 
   private:
@@ -342,9 +369,10 @@ class [[nodiscard]] Task {
     ~Task() { reset(); }
 
     /// Runs the task until it suspends on a pending future or finishes. Throws the task's
-    /// exception. Once ready, the frame is freed at once; polling again throws `std::logic_error`.
+    /// exception. Once ready, the frame is freed at once; polling again throws `std::logic_error`
+    /// (freestanding: calls the panic handler).
     Poll<T> poll(Context& cx) {
-        if (!h_) throw std::logic_error("weft::Task polled after completion or after a move");
+        if (!h_) detail::panic("weft::Task polled after completion or after a move");
         if (!detail::poll_chain(detail::TaskHeader::of_frame(h_.address()), cx)) return Pending;
         auto h = std::exchange(h_, {});
         struct Free {
@@ -391,6 +419,15 @@ inline Task<void> Promise<void>::get_return_object() noexcept {
     keep_frame_on_heap(h.address());
     return Task<void>(h);
 }
+#if !WEFT_EXCEPTIONS
+template <class T>
+Task<T> Promise<T>::get_return_object_on_allocation_failure() noexcept {
+    return Task<T>();
+}
+inline Task<void> Promise<void>::get_return_object_on_allocation_failure() noexcept {
+    return Task<void>();
+}
+#endif
 
 template <class U>
 TaskAwaiter<U> PromiseBase::await_transform(Task<U>&& t, AwaitSite at) noexcept {

@@ -3,10 +3,10 @@
 /// `ready(v)`: a future that is immediately ready with a value.
 
 #include <optional>
-#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
+#include "weft/detail/task/platform.hpp"
 #include "weft/future/future.hpp"
 
 namespace weft {
@@ -19,7 +19,7 @@ class ReadyFuture {
     using Output = T;
     explicit ReadyFuture(T value) : value_(std::move(value)) {}
     Poll<T> poll(Context&) {
-        if (!value_) throw std::logic_error("weft::ReadyFuture polled after completion");
+        if (!value_) detail::panic("weft::ReadyFuture polled after completion");
         T v = std::move(*value_);
         value_.reset();
         return v;

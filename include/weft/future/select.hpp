@@ -3,13 +3,13 @@
 /// `select(a, b, ...)`: wait for the first of several futures.
 
 #include <cstddef>
-#include <exception>
 #include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
+#include "weft/detail/task/platform.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/pin_check.hpp"
 
@@ -41,7 +41,9 @@ class Select {
         } else {
             auto& fut = std::get<I>(futs_);
             if (fut) {
+#if WEFT_EXCEPTIONS
                 try {
+#endif
                     auto p = fut->poll(cx);
                     if (!p.is_pending()) {
                         if constexpr (std::is_void_v<output_t<decltype(*fut)>>) {
@@ -53,10 +55,12 @@ class Select {
                             return out;
                         }
                     }
+#if WEFT_EXCEPTIONS
                 } catch (...) {
                     drop_all();
                     throw;
                 }
+#endif
             }
             return poll_from<I + 1>(cx);
         }

@@ -2,11 +2,11 @@
 // Internal: the one implementation behind join() and try_join().
 
 #include <cstddef>
-#include <exception>
 #include <optional>
 #include <tuple>
 #include <utility>
 
+#include "weft/detail/task/platform.hpp"
 #include "weft/future/future.hpp"
 #include "weft/future/pin_check.hpp"
 
@@ -43,9 +43,9 @@ class JoinImpl {
         if (error_) {
             if (FailFast) {
                 cancel_all(std::index_sequence_for<Fs...>{});
-                std::rethrow_exception(std::exchange(error_, {}));
+                rethrow_if_error(std::exchange(error_, {}));
             }
-            if (all_done) std::rethrow_exception(std::exchange(error_, {}));
+            if (all_done) rethrow_if_error(std::exchange(error_, {}));
         }
         if (!all_done) return Pending;
         return std::apply([](auto&... out) { return Output(std::move(*out)...); }, outs_);
@@ -56,7 +56,9 @@ class JoinImpl {
     void poll_one(Context& cx, bool& all_done) {
         auto& fut = std::get<I>(futs_);
         if (!fut || (FailFast && error_)) return;
+#if WEFT_EXCEPTIONS
         try {
+#endif
             auto p = fut->poll(cx);
             if (p.is_pending()) {
                 all_done = false;
@@ -67,9 +69,11 @@ class JoinImpl {
             } else {
                 std::get<I>(outs_).emplace(std::move(p).value());
             }
+#if WEFT_EXCEPTIONS
         } catch (...) {
-            if (!error_) error_ = std::current_exception();
+            if (!error_) error_ = current_error();
         }
+#endif
         fut.reset();
     }
     template <std::size_t... I>
@@ -79,7 +83,7 @@ class JoinImpl {
 
     std::tuple<std::optional<Fs>...> futs_;
     std::tuple<std::optional<value_or_monostate_t<output_t<Fs>>>...> outs_;
-    std::exception_ptr error_;
+    ErrorPtr error_;
     std::size_t start_ = 0;  // the child the next poll starts at
     [[no_unique_address]] PinCheck pin_;
 };

@@ -31,7 +31,6 @@
 
 #include <cassert>
 #include <coroutine>
-#include <exception>
 #include <utility>
 
 #include "weft/detail/task/task_header.hpp"
@@ -84,7 +83,7 @@ struct PollScope {
     TaskHeader* chain;                   // root frame's header
     std::coroutine_handle<> next;        // coroutine the trampoline resumes next
     ChainSlot parked{nullptr, nullptr};  // set by the awaiter the chain suspended on
-    std::exception_ptr leaf_error;       // a leaf's poll threw: rethrown inside the coroutine
+    ErrorPtr leaf_error;                 // a leaf's poll threw: rethrown inside the coroutine
     int budget = kCoopBudget;            // awaits left before the chain must yield
     bool out_of_budget = false;          // the awaiter now suspending skipped its poll
     bool unconstrained = false;          // inside task::unconstrained: the budget never runs out
@@ -104,11 +103,11 @@ struct PollScope {
 
 // Set while task::unconstrained polls its future: the chains polled meanwhile never yield for
 // budget (budget.hpp). Only this thread reads or writes it.
-inline constinit thread_local bool unconstrained_now = false;
+inline constinit WEFT_THREAD_LOCAL bool unconstrained_now = false;
 
 // Awaiters find the current poll here rather than through a pointer in every frame: a chain is
 // only ever resumed by poll_chain, on this thread, so the scope is always the innermost one.
-inline constinit thread_local PollScope* current_scope = nullptr;
+inline constinit WEFT_THREAD_LOCAL PollScope* current_scope = nullptr;
 
 inline ChildLink* innermost_link(const ChainSlot& c) noexcept {
     return c.ops ? nullptr : static_cast<ChildLink*>(c.ptr);

@@ -78,7 +78,11 @@
 
 #include <atomic>
 #include <cstdint>
+
+#include "weft/detail/task/platform.hpp"
+#if !WEFT_FREESTANDING
 #include <thread>
+#endif
 
 namespace weft::detail {
 
@@ -412,7 +416,11 @@ class TaskState {
     std::uint32_t wait_untraced() const noexcept {
         std::uint32_t s = word_.load(std::memory_order_acquire);
         for (int spins = 0; s & task_state::TRACING; ++spins) {
+#if !WEFT_FREESTANDING
             if (spins >= 64) std::this_thread::yield();
+#else
+            (void)spins;  // one thread: no dump can hold TRACING while this runs
+#endif
             s = word_.load(std::memory_order_acquire);
         }
         return s;

@@ -11,10 +11,10 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <new>
 
 #include "weft/config.hpp"
+#include "weft/detail/task/platform.hpp"
 #include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/state.hpp"
 #include "weft/task/context.hpp"
@@ -57,7 +57,7 @@ class Scheduler {
     /// A task of this scheduler was freed (each spawned task keeps its scheduler alive).
     virtual void task_released() noexcept = 0;
     /// A task ended with an exception that nobody will see (no JoinHandle took it).
-    virtual void unhandled_exception(TaskHeader* /*task*/, const std::exception_ptr&) noexcept {}
+    virtual void unhandled_exception(TaskHeader* /*task*/, const ErrorPtr&) noexcept {}
 
   protected:
     ~Scheduler() = default;
@@ -83,7 +83,7 @@ struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskHeader {
     };
     union {
         ChainSlot chain;
-        std::exception_ptr error;
+        ErrorPtr error;
         Finished finished;
     };
     Waker join_waker;  // guarded by JOIN_WAKER (the join-waker protocol: see state.hpp)
@@ -96,7 +96,7 @@ struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskHeader {
     ~TaskHeader() {
         // The last reference is being dropped: its ref_dec acquired every other owner's writes.
         Snapshot s = state.load_relaxed();
-        if (s.has_error()) error.~exception_ptr();
+        if (s.has_error()) error.~ErrorPtr();
         if (s.has_meta()) forget_task_meta(this);
     }
 
@@ -106,15 +106,15 @@ struct alignas(__STDCPP_DEFAULT_NEW_ALIGNMENT__) TaskHeader {
         return state.load_relaxed().is_spawned();
     }
 
-    void set_error(std::exception_ptr e) noexcept {
-        ::new (&error) std::exception_ptr(std::move(e));
+    void set_error(ErrorPtr e) noexcept {
+        ::new (&error) ErrorPtr(std::move(e));
         state.set_has_error();
     }
     // Moves the exception out, if there is one (the frame's coroutine has finished).
-    std::exception_ptr take_error() noexcept {
+    ErrorPtr take_error() noexcept {
         if (!state.load_relaxed().has_error()) return {};
-        std::exception_ptr e = std::move(error);
-        error.~exception_ptr();
+        ErrorPtr e = std::move(error);
+        error.~ErrorPtr();
         chain = {nullptr, nullptr};
         state.clear_has_error();
         return e;
@@ -141,7 +141,7 @@ void free_task_memory(void* block) noexcept;
 /// The spawned task whose frame this thread is destroying at the task's completion
 /// (retire_frame): its frame's reference is dropped by the RMW that marks it complete, not by
 /// the frame's operator delete.
-inline constinit thread_local TaskHeader* retiring_frame = nullptr;
+inline constinit WEFT_THREAD_LOCAL TaskHeader* retiring_frame = nullptr;
 
 /// Drops one reference; frees the block (header + already destroyed frame) on the last one.
 inline void release_ref(TaskHeader* t) noexcept {
