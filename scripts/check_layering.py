@@ -49,6 +49,10 @@ The layers (lowest first) and what each may include besides itself (transitively
   tls        top and below                  tls/, detail/tls/, src/tls/ (weft::tls on OpenSSL 3,
                                             its own library: weft.hpp does not include it)
   all        everything                     weft.hpp (the console included)
+  embedded   core                           embedded/, src/embedded/ (the executor for a
+                                            microcontroller: no runtime, no driver, no
+                                            threads; built against the freestanding core,
+                                            docs/embedded.md; weft.hpp does not include it)
 
 The most specific (longest) path prefix in LAYER_OF wins. A file that no prefix matches fails
 the check: give it a layer. EXCEPTIONS lists the known violations still to fix, each with its
@@ -78,6 +82,7 @@ MAY_USE = {
     "console": ["http", "time_stream"],
     "tls": ["top"],
     "all": ["top", "time_stream", "codec", "console"],
+    "embedded": ["core"],
 }
 
 # Path prefix (relative to the repository) -> layer. Longest prefix wins.
@@ -135,6 +140,8 @@ LAYER_OF = {
     "include/weft/detail/tls/": "tls",
     "src/tls/": "tls",
     "include/weft/weft.hpp": "all",
+    "include/weft/embedded/": "embedded",
+    "src/embedded/": "embedded",
 }
 
 # (including file, included file) -> why it is still allowed. Each must still occur.

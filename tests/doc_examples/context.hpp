@@ -18,6 +18,9 @@
 #include <vector>
 
 #include "program.hpp"
+#include "weft/embedded/executor.hpp"
+#include "weft/embedded/frame_arena.hpp"
+#include "weft/embedded/signal.hpp"
 #include "weft/weft.hpp"
 // weft::tls needs no OpenSSL headers, so its snippets compile even where it is not built.
 #include "weft/tls/tls.hpp"
@@ -513,3 +516,20 @@ weft::Task<void> never_ready();
 #define WEFT_DOC_VARS_tls_connector            \
     auto& addr = any<weft::net::SocketAddr>(); \
     auto& listener = any<weft::net::TcpListener>();
+
+// weft::embedded (docs/embedded.md, include/weft/embedded/): the demo firmware's globals and
+// board functions (examples/embedded/demo.cpp, board.hpp).
+namespace weft_doc_context::docs_embedded {
+namespace board {
+void start_timer0(std::uint32_t period_ms);
+void stop_timer0();
+void print(const char* s);
+void print_uint(std::uint32_t v);
+}  // namespace board
+extern std::uint32_t presses;
+extern weft::embedded::Signal button;
+extern weft::embedded::Executor<4> exec;
+}  // namespace weft_doc_context::docs_embedded
+namespace weft_doc_context::embedded_executor {
+void toggle_led();
+}  // namespace weft_doc_context::embedded_executor
