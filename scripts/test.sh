@@ -12,7 +12,10 @@
 #   4. the Release build of the library, examples and benches with -Werror;
 #   5. the README's install command, verbatim, in a fresh clone, then a find_package(weft)
 #      consumer built against what it installed;
-#   6. the formatting check against .clang-format.
+#   6. the formatting check against .clang-format;
+#   7. weft on a Cortex-M3: scripts/embedded.sh builds the demo firmware and runs it under QEMU
+#      (its toolchain, about 480 MB from Debian's archive, installs in the background while
+#      step 1 compiles).
 #
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
@@ -31,10 +34,10 @@ scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev cla
 jobs=$(nproc)
 repeat_asan=${WEFT_REPEAT_ASAN:-3}
 repeat_tsan=${WEFT_REPEAT_TSAN:-1}
-concurrent='executor|runtime|sync|stream|time|net'
+concurrent='executor|runtime|sync|stream|time|net|embedded'
 # The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
 tsan_labels="$concurrent|fs|signal|process"
-threaded='Worker|Thread|Race|Stress|Across|Concurrent|Multi|multi|Cross|Parallel|Contend|Steal|Many|Shutdown|Abort'
+threaded='Worker|Thread|Race|Stress|Across|Concurrent|Multi|multi|Cross|Parallel|Contend|Steal|Many|Shutdown|Abort|Interrupt|Racing'
 export ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 UBSAN_OPTIONS=print_stacktrace=1
 export TSAN_OPTIONS=halt_on_error=1
 step() { echo; echo "== test.sh: $* ($(date +%T))"; }
@@ -47,6 +50,11 @@ repeat_threaded() {
     { tail -n 200 "$1/repeat.log"; exit 1; }
   tail -n 3 "$1/repeat.log"
 }
+
+# The embedded toolchain downloads and unpacks while the first build compiles (step 7 waits).
+mkdir -p build
+scripts/embedded.sh --deps-only > build/embedded-deps.log 2>&1 &
+embedded_deps=$!
 
 step "GCC, ASan+UBSan, Debug"
 cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWEFT_WERROR=ON \
@@ -98,3 +106,7 @@ step "formatting"
 files=$(git ls-files '*.hpp' '*.cpp')
 clang-format --dry-run --Werror $files
 echo "format: clean"
+
+step "weft on a Cortex-M3 under QEMU (scripts/embedded.sh)"
+wait "$embedded_deps" || { cat build/embedded-deps.log; exit 1; }
+scripts/embedded.sh
