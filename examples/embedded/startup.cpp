@@ -71,9 +71,10 @@ void operator delete(void*, std::size_t) noexcept {
 }
 
 using Handler = void (*)();
-// Cortex-M vector table: the initial stack pointer, then the 15 system exceptions, then the
-// board's interrupts (the AN385 has 32; timer 0 is IRQ 8).
-extern "C" __attribute__((section(".vectors"), used)) const Handler vector_table[16 + 32] = {
+// Cortex-M vector table: the initial stack pointer, the 15 system exceptions, then the board's
+// interrupts up to the last one this firmware enables (timer 0 is IRQ 8 on the AN385; an
+// interrupt that is never enabled never reads its entry).
+extern "C" __attribute__((section(".vectors"), used)) const Handler vector_table[16 + 9] = {
     reinterpret_cast<Handler>(&__stack),
     Reset_Handler,
     Default_Handler,    // NMI
@@ -90,7 +91,7 @@ extern "C" __attribute__((section(".vectors"), used)) const Handler vector_table
     nullptr,
     Default_Handler,  // PendSV
     SysTick_Handler,
-    Default_Handler,  // IRQ 0 ...
+    Default_Handler,  // IRQ 0 ... 7
     Default_Handler,
     Default_Handler,
     Default_Handler,
@@ -99,27 +100,4 @@ extern "C" __attribute__((section(".vectors"), used)) const Handler vector_table
     Default_Handler,
     Default_Handler,
     Timer0_Handler,  // IRQ 8: CMSDK timer 0
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
-    Default_Handler,
 };
