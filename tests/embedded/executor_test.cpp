@@ -390,6 +390,7 @@ TEST_F(Embedded, RunReturnsOnceTheLastTaskFinishes) {
 }
 
 TEST_F(Embedded, TimersOutsideRunPanicWithAMessage) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");  // TSan runs a thread of its own
     EXPECT_DEATH(
         {
             emb::set_panic_handler([](const char* what) noexcept {
@@ -403,6 +404,7 @@ TEST_F(Embedded, TimersOutsideRunPanicWithAMessage) {
 }
 
 TEST_F(Embedded, PollingAFinishedTaskPanics) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_DEATH(
         {
             emb::set_panic_handler([](const char* what) noexcept {
