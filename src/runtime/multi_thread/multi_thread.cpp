@@ -55,6 +55,11 @@ void MultiThread::start() {
         Worker* wp = w.get();
         wp->thread = std::thread([this, wp] { worker_main(*wp); });
     }
+    // build() returns once every worker has set its I/O ring up, so what the runtime holds
+    // (the rings' descriptors, their locked memory) is fixed when it returns rather than
+    // growing while its first tasks run. acquire: pairs with the workers' release.
+    for (std::size_t n; (n = workers_ready_.load(std::memory_order_acquire)) < workers_.size();)
+        workers_ready_.wait(n, std::memory_order_acquire);
     try {
         stall_ = StallDetector::start(cfg_.stall_threshold, cfg_.on_stall, probes(),
                                       [this] { hand_off_driver(); });

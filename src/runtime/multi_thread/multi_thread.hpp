@@ -211,6 +211,8 @@ class MultiThread final : public Scheduler, public Spawner, public RuntimeCore {
     std::atomic<std::int64_t> refs_{1 + kBias};
     std::vector<std::unique_ptr<Worker>> workers_;
     std::atomic<bool> closed_{false};
+    // Workers whose start-up (their I/O ring) is done: start() waits for all of them.
+    std::atomic<std::size_t> workers_ready_{0};
 
     RemoteQueue inject_;  // wakes from outside the pool; overflow of full worker queues
     Idle idle_;

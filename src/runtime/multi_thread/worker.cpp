@@ -37,6 +37,8 @@ void MultiThread::worker_main(Worker& w) noexcept {
     } catch (...) {
         // No ring of its own (out of memory): it uses the shared one, and sleeps on its futex.
     }
+    workers_ready_.fetch_add(1, std::memory_order_release);  // start() waits for every worker
+    workers_ready_.notify_all();
     IoDriver::SubmitBatch batch(*io_);  // flushed in park() and poll_nonblocking()
     w.probe.attach_thread();
     set_thread_name(cfg_.thread_name);
