@@ -152,11 +152,11 @@ struct alignas(64) WorkerProbe {
     }
 };
 
+/// The coarse monotonic clock, in nanoseconds.
+std::uint64_t coarse_clock_ns() noexcept;
 /// A task's spawn time, as cheap as the machine allows: the time-stamp counter on x86-64 (one
 /// instruction; converted to time only when a dump reads it), else the coarse monotonic clock
 /// in nanoseconds (a vDSO read).
-/// The coarse monotonic clock, in nanoseconds.
-std::uint64_t coarse_clock_ns() noexcept;
 inline std::uint64_t trace_ticks() noexcept {
 #if defined(__x86_64__)
     return __builtin_ia32_rdtsc();
