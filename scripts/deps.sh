@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages weft needs, if any is missing. Usage: scripts/deps.sh PKG...
+# With WEFT_DEPS_NO_RECOMMENDS=1, without the packages' Recommends (scripts/embedded.sh: QEMU
+# recommends its GUI, firmware images and block drivers, over a hundred packages it does not use).
 set -euo pipefail
 missing=()
 for p in "$@"; do
@@ -9,5 +11,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  flags=(-y -qq)
+  [ "${WEFT_DEPS_NO_RECOMMENDS:-0}" = 1 ] && flags+=(--no-install-recommends)
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install "${flags[@]}" "${missing[@]}"
 fi

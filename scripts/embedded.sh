@@ -10,7 +10,8 @@
 #   4. prints arm-none-eabi-size of both, and the demo's code beyond the baseline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh cmake ninja-build gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+WEFT_DEPS_NO_RECOMMENDS=1 scripts/deps.sh cmake ninja-build gcc-arm-none-eabi \
+  libstdc++-arm-none-eabi-newlib qemu-system-arm
 [ "${1:-}" = "--deps-only" ] && exit 0
 
 build=build/embedded
