@@ -66,10 +66,16 @@ inline AwaitSite leaf_site([[maybe_unused]] const ChainSlot& leaf) noexcept {
     return {};
 }
 
-// A __PRETTY_FUNCTION__ that names T (LeafOps::type_name; dump.cpp cuts the name out).
+// A __PRETTY_FUNCTION__ that names T (LeafOps::type_name; dump.cpp cuts the name out). A
+// freestanding build has no task dumps: the names (some 500 bytes of flash in the embedded
+// demo) stay out of it.
 template <class T>
 const char* leaf_type_name() noexcept {
+#if WEFT_FREESTANDING
+    return "";
+#else
     return __PRETTY_FUNCTION__;
+#endif
 }
 
 // Awaits that may complete at once within one poll of a chain before the next one yields
