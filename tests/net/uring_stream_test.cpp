@@ -423,15 +423,6 @@ TEST(UringWorkerRings, ReadinessStillArrivesAfterTheSharedRingsCompletionsOverfl
 // worker has its ring.
 TEST(UringWorkerRings, BuildReturnsWithEveryWorkersRingOpen) {
     Watchdog dog;
-    auto open_fds = [] {
-        int n = 0;
-        if (DIR* d = ::opendir("/proc/self/fd")) {
-            while (::readdir(d) != nullptr)
-                ++n;
-            ::closedir(d);
-        }
-        return n;
-    };
     for (int round = 0; round < 20; ++round) {
         weft::Runtime rt = io_runtime(IoParam{weft::IoDriverKind::Uring, false});
         int at_build = open_fds();

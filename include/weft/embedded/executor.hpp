@@ -113,11 +113,9 @@ class Executor {
     /// Thread mode: polls the woken tasks until every task has finished, waiting through `Idle`
     /// whenever none is woken.
     void run() noexcept {
-        TimerQueue* outer = std::exchange(detail::current_timers, &timers_);
         while (live_ != 0) {
             if (!run_ready()) idle_.wait(ready_);
         }
-        detail::current_timers = outer;
     }
 
     /// Thread mode: one pass of the loop without waiting: fires due timers and polls each task
@@ -126,9 +124,11 @@ class Executor {
         TimerQueue* outer = std::exchange(detail::current_timers, &timers_);
         // acquire: whatever a waker's caller wrote before waking (pairs with wake's release).
         std::uint32_t woken = ready_.exchange(0, std::memory_order_acquire);
-        if ((woken & kTimerBit) != 0) timers_.fire_due();
-        // Timers fired just now set their tasks' bits: take those in this pass too.
-        if ((woken & kTimerBit) != 0) woken |= ready_.exchange(0, std::memory_order_acquire);
+        if ((woken & kTimerBit) != 0) {
+            timers_.fire_due();
+            // The timers fired just now set their tasks' bits: take those in this pass too.
+            woken |= ready_.exchange(0, std::memory_order_acquire);
+        }
         for (std::uint32_t bits = woken & ~kTimerBit; bits != 0; bits &= bits - 1)
             poll_slot(static_cast<std::uint32_t>(__builtin_ctz(bits)));
         detail::current_timers = outer;
