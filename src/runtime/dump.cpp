@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "dump_lock.hpp"
+#include "function_name.hpp"
 #include "json.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/task/chain.hpp"
@@ -67,39 +68,6 @@ std::string type_from_pretty(const char* pretty) {
             out.replace(at, verbose.size(), "std::string");
     }
     return out;
-}
-
-// The coroutine's name out of the compiler's spelling of the enclosing function: GCC's
-// source_location gives the whole signature ("weft::Task<void> ns::handle(Conn&)"), the
-// builtins just the name ("handle"). Keeps the qualified name, drops return type and
-// parameters.
-std::string short_function(const char* f) {
-    if (f == nullptr) return {};
-    std::string_view s(f);
-    // The parameter list: the first '(' outside template brackets.
-    int depth = 0;
-    std::size_t open = std::string_view::npos;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '<') ++depth;
-        if (c == '>' && depth > 0) --depth;
-        if (c == '(' && depth == 0) {
-            open = i;
-            break;
-        }
-    }
-    if (open == std::string_view::npos) return std::string(s);
-    std::string_view head = s.substr(0, open);
-    // The return type ends at the last space outside template brackets.
-    depth = 0;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i < head.size(); ++i) {
-        char c = head[i];
-        if (c == '<') ++depth;
-        if (c == '>' && depth > 0) --depth;
-        if (c == ' ' && depth == 0) start = i + 1;
-    }
-    return std::string(head.substr(start));
 }
 
 runtime::AwaitFrame frame_of(const AwaitSite& s) {

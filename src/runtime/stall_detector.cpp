@@ -55,6 +55,7 @@
 #include <string>
 #include <utility>
 
+#include "function_name.hpp"
 #include "native_stack.hpp"
 #include "weft/detail/task/task_header.hpp"
 #include "weft/task/task_id.hpp"
@@ -132,7 +133,7 @@ void describe_pinned_task(TaskHeader* t, runtime::StallReport& r) {
     // Written by the spawner before the task was shared, never changed since.
     if (const AwaitSite& s = t->trace.spawned_at) {
         r.spawn_file = s.file();
-        r.spawn_function = s.function() != nullptr ? s.function() : "";
+        r.spawn_function = short_function(s.function());
         r.spawn_line = s.line();
     }
 #endif
@@ -141,7 +142,7 @@ void describe_pinned_task(TaskHeader* t, runtime::StallReport& r) {
 void set_await_site(const AwaitSite& s, runtime::StallReport& r) {
     if (!s) return;  // the task's first poll
     r.await_file = s.file();
-    r.await_function = s.function() != nullptr ? s.function() : "";
+    r.await_function = short_function(s.function());
     r.await_line = s.line();
 }
 

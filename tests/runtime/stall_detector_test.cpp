@@ -141,6 +141,11 @@ void expect_await_point_here(const StallReport& r) {
 #if WEFT_TASK_TRACE
     EXPECT_NE(r.await_file.find("stall_detector_test.cpp"), std::string::npos) << stack_text(r);
     EXPECT_GT(r.await_line, 0u);
+    // Named as the task dump names it, without the compiler's return type and parameters
+    // (GCC spells a coroutine's body "void f(f()::_Z1fv.Frame*)").
+    EXPECT_FALSE(r.await_function.empty()) << stack_text(r);
+    EXPECT_EQ(r.await_function.find('('), std::string::npos) << stack_text(r);
+    EXPECT_EQ(r.spawn_function.find('('), std::string::npos) << stack_text(r);
     // The spawn location is in the task's header, read only while the task is pinned by the
     // thread's answer to the signal (which came, if the native stack did).
     if (!r.native_stack.empty()) {
