@@ -7,12 +7,12 @@ namespace weft {
 /// The I/O driver a runtime uses, chosen at run time with `RuntimeBuilder::io_driver`.
 ///
 /// - `Epoll`: readiness notification through edge-triggered epoll.
-/// - `Uring`: io_uring (via liburing): one ring per runtime whose multishot poll requests
-///   deliver readiness, and whose wait is the workers' park.
-/// - `Auto` (the default): `Epoll`, until io_uring carries the reads and writes themselves
-///   (today it only reports readiness, which costs more CPU than epoll on a multi-thread
-///   runtime and per connection: docs/io.md has the figures). The environment variable
-///   `WEFT_IO_DRIVER=epoll|uring` overrides `Auto`.
+/// - `Uring`: io_uring (via liburing): stream reads and writes are completions on a ring per
+///   worker, in whose wait the worker parks; accepts and datagram sockets still use readiness
+///   (multishot poll requests).
+/// - `Auto` (the default): `Epoll`, while accepting and datagrams are still readiness on
+///   io_uring, which costs more CPU than epoll with a new connection per request (docs/io.md
+///   has the figures). The environment variable `WEFT_IO_DRIVER=epoll|uring` overrides `Auto`.
 ///
 /// Sockets behave the same on both: the whole I/O test suite runs against each.
 ///
