@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev redis-tools
 cmake -S . -B build/showcase -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=ON
+      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=OFF -DWEFT_BUILD_EXAMPLES=ON -DWEFT_BUILD_GUIDE=OFF
 cmake --build build/showcase
 run() { echo; echo "== $1: $2"; "build/showcase/examples/example_$1"; }
 run hello "an async function awaiting another, driven by weft::block_on"
@@ -44,3 +44,4 @@ log=$(mktemp); build/showcase/apps/web_server/weft-http --port 0 >"$log" & pid=$
 for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done; url=http://$(sed -n 's/listening on //p' "$log")
 cat "$log"; curl -sS "$url/"; curl -sS -w 'status %{http_code}\n' "$url/nope"; curl -sSI "$url/"
 kill -TERM "$pid"; wait "$pid"; echo "weft-http exited with status $?"; rm -f "$log"
+echo; echo "== next: learn async with weft from the guide, docs/guide/README.md (its programs: examples/guide/)"

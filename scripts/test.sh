@@ -3,7 +3,8 @@
 #   1. GCC, Debug: every test under AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer
 #      on), then the multi-threaded tests again and again (see "Repeats" below); the live
 #      dashboard's page is loaded in Debian's chromium, headless (console.browser), and a
-#      screenshot left in build/asan/console.png;
+#      screenshot left in build/asan/console.png; the guide's programs (examples/guide/, label
+#      guide) run here, and guide.excerpts checks that docs/guide/ quotes them verbatim;
 #   2. clang 14, Release (-O3, NDEBUG): every test again under ASan + UBSan (optimised code, the
 #      second compiler, and the installed-ABI check the other way round: a Debug consumer);
 #      then a 30-second libFuzzer smoke of each parser (RESP, HTTP) from its seed corpus;
@@ -96,7 +97,8 @@ repeat_threaded build/tsan "$repeat_tsan" GCC, TSan
 # library, examples and benches is compiled with -Werror too.
 step "GCC, Release, -Werror: library, examples, benches"
 cmake -S . -B build/release-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_WERROR=ON \
-      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=ON -DWEFT_BUILD_EXAMPLES=ON
+      -DWEFT_BUILD_TESTS=OFF -DWEFT_BUILD_BENCHES=ON -DWEFT_BUILD_EXAMPLES=ON \
+      -DWEFT_BUILD_GUIDE=OFF
 cmake --build build/release-check -j "$jobs"
 
 step "the README's install command, verbatim, in a fresh clone"

@@ -1,0 +1,1 @@
+// The object that owns the guide programs' precompiled header (CMakeLists.txt); no code.
