@@ -33,6 +33,7 @@
 #include "weft/detail/runtime/local_core.hpp"
 #include "weft/detail/runtime/parker.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
+#include "weft/detail/task/deferred_wakes.hpp"
 #include "weft/detail/task/probe.hpp"
 #include "weft/detail/task/raw_task.hpp"
 #include "weft/detail/time/time_driver.hpp"
@@ -133,7 +134,8 @@ class CurrentThread final : public RuntimeCore, public Spawner {
     BlockingPool blocking_;
     TimeDriver* time_;
     IoDriver* io_ = nullptr;
-    WorkerProbe probe_;  // the driving thread's (probe.hpp): whichever thread holds the core
+    WorkerProbe probe_;       // the driving thread's (probe.hpp): whichever thread holds the core
+    DeferredWakes deferred_;  // yield_now's wakes (deferred_wakes.hpp): the driving thread's
 
     std::mutex mu_;
     bool driving_ = false;          // guarded by mu_
@@ -219,7 +221,14 @@ void CurrentThread::block_on(PollStep step) {
 
 void CurrentThread::drive(PollStep step) {
     EnterContext enter = core_->enter_thread();
-    EnterContext probe([this](RuntimeContext& c) { c.probe = &probe_; });
+    EnterContext probe([this](RuntimeContext& c) {
+        c.probe = &probe_;
+        c.deferred = &deferred_;
+    });
+    struct WakeDeferred {  // the yielded tasks are queued for whoever drives next
+        DeferredWakes& d;
+        ~WakeDeferred() { d.wake_all(); }
+    } wake_deferred{deferred_};
     probe_.attach_thread();
     struct Detach {
         WorkerProbe& p;
@@ -240,6 +249,13 @@ void CurrentThread::drive(PollStep step) {
         std::size_t ran = core_->run_ready(LocalCore::kMainPollInterval);
         if (ran == 0) {
             failure_.throw_if_set();
+            if (!deferred_.empty()) {
+                // Only yielded tasks are left: let due timers and ready I/O queue theirs first.
+                time_->fire_due_if_due();
+                io_->poll_nonblocking();
+                deferred_.wake_all();
+                continue;
+            }
             idle();
         } else {
             time_->fire_due_if_due();

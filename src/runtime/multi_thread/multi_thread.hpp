@@ -64,6 +64,7 @@
 #include "weft/detail/runtime/remote_queue.hpp"
 #include "weft/detail/runtime/runtime_core.hpp"
 #include "weft/detail/runtime/worker_metrics.hpp"
+#include "weft/detail/task/deferred_wakes.hpp"
 #include "weft/detail/task/probe.hpp"
 #include "weft/detail/time/time_driver.hpp"
 
@@ -111,7 +112,8 @@ struct Worker {
     // The worker's own I/O ring, which it sleeps in when it does not keep time (io_driver.hpp,
     // attach_worker); null: it sleeps on its parker's futex. Set on its thread as it starts.
     ParkDriver* ring = nullptr;
-    WorkerProbe probe;  // what observers see of this worker's polls (probe.hpp)
+    WorkerProbe probe;       // what observers see of this worker's polls (probe.hpp)
+    DeferredWakes deferred;  // owner only: yield_now's wakes (deferred_wakes.hpp)
     std::thread thread;
     WorkerMetrics metrics;  // written by this worker only (worker_metrics.hpp)
     ~Worker() { parker->release(); }

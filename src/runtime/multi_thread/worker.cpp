@@ -31,6 +31,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         c.executor = this;  // wakes on this thread queue on this worker
         c.worker = &w;
         c.probe = &w.probe;
+        c.deferred = &w.deferred;
     });
     try {
         w.ring = io_->attach_worker();
@@ -47,6 +48,13 @@ void MultiThread::worker_main(Worker& w) noexcept {
     while (!closed_.load(std::memory_order_acquire)) {
         TaskHeader* t = next_task(w);
         if (t == nullptr && time_->fire_due_if_due() != 0) continue;  // their tasks are queued here
+        if (t == nullptr && !w.deferred.empty()) {
+            // Only tasks that yielded are left here: the due timers have fired (above); let
+            // ready I/O queue its tasks too, then queue them (before stealing: they are ours).
+            io_->poll_nonblocking();
+            w.deferred.wake_all();
+            continue;
+        }
         for (int round = 0; t == nullptr && round < kStealRoundsBeforePark; ++round) {
             t = steal_work(w);
             if (t == nullptr && round + 1 < kStealRoundsBeforePark) std::this_thread::yield();
@@ -59,6 +67,7 @@ void MultiThread::worker_main(Worker& w) noexcept {
         park(w);
     }
     if (w.idle.searching) transition_from_searching(w);
+    w.deferred.clear();  // shutting down: the scheduler cancels every task, woken or not
     io_->detach_worker();
     w.probe.detach_thread();
     if (cfg_.on_thread_stop) cfg_.on_thread_stop();

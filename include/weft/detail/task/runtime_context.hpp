@@ -27,17 +27,20 @@ class IoDriver;
 struct TaskHeader;
 struct WorkerProbe;
 class RuntimeCore;
+class DeferredWakes;
 
 struct RuntimeContext {
-    Spawner* spawner = nullptr;      // weft::spawn's target (current_spawner)
-    RuntimeCore* runtime = nullptr;  // the Runtime entered, if any (Handle::current)
-    TimeDriver* time = nullptr;      // timers register here (TimeDriver::current)
-    IoDriver* io = nullptr;          // sockets register here (IoDriver::current)
-    const void* executor = nullptr;  // the executor running on this thread (a LocalCore, a
-                                     // multi-thread scheduler): its wakes queue locally
-    void* worker = nullptr;          // that executor's per-thread state (a worker), if any
-    TaskHeader* task = nullptr;      // the task being polled (current_task)
-    WorkerProbe* probe = nullptr;    // this polling thread's probe, if its executor has one
+    Spawner* spawner = nullptr;         // weft::spawn's target (current_spawner)
+    RuntimeCore* runtime = nullptr;     // the Runtime entered, if any (Handle::current)
+    TimeDriver* time = nullptr;         // timers register here (TimeDriver::current)
+    IoDriver* io = nullptr;             // sockets register here (IoDriver::current)
+    const void* executor = nullptr;     // the executor running on this thread (a LocalCore, a
+                                        // multi-thread scheduler): its wakes queue locally
+    void* worker = nullptr;             // that executor's per-thread state (a worker), if any
+    TaskHeader* task = nullptr;         // the task being polled (current_task)
+    WorkerProbe* probe = nullptr;       // this polling thread's probe, if its executor has one
+    DeferredWakes* deferred = nullptr;  // where yield_now's wake waits for the drivers, if the
+                                        // executor polling here has one (deferred_wakes.hpp)
 };
 
 inline constinit thread_local RuntimeContext tl_runtime_context;
@@ -55,8 +58,11 @@ class EnterContext {
     explicit EnterContext(F&& enter) noexcept : prev_(tl_runtime_context) {
         RuntimeContext& c = tl_runtime_context;
         enter(c);
-        restore_executor_ =
-            c.executor != prev_.executor || c.worker != prev_.worker || c.probe != prev_.probe;
+        // Another executor's tasks must not defer their wakes to the list of the one it nests
+        // in (which would not drain it until the inner one returns).
+        if (c.executor != prev_.executor && c.deferred == prev_.deferred) c.deferred = nullptr;
+        restore_executor_ = c.executor != prev_.executor || c.worker != prev_.worker ||
+                            c.probe != prev_.probe || c.deferred != prev_.deferred;
     }
     ~EnterContext() {
         RuntimeContext& c = tl_runtime_context;
@@ -68,6 +74,7 @@ class EnterContext {
             c.executor = prev_.executor;
             c.worker = prev_.worker;
             c.probe = prev_.probe;
+            c.deferred = prev_.deferred;
         }
     }
     EnterContext(const EnterContext&) = delete;
