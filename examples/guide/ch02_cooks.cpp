@@ -47,7 +47,8 @@ weft::Task<void> dinner() {
     for (auto& h : handles)
         co_await h;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-    std::printf("  dinner ready after %lld ms\n", static_cast<long long>(ms.count()));
+    std::printf("  dinner ready after %lld ms  (printed by dinner() on thread %d)\n",
+                static_cast<long long>(ms.count()), thread_number());
 }
 
 int main() {

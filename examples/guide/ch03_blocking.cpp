@@ -1,7 +1,7 @@
 // Chapter 3: a ticker task should tick every 10 ms. On a current-thread runtime, a task that
-// computes for 150 ms without awaiting stops it. Slicing the work with yield_now() does not
-// help the ticker (its timer is only checked between batches of polls); moving the work to
-// the blocking pool with spawn_blocking() does.
+// computes for 150 ms without awaiting stops it. Slicing the work with yield_now() lets the
+// ticker in between slices (each yield lets due timers fire first); moving the work to the
+// blocking pool with spawn_blocking() frees the thread altogether.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -46,8 +46,8 @@ weft::Task<std::uint64_t> crunch_in_task() {
     co_return crunch_for(150ms);
 }
 
-// Cooperative: the same work in 5 ms slices, with a yield_now() between slices. Tasks that
-// are ready to run get a turn; the chapter explains why the ticker still has to wait.
+// Cooperative: the same work in 5 ms slices, with a yield_now() between slices. Between
+// slices, due timers fire and ready tasks get a turn; during a slice, nothing else runs.
 weft::Task<std::uint64_t> crunch_with_yields() {
     std::uint64_t x = 0;
     for (int slice = 0; slice < 30; ++slice) {

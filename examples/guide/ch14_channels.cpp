@@ -197,7 +197,8 @@ weft::Task<void> manager(SocketAddr addr, weft::sync::mpsc::Receiver<Request> re
     // Every Client is gone (recv gave nullopt): the connection closes here.
 }
 
-// A cheap handle on the manager: copy it into every task that talks to the server.
+// A cheap handle on the manager. It only wraps a Sender, so it is cheap to copy: each user
+// below takes its own copy by value, one more producer on the same channel.
 class Client {
   public:
     explicit Client(weft::sync::mpsc::Sender<Request> tx) : tx_(std::move(tx)) {}

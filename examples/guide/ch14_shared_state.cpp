@@ -177,9 +177,15 @@ weft::Task<std::string> call(TcpStream& s, std::vector<std::string> words) {
     weft::io::BufReader reader(s.split().first);
     std::string reply;
     co_await reader.read_line(reply);
+    // read_line gives "" at end of stream, and a line without "\r\n" if the server stopped
+    // in the middle of it: either way there is no reply to return.
+    if (reply.size() < 3 || !reply.ends_with("\r\n"))
+        throw std::runtime_error("connection closed before the reply");
     if (reply[0] == '$' && reply[1] != '-') {  // a bulk string: its bytes on the next line
         reply.clear();
         co_await reader.read_line(reply);
+        if (!reply.ends_with("\r\n"))
+            throw std::runtime_error("connection closed in the middle of a reply");
     }
     reply.resize(reply.size() - 2);  // drop "\r\n"
     co_return reply;
