@@ -21,19 +21,20 @@
 # Repeats. A test that fails one run in ten must not land: ctest --repeat until-fail:N runs
 # the multi-threaded tests (the concurrency labels, by name: workers, threads, races, stress,
 # aborts, shutdown ...; about 200 tests) N more times each and stops at the first failure. Each
-# of them runs 1 + 3 (ASan) + 1 (clang) + 1 + 1 (TSan) = 7 times, so a one-in-ten flake passes
-# all of them with probability 0.9^7 = 48%: it is caught 52 times in 100 (a one-in-five flake,
-# 79 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
+# of them runs 1 + 2 (ASan) + 1 (clang) + 1 + 1 (TSan) = 6 times, so a one-in-ten flake passes
+# all of them with probability 0.9^6 = 53%: it is caught 47 times in 100 (a one-in-five flake,
+# 74 times). That is what fits the 40-minute CI budget on 2 cores (each ASan repeat of the set
 # takes about 40 s, each TSan one about 60 s; a full run took 41:15 on 2026-12-06 with 4 ASan
-# repeats, 2 TSan repeats and 20 s of fuzzing per parser, on an otherwise idle machine);
-# scripts/stress.sh hunts longer.
+# repeats, 2 TSan repeats and 20 s of fuzzing per parser, on an otherwise idle machine, and
+# 36:27 with 3 ASan repeats and 1 TSan repeat; the guide's programs then took one ASan repeat's
+# place); scripts/stress.sh hunts longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh g++ cmake ninja-build liburing-dev libgtest-dev libgmock-dev clang-format \
                 redis-tools curl wrk apache2-utils netcat-openbsd python3 \
                 clang-14 libclang-rt-14-dev git chromium libssl-dev openssl
 jobs=$(nproc)
-repeat_asan=${WEFT_REPEAT_ASAN:-3}
+repeat_asan=${WEFT_REPEAT_ASAN:-2}
 repeat_tsan=${WEFT_REPEAT_TSAN:-1}
 concurrent='executor|runtime|sync|stream|time|net|embedded'
 # The TSan step's labels: the concurrent ones and the modules with their own threads or signals.
