@@ -259,8 +259,12 @@ void CurrentThread::drive(PollStep step) {
             idle();
         } else {
             time_->fire_due_if_due();
-            // More tasks are ready: do not leave sockets unserved until they are done.
-            if (ran == LocalCore::kMainPollInterval) io_->poll_nonblocking();
+            // More tasks are ready: do not leave sockets unserved until they are done, nor
+            // the tasks that yielded (a queue that never runs dry must not starve them).
+            if (ran == LocalCore::kMainPollInterval) {
+                io_->poll_nonblocking();
+                deferred_.wake_all();
+            }
         }
     }
 }

@@ -107,6 +107,47 @@ TEST(YieldNow, UnderAnotherWakerInsideATaskWakesAtOnce) {
     }
 }
 
+// A task that yields is not starved by tasks that keep the queue from ever running dry (two
+// tasks passing a message back and forth): its wake is also released every batch of polls.
+TEST(YieldNow, ATaskThatYieldsIsNotStarvedByAQueueThatNeverRunsDry) {
+    Watchdog dog(10s);
+    for (bool current_thread : {true, false}) {
+        weft::Runtime rt = current_thread ? weft::RuntimeBuilder::new_current_thread().build()
+                                          : weft::Runtime::builder().worker_threads(1).build();
+        std::atomic<bool> done{false};
+        int rounds = rt.block_on([&]() -> weft::Task<int> {
+            auto [to_b, b_rx] = weft::sync::mpsc::unbounded_channel<int>();
+            auto [to_a, a_rx] = weft::sync::mpsc::unbounded_channel<int>();
+            auto a = weft::spawn(
+                [&, to_b = std::move(to_b), a_rx = std::move(a_rx)]() mutable -> weft::Task<int> {
+                    int n = 0;
+                    while (!done.load()) {
+                        EXPECT_TRUE(to_b.send(n));
+                        co_await a_rx.recv();
+                        ++n;
+                    }
+                    co_return n;
+                });
+            auto b = weft::spawn(
+                [to_a = std::move(to_a), b_rx = std::move(b_rx)]() mutable -> weft::Task<void> {
+                    while (auto v = co_await b_rx.recv()) {
+                        if (!to_a.send(*v)) break;
+                    }
+                });
+            auto yielder = weft::spawn([&]() -> weft::Task<void> {
+                for (int i = 0; i < 10; ++i)
+                    co_await weft::yield_now();
+                done = true;
+            });
+            co_await std::move(yielder);
+            int n = co_await std::move(a);
+            co_await std::move(b);
+            co_return n;
+        });
+        EXPECT_GT(rounds, 0) << (current_thread ? "current-thread" : "multi-thread");
+    }
+}
+
 // Under block_on (no runtime) yield_now still wakes at once: it completes.
 TEST(YieldNow, CompletesUnderBlockOn) {
     Watchdog dog;

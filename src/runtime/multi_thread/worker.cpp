@@ -76,9 +76,11 @@ void MultiThread::worker_main(Worker& w) noexcept {
 
 TaskHeader* MultiThread::next_task(Worker& w) noexcept {
     if (++w.tick % kInjectInterval == 0) {
-        // A busy pool keeps time and sees I/O events too (the woken tasks queue here).
+        // A busy pool keeps time and sees I/O events too (the woken tasks queue here), then
+        // queues the tasks that yielded: a queue that never runs dry must not starve them.
         time_->fire_due_if_due();
         io_->poll_nonblocking();
+        w.deferred.wake_all();
         if (TaskHeader* t = pop_inject(&w)) return t;
     }
     // Worker-local tasks get every other tick, and every tick when nothing else is ready.
