@@ -8,7 +8,9 @@
 // yields between slices of work would still hold a ticking timer back for the whole batch.
 // So, as Tokio's `yield_now` does (its "defer"), a runtime's worker registers one of these for
 // its thread (RuntimeContext::deferred) and, when its queue runs dry, fires its due timers,
-// polls I/O without waiting, and only then wakes the deferred tasks.
+// polls I/O without waiting, and only then wakes the deferred tasks. It also wakes them at its
+// periodic look at the drivers (each full batch of polls, every 61 ticks on a worker), so that
+// a queue that never runs dry cannot starve a task that yielded.
 //
 // Owned and touched by the one thread driving the executor (no synchronisation). An executor
 // that registers none (block_on, LocalExecutor) gets the plain immediate wake.
