@@ -106,7 +106,8 @@ def check(root, stats=False):
     if not chapters:
         errors.append(f"{guide}: no chapters (NN-name.md)")
     sources = source_files(root)
-    linked = set()
+    linked = set()  # every file some page of the guide links to
+    indexed = set()  # the files the index links to
     for md in ["README.md"] + chapters:
         path = os.path.join(guide, md)
         rel = os.path.relpath(path, root)
@@ -123,6 +124,8 @@ def check(root, stats=False):
                 if not os.path.exists(file):
                     errors.append(f"{rel}:{n}: link to a missing file: {target}")
                 linked.add(os.path.relpath(file, root))
+                if md == "README.md":
+                    indexed.add(os.path.relpath(file, root))
         for line, lang, info, body in blocks(path):
             if lang == "unterminated":
                 errors.append(f"{rel}:{line}: code block never closed")
@@ -146,7 +149,7 @@ def check(root, stats=False):
         if stats and md != "README.md":
             print(f"{md}: {words(path)} words")
     for chapter in chapters:
-        if f"docs/guide/{chapter}" not in linked:
+        if f"docs/guide/{chapter}" not in indexed:
             errors.append(f"docs/guide/README.md: does not link chapter {chapter}")
     for src in sorted(sources):
         if re.match(r"examples/guide/ch\d\d_\w+\.cpp$", src) and src not in linked:
@@ -172,6 +175,8 @@ def self_test(root):
             "an unlinked program fails": (good.replace("[a](../../examples/guide/ch01_a.cpp)", ""),
                                           "no chapter of the guide links"),
             "a dead link fails": (good + "[b](nowhere.md)\n", "missing file"),
+            "a chapter the index does not link fails": (good + "[two](02-two.md)\n",
+                                                         "does not link chapter 02-two.md"),
             "an unexplained skip fails": (good + "```cpp not-compiled\nx\n```\n", "needs a reason"),
         }
         failed = 0
@@ -180,6 +185,12 @@ def self_test(root):
                 f.write(index)
             with open(os.path.join(tmp, "docs/guide/01-one.md"), "w") as f:
                 f.write(chapter)
+            two = os.path.join(tmp, "docs/guide/02-two.md")
+            if "index" in name:  # a second chapter, linked from the first but not the index
+                with open(two, "w") as f:
+                    f.write("# Two\n")
+            elif os.path.exists(two):
+                os.remove(two)
             errors = check(tmp)
             ok = not errors if expect is None else any(expect in e for e in errors)
             print(f"{'ok  ' if ok else 'FAIL'} {name}: {errors or 'no errors'}")
